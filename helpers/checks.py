@@ -1,0 +1,280 @@
+"""The checks students run under each exercise.
+
+    stable_softmax = check("1.2", stable_softmax)
+
+prints one status line (passed, failed with the likely mistake, or not attempted yet)
+and returns the function the cells below should use: the student's own when it passes,
+otherwise the course's reference, so that Run All always reaches the end.
+
+Checking is two steps, kept apart so that the grader can run the first one in a child
+process and the second in the parent:
+    run_case(candidate, case) -> Outcome     calls student code, returns plain data
+    judge(exercise, case, outcome)           compares with the reference, never calls
+                                             student code
+"""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import os
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from helpers import exercises as registry
+from helpers.exercises import Case, Exercise, Outcome, close, first_difference
+
+DEFAULT_SEED = 0
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+
+IN_PLACE_MESSAGE = (
+    "Your function changed the caller's tensor. An in-place operation (x -= m, "
+    "x.exp_(), masked_fill_, x[...] = ...) writes into the tensor you were given; "
+    "compute a new one instead (x = x - m)."
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one exercise.
+
+    status:   PASSED, FAILED or NOT_ATTEMPTED
+    mistake:  the key of the mistake found ("wrong-axis", "in-place", ...) or None
+    case:     the label of the input it failed on ("" if none)
+    evidence: what was expected and what was got
+    message:  the likely mistake and how to fix it
+    checked:  labels of the inputs that passed
+    """
+
+    exercise: Exercise
+    status: str
+    mistake: str | None = None
+    case: str = ""
+    evidence: str = ""
+    message: str = ""
+    checked: tuple[str, ...] = ()
+
+    @property
+    def points(self) -> int:
+        return self.exercise.points if self.status == PASSED else 0
+
+    def report(self) -> str:
+        """The text a student reads: a status line, then details when it failed."""
+        ex = self.exercise
+        if self.status == PASSED:
+            inputs = "; ".join(self.checked)
+            return f"✔ Exercise {ex.id} passed: {ex.name} is right on all {len(self.checked)} test inputs ({inputs})."
+        if self.status == NOT_ATTEMPTED:
+            return (
+                f"… Exercise {ex.id} not attempted yet: {ex.name} still raises "
+                f"NotImplementedError. Replace that line with your code."
+            )
+        where = f" on {self.case}" if self.case else ""
+        return (
+            f"✘ Exercise {ex.id} failed{where}:\n"
+            f"    {self.evidence}.\n"
+            f"    Likely mistake: {self.message}"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Step 1: run student code (the only place that calls it)
+
+
+def _student_location(exc: BaseException) -> str:
+    """' (line 4: scores = X @ X.T)' for the deepest frame outside torch and helpers."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    torch_dir = os.path.dirname(os.path.abspath(torch.__file__))
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not os.path.abspath(f.filename).startswith((here, torch_dir))
+    ]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    return f" (line {frame.lineno}: {line})" if line else f" (line {frame.lineno})"
+
+
+def _source_of(candidate: Any) -> str:
+    try:
+        return inspect.getsource(candidate)
+    except (TypeError, OSError):
+        return ""
+
+
+def run_case(candidate: Callable[..., Any], case: Case) -> Outcome:
+    """Call `candidate` on copies of the case's inputs and record what happened."""
+    inputs = [x.clone() for x in case.inputs]
+    source = _source_of(candidate)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = candidate(*inputs)
+        except NotImplementedError:
+            return Outcome(not_implemented=True, source=source)
+        except (Exception, SystemExit) as exc:  # student code may raise anything at all
+            message = " ".join(str(exc).split())
+            if len(message) > 300:
+                message = message[:300] + " ..."
+            return Outcome(
+                error=f"{type(exc).__name__}: {message}{_student_location(exc)}",
+                warnings=tuple(str(w.message) for w in caught),
+                source=source,
+            )
+    changed = tuple(
+        x.shape != original.shape or not torch.equal(x, original)
+        for x, original in zip(inputs, case.inputs)
+    )
+    output = None
+    if isinstance(result, Tensor):
+        output = result.detach().as_subclass(Tensor).clone()
+    return Outcome(
+        output=output,
+        returned_type=type(result).__name__,
+        inputs_changed=changed,
+        warnings=tuple(str(w.message) for w in caught),
+        source=source,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Step 2: judge an outcome (never calls student code)
+
+
+def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
+    """The first problem with `out`, as a FAILED Result; None when it is right."""
+
+    def failed(mistake: str, evidence: str, message: str) -> Result:
+        return Result(ex, FAILED, mistake, case.label, evidence, message)
+
+    expected = ex.reference(*[x.clone() for x in case.inputs])
+    if out.error is not None:
+        for mistake in ex.mistakes:
+            if mistake.on_error and (finding := mistake.found(case, out, expected)):
+                return failed(mistake.key, *finding)
+        return failed(
+            "raised",
+            f"your function raised {out.error}",
+            "Read the error: which line, which shapes? Print the shapes of your tensors "
+            f"on a small input. {ex.name} should return {ex.returns}.",
+        )
+    if out.output is None:
+        if out.returned_type == "NoneType":
+            return failed("returned-none", "expected a tensor, got None", "Did you forget `return`?")
+        return failed(
+            "not-a-tensor",
+            f"expected a torch.Tensor, got a {out.returned_type}",
+            f"{ex.name} should return {ex.returns}. Compute it with tensor operations, "
+            "or turn a list of rows into a tensor with torch.stack.",
+        )
+    if not out.output.is_floating_point():
+        return failed(
+            "not-float",
+            f"expected floating-point numbers, got a tensor of {out.output.dtype}",
+            "Start from a float tensor, e.g. torch.zeros(T, T), not torch.zeros(T, T, dtype=torch.long).",
+        )
+    if any(out.inputs_changed):
+        return failed("in-place", "expected your input to be left as it was, but it was modified", IN_PLACE_MESSAGE)
+    for mistake in ex.mistakes:
+        if not mistake.on_error and (finding := mistake.found(case, out, expected)):
+            return failed(mistake.key, *finding)
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape):
+        return failed(
+            "shape",
+            f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}",
+            f"{ex.name} should return {ex.returns}.",
+        )
+    if not torch.isfinite(got).all():
+        return failed(
+            "non-finite",
+            f"expected finite numbers, got {int((~torch.isfinite(got)).sum())} NaN or inf",
+            "Look for exp of a large number, or a division by zero.",
+        )
+    if not close(got, expected):
+        return failed(
+            "values",
+            first_difference(expected, got),
+            f"{ex.name} should return {ex.returns}. Work through a tiny input by hand and "
+            "compare it with your function, step by step.",
+        )
+    return None
+
+
+def evaluate(exercise_id: str, candidate: Any, seed: int = DEFAULT_SEED) -> Result:
+    """Run and judge `candidate` on every case of an exercise; the first failure wins."""
+    ex = registry.get(exercise_id)
+    if not callable(candidate):
+        return Result(
+            ex,
+            FAILED,
+            "not-a-function",
+            evidence=f"expected a function, got a {type(candidate).__name__}",
+            message=f"Define {ex.signature} in the exercise cell and run that cell first.",
+        )
+    cases = ex.make_cases(torch.Generator().manual_seed(seed))
+    for case in cases:
+        out = run_case(candidate, case)
+        if out.not_implemented:
+            return Result(ex, NOT_ATTEMPTED)
+        failure = judge(ex, case, out)
+        if failure is not None:
+            return failure
+    return Result(ex, PASSED, checked=tuple(case.label for case in cases))
+
+
+# --------------------------------------------------------------------------------------
+# What the notebooks call
+
+_results: dict[str, Result] = {}
+
+
+def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
+    """Check a student's answer, print one status, and return what later cells should use.
+
+    Returns `candidate` when it passes, and the course's reference otherwise, saying so.
+    Never raises because of what the student wrote.
+    """
+    ex = registry.get(exercise_id)
+    try:
+        result = evaluate(exercise_id, candidate)
+    except Exception as exc:  # a check must explain, not crash, whatever it is given
+        result = Result(
+            ex,
+            FAILED,
+            "check-error",
+            evidence=f"the check could not judge your answer ({type(exc).__name__}: {exc})",
+            message=f"{ex.name} should return {ex.returns}.",
+        )
+    _results[exercise_id] = result
+    print(result.report())
+    if result.status == PASSED:
+        return candidate
+    print(
+        f"  → The cells below use the course's reference {ex.name} so the notebook keeps "
+        "running. Run this cell again after you change your code."
+    )
+    return ex.reference
+
+
+def progress(notebook: str) -> None:
+    """Print the exercises of a course notebook ("01") and where each one stands."""
+    rows = []
+    earned = total = 0
+    for ex in registry.for_notebook(notebook):
+        result = _results.get(ex.id)
+        status = "not checked yet" if result is None else result.status
+        mark = {PASSED: "✔", FAILED: "✘"}.get(status, "…")
+        earned += result.points if result else 0
+        total += ex.points
+        stars = "★" * ex.difficulty + "☆" * (3 - ex.difficulty)
+        rows.append(f"  {ex.id:<5}{ex.title:<34}{stars}  {ex.points} pts  {mark} {status}")
+    print(f"Lesson {notebook} — {registry.LESSONS[notebook]}: {earned} of {total} points")
+    print("\n".join(rows))

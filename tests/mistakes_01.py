@@ -1,0 +1,170 @@
+"""Wrong answers to lesson 01's exercises, written the way students write them.
+
+Each entry of MISTAKES is (exercise id, wrong answer, the mistake key the check must
+report, a phrase its message must contain). tests/test_checks_01.py asserts every one is
+caught that way. Keep them in a real file: the checks read a function's source to
+recognise some mistakes (.T on a batch), as they do in a notebook.
+"""
+
+import torch
+import torch.nn.functional as F
+
+# --- 1.1 pairwise_scores(X): (T, D) -> (T, T)
+
+
+def scores_xt_x(X):
+    return X.T @ X
+
+
+def scores_cosine(X):
+    unit = F.normalize(X, dim=-1)
+    return unit @ unit.T
+
+
+def scores_list_of_lists(X):
+    return [[float(a @ b) for b in X] for a in X]
+
+
+def scores_no_return(X):
+    X @ X.T
+
+
+def scores_integer(X):
+    return (X @ X.T).long()
+
+
+def scores_in_place(X):
+    X /= X.norm(dim=-1, keepdim=True).max()  # "normalise first", writing into the caller's X
+    return X @ X.T
+
+
+# --- 1.2 stable_softmax(scores): (..., S) -> (..., S)
+
+
+def softmax_wrong_axis(scores):
+    return torch.softmax(scores, dim=0)
+
+
+def softmax_naive(scores):
+    exps = scores.exp()
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_global_max(scores):
+    exps = (scores - scores.max()).exp()
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_in_place(scores):
+    scores -= scores.amax(dim=-1, keepdim=True)
+    exps = scores.exp()
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_no_keepdim(scores):
+    exps = (scores - scores.max(dim=-1).values).exp()
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_sum_no_keepdim(scores):
+    exps = (scores - scores.amax(dim=-1, keepdim=True)).exp()
+    return exps / exps.sum(dim=-1)
+
+
+# --- 1.3 attention_weights(X): (B, T, D) -> (B, T, T)
+
+
+def weights_softmax_over_queries(X):  # the bug the exercise hands out
+    scores = X @ X.transpose(-2, -1)
+    return torch.softmax(scores, dim=1)
+
+
+def weights_softmax_over_batch(X):
+    scores = X @ X.transpose(-2, -1)
+    return torch.softmax(scores, dim=0)
+
+
+def weights_dot_T(X):
+    return torch.softmax(X @ X.T, dim=-1)
+
+
+def weights_no_softmax(X):
+    return X @ X.transpose(-2, -1)
+
+
+def weights_xt_x(X):
+    return torch.softmax(X.transpose(-2, -1) @ X, dim=-1)
+
+
+# --- 1.4 simple_self_attention(X): (B, T, D) -> (B, T, D)
+
+
+def attention_dot_T(X):
+    weights = torch.softmax(X @ X.T, dim=-1)
+    return weights @ X
+
+
+def attention_no_softmax(X):
+    scores = X @ X.transpose(-2, -1)
+    return scores @ X
+
+
+def attention_returns_weights(X):
+    scores = X @ X.transpose(-2, -1)
+    weights = torch.softmax(scores, dim=-1)
+    out = weights @ X
+    return weights
+
+
+def attention_wrong_axis(X):
+    scores = X @ X.transpose(-2, -1)
+    return torch.softmax(scores, dim=1) @ X
+
+
+def attention_xt_x(X):
+    weights = torch.softmax(X.transpose(-2, -1) @ X, dim=-1)
+    return X @ weights
+
+
+def attention_naive_softmax(X):
+    exps = (X @ X.transpose(-2, -1)).exp()
+    return exps / exps.sum(dim=-1, keepdim=True) @ X
+
+
+def attention_in_place(X):
+    X -= X.mean(dim=-1, keepdim=True)  # "centre the vectors", in place
+    weights = torch.softmax(X @ X.transpose(-2, -1), dim=-1)
+    return weights @ X
+
+
+def attention_exits(X):
+    raise SystemExit("bye")
+
+
+MISTAKES = [
+    ("1.1", scores_xt_x, "xt-x", "Xᵀ X"),
+    ("1.1", scores_cosine, "cosine", "cosine similarity"),
+    ("1.1", scores_list_of_lists, "not-a-tensor", "got a list"),
+    ("1.1", scores_no_return, "returned-none", "forget `return`"),
+    ("1.1", scores_integer, "not-float", "torch.int64"),
+    ("1.1", scores_in_place, "in-place", "changed the caller's tensor"),
+    ("1.2", softmax_wrong_axis, "wrong-axis", "softmax over the wrong dimension"),
+    ("1.2", softmax_naive, "overflow", "overflows on large scores"),
+    ("1.2", softmax_global_max, "global-max", "each row's own maximum"),
+    ("1.2", softmax_in_place, "in-place", "changed the caller's tensor"),
+    ("1.2", softmax_no_keepdim, "no-keepdim", "keepdim=True"),
+    ("1.2", softmax_sum_no_keepdim, "no-keepdim", "keepdim=True"),
+    ("1.3", weights_softmax_over_queries, "wrong-axis", "softmax ran over dim=-2 (the queries)"),
+    ("1.3", weights_softmax_over_batch, "wrong-axis", "over dim=0 (the sentences)"),
+    ("1.3", weights_dot_T, "dot-T-on-batch", "X.transpose(-2, -1)"),
+    ("1.3", weights_no_softmax, "no-softmax", "softmax that turns them into weights is missing"),
+    ("1.3", weights_xt_x, "xt-x", "Xᵀ X"),
+    ("1.4", attention_dot_T, "dot-T-on-batch", "`.T` reverses every dimension"),
+    ("1.4", attention_no_softmax, "no-softmax", "forget the softmax"),
+    ("1.4", attention_returns_weights, "returned-weights", "You returned the attention weights"),
+    ("1.4", attention_wrong_axis, "wrong-axis", "normalised over the queries"),
+    ("1.4", attention_xt_x, "xt-x", "Xᵀ X"),
+    ("1.4", attention_naive_softmax, "overflow", "overflows on large scores"),
+    ("1.4", attention_in_place, "in-place", "changed the caller's tensor"),
+    ("1.4", attention_exits, "raised", "SystemExit: bye"),
+]

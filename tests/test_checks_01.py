@@ -1,0 +1,182 @@
+"""Lesson 01's checks: every known mistake is caught with its own message, the reference
+passes, the stub is "not attempted", and garbage gets an explanation, not a traceback."""
+
+import math
+
+import pytest
+import torch
+
+from helpers import attention as ref
+from helpers import checks, exercises
+from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, check, evaluate
+from tests.mistakes_01 import MISTAKES
+
+LESSON_01 = [ex.id for ex in exercises.for_notebook("01")]
+
+
+@pytest.mark.parametrize("ex_id, wrong, key, phrase", MISTAKES, ids=[m[1].__name__ for m in MISTAKES])
+def test_each_mistake_is_caught_with_its_message(ex_id, wrong, key, phrase):
+    result = evaluate(ex_id, wrong)
+    assert result.status == FAILED
+    assert result.mistake == key, result.report()
+    assert phrase in result.report()
+
+
+@pytest.mark.parametrize("ex_id", LESSON_01)
+def test_reference_passes(ex_id):
+    ex = exercises.get(ex_id)
+    result = evaluate(ex_id, ex.reference)
+    assert result.status == PASSED, result.report()
+    assert result.points == ex.points
+    assert len(result.checked) == len(ex.make_cases(torch.Generator().manual_seed(0)))
+
+
+@pytest.mark.parametrize("ex_id", LESSON_01)
+def test_reference_passes_on_other_seeds(ex_id):
+    for seed in (1, 2, 3):
+        assert evaluate(ex_id, exercises.get(ex_id).reference, seed=seed).status == PASSED
+
+
+@pytest.mark.parametrize("ex_id", LESSON_01)
+def test_stub_is_not_attempted(ex_id):
+    def stub(*args):
+        raise NotImplementedError(f"Exercise {ex_id}: replace this line with your code")
+
+    result = evaluate(ex_id, stub)
+    assert result.status == NOT_ATTEMPTED
+    assert result.points == 0
+    assert "not attempted yet" in result.report()
+
+
+def test_loop_version_of_pairwise_scores_passes():
+    def pairwise_scores(X):
+        T = X.shape[0]
+        scores = torch.zeros(T, T)
+        for i in range(T):
+            for j in range(T):
+                scores[i, j] = torch.dot(X[i], X[j])
+        return scores
+
+    assert evaluate("1.1", pairwise_scores).status == PASSED
+
+
+def test_float64_answer_passes():
+    assert evaluate("1.2", lambda s: torch.softmax(s.double(), dim=-1)).status == PASSED
+
+
+def test_cases_separate_sizes():
+    """B, T and D differ in every batch case, so mixed-up axes cannot pass by accident."""
+    for case in exercises.batch_cases(torch.Generator().manual_seed(0)):
+        B, T, D = case.inputs[0].shape
+        assert T != D and (B == 1 or len({B, T, D}) == 3)
+
+
+def test_cases_depend_on_the_seed():
+    first = exercises.batch_cases(torch.Generator().manual_seed(0))[0].inputs[0]
+    again = exercises.batch_cases(torch.Generator().manual_seed(0))[0].inputs[0]
+    other = exercises.batch_cases(torch.Generator().manual_seed(1))[0].inputs[0]
+    assert torch.equal(first, again) and not torch.equal(first, other)
+
+
+def test_large_case_really_overflows_a_naive_softmax():
+    large = [c for c in exercises.score_cases(torch.Generator().manual_seed(0)) if "large" in c.tags]
+    assert large and torch.isnan(large[0].inputs[0].exp() / large[0].inputs[0].exp().sum()).any()
+
+
+# --- garbage never crashes a check
+
+
+@pytest.mark.parametrize(
+    "candidate, key, phrase",
+    [
+        (None, "not-a-function", "expected a function, got a NoneType"),
+        ("softmax", "not-a-function", "got a str"),
+        (lambda s: None, "returned-none", "got None"),
+        (lambda s: s.tolist(), "not-a-tensor", "got a list"),
+        (lambda s: "done", "not-a-tensor", "got a str"),
+        (lambda s: torch.softmax(s, -1)[..., :2], "shape", "expected shape (5, 5), got (5, 2)"),
+        (lambda s: torch.full_like(s, math.nan), "non-finite", "NaN"),
+        (lambda s: torch.softmax(s, -1) + 0.01, "not-normalised", "each row must sum to 1"),
+        (lambda s: torch.softmax(2 * s, -1), "values", "numbers differ"),
+        (lambda s: 1 / 0, "raised", "ZeroDivisionError: division by zero"),
+        (lambda: 0, "raised", "TypeError"),
+    ],
+)
+def test_garbage_is_explained(candidate, key, phrase):
+    result = evaluate("1.2", candidate)
+    assert (result.status, result.mistake) == (FAILED, key), result.report()
+    assert phrase in result.report()
+
+
+def test_error_names_the_students_line():
+    def simple_self_attention(X):
+        scores = X @ X.transpose(-2, -1)
+        return scores @ X.transpose(0, 1)  # the wrong transpose
+
+    report = evaluate("1.4", simple_self_attention).report()
+    assert "return scores @ X.transpose(0, 1)" in report
+    assert "Traceback" not in report
+
+
+def test_object_pretending_to_be_right_fails():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    assert evaluate("1.1", lambda X: AlwaysEqual()).mistake == "not-a-tensor"
+
+
+def test_tensor_subclass_is_judged_by_its_numbers():
+    class Liar(torch.Tensor):
+        def __eq__(self, other):
+            return True
+
+    wrong = lambda X: (X @ X.mT).as_subclass(Liar) + 1  # noqa: E731
+    assert evaluate("1.1", wrong).mistake == "values"
+
+
+# --- check(): prints one status and hands over the reference
+
+
+def test_check_returns_the_students_function_when_it_passes(capsys):
+    mine = lambda X: torch.softmax(X @ X.mT, dim=-1) @ X  # noqa: E731
+    assert check("1.4", mine) is mine
+    out = capsys.readouterr().out
+    assert out.startswith("✔ Exercise 1.4 passed") and out.count("\n") == 1
+
+
+def test_check_hands_over_the_reference_when_it_fails(capsys):
+    from tests.mistakes_01 import attention_no_softmax
+
+    assert check("1.4", attention_no_softmax) is ref.simple_self_attention
+    out = capsys.readouterr().out
+    assert out.startswith("✘ Exercise 1.4 failed")
+    assert "Likely mistake: Your output is X Xᵀ X: did you forget the softmax?" in out
+    assert "the course's reference simple_self_attention" in out
+
+
+def test_check_never_raises_even_if_the_check_itself_breaks(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal")
+
+    monkeypatch.setattr(checks, "evaluate", broken)
+    assert check("1.2", lambda s: s) is ref.stable_softmax
+    assert "the check could not judge your answer (RuntimeError: internal)" in capsys.readouterr().out
+
+
+def test_check_of_an_unknown_exercise_names_the_known_ones():
+    with pytest.raises(KeyError, match="no exercise '9.9'; the course has 1.1, 1.2"):
+        check("9.9", ref.stable_softmax)
+
+
+def test_progress_table(capsys, monkeypatch):
+    monkeypatch.setattr(checks, "_results", {})
+    check("1.1", ref.pairwise_scores)
+    check("1.2", lambda s: torch.softmax(s, dim=0))
+    capsys.readouterr()
+    checks.progress("01")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Lesson 01 — Attention is a weighted sum: 2 of 10 points"
+    assert lines[1].startswith("  1.1") and lines[1].endswith("✔ passed")
+    assert lines[2].endswith("✘ failed")
+    assert lines[3].endswith("… not checked yet") and lines[4].endswith("… not checked yet")

@@ -1,0 +1,84 @@
+"""Student notebooks as a student meets them: untouched, then filled in. (nbval runs every
+notebook too; these tests also read what the checks print.)"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+MASTER = "01-attention-is-a-weighted-sum.ipynb"
+
+
+def answers_only(source: str) -> str:
+    """A master's exercise cell as a student who got it right would write it."""
+    keep, in_stub = [], False
+    for line in source.split("\n"):
+        marker = line.strip()
+        if marker == "### BEGIN STUB":
+            in_stub = True
+        elif marker == "### END STUB":
+            in_stub = False
+        elif not in_stub and marker not in ("### BEGIN SOLUTION", "### END SOLUTION"):
+            keep.append(line)
+    return "\n".join(keep)
+
+
+def run(nb, tmp_path):
+    env_backup = os.environ.pop("MPLBACKEND", None)
+    try:
+        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        if env_backup is not None:
+            os.environ["MPLBACKEND"] = env_backup
+    return nb
+
+
+def printed(nb, ex_id):
+    cell = next(c for c in nb.cells if f'check("{ex_id}"' in c.source)
+    return "".join(o.get("text", "") for o in cell.outputs)
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory):
+    nb = nbformat.read(ROOT / "notebooks" / MASTER, as_version=4)
+    return run(nb, tmp_path_factory.mktemp("untouched"))
+
+
+def test_untouched_notebook_runs_to_the_end_saying_what_is_not_done(untouched):
+    errors = [o for c in untouched.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    for ex_id in ("1.1", "1.2", "1.4"):
+        assert printed(untouched, ex_id).startswith(f"… Exercise {ex_id} not attempted yet")
+        assert "The cells below use the course's reference" in printed(untouched, ex_id)
+    spot = printed(untouched, "1.3")
+    assert spot.startswith("✘ Exercise 1.3 failed")
+    assert "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries)" in spot
+    progress = next(c for c in untouched.cells if c.source.startswith("progress("))
+    assert progress.outputs[0]["text"].startswith("Lesson 01 — Attention is a weighted sum: 0 of 10 points")
+
+
+def test_filled_in_notebook_passes_every_check(tmp_path):
+    solutions = nbformat.read(ROOT / "solutions" / MASTER, as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / MASTER, as_version=4)
+    for cell, master in zip(nb.cells, solutions.cells):
+        if "exercise" in cell.metadata.get("course", {}):
+            cell.source = answers_only(master.source)
+    run(nb, tmp_path)
+    for ex_id in ("1.1", "1.2", "1.3", "1.4"):
+        assert printed(nb, ex_id).startswith(f"✔ Exercise {ex_id} passed"), printed(nb, ex_id)
+    progress = next(c for c in nb.cells if c.source.startswith("progress("))
+    assert progress.outputs[0]["text"].startswith("Lesson 01 — Attention is a weighted sum: 10 of 10 points")
+
+
+def test_helpers_import_from_any_folder(tmp_path):
+    """The README's install makes helpers importable wherever a notebook is opened."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import helpers; print(helpers.__file__)"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )
+    assert Path(result.stdout.strip()) == ROOT / "helpers" / "__init__.py"
