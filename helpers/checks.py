@@ -258,7 +258,7 @@ def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
     if result.status == PASSED:
         return candidate
     print(
-        f"  → The cells below use the course's reference {ex.name} so the notebook keeps "
+        f"  → The cells below use the course's reference {ex.name}, so the notebook keeps "
         "running. Run this cell again after you change your code."
     )
     return ex.reference

@@ -62,17 +62,32 @@ def test_untouched_notebook_runs_to_the_end_saying_what_is_not_done(untouched):
     assert progress.outputs[0]["text"].startswith("Lesson 01 — Attention is a weighted sum: 0 of 10 points")
 
 
-def test_filled_in_notebook_passes_every_check(tmp_path):
+def test_filled_in_notebook_passes_what_is_right_and_names_what_is_wrong(tmp_path):
+    """1.1-1.3 answered right, 1.4 with `.T` on the batch: in a real kernel the check reads
+    the student's source from IPython to name that mistake."""
     solutions = nbformat.read(ROOT / "solutions" / MASTER, as_version=4)
     nb = nbformat.read(ROOT / "notebooks" / MASTER, as_version=4)
     for cell, master in zip(nb.cells, solutions.cells):
         if "exercise" in cell.metadata.get("course", {}):
             cell.source = answers_only(master.source)
+    ex_1_4 = next(c for c in nb.cells if c.source.startswith("# Exercise 1.4"))
+    ex_1_4.source = ex_1_4.source.replace("X @ X.transpose(-2, -1)", "X @ X.T")
     run(nb, tmp_path)
-    for ex_id in ("1.1", "1.2", "1.3", "1.4"):
+    for ex_id in ("1.1", "1.2", "1.3"):
         assert printed(nb, ex_id).startswith(f"✔ Exercise {ex_id} passed"), printed(nb, ex_id)
+    wrong = printed(nb, "1.4")
+    assert wrong.startswith("✘ Exercise 1.4 failed") and "(line 4: scores = X @ X.T" in wrong
+    assert "Likely mistake: `.T` reverses every dimension of a 3-D tensor" in wrong
     progress = next(c for c in nb.cells if c.source.startswith("progress("))
-    assert progress.outputs[0]["text"].startswith("Lesson 01 — Attention is a weighted sum: 10 of 10 points")
+    assert progress.outputs[0]["text"].startswith("Lesson 01 — Attention is a weighted sum: 7 of 10 points")
+
+
+def test_each_heatmap_is_shown_once(untouched):
+    heatmaps = [c for c in untouched.cells if c.source.split("\n")[-1].startswith("attention_heatmap(")]
+    assert len(heatmaps) == 2
+    for cell in heatmaps:
+        assert [o.output_type for o in cell.outputs] == ["execute_result"]
+        assert "image/png" in cell.outputs[0]["data"]
 
 
 def test_helpers_import_from_any_folder(tmp_path):
