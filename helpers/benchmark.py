@@ -12,12 +12,12 @@ as the floor that start-up alone costs.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+from helpers.build import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = {"05": 30.0}
@@ -26,7 +26,7 @@ DEFAULT_TARGET = 15.0
 
 def execute_seconds(nb: nbformat.NotebookNode, cwd: Path) -> float:
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    run_notebook(nb, cwd, timeout=600)
     return time.perf_counter() - start
 
 
@@ -34,8 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook; the best is reported")
     args = parser.parse_args(argv)
-    os.environ.pop("MPLBACKEND", None)  # draw inline, as in a student's kernel
-
     empty = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
     floor = min(execute_seconds(empty, ROOT) for _ in range(args.repeat))
     print(f"{'empty notebook (kernel start-up)':<58} {floor:6.1f} s")

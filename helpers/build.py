@@ -284,20 +284,25 @@ def check(root: Path = ROOT) -> list[str]:
     return [p.replace(str(root) + os.sep, "") for p in problems]
 
 
-def execute(path: Path, timeout: int = 120) -> None:
-    """Run a master top to bottom in a fresh kernel and save it with its new outputs."""
+def run_notebook(nb: NotebookNode, cwd: Path, timeout: int = 120) -> NotebookNode:
+    """Execute `nb` in place in a fresh python3 kernel started in `cwd`, drawing plots inline
+    as a student's kernel does (whatever MPLBACKEND says here); returns it."""
     from nbclient import NotebookClient
 
-    os.environ.pop("MPLBACKEND", None)  # the kernel must draw inline, as for a student
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
+    backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(cwd)}}
+        ).execute()
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
+    return nb
+
+
+def execute(path: Path) -> None:
+    """Run a master top to bottom in a fresh kernel and save it with its new outputs."""
+    nb = run_notebook(nbformat.read(path, as_version=4), path.parent)
     path.write_text(render(nb), encoding="utf-8")
 
 

@@ -1,14 +1,14 @@
 """Student notebooks as a student meets them: untouched, then filled in. (nbval runs every
 notebook too; these tests also read what the checks print.)"""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+
+from helpers.build import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = "01-attention-is-a-weighted-sum.ipynb"
@@ -28,16 +28,6 @@ def answers_only(source: str) -> str:
     return "\n".join(keep)
 
 
-def run(nb, tmp_path):
-    env_backup = os.environ.pop("MPLBACKEND", None)
-    try:
-        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        if env_backup is not None:
-            os.environ["MPLBACKEND"] = env_backup
-    return nb
-
-
 def printed(nb, ex_id):
     cell = next(c for c in nb.cells if f'check("{ex_id}"' in c.source)
     return "".join(o.get("text", "") for o in cell.outputs)
@@ -46,7 +36,7 @@ def printed(nb, ex_id):
 @pytest.fixture(scope="module")
 def untouched(tmp_path_factory):
     nb = nbformat.read(ROOT / "notebooks" / MASTER, as_version=4)
-    return run(nb, tmp_path_factory.mktemp("untouched"))
+    return run_notebook(nb, tmp_path_factory.mktemp("untouched"))
 
 
 def test_untouched_notebook_runs_to_the_end_saying_what_is_not_done(untouched):
@@ -72,7 +62,7 @@ def test_filled_in_notebook_passes_what_is_right_and_names_what_is_wrong(tmp_pat
             cell.source = answers_only(master.source)
     ex_1_4 = next(c for c in nb.cells if c.source.startswith("# Exercise 1.4"))
     ex_1_4.source = ex_1_4.source.replace("X @ X.transpose(-2, -1)", "X @ X.T")
-    run(nb, tmp_path)
+    run_notebook(nb, tmp_path)
     for ex_id in ("1.1", "1.2", "1.3"):
         assert printed(nb, ex_id).startswith(f"✔ Exercise {ex_id} passed"), printed(nb, ex_id)
     wrong = printed(nb, "1.4")
