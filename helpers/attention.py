@@ -6,8 +6,10 @@ definition of "right". Shapes follow the course legend: B batch, T tokens, D wid
 
 from __future__ import annotations
 
+import math
+
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 
 def pairwise_scores(X: Tensor) -> Tensor:
@@ -53,3 +55,129 @@ def simple_self_attention(X: Tensor) -> Tensor:
     """
     weights = attention_weights(X)  # (B, T, D) -> (B, T, T)
     return weights @ X  # (B, T, T) x (B, T, D) -> (B, T, D)
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 02: queries, keys and values
+
+
+class MySelfAttention(nn.Module):
+    """Self-attention with learned projections: softmax(q kᵀ / √D) v, one head.
+
+    q, k and v are X projected by three nn.Linear(hidden_size, hidden_size) layers named
+    linear_q, linear_k and linear_v; scale is 1/√hidden_size. forward takes X of shape
+    (B, T, D) with D = hidden_size and returns (B, T, D); it keeps the attention weights
+    (B, T, T) of its last call in `last_weights` for plotting.
+    Built in lesson 02 (exercises 2.1 to 2.3).
+    """
+
+    def __init__(self, hidden_size: int):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.linear_q = nn.Linear(hidden_size, hidden_size)
+        self.linear_k = nn.Linear(hidden_size, hidden_size)
+        self.linear_v = nn.Linear(hidden_size, hidden_size)
+        self.scale = hidden_size**-0.5
+        self.last_weights: Tensor | None = None
+
+    def forward(self, X: Tensor) -> Tensor:
+        q = self.linear_q(X)  # (B, T, D) -> (B, T, D)
+        k = self.linear_k(X)  # (B, T, D) -> (B, T, D)
+        v = self.linear_v(X)  # (B, T, D) -> (B, T, D)
+        scores = q @ k.transpose(-2, -1) * self.scale  # (B, T, D) x (B, D, T) -> (B, T, T)
+        weights = torch.softmax(scores, dim=-1)
+        self.last_weights = weights.detach()
+        return weights @ v  # (B, T, T) x (B, T, D) -> (B, T, D)
+
+
+def row_entropy(weights: Tensor) -> Tensor:
+    """The entropy of each row of attention weights, in nats: -Σ w log w, with 0 log 0 = 0.
+
+    Takes (..., S) weights whose rows sum to 1; returns (...,). It is log S for a uniform
+    row and 0 for a row that puts all its weight on one key. Lesson 02 (exercise 2.4).
+    """
+    return torch.special.entr(weights).sum(dim=-1)  # (..., S) -> (...,)
+
+
+def scaled_scores(q: Tensor, k: Tensor) -> Tensor:
+    """Attention scores q kᵀ / √d for q, k of shape (..., T, d); returns (..., T, T).
+    Lesson 02 (exercise 2.6)."""
+    return q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (..., T, d) x (..., d, T) -> (..., T, T)
+
+
+def attention_from_qkv(q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+    """softmax(q kᵀ / √d) v for q, k, v of shape (..., T, d); returns (..., T, d).
+    Lesson 02 (exercise 2.5)."""
+    weights = torch.softmax(scaled_scores(q, k), dim=-1)  # (..., T, T)
+    return weights @ v  # (..., T, T) x (..., T, d) -> (..., T, d)
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 03: masks. The course's convention: True means "may attend", as in
+# F.scaled_dot_product_attention.
+
+
+def causal_mask(T: int) -> Tensor:
+    """(T, T) booleans, True where query i may attend key j, that is j <= i.
+    Lesson 03 (exercise 3.1)."""
+    return torch.ones(T, T, dtype=torch.bool).tril()
+
+
+def padding_mask(lengths: Tensor, T: int) -> Tensor:
+    """(B, 1, T) booleans, True where key j is a real token of sentence b (j < lengths[b]).
+
+    The middle axis of size 1 broadcasts over the queries: every query of sentence b
+    may attend the same keys. Lesson 03 (exercise 3.2).
+    """
+    return (torch.arange(T) < lengths[:, None])[:, None, :]  # (B, T) -> (B, 1, T)
+
+
+def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Softmax over the last dimension where only keys with mask True take part.
+
+    mask broadcasts against scores: (T, T), (B, 1, T) or (B, T, T). Masked positions get
+    exactly 0; a row with every key masked gets all zeros, as in
+    F.scaled_dot_product_attention (a plain masked_fill(-inf) and softmax gives NaN there).
+    The caller's scores are left unchanged. Lesson 03 (exercise 3.3).
+    """
+    if mask is None:
+        return torch.softmax(scores, dim=-1)
+    filled = scores.masked_fill(~mask, float("-inf"))  # not masked_fill_: a new tensor
+    weights = torch.softmax(filled, dim=-1)  # fully masked rows: 0 / 0 = NaN
+    return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)  # ... made zeros
+
+
+def masked_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> Tensor:
+    """softmax(q kᵀ / √d) v with a mask (True = may attend) applied before the softmax.
+    q, k, v: (..., T, d); returns (..., T, d). Lesson 03 (exercise 3.4)."""
+    weights = masked_softmax(scaled_scores(q, k), mask)  # (..., T, T)
+    return weights @ v  # (..., T, T) x (..., T, d) -> (..., T, d)
+
+
+class SingleHeadAttention(nn.Module):
+    """One attention head with projections q_proj, k_proj, v_proj and out_proj,
+    each nn.Linear(embed_size, embed_size).
+
+    forward(X, mask=None) takes X of shape (B, T, D) and an optional mask (True = may
+    attend) of shape (T, T), (B, 1, T) or (B, T, T); returns (B, T, D). Keeps the
+    attention weights (B, T, T) of its last call in `last_weights`.
+    Lesson 03 (exercise 3.5).
+    """
+
+    def __init__(self, embed_size: int):
+        super().__init__()
+        self.embed_size = embed_size
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+        self.last_weights: Tensor | None = None
+
+    def forward(self, X: Tensor, mask: Tensor | None = None) -> Tensor:
+        q = self.q_proj(X)  # (B, T, D) -> (B, T, D)
+        k = self.k_proj(X)  # (B, T, D) -> (B, T, D)
+        v = self.v_proj(X)  # (B, T, D) -> (B, T, D)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.embed_size)  # (B, T, D) x (B, D, T) -> (B, T, T)
+        weights = masked_softmax(scores, mask)  # (B, T, T)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ v)  # (B, T, T) x (B, T, D) -> (B, T, D) -> (B, T, D)

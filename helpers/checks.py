@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 
 from helpers import exercises as registry
-from helpers.exercises import Case, Exercise, Outcome, close, first_difference
+from helpers.exercises import Case, Exercise, Outcome, close, first_difference, fresh
 
 DEFAULT_SEED = 0
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
@@ -75,9 +75,10 @@ class Result:
                 f"NotImplementedError. Replace that line with your code."
             )
         where = f" on {self.case}" if self.case else ""
+        stop = "" if self.evidence.endswith((".", "?", "!")) else "."
         return (
             f"✘ Exercise {ex.id} failed{where}:\n"
-            f"    {self.evidence}.\n"
+            f"    {self.evidence}{stop}\n"
             f"    Likely mistake: {self.message}"
         )
 
@@ -109,14 +110,53 @@ def _source_of(candidate: Any) -> str:
         return ""
 
 
-def run_case(candidate: Callable[..., Any], case: Case) -> Outcome:
+class ModuleShapeError(Exception):
+    """A student's module is missing a parameter the exercise names, or has it in another shape."""
+
+
+def _load_params(module: torch.nn.Module, params: dict[str, Tensor]) -> None:
+    own = dict(module.named_parameters(remove_duplicate=False))
+    for name, value in params.items():
+        if name not in own:
+            layer = name.rsplit(".", 1)[0]
+            raise ModuleShapeError(
+                f"your module has no parameter {name}: is {layer} defined in __init__ as an "
+                f"nn.Linear with bias, under that name?"
+            )
+        if tuple(own[name].shape) != tuple(value.shape):
+            raise ModuleShapeError(
+                f"{name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)}"
+            )
+    with torch.no_grad():
+        for name, value in params.items():
+            own[name].copy_(value)
+
+
+def call(ex: Exercise, candidate: Any, inputs: list[Tensor], case: Case) -> Any:
+    """Call a function, or build a module, load the case's parameters and run it.
+
+    Used for the student's code and for the reference alike. Any random numbers the
+    candidate draws come from a fixed seed and leave the caller's generator untouched.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        if not ex.module:
+            return candidate(*inputs)
+        module = candidate(*case.init)
+        if not isinstance(module, torch.nn.Module):
+            raise ModuleShapeError(f"{ex.name}(...) built a {type(module).__name__}, expected an nn.Module")
+        _load_params(module, case.params)
+        return ex.probe(module, *inputs) if ex.probe else module(*inputs)
+
+
+def run_case(ex: Exercise, candidate: Any, case: Case) -> Outcome:
     """Call `candidate` on copies of the case's inputs and record what happened."""
-    inputs = [x.clone() for x in case.inputs]
+    inputs = fresh(case.inputs)
     source = _source_of(candidate)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = candidate(*inputs)
+            result = call(ex, candidate, inputs, case)
         except NotImplementedError:
             return Outcome(not_implemented=True, source=source)
         except (Exception, SystemExit) as exc:  # student code may raise anything at all
@@ -129,7 +169,7 @@ def run_case(candidate: Callable[..., Any], case: Case) -> Outcome:
                 source=source,
             )
     changed = tuple(
-        x.shape != original.shape or not torch.equal(x, original)
+        isinstance(x, Tensor) and (x.shape != original.shape or not torch.equal(x, original))
         for x, original in zip(inputs, case.inputs)
     )
     output = None
@@ -154,14 +194,22 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     def failed(mistake: str, evidence: str, message: str) -> Result:
         return Result(ex, FAILED, mistake, case.label, evidence, message)
 
-    expected = ex.reference(*[x.clone() for x in case.inputs])
+    with torch.no_grad():
+        expected = call(ex, ex.reference, fresh(case.inputs), case)
     if out.error is not None:
         for mistake in ex.mistakes:
             if mistake.on_error and (finding := mistake.found(case, out, expected)):
                 return failed(mistake.key, *finding)
+        if out.error.startswith(ModuleShapeError.__name__):
+            return failed(
+                "module-layout",
+                out.error.split(": ", 1)[1],
+                f"The check loads known weights into your layers by name, so {ex.name} needs "
+                f"{ex.returns}.",
+            )
         return failed(
             "raised",
-            f"your function raised {out.error}",
+            f"your code raised {out.error}",
             "Read the error: which line, which shapes? Print the shapes of your tensors "
             f"on a small input. {ex.name} should return {ex.returns}.",
         )
@@ -174,7 +222,14 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             f"{ex.name} should return {ex.returns}. Compute it with tensor operations, "
             "or turn a list of rows into a tensor with torch.stack.",
         )
-    if not out.output.is_floating_point():
+    if expected.dtype == torch.bool and out.output.dtype != torch.bool:
+        return failed(
+            "not-bool",
+            f"expected a tensor of booleans (True = may attend), got one of {out.output.dtype}",
+            "Build the mask from a comparison (j <= i) or with dtype=torch.bool, so that "
+            "masked_fill(~mask, ...) can use it.",
+        )
+    if expected.is_floating_point() and not out.output.is_floating_point():
         return failed(
             "not-float",
             f"expected floating-point numbers, got a tensor of {out.output.dtype}",
@@ -211,17 +266,18 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
 def evaluate(exercise_id: str, candidate: Any, seed: int = DEFAULT_SEED) -> Result:
     """Run and judge `candidate` on every case of an exercise; the first failure wins."""
     ex = registry.get(exercise_id)
-    if not callable(candidate):
+    wanted = "class" if ex.module else "function"
+    if not callable(candidate) or ex.module != isinstance(candidate, type):
         return Result(
             ex,
             FAILED,
-            "not-a-function",
-            evidence=f"expected a function, got a {type(candidate).__name__}",
+            f"not-a-{wanted}",
+            evidence=f"expected a {wanted}, got a {type(candidate).__name__}",
             message=f"Define {ex.signature} in the exercise cell and run that cell first.",
         )
     cases = ex.make_cases(torch.Generator().manual_seed(seed))
     for case in cases:
-        out = run_case(candidate, case)
+        out = run_case(ex, candidate, case)
         if out.not_implemented:
             return Result(ex, NOT_ATTEMPTED)
         failure = judge(ex, case, out)

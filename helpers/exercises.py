@@ -12,12 +12,13 @@ judge the outcome in the parent.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from helpers import attention as ref
 
@@ -30,13 +31,18 @@ class Case:
     """One set of inputs for an exercise.
 
     label:  how the check describes it, e.g. "a batch of 2 sentences (B=2, T=5, D=3)"
-    inputs: the positional arguments passed to the student's function
+    inputs: the positional arguments passed to the student's function (or module's forward)
     tags:   what the case is for, e.g. {"large"} for values that overflow a naive exp
+    init:   for a module exercise, the arguments its class is built with
+    params: for a module exercise, parameter values loaded into it by name before the
+            call ("linear_q.weight": tensor), so that its output can be compared
     """
 
     label: str
     inputs: tuple[Tensor, ...]
     tags: frozenset[str] = frozenset()
+    init: tuple = ()
+    params: dict[str, Tensor] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,6 +108,8 @@ class Exercise:
     reference: Callable[..., Tensor]
     make_cases: Callable[[torch.Generator], list[Case]]
     mistakes: tuple[Mistake, ...] = field(default=())
+    module: bool = False  # the student writes an nn.Module class, not a function
+    probe: Callable[..., Tensor] | None = None  # probe(module, *inputs); default: module(*inputs)
 
 
 # --------------------------------------------------------------------------------------
@@ -111,13 +119,18 @@ ATOL = 1e-4
 RTOL = 1e-4
 
 
-def close(a: Tensor | None, b: Tensor) -> bool:
-    """Same shape and values within the course tolerance (NaNs never match)."""
+def close(a: Tensor | None, b: Tensor, equal_nan: bool = False) -> bool:
+    """Same shape and values within the course tolerance."""
     return (
         a is not None
         and tuple(a.shape) == tuple(b.shape)
-        and torch.allclose(a.double(), b.double(), rtol=RTOL, atol=ATOL)
+        and torch.allclose(a.double(), b.double(), rtol=RTOL, atol=ATOL, equal_nan=equal_nan)
     )
+
+
+def fresh(inputs) -> list:
+    """Copies of a case's inputs: tensors cloned, anything else (an int) as it is."""
+    return [x.clone() if isinstance(x, Tensor) else x for x in inputs]
 
 
 def fmt_num(x: float) -> str:
@@ -144,15 +157,17 @@ def first_difference(expected: Tensor, got: Tensor) -> str:
 def matches(key: str, message: str, buggy: Callable[..., Tensor], what: str) -> Mistake:
     """A mistake recognised because the output equals what a buggy formula gives.
 
-    `what` describes the buggy formula, e.g. "X Xᵀ X".
+    `what` describes the buggy formula, e.g. "X Xᵀ X". For a case with params (a module
+    exercise) the formula gets them first: buggy(params, *inputs).
     """
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        args = ([case.params] if case.params else []) + fresh(case.inputs)
         try:
-            wrong = buggy(*[x.clone() for x in case.inputs])
+            wrong = buggy(*args)
         except RuntimeError:  # the buggy formula does not apply to these shapes
             return None
-        if not close(out.output, wrong) or close(wrong, expected):
+        if not close(out.output, wrong, equal_nan=True) or close(wrong, expected, equal_nan=True):
             return None
         if tuple(expected.shape) != tuple(wrong.shape):
             how = f"expected shape {tuple(expected.shape)}, got {tuple(wrong.shape)}"
@@ -222,14 +237,17 @@ def non_finite_in_low_rows(key: str, message: str) -> Mistake:
     return Mistake(key, found)
 
 
-def raised_with_source(key: str, message: str, pattern: str, warning: str = "") -> Mistake:
-    """The call raised and the candidate's code matches `pattern` (a regular expression),
-    or one of its warnings contains `warning` (when given)."""
+def raised(key: str, message: str, error: str = "", source: str = "", warning: str = "") -> Mistake:
+    """The call raised, and its error matches the regular expression `error`, or the
+    candidate's code matches `source`, or one of its warnings contains `warning`."""
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
-        warned = bool(warning) and any(warning in w for w in out.warnings)
-        if warned or re.search(pattern, out.source):
-            return f"your function raised {out.error}", message
+        if (
+            (error and re.search(error, out.error))
+            or (source and re.search(source, out.source))
+            or (warning and any(warning in w for w in out.warnings))
+        ):
+            return f"your code raised {out.error}", message
         return None
 
     return Mistake(key, found, on_error=True)
@@ -321,7 +339,7 @@ not_normalised = rows_sum_to_one(
     "their sum over the last dimension (keepdim=True).",
 )
 
-dot_T_on_batch = raised_with_source("dot-T-on-batch", DOT_T_MESSAGE, r"\.T\b", warning="`x.T`")
+dot_T_on_batch = raised("dot-T-on-batch", DOT_T_MESSAGE, source=r"\.T\b", warning="`x.T`")
 
 
 def _softmax_no_keepdim_max(s: Tensor) -> Tensor:
@@ -380,9 +398,7 @@ EXERCISES_01 = [
         mistakes=(
             matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_max, "a softmax whose max lost keepdim"),
             matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_sum, "a softmax whose sum lost keepdim"),
-            raised_with_source(
-                "no-keepdim", NO_KEEPDIM_MESSAGE, r"(max|amax|sum)\((?![^)]*keepdim\s*=\s*True)"
-            ),
+            raised("no-keepdim", NO_KEEPDIM_MESSAGE, source=r"(max|amax|sum)\((?![^)]*keepdim\s*=\s*True)"),
             wrong_axis,
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
             non_finite_in_low_rows(
@@ -474,13 +490,573 @@ EXERCISES_01 = [
 ]
 
 # --------------------------------------------------------------------------------------
+# Lesson 02: queries, keys and values
+
+
+def linear_params(gen: torch.Generator, D: int, names: tuple[str, ...]) -> dict[str, Tensor]:
+    """Weights and biases for nn.Linear(D, D) layers with these names, scaled like
+    PyTorch's own initialisation so that scores stay in a realistic range."""
+    params = {}
+    for name in names:
+        params[f"{name}.weight"] = randn(gen, D, D, scale=D**-0.5)
+        params[f"{name}.bias"] = randn(gen, D, scale=0.1)
+    return params
+
+
+def project(p: dict[str, Tensor], name: str, X: Tensor) -> Tensor:
+    """What nn.Linear layer `name` with parameters p does to X."""
+    return X @ p[f"{name}.weight"].T + p[f"{name}.bias"]
+
+
+QKV = ("linear_q", "linear_k", "linear_v")
+
+
+def qkv_module_cases(gen: torch.Generator) -> list[Case]:
+    """MySelfAttention on batches with B, T and D all different, weights drawn fresh."""
+    cases = []
+    for B, T, D in ((3, 5, 8), (2, 7, 6), (1, 4, 16)):
+        cases.append(
+            Case(
+                f"MySelfAttention({D}) on a batch (B={B}, T={T}, D={D})",
+                (randn(gen, B, T, D),),
+                init=(D,),
+                params=linear_params(gen, D, QKV),
+            )
+        )
+    return cases
+
+
+def qkv_cases(gen: torch.Generator) -> list[Case]:
+    """Projected q, k, v tensors (B, T, d) with B, T and d all different."""
+    return [
+        Case(f"q, k, v of shape ({B}, {T}, {d})", tuple(randn(gen, B, T, d) for _ in range(3)))
+        for B, T, d in ((2, 5, 8), (3, 4, 16), (1, 6, 3))
+    ]
+
+
+def qk_cases(gen: torch.Generator) -> list[Case]:
+    """q and k (B, T, d) with B, T and d all different."""
+    return [Case(f"q, k of shape {c.inputs[0].shape[0], c.inputs[0].shape[1], c.inputs[0].shape[2]}", c.inputs[:2])
+            for c in qkv_cases(gen)]
+
+
+def weight_cases(gen: torch.Generator) -> list[Case]:
+    """Attention weights with exact zeros (one-hot rows), uniform rows and random rows."""
+    one_hot = torch.eye(4)[[2, 0, 3]]  # (3, 4), every row all on one key
+    uniform = torch.full((2, 5), 0.2)
+    return [
+        Case("weights of shape (3, 4) with one-hot rows (exact zeros)", (one_hot,)),
+        Case("uniform weights of shape (2, 5)", (uniform,)),
+        Case("random weights of shape (2, 3, 6)", (torch.softmax(randn(gen, 2, 3, 6, scale=2), dim=-1),)),
+        Case("random weights of shape (4, 7)", (torch.softmax(randn(gen, 4, 7, scale=2), dim=-1),)),
+    ]
+
+
+SUPER_INIT_MESSAGE = (
+    "An nn.Module must call super().__init__() at the start of its __init__, before it "
+    "stores anything: that is what sets up its parameters, submodules and hooks."
+)
+no_super_init = raised(
+    "no-super-init",
+    SUPER_INIT_MESSAGE,
+    error=r"Module\.__init__\(\) call|has no attribute '_?(training|parameters|modules|buffers|backward_pre_hooks|forward_hooks)'",
+)
+
+
+def _step1_probe(module: nn.Module, X: Tensor) -> Tensor:
+    """Step 1 stores hidden_size and is a working nn.Module (its training flag exists)."""
+    return torch.tensor([float(module.hidden_size), float(module.training)])
+
+
+def _step2_probe(module: nn.Module, X: Tensor) -> Tensor:
+    """Step 2's three projections of X, each times the scale: (3, B, T, D)."""
+    q, k, v = module.linear_q(X), module.linear_k(X), module.linear_v(X)
+    return torch.stack([q, k, v]) * module.scale
+
+
+def keeps_weights(module: nn.Module, *inputs) -> Tensor:
+    """Run forward and insist that the module kept its attention weights for plotting."""
+    out = module(*inputs)
+    if not isinstance(getattr(module, "last_weights", None), Tensor):
+        raise AttributeError(
+            "after forward, self.last_weights should hold the attention weights (B, T, T), "
+            "so that they can be plotted"
+        )
+    return out
+
+
+def _attend(p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_from="linear_k", transpose=False):
+    """Reference-style attention from parameters p, with one thing changed for a mistake."""
+    q, k, v = project(p, q_from, X), project(p, k_from, X), project(p, values, X)
+    scale = X.shape[-1] ** -0.5 if scale is None else scale
+    scores = (k @ q.mT if transpose else q @ k.mT) * scale
+    return torch.softmax(scores, dim=dim) @ v
+
+
+SCALE_MESSAGES = {
+    "no-scaling": "The scores were not scaled. Divide q kᵀ by √D (multiply by hidden_size ** -0.5): "
+    "otherwise their spread grows with D and the softmax saturates.",
+    "scale-by-d": "The scores were divided by D, not by √D. The spread of q·k grows like √D, "
+    "so √D is what brings it back to about 1.",
+    "scale-multiplied": "The scores were multiplied by √D instead of divided by it: "
+    "use hidden_size ** -0.5 (note the minus sign), or / math.sqrt(D).",
+}
+
+
+def scale_mistakes(formula: Callable[..., Tensor], width: Callable[..., int]) -> tuple[Mistake, ...]:
+    """The three scaling mistakes for formula(*args, scale=...); width(*args) is the D
+    (or d) whose square root the scores should be divided by."""
+    return (
+        matches("no-scaling", SCALE_MESSAGES["no-scaling"], lambda *a: formula(*a, scale=1.0), "unscaled scores"),
+        matches(
+            "scale-by-d",
+            SCALE_MESSAGES["scale-by-d"],
+            lambda *a: formula(*a, scale=1.0 / width(*a)),
+            "scores divided by D",
+        ),
+        matches(
+            "scale-multiplied",
+            SCALE_MESSAGES["scale-multiplied"],
+            lambda *a: formula(*a, scale=width(*a) ** 0.5),
+            "scores multiplied by √D",
+        ),
+    )
+
+
+def width_of_X(p, X, *rest) -> int:
+    return X.shape[-1]
+
+
+def width_of_q(q, *rest) -> int:
+    return q.shape[-1]
+
+
+SHARED_MESSAGE = (
+    "q, k and v all came from one projection. Each needs its own nn.Linear, linear_q, "
+    "linear_k and linear_v, so that what a token looks for (q), what it offers (k) and "
+    "what it hands over (v) can differ."
+)
+
+EXERCISES_02 = [
+    Exercise(
+        id="2.1",
+        notebook="02",
+        name="MySelfAttention",
+        title="MySelfAttention, step 1: the module",
+        points=1,
+        difficulty=1,
+        minutes=5,
+        signature="class MySelfAttention(nn.Module) with __init__(self, hidden_size)",
+        returns="an nn.Module that stores hidden_size",
+        reference=ref.MySelfAttention,
+        make_cases=qkv_module_cases,
+        module=True,
+        probe=_step1_probe,
+        mistakes=(no_super_init,),
+    ),
+    Exercise(
+        id="2.2",
+        notebook="02",
+        name="MySelfAttention",
+        title="MySelfAttention, step 2: projections",
+        points=2,
+        difficulty=1,
+        minutes=10,
+        signature="class MySelfAttention(nn.Module) with linear_q, linear_k, linear_v and scale",
+        returns="nn.Linear(hidden_size, hidden_size) layers named linear_q, linear_k and linear_v, and scale = hidden_size ** -0.5",
+        reference=ref.MySelfAttention,
+        make_cases=qkv_module_cases,
+        module=True,
+        probe=_step2_probe,
+        mistakes=(
+            no_super_init,
+            matches(
+                "scale-multiplied",
+                SCALE_MESSAGES["scale-multiplied"],
+                lambda p, X: torch.stack([project(p, n, X) for n in QKV]) * X.shape[-1] ** 0.5,
+                "projections times √D",
+            ),
+            matches(
+                "scale-by-d",
+                SCALE_MESSAGES["scale-by-d"],
+                lambda p, X: torch.stack([project(p, n, X) for n in QKV]) / X.shape[-1],
+                "projections divided by D",
+            ),
+            matches(
+                "shared-projection",
+                SHARED_MESSAGE,
+                lambda p, X: torch.stack([project(p, "linear_v", X)] * 3) * X.shape[-1] ** -0.5,
+                "one layer used three times",
+            ),
+        ),
+    ),
+    Exercise(
+        id="2.3",
+        notebook="02",
+        name="MySelfAttention",
+        title="MySelfAttention, step 3: forward",
+        points=3,
+        difficulty=2,
+        minutes=20,
+        signature="class MySelfAttention(nn.Module) with forward(self, X)",
+        returns="softmax(q kᵀ / √D) v, shape (B, T, D), keeping the weights in self.last_weights",
+        reference=ref.MySelfAttention,
+        make_cases=qkv_module_cases,
+        module=True,
+        probe=keeps_weights,
+        mistakes=(
+            no_super_init,
+            dot_T_on_batch,
+            *scale_mistakes(lambda p, X, scale: _attend(p, X, scale=scale), width_of_X),
+            matches("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+                    lambda p, X: _attend(p, X, dim=-2), "softmax over dim=-2"),
+            matches("keys-as-values", "You multiplied the weights by k. The weights say how much of each "
+                    "token's value to take: weights @ v.", lambda p, X: _attend(p, X, values="linear_k"),
+                    "weights @ k"),
+            matches("shared-projection", SHARED_MESSAGE,
+                    lambda p, X: _attend(p, X, values="linear_q", k_from="linear_q"), "linear_q used for q, k and v"),
+            matches("shared-projection", SHARED_MESSAGE,
+                    lambda p, X: _attend(p, X, q_from="linear_v", k_from="linear_v"), "one layer used for q, k and v"),
+            matches("transposed-scores", "Your scores are k qᵀ, the transpose of q kᵀ: row i must hold query i's "
+                    "scores against every key, so q comes first.", lambda p, X: _attend(p, X, transpose=True), "softmax(k qᵀ / √D) v"),
+            matches("returned-weights", "You returned the attention weights (B, T, T). The output is weights @ v, "
+                    "shape (B, T, D).", lambda p, X: torch.softmax(project(p, "linear_q", X) @ project(p, "linear_k", X).mT
+                    * X.shape[-1] ** -0.5, dim=-1), "the attention weights"),
+        ),
+    ),
+    Exercise(
+        id="2.4",
+        notebook="02",
+        name="row_entropy",
+        title="Row entropy of attention weights",
+        points=2,
+        difficulty=2,
+        minutes=10,
+        signature="row_entropy(weights)  # weights: (..., S)",
+        returns="-Σ w log w over the last dimension, shape (...,), with 0 log 0 = 0",
+        reference=ref.row_entropy,
+        make_cases=weight_cases,
+        mistakes=(
+            matches("zero-log-zero", "0 × log 0 came out as NaN: log(0) is -inf and 0 × -inf is NaN. "
+                    "Entropy takes 0 log 0 = 0: use torch.special.entr(w), torch.xlogy(w, w), or "
+                    "replace NaN terms with 0.", lambda w: -(w * w.log()).sum(dim=-1), "-(w * log w).sum(-1) with NaN"),
+            matches("wrong-sign", "Your entropies are negative: entropy is MINUS Σ w log w, and log w ≤ 0 "
+                    "for weights, so the result is ≥ 0.", lambda w: -ref.row_entropy(w), "+Σ w log w"),
+            matches("log2", "You used log base 2 (bits); the course measures entropy in nats, with the "
+                    "natural log (torch.log).", lambda w: ref.row_entropy(w) / math.log(2), "the entropy in bits"),
+            matches("wrong-axis", "You summed over the wrong dimension: each row (the last dimension) is one "
+                    "query's weights; sum over dim=-1.", lambda w: torch.special.entr(w).sum(dim=0), "a sum over dim 0"),
+        ),
+    ),
+    Exercise(
+        id="2.5",
+        notebook="02",
+        name="attention_from_qkv",
+        title="Spot the bug: what softmax is given",
+        points=1,
+        difficulty=1,
+        minutes=5,
+        signature="attention_from_qkv(q, k, v)  # each (B, T, d)",
+        returns="softmax(q kᵀ / √d) v, shape (B, T, d)",
+        reference=ref.attention_from_qkv,
+        make_cases=qkv_cases,
+        mistakes=(
+            raised("softmax-wrong-tensor", "softmax was handed a name that has no value yet. The softmax turns "
+                   "the scores into weights: give it the scores.", error=r"UnboundLocalError|NameError"),
+            *scale_mistakes(lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q),
+            matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
+                    lambda q, k, v: torch.softmax(ref.scaled_scores(q, k), -1) @ k, "weights @ k"),
+        ),
+    ),
+    Exercise(
+        id="2.6",
+        notebook="02",
+        name="scaled_scores",
+        title="Spot the bug: the scale",
+        points=1,
+        difficulty=1,
+        minutes=5,
+        signature="scaled_scores(q, k)  # each (B, T, d)",
+        returns="q kᵀ / √d, shape (B, T, T)",
+        reference=ref.scaled_scores,
+        make_cases=qk_cases,
+        mistakes=(
+            dot_T_on_batch,
+            *scale_mistakes(lambda q, k, scale: q @ k.mT * scale, width_of_q),
+            matches("transposed-scores", "Your scores are k qᵀ: row i must hold query i's scores, so q comes first.",
+                    lambda q, k: ref.scaled_scores(k, q), "k qᵀ / √d"),
+        ),
+    ),
+]
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 03: masks
+
+
+def mask_size_cases(gen: torch.Generator) -> list[Case]:
+    return [Case(f"T={T}", (T,)) for T in (4, 7, 1)]
+
+
+def length_cases(gen: torch.Generator) -> list[Case]:
+    return [
+        Case("lengths [3, 5, 1] padded to T=5", (torch.tensor([3, 5, 1]), 5)),
+        Case("lengths [2, 4] padded to T=6", (torch.tensor([2, 4]), 6)),
+        Case("lengths [4] padded to T=4 (no padding)", (torch.tensor([4]), 4)),
+    ]
+
+
+def _padding(lengths, T):
+    return ref.padding_mask(torch.tensor(lengths), T)
+
+
+def _fully_masked_row(B: int, T: int) -> Tensor:
+    mask = ref.causal_mask(T).expand(B, T, T).clone()
+    mask[0, 1] = False  # query 1 of sentence 0 may attend nothing at all
+    return mask
+
+
+def masked_score_cases(gen: torch.Generator) -> list[Case]:
+    """Scores (B, T, T) with each mask shape the course uses, a fully masked row, large scores."""
+    return [
+        Case("scores (2, 4, 4) with a causal mask (4, 4)", (randn(gen, 2, 4, 4, scale=2), ref.causal_mask(4))),
+        Case("scores (3, 5, 5) with a padding mask (3, 1, 5), lengths [5, 3, 2]",
+             (randn(gen, 3, 5, 5, scale=2), _padding([5, 3, 2], 5))),
+        Case("scores (2, 4, 4) with a mask (2, 4, 4) that hides every key from one query",
+             (randn(gen, 2, 4, 4, scale=2), _fully_masked_row(2, 4)), frozenset({"fully-masked"})),
+        Case("large scores (1, 3, 3), around 500, with a causal mask",
+             (randn(gen, 1, 3, 3, scale=50, shift=500), ref.causal_mask(3)), frozenset({"large"})),
+    ]
+
+
+def masked_qkv_cases(gen: torch.Generator) -> list[Case]:
+    return [
+        Case("q, k, v (2, 5, 4) with a causal mask (5, 5)", (*(randn(gen, 2, 5, 4) for _ in range(3)), ref.causal_mask(5))),
+        Case("q, k, v (3, 4, 6) with a padding mask, lengths [4, 2, 1]",
+             (*(randn(gen, 3, 4, 6) for _ in range(3)), _padding([4, 2, 1], 4))),
+    ]
+
+
+HEAD = ("q_proj", "k_proj", "v_proj", "out_proj")
+
+
+def head_cases(gen: torch.Generator) -> list[Case]:
+    """SingleHeadAttention with B, T and D all different: no mask, causal, padding, and a
+    (B, T, T) mask with a fully masked row."""
+    cases = []
+    for label, B, T, D, mask in (
+        ("no mask", 2, 5, 8, None),
+        ("a causal mask (5, 5)", 3, 5, 4, ref.causal_mask(5)),
+        ("a padding mask (3, 1, 6), lengths [6, 4, 1]", 3, 6, 8, _padding([6, 4, 1], 6)),
+        ("a mask (2, 4, 4) that hides every key from one query", 2, 4, 6, _fully_masked_row(2, 4)),
+    ):
+        X = randn(gen, B, T, D)
+        inputs = (X,) if mask is None else (X, mask)
+        cases.append(Case(f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with {label}", inputs,
+                          init=(D,), params=linear_params(gen, D, HEAD)))
+    return cases
+
+
+def _head(p, X, mask=None, *, softmax=None, out=True, scale=None, values="v_proj"):
+    """SingleHeadAttention from parameters p, with one thing changed for a mistake."""
+    q, k, v = project(p, "q_proj", X), project(p, "k_proj", X), project(p, values, X)
+    scores = q @ k.mT * (X.shape[-1] ** -0.5 if scale is None else scale)
+    weights = (softmax or ref.masked_softmax)(scores, mask)
+    mixed = weights @ v
+    return project(p, "out_proj", mixed) if out else mixed
+
+
+def _softmax_ignoring_mask(scores, mask=None):
+    return torch.softmax(scores, dim=-1)
+
+
+def _softmax_inverted(scores, mask=None):
+    return ref.masked_softmax(scores, None if mask is None else ~mask)
+
+
+def _softmax_then_mask(scores, mask=None):
+    weights = torch.softmax(scores, dim=-1)
+    return weights if mask is None else weights.masked_fill(~mask, 0.0)
+
+
+def _softmax_multiplied(scores, mask=None):
+    return torch.softmax(scores if mask is None else scores * mask, dim=-1)
+
+
+def _softmax_zero_times_inf(scores, mask=None):
+    return torch.softmax(scores if mask is None else scores + (~mask).float() * float("-inf"), dim=-1)
+
+
+def _softmax_nan_rows(scores, mask=None):
+    return torch.softmax(scores if mask is None else scores.masked_fill(~mask, float("-inf")), dim=-1)
+
+
+def _softmax_big_negative(scores, mask=None):
+    return torch.softmax(scores if mask is None else scores.masked_fill(~mask, -1e9), dim=-1)
+
+
+MASK_MESSAGES = {
+    "mask-ignored": "The mask made no difference: masked keys still get weight. Fill the masked "
+    "scores with -inf before the softmax: scores.masked_fill(~mask, float('-inf')).",
+    "inverted-mask": "Your mask works the wrong way round: the course's mask is True where a query "
+    "MAY attend (as in F.scaled_dot_product_attention), so fill where the mask is False: "
+    "masked_fill(~mask, ...). (nn.MultiheadAttention's key_padding_mask is the opposite.)",
+    "mask-after-softmax": "The mask was applied after the softmax: masked weights are 0 but the rest "
+    "no longer sum to 1. Mask the scores with -inf BEFORE the softmax, so it normalises over "
+    "the allowed keys only.",
+    "mask-multiplied": "You multiplied the scores by the mask: a masked score becomes 0, not -inf, "
+    "and e⁰ = 1 still gives it weight. Use scores.masked_fill(~mask, float('-inf')).",
+    "zero-times-inf": "NaN everywhere: multiplying the mask by -inf gives 0 × -inf = NaN for every "
+    "allowed key. Use scores.masked_fill(~mask, float('-inf')) instead of arithmetic with inf.",
+    "fully-masked-nan": "A query that may attend no key at all came out as NaN: softmax over a row of "
+    "-inf is 0 / 0. Give such rows all-zero weights, as F.scaled_dot_product_attention does, e.g. "
+    "weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0).",
+    "big-negative": "A query that may attend no key got uniform weights over the masked keys: a large "
+    "negative number (-1e9) instead of -inf keeps them in the softmax. Use -inf, and give fully "
+    "masked rows zeros, as F.scaled_dot_product_attention does.",
+}
+
+
+def mask_mistakes(formula: Callable[..., Tensor]) -> tuple[Mistake, ...]:
+    """The masking mistakes for a formula(*inputs, softmax=...) that applies a masked softmax."""
+    variants = (
+        ("mask-ignored", _softmax_ignoring_mask, "what you get with no mask"),
+        ("inverted-mask", _softmax_inverted, "the result with the mask inverted"),
+        ("mask-after-softmax", _softmax_then_mask, "softmax first, then the masked weights set to 0"),
+        ("mask-multiplied", _softmax_multiplied, "softmax(scores * mask)"),
+        ("zero-times-inf", _softmax_zero_times_inf, "softmax(scores + (~mask) * -inf), NaN included"),
+        ("fully-masked-nan", _softmax_nan_rows, "masked_fill(-inf) and softmax, with NaN in the fully masked row"),
+        ("big-negative", _softmax_big_negative, "masked_fill(-1e9) and softmax"),
+    )
+    return tuple(
+        matches(key, MASK_MESSAGES[key], (lambda sm: lambda *a: formula(*a, softmax=sm))(softmax), what)
+        for key, softmax, what in variants
+    )
+
+
+INVERTED_MESSAGE = MASK_MESSAGES["inverted-mask"]
+
+EXERCISES_03 = [
+    Exercise(
+        id="3.1",
+        notebook="03",
+        name="causal_mask",
+        title="A causal mask",
+        points=2,
+        difficulty=1,
+        minutes=10,
+        signature="causal_mask(T)",
+        returns="(T, T) booleans, True where key j <= query i",
+        reference=ref.causal_mask,
+        make_cases=mask_size_cases,
+        mistakes=(
+            matches("hides-diagonal", "Your mask also hides the diagonal: a token may attend to itself "
+                    "(key j = query i). Use tril(), not tril(-1).",
+                    lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1), "tril(-1)"),
+            matches("inverted-mask", INVERTED_MESSAGE,
+                    lambda T: ~ref.causal_mask(T), "the causal mask inverted"),
+            matches("future-not-past", "Your mask lets each token see the future and hides the past: "
+                    "query i may attend keys j <= i, the lower triangle (tril).",
+                    lambda T: torch.ones(T, T, dtype=torch.bool).triu(), "triu()"),
+        ),
+    ),
+    Exercise(
+        id="3.2",
+        notebook="03",
+        name="padding_mask",
+        title="A padding mask",
+        points=2,
+        difficulty=2,
+        minutes=10,
+        signature="padding_mask(lengths, T)  # lengths: (B,) integers",
+        returns="(B, 1, T) booleans, True where key j < lengths[b]",
+        reference=ref.padding_mask,
+        make_cases=length_cases,
+        mistakes=(
+            matches("over-queries", "Your mask has shape (B, T, 1): it broadcasts over the keys, so it hides "
+                    "the padded QUERIES' rows instead of the padded KEYS. Padding hides keys: put the "
+                    "positions on the last axis, (B, 1, T).",
+                    lambda lengths, T: ref.padding_mask(lengths, T).mT, "the mask over queries (B, T, 1)"),
+            matches("no-query-axis", "Your mask has shape (B, T): add the query axis, (B, 1, T), so that it "
+                    "broadcasts against (B, T, T) scores as one row per sentence (mask[:, None, :]).",
+                    lambda lengths, T: ref.padding_mask(lengths, T)[:, 0, :], "the mask without its query axis"),
+            matches("inverted-mask", INVERTED_MESSAGE,
+                    lambda lengths, T: ~ref.padding_mask(lengths, T), "the padding mask inverted"),
+            matches("off-by-one", "Off by one: a sentence of length n has real tokens at positions "
+                    "0 to n - 1, so key j is real when j < n, not j <= n.",
+                    lambda lengths, T: (torch.arange(T) <= lengths[:, None])[:, None, :], "positions j <= length"),
+        ),
+    ),
+    Exercise(
+        id="3.3",
+        notebook="03",
+        name="masked_softmax",
+        title="A masked softmax",
+        points=3,
+        difficulty=2,
+        minutes=15,
+        signature="masked_softmax(scores, mask)  # scores (B, T, T); mask (T, T), (B, 1, T) or (B, T, T)",
+        returns="weights (B, T, T): masked keys exactly 0, other rows summing to 1, fully masked rows all 0",
+        reference=ref.masked_softmax,
+        make_cases=masked_score_cases,
+        mistakes=mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
+    ),
+    Exercise(
+        id="3.4",
+        notebook="03",
+        name="masked_attention",
+        title="Spot the bug: where the mask goes",
+        points=1,
+        difficulty=1,
+        minutes=10,
+        signature="masked_attention(q, k, v, mask)",
+        returns="softmax of the masked, scaled scores, times v: shape (B, T, d)",
+        reference=ref.masked_attention,
+        make_cases=masked_qkv_cases,
+        mistakes=mask_mistakes(
+            lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v
+        ),
+    ),
+    Exercise(
+        id="3.5",
+        notebook="03",
+        name="SingleHeadAttention",
+        title="SingleHeadAttention with a mask",
+        points=3,
+        difficulty=3,
+        minutes=25,
+        signature="class SingleHeadAttention(nn.Module) with __init__(self, embed_size) and forward(self, X, mask=None)",
+        returns="out_proj(masked attention of q, k, v), shape (B, T, D), keeping self.last_weights",
+        reference=ref.SingleHeadAttention,
+        make_cases=head_cases,
+        module=True,
+        probe=keeps_weights,
+        mistakes=(
+            no_super_init,
+            dot_T_on_batch,
+            matches("unused-out-proj", "out_proj is defined but never used: your output skips it. Pass the "
+                    "weighted sum through self.out_proj. (To find such a layer: after out.sum().backward(), "
+                    "model.out_proj.weight.grad is still None.)", lambda p, *a: _head(p, *a, out=False),
+                    "the output without out_proj"),
+            *mask_mistakes(lambda p, *a, softmax: _head(p, *a, softmax=softmax)),
+            *scale_mistakes(lambda p, *a, scale: _head(p, *a, scale=scale), width_of_X),
+            matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
+                    lambda p, *a: _head(p, *a, values="k_proj"), "weights @ k"),
+        ),
+    ),
+]
+
+
+# --------------------------------------------------------------------------------------
 # The registry
 
 LESSONS: dict[str, str] = {
     "01": "Attention is a weighted sum",
+    "02": "Queries, keys and values",
+    "03": "Masks",
 }
 
-EXERCISES: dict[str, Exercise] = {ex.id: ex for ex in EXERCISES_01}
+EXERCISES: dict[str, Exercise] = {ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03}
 
 
 def get(exercise_id: str) -> Exercise:

@@ -1,4 +1,4 @@
-"""Lesson 01's checks: every known mistake is caught with its own message, the reference
+"""The checks: every known mistake is caught with its own message, the reference
 passes, the stub is "not attempted", and garbage gets an explanation, not a traceback."""
 
 import math
@@ -9,9 +9,11 @@ import torch
 from helpers import attention as ref
 from helpers import checks, exercises
 from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, check, evaluate
-from tests.mistakes_01 import MISTAKES
+from tests import mistakes_01, mistakes_02, mistakes_03
 
-LESSON_01 = [ex.id for ex in exercises.for_notebook("01")]
+MISTAKES = mistakes_01.MISTAKES + mistakes_02.MISTAKES + mistakes_03.MISTAKES
+
+ALL = list(exercises.EXERCISES)
 
 
 @pytest.mark.parametrize("ex_id, wrong, key, phrase", MISTAKES, ids=[m[1].__name__ for m in MISTAKES])
@@ -22,7 +24,7 @@ def test_each_mistake_is_caught_with_its_message(ex_id, wrong, key, phrase):
     assert phrase in result.report()
 
 
-@pytest.mark.parametrize("ex_id", LESSON_01)
+@pytest.mark.parametrize("ex_id", ALL)
 def test_reference_passes(ex_id):
     ex = exercises.get(ex_id)
     result = evaluate(ex_id, ex.reference)
@@ -31,16 +33,22 @@ def test_reference_passes(ex_id):
     assert len(result.checked) == len(ex.make_cases(torch.Generator().manual_seed(0)))
 
 
-@pytest.mark.parametrize("ex_id", LESSON_01)
+@pytest.mark.parametrize("ex_id", ALL)
 def test_reference_passes_on_other_seeds(ex_id):
     for seed in (1, 2, 3):
         assert evaluate(ex_id, exercises.get(ex_id).reference, seed=seed).status == PASSED
 
 
-@pytest.mark.parametrize("ex_id", LESSON_01)
+@pytest.mark.parametrize("ex_id", ALL)
 def test_stub_is_not_attempted(ex_id):
     def stub(*args):
         raise NotImplementedError(f"Exercise {ex_id}: replace this line with your code")
+
+    ex = exercises.get(ex_id)
+    if ex.module:  # a class whose forward (or __init__) still raises
+        class stub(torch.nn.Module):  # noqa: F811
+            def __init__(self, *args):
+                raise NotImplementedError(f"Exercise {ex_id}: replace this line with your code")
 
     result = evaluate(ex_id, stub)
     assert result.status == NOT_ATTEMPTED
@@ -106,6 +114,25 @@ def test_garbage_is_explained(candidate, key, phrase):
     result = evaluate("1.2", candidate)
     assert (result.status, result.mistake) == (FAILED, key), result.report()
     assert phrase in result.report()
+
+
+@pytest.mark.parametrize("ex_id, right", mistakes_03.RIGHT, ids=lambda x: getattr(x, "__name__", x))
+def test_other_right_answers_pass(ex_id, right):
+    assert evaluate(ex_id, right).status == PASSED
+
+
+@pytest.mark.parametrize("ex_id", ["2.3", "3.5"])
+def test_module_check_leaves_the_notebooks_random_numbers_alone(ex_id):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    evaluate(ex_id, exercises.get(ex_id).reference)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_a_function_given_for_a_class_is_explained():
+    result = evaluate("2.3", lambda X: X)
+    assert result.mistake == "not-a-class" and "expected a class, got a function" in result.report()
 
 
 def test_error_names_the_students_line():

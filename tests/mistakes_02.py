@@ -1,0 +1,220 @@
+"""Wrong answers to lesson 02's exercises, written the way students write them.
+Each entry of MISTAKES: (exercise id, wrong answer, mistake key, phrase of its message)."""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class NoSuperInit(nn.Module):
+    def __init__(self, hidden_size):
+        self.hidden_size = hidden_size
+
+    def forward(self, x):
+        return x
+
+
+class NoSuperInitWithLayers(nn.Module):
+    def __init__(self, hidden_size):
+        self.linear_q = nn.Linear(hidden_size, hidden_size)
+
+
+class Step2(nn.Module):
+    """A right step 2, to build the wrong versions on."""
+
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.linear_q = nn.Linear(hidden_size, hidden_size)
+        self.linear_k = nn.Linear(hidden_size, hidden_size)
+        self.linear_v = nn.Linear(hidden_size, hidden_size)
+        self.scale = hidden_size**-0.5
+
+
+class ScaleMultiplied(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.scale = hidden_size**0.5
+
+
+class ScaleByD(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.scale = 1 / hidden_size
+
+
+class SharedLayer(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.linear_q = self.linear_k = self.linear_v = nn.Linear(hidden_size, hidden_size)
+
+
+class NoBias(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.linear_k = nn.Linear(hidden_size, hidden_size, bias=False)
+
+
+class MissingLayer(nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.linear_q = nn.Linear(hidden_size, hidden_size)
+        self.linear_kv = nn.Linear(hidden_size, 2 * hidden_size)
+        self.scale = hidden_size**-0.5
+
+
+class Forward(Step2):
+    """A right step 3; each subclass below breaks one line of it."""
+
+    def attend(self, q, k, v):
+        scores = q @ k.transpose(-2, -1) * self.scale
+        weights = torch.softmax(scores, dim=-1)
+        self.last_weights = weights
+        return weights @ v
+
+    def forward(self, x):
+        return self.attend(self.linear_q(x), self.linear_k(x), self.linear_v(x))
+
+
+class ForwardNoScale(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+        self.last_weights = weights
+        return weights @ v
+
+
+class ForwardScaleByD(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) / self.hidden_size, dim=-1)
+        self.last_weights = weights
+        return weights @ v
+
+
+class ForwardScaleMultiplied(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) * math.sqrt(self.hidden_size), dim=-1)
+        self.last_weights = weights
+        return weights @ v
+
+
+class ForwardWrongAxis(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=1)
+        self.last_weights = weights
+        return weights @ v
+
+
+class ForwardKeysAsValues(Forward):
+    def forward(self, x):
+        return self.attend(self.linear_q(x), self.linear_k(x), self.linear_k(x))
+
+
+class ForwardSharedProjection(Forward):
+    def forward(self, x):
+        q = self.linear_q(x)
+        return self.attend(q, q, q)
+
+
+class ForwardTransposedScores(Forward):
+    def forward(self, x):
+        return self.attend(self.linear_k(x), self.linear_q(x), self.linear_v(x))
+
+
+class ForwardReturnsWeights(Forward):
+    def forward(self, x):
+        super().forward(x)
+        return self.last_weights
+
+
+class ForwardDotT(Forward):
+    def forward(self, x):
+        q, k, v = self.linear_q(x), self.linear_k(x), self.linear_v(x)
+        weights = torch.softmax(q @ k.T * self.scale, dim=-1)
+        self.last_weights = weights
+        return weights @ v
+
+
+class ForwardForgetsWeights(Forward):
+    def forward(self, x):
+        q, k, v = self.linear_q(x), self.linear_k(x), self.linear_v(x)
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+def entropy_nan_on_zeros(weights):
+    return -(weights * torch.log(weights)).sum(dim=-1)
+
+
+def entropy_wrong_sign(weights):
+    return torch.xlogy(weights, weights).sum(dim=-1)
+
+
+def entropy_in_bits(weights):
+    return -torch.xlogy(weights, weights).sum(dim=-1) / math.log(2)
+
+
+def entropy_wrong_axis(weights):
+    return -torch.xlogy(weights, weights).sum(dim=0)
+
+
+def qkv_softmax_of_unset_name(q, k, v):  # the bug handed out in 2.5
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(weights, dim=-1)  # noqa: F821
+    return weights @ v
+
+
+def qkv_unscaled(q, k, v):
+    return torch.softmax(q @ k.transpose(-2, -1), dim=-1) @ v
+
+
+def qkv_keys_as_values(q, k, v):
+    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ k
+
+
+def scores_times_sqrt_d(q, k):  # the bug handed out in 2.6
+    return q @ k.transpose(-2, -1) * math.sqrt(q.shape[-1])
+
+
+def scores_over_d(q, k):
+    return q @ k.transpose(-2, -1) / q.shape[-1]
+
+
+def scores_unscaled(q, k):
+    return q @ k.transpose(-2, -1)
+
+
+def scores_k_q(q, k):
+    return k @ q.transpose(-2, -1) / math.sqrt(q.shape[-1])
+
+
+MISTAKES = [
+    ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
+    ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
+    ("2.2", ScaleMultiplied, "scale-multiplied", "multiplied by √D instead of divided"),
+    ("2.2", ScaleByD, "scale-by-d", "divided by D, not by √D"),
+    ("2.2", SharedLayer, "shared-projection", "all came from one projection"),
+    ("2.2", NoBias, "module-layout", "your module has no parameter linear_k.bias"),
+    ("2.2", MissingLayer, "module-layout", "your module has no parameter linear_k.weight"),
+    ("2.3", ForwardNoScale, "no-scaling", "were not scaled"),
+    ("2.3", ForwardScaleByD, "scale-by-d", "divided by D, not by √D"),
+    ("2.3", ForwardScaleMultiplied, "scale-multiplied", "multiplied by √D instead of divided"),
+    ("2.3", ForwardWrongAxis, "wrong-axis", "normalised over the queries"),
+    ("2.3", ForwardKeysAsValues, "keys-as-values", "You multiplied the weights by k"),
+    ("2.3", ForwardSharedProjection, "shared-projection", "all came from one projection"),
+    ("2.3", ForwardTransposedScores, "transposed-scores", "Your scores are k qᵀ"),
+    ("2.3", ForwardReturnsWeights, "returned-weights", "You returned the attention weights"),
+    ("2.3", ForwardDotT, "dot-T-on-batch", "`.T` reverses every dimension"),
+    ("2.3", ForwardForgetsWeights, "raised", "self.last_weights should hold the attention weights"),
+    ("2.4", entropy_nan_on_zeros, "zero-log-zero", "0 × -inf is NaN"),
+    ("2.4", entropy_wrong_sign, "wrong-sign", "Your entropies are negative"),
+    ("2.4", entropy_in_bits, "log2", "log base 2"),
+    ("2.4", entropy_wrong_axis, "wrong-axis", "summed over the wrong dimension"),
+    ("2.5", qkv_softmax_of_unset_name, "softmax-wrong-tensor", "give it the scores"),
+    ("2.5", qkv_unscaled, "no-scaling", "were not scaled"),
+    ("2.5", qkv_keys_as_values, "keys-as-values", "weights @ v"),
+    ("2.6", scores_times_sqrt_d, "scale-multiplied", "multiplied by √D instead of divided"),
+    ("2.6", scores_over_d, "scale-by-d", "divided by D, not by √D"),
+    ("2.6", scores_unscaled, "no-scaling", "were not scaled"),
+    ("2.6", scores_k_q, "transposed-scores", "Your scores are k qᵀ"),
+]

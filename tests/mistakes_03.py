@@ -1,0 +1,186 @@
+"""Wrong answers to lesson 03's exercises, written the way students write them.
+Each entry of MISTAKES: (exercise id, wrong answer, mistake key, phrase of its message)."""
+
+import math
+
+import torch
+from torch import nn
+
+from helpers.attention import causal_mask
+
+
+def causal_hides_diagonal(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1)
+
+
+def causal_inverted(T):
+    return torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+
+
+def causal_future(T):
+    return torch.triu(torch.ones(T, T, dtype=torch.bool))
+
+
+def causal_floats(T):
+    return torch.tril(torch.ones(T, T))
+
+
+def padding_over_queries(lengths, T):
+    return (torch.arange(T) < lengths[:, None])[:, :, None]
+
+
+def padding_no_query_axis(lengths, T):
+    return torch.arange(T)[None, :] < lengths[:, None]
+
+
+def padding_inverted(lengths, T):  # nn.MultiheadAttention's key_padding_mask convention
+    return (torch.arange(T) >= lengths[:, None])[:, None, :]
+
+
+def padding_off_by_one(lengths, T):
+    return (torch.arange(T) <= lengths[:, None])[:, None, :]
+
+
+def softmax_mask_ignored(scores, mask):
+    return torch.softmax(scores, dim=-1)
+
+
+def softmax_mask_inverted(scores, mask):
+    weights = torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
+    return torch.nan_to_num(weights)
+
+
+def softmax_mask_after(scores, mask):
+    return torch.softmax(scores, dim=-1) * mask
+
+
+def softmax_mask_multiplied(scores, mask):
+    return torch.softmax(scores * mask, dim=-1)
+
+
+def softmax_zero_times_inf(scores, mask):
+    return torch.softmax(scores + (1 - mask.float()) * float("-inf"), dim=-1)
+
+
+def softmax_nan_rows(scores, mask):
+    return torch.softmax(scores.masked_fill(mask == 0, float("-inf")), dim=-1)
+
+
+def softmax_big_negative(scores, mask):
+    return torch.softmax(scores.masked_fill(~mask, -1e9), dim=-1)
+
+
+def softmax_in_place(scores, mask):
+    scores.masked_fill_(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+
+
+def attention_mask_after_softmax(q, k, v, mask):  # the bug handed out in 3.4
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)
+    return weights @ v
+
+
+def attention_mask_ignored(q, k, v, mask):
+    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
+
+
+class Head(nn.Module):
+    """A right SingleHeadAttention; each subclass below breaks one line of it."""
+
+    def __init__(self, embed_size):
+        super().__init__()
+        self.embed_size = embed_size
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def weights(self, scores, mask):
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+            return torch.softmax(scores, dim=-1).masked_fill(~mask.any(-1, keepdim=True), 0.0)
+        return torch.softmax(scores, dim=-1)
+
+    def scores(self, q, k):
+        return q @ k.transpose(-2, -1) / math.sqrt(self.embed_size)
+
+    def finish(self, mixed):
+        return self.out_proj(mixed)
+
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        self.last_weights = self.weights(self.scores(q, k), mask)
+        return self.finish(self.last_weights @ v)
+
+
+class HeadUnusedOutProj(Head):
+    def finish(self, mixed):
+        return mixed
+
+
+class HeadMaskIgnored(Head):
+    def weights(self, scores, mask):
+        return torch.softmax(scores, dim=-1)
+
+
+class HeadMaskInverted(Head):
+    def weights(self, scores, mask):
+        return super().weights(scores, None if mask is None else ~mask)
+
+
+class HeadMaskAfterSoftmax(Head):
+    def weights(self, scores, mask):
+        weights = torch.softmax(scores, dim=-1)
+        return weights if mask is None else weights.masked_fill(~mask, 0.0)
+
+
+class HeadNaNRows(Head):
+    def weights(self, scores, mask):
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        return torch.softmax(scores, dim=-1)
+
+
+class HeadNoScaling(Head):
+    def scores(self, q, k):
+        return q @ k.transpose(-2, -1)
+
+
+class HeadPrints(Head):
+    """Prints shapes in forward (a habit to drop), but computes the right thing."""
+
+    def forward(self, X, mask=None):
+        print("X", X.shape)
+        return super().forward(X, mask)
+
+
+MISTAKES = [
+    ("3.1", causal_hides_diagonal, "hides-diagonal", "also hides the diagonal"),
+    ("3.1", causal_inverted, "inverted-mask", "works the wrong way round"),
+    ("3.1", causal_future, "future-not-past", "see the future and hides the past"),
+    ("3.1", causal_floats, "not-bool", "expected a tensor of booleans"),
+    ("3.2", padding_over_queries, "over-queries", "hides the padded QUERIES' rows"),
+    ("3.2", padding_no_query_axis, "no-query-axis", "add the query axis"),
+    ("3.2", padding_inverted, "inverted-mask", "key_padding_mask is the opposite"),
+    ("3.2", padding_off_by_one, "off-by-one", "Off by one"),
+    ("3.3", softmax_mask_ignored, "mask-ignored", "The mask made no difference"),
+    ("3.3", softmax_mask_inverted, "inverted-mask", "works the wrong way round"),
+    ("3.3", softmax_mask_after, "mask-after-softmax", "applied after the softmax"),
+    ("3.3", softmax_mask_multiplied, "mask-multiplied", "You multiplied the scores by the mask"),
+    ("3.3", softmax_zero_times_inf, "zero-times-inf", "0 × -inf = NaN"),
+    ("3.3", softmax_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.3", softmax_big_negative, "big-negative", "(-1e9) instead of -inf"),
+    ("3.3", softmax_in_place, "in-place", "changed the caller's tensor"),
+    ("3.4", attention_mask_after_softmax, "mask-after-softmax", "applied after the softmax"),
+    ("3.4", attention_mask_ignored, "mask-ignored", "The mask made no difference"),
+    ("3.5", HeadUnusedOutProj, "unused-out-proj", "out_proj is defined but never used"),
+    ("3.5", HeadMaskIgnored, "mask-ignored", "The mask made no difference"),
+    ("3.5", HeadMaskInverted, "inverted-mask", "works the wrong way round"),
+    ("3.5", HeadMaskAfterSoftmax, "mask-after-softmax", "applied after the softmax"),
+    ("3.5", HeadNaNRows, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.5", HeadNoScaling, "no-scaling", "were not scaled"),
+]
+
+RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask)]
