@@ -10,11 +10,12 @@ Modules:
     attention  reference implementations, shared by checks, grader and demos
     exercises  the registry of graded exercises
     checks     the student-facing check() and progress()
-    plot       heatmaps
+    plot       heatmaps and line charts
+    data       the toy embeddings
     build      solutions/ -> notebooks/
 """
 
 from helpers.checks import check, progress
-from helpers.plot import attention_heatmap
+from helpers.plot import attention_heatmap, line_chart
 
-__all__ = ["check", "progress", "attention_heatmap"]
+__all__ = ["check", "progress", "attention_heatmap", "line_chart"]

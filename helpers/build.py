@@ -80,6 +80,22 @@ def _uncomment(line: str) -> str:
     return indent + (body[1:] if body.startswith(" ") else body)
 
 
+def _inside_def(lines: list[str], indent: int) -> bool:
+    """Whether a line indented by `indent` after `lines` sits in a def's body: the nearest
+    line above it with less indentation opens a def (or a block inside one)."""
+    for line in reversed(lines):
+        stripped = line.lstrip()
+        depth = len(line) - len(stripped)
+        if not stripped or stripped.startswith("#") or depth >= indent:
+            continue
+        if stripped.startswith(("def ", "async def ")):
+            return True
+        if stripped.startswith("class "):
+            return False
+        indent = depth  # a block inside something: keep looking outwards
+    return False
+
+
 def student_source(source: str, ex_id: str, where: Where) -> str:
     """Replace each answer region with its stub; raise AuthoringError on bad markers."""
     out: list[str] = []
@@ -103,6 +119,11 @@ def student_source(source: str, ex_id: str, where: Where) -> str:
                 problems.append(where(f'"{BEGIN}" inside another marked region (line {start}): markers cannot nest', number))
                 continue
             state, start, indent = "solution", number, line[: len(line) - len(line.lstrip())]
+            if not _inside_def(out, len(indent)):
+                problems.append(
+                    where(f'"{BEGIN}" is not inside a def: the student\'s stub would raise as soon as the cell '
+                          "runs and stop Run All. Put the answer inside a function or method body.", number)
+                )
         elif marker == END:
             if state != "solution":
                 problems.append(where(f'"{END}" with no "{BEGIN}" before it', number))

@@ -324,13 +324,16 @@ def progress(notebook: str) -> None:
     """Print the exercises of a course notebook ("01") and where each one stands."""
     rows = []
     earned = total = 0
-    for ex in registry.for_notebook(notebook):
+    lesson = registry.for_notebook(notebook)
+    width = max(len(ex.title) for ex in lesson) + 2
+    for ex in lesson:
         result = _results.get(ex.id)
         status = "not checked yet" if result is None else result.status
         mark = {PASSED: "✔", FAILED: "✘"}.get(status, "…")
         earned += result.points if result else 0
         total += ex.points
         stars = "★" * ex.difficulty + "☆" * (3 - ex.difficulty)
-        rows.append(f"  {ex.id:<5}{ex.title:<34}{stars}  {ex.points} pts  {mark} {status}")
+        points = f"{ex.points} pt" + ("s" if ex.points > 1 else " ")
+        rows.append(f"  {ex.id:<5}{ex.title:<{width}}{stars}  {points}  {mark} {status}")
     print(f"Lesson {notebook} — {registry.LESSONS[notebook]}: {earned} of {total} points")
     print("\n".join(rows))

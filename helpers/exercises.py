@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import torch
@@ -526,6 +526,11 @@ def qkv_module_cases(gen: torch.Generator) -> list[Case]:
     return cases
 
 
+def module_skeleton_cases(gen: torch.Generator) -> list[Case]:
+    """The MySelfAttention cases without weights to load: step 1 has no layers yet."""
+    return [replace(case, params={}) for case in qkv_module_cases(gen)]
+
+
 def qkv_cases(gen: torch.Generator) -> list[Case]:
     """Projected q, k, v tensors (B, T, d) with B, T and d all different."""
     return [
@@ -649,7 +654,7 @@ EXERCISES_02 = [
         signature="class MySelfAttention(nn.Module) with __init__(self, hidden_size)",
         returns="an nn.Module that stores hidden_size",
         reference=ref.MySelfAttention,
-        make_cases=qkv_module_cases,
+        make_cases=module_skeleton_cases,
         module=True,
         probe=_step1_probe,
         mistakes=(no_super_init,),

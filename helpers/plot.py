@@ -1,4 +1,4 @@
-"""Plots of attention. Every function returns a matplotlib Figure and never calls show().
+"""Plots for the course. Every function returns a matplotlib Figure and never calls show().
 
 In a notebook, make the call the last line of a cell and the figure appears once; assign
 it (fig = ...) and it does not appear until you write `fig`. Works headless (Agg) too.
@@ -102,6 +102,42 @@ def attention_heatmap(
     ax.set_yticks(range(n_q), token_labels(query_tokens))
     ax.set_xlabel("key (attended to)")
     ax.set_ylabel("query (attending)")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def line_chart(
+    x: Sequence[float],
+    series: dict[str, Sequence[float]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str | None = None,
+    logx: bool = False,
+    logy: bool = False,
+) -> Figure:
+    """Lines of y against x, one per entry of `series` ({label: ys}), with a legend.
+
+    For experiments such as lesson 02's "why divide by √D" and lesson 06's cost curves.
+    Returns the Figure.
+    """
+    fig = plt.figure(figsize=(6.4, 4.0), layout="constrained")
+    plt.close(fig)  # shown once, by being returned
+    ax = fig.add_subplot()
+    for label, ys in series.items():
+        if len(ys) != len(x):
+            raise ValueError(f"series {label!r} has {len(ys)} values, expected {len(x)} like x")
+        ax.plot(x, ys, marker="o", label=label)
+    ax.set_xscale("log" if logx else "linear")
+    ax.set_yscale("log" if logy else "linear")
+    if logx:
+        ax.set_xticks(list(x), [f"{v:g}" for v in x])
+        ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
     if title:
         ax.set_title(title)
     return fig

@@ -219,3 +219,25 @@ def test_cli_reports_authoring_errors_on_stderr_with_exit_2(course):
     assert result.returncode == 2
     assert f"{MASTER}: metadata course.notebook is '07', expected \"01\" from the file name" in result.stderr
     assert json.loads((course / "notebooks" / MASTER).read_text())  # nothing was overwritten
+
+
+def test_answer_region_outside_a_def(course):
+    def edit(nb, i):
+        nb.cells[i].source = nb.cells[i].source.replace(
+            "def pairwise_scores(X):", "### BEGIN SOLUTION\nfoo = 1\n### END SOLUTION\ndef pairwise_scores(X):"
+        )
+
+    [problem] = break_exercise(course, "1.1", edit)
+    assert 'line 2: "### BEGIN SOLUTION" is not inside a def' in problem and "stop Run All" in problem
+
+
+def test_answer_region_at_class_level(course):
+    nb = nbformat.read(ROOT / "solutions" / "03-masks.ipynb", as_version=4)
+    i = cell_index(nb, "3.5")
+    nb.cells[i].source = nb.cells[i].source.replace(
+        "    def __init__(self, embed_size):\n        ### BEGIN SOLUTION",
+        "    ### BEGIN SOLUTION\n    def __init__(self, embed_size):",
+    )
+    nbformat.write(nb, course / "solutions" / "03-masks.ipynb")
+    with pytest.raises(build.AuthoringError, match='"### BEGIN SOLUTION" is not inside a def'):
+        build.generate(course)

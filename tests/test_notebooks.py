@@ -33,26 +33,67 @@ def printed(nb, ex_id):
     return "".join(o.get("text", "") for o in cell.outputs)
 
 
-@pytest.fixture(scope="module")
-def untouched(tmp_path_factory):
-    nb = nbformat.read(ROOT / "notebooks" / MASTER, as_version=4)
+LESSONS = sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb"))
+
+
+def exercise_cells(nb):
+    return [c for c in nb.cells if "exercise" in c.metadata.get("course", {})]
+
+
+# What the check must say about each bug a notebook hands out, untouched.
+HANDED_OUT_BUGS = {
+    "1.3": "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries)",
+    "2.5": "softmax was handed a name that has no value yet",
+    "2.6": "The scores were multiplied by √D instead of divided by it",
+    "3.4": "The mask was applied after the softmax",
+}
+
+
+def spot_the_bug(cell) -> bool:
+    """A 'spot the bug' exercise hands out working but wrong code instead of a stub."""
+    return "NotImplementedError" not in cell.source
+
+
+@pytest.fixture(scope="module", params=LESSONS)
+def untouched(request, tmp_path_factory):
+    nb = nbformat.read(ROOT / "notebooks" / request.param, as_version=4)
     return run_notebook(nb, tmp_path_factory.mktemp("untouched"))
 
 
 def test_untouched_notebook_runs_to_the_end_saying_what_is_not_done(untouched):
     errors = [o for c in untouched.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
-    for ex_id in ("1.1", "1.2", "1.4"):
-        assert printed(untouched, ex_id).startswith(f"… Exercise {ex_id} not attempted yet")
-        assert "The cells below use the course's reference" in printed(untouched, ex_id)
-    spot = printed(untouched, "1.3")
-    assert spot.startswith("✘ Exercise 1.3 failed")
-    assert "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries)" in spot
+    for cell in exercise_cells(untouched):
+        ex_id = cell.metadata["course"]["exercise"]
+        said = printed(untouched, ex_id)
+        if spot_the_bug(cell):
+            assert said.startswith(f"✘ Exercise {ex_id} failed"), said
+            assert f"Likely mistake: {HANDED_OUT_BUGS[ex_id]}" in said
+        else:
+            assert said.startswith(f"… Exercise {ex_id} not attempted yet"), said
+        assert "The cells below use the course's reference" in said
     progress = next(c for c in untouched.cells if c.source.startswith("progress("))
-    assert progress.outputs[0]["text"].startswith("Lesson 01 — Attention is a weighted sum: 0 of 10 points")
+    assert " 0 of " in progress.outputs[0]["text"].splitlines()[0]
 
 
-def test_filled_in_notebook_passes_what_is_right_and_names_what_is_wrong(tmp_path):
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_filled_in_notebook_passes_every_check(lesson, tmp_path):
+    solutions = nbformat.read(ROOT / "solutions" / lesson, as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / lesson, as_version=4)
+    for cell, master in zip(nb.cells, solutions.cells):
+        if "exercise" in cell.metadata.get("course", {}):
+            cell.source = answers_only(master.source)
+    run_notebook(nb, tmp_path)
+    for cell in exercise_cells(nb):
+        ex_id = cell.metadata["course"]["exercise"]
+        assert printed(nb, ex_id).startswith(f"✔ Exercise {ex_id} passed"), printed(nb, ex_id)
+    progress = next(c for c in nb.cells if c.source.startswith("progress("))
+    first = progress.outputs[0]["text"].splitlines()[0]
+    earned, total = first.rsplit(": ", 1)[1].removesuffix(" points").split(" of ")
+    assert earned == total
+
+
+def test_a_wrong_answer_in_a_real_kernel_is_named(tmp_path):
     """1.1-1.3 answered right, 1.4 with `.T` on the batch: in a real kernel the check reads
     the student's source from IPython to name that mistake."""
     solutions = nbformat.read(ROOT / "solutions" / MASTER, as_version=4)
@@ -72,10 +113,10 @@ def test_filled_in_notebook_passes_what_is_right_and_names_what_is_wrong(tmp_pat
     assert progress.outputs[0]["text"].startswith("Lesson 01 — Attention is a weighted sum: 7 of 10 points")
 
 
-def test_each_heatmap_is_shown_once(untouched):
-    heatmaps = [c for c in untouched.cells if c.source.split("\n")[-1].startswith("attention_heatmap(")]
-    assert len(heatmaps) == 2
-    for cell in heatmaps:
+def test_each_figure_is_shown_once(untouched):
+    figures = [c for c in untouched.cells if c.source.split("\n")[-1].startswith(("attention_heatmap(", "line_chart("))]
+    assert figures
+    for cell in figures:
         assert [o.output_type for o in cell.outputs] == ["execute_result"]
         assert "image/png" in cell.outputs[0]["data"]
 

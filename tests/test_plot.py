@@ -92,3 +92,18 @@ def test_draws_into_a_given_axes():
     assert attention_heatmap(weights(), TOKENS, ax=right, title="right") is fig
     assert right.get_title() == "right" and len(left.images) == 0
     plt.close(fig)
+
+
+def test_line_chart_draws_each_series_with_its_label():
+    from helpers.plot import line_chart
+
+    plt.close("all")
+    fig = line_chart([4, 16, 64], {"a": [3.0, 2.0, 1.0], "b": [1.0, 1.0, 1.0]}, xlabel="d", ylabel="entropy", logx=True)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["a", "b"]
+    assert list(ax.lines[0].get_ydata()) == [3.0, 2.0, 1.0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "d" and ax.get_ylabel() == "entropy"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    assert plt.get_fignums() == []
+    with pytest.raises(ValueError, match="series 'a' has 2 values, expected 3 like x"):
+        line_chart([1, 2, 3], {"a": [1.0, 2.0]}, xlabel="x", ylabel="y")
