@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import linecache
 import os
+import textwrap
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from helpers import exercises as registry
 from helpers.exercises import Case, Exercise, Outcome, close, first_difference, fresh
 
 DEFAULT_SEED = 0
+WIDTH = 88  # characters per line of a check's report
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 
 IN_PLACE_MESSAGE = (
@@ -64,23 +66,31 @@ class Result:
         return self.exercise.points if self.status == PASSED else 0
 
     def report(self) -> str:
-        """The text a student reads: a status line, then details when it failed."""
+        """The text a student reads: a status line, then details when it failed, wrapped
+        to fit a notebook's output area."""
         ex = self.exercise
         if self.status == PASSED:
             inputs = "; ".join(self.checked)
-            return f"✔ Exercise {ex.id} passed: {ex.name} is right on all {len(self.checked)} test inputs ({inputs})."
+            return _wrap(f"✔ Exercise {ex.id} passed: {ex.name} is right on all {len(self.checked)} test inputs ({inputs}).")
         if self.status == NOT_ATTEMPTED:
-            return (
+            return _wrap(
                 f"… Exercise {ex.id} not attempted yet: {ex.name} still raises "
                 f"NotImplementedError. Replace that line with your code."
             )
         where = f" on {self.case}" if self.case else ""
         stop = "" if self.evidence.endswith((".", "?", "!")) else "."
-        return (
-            f"✘ Exercise {ex.id} failed{where}:\n"
-            f"    {self.evidence}{stop}\n"
-            f"    Likely mistake: {self.message}"
+        return "\n".join(
+            [
+                _wrap(f"✘ Exercise {ex.id} failed{where}:"),
+                _wrap(f"{self.evidence}{stop}", indent="    "),
+                _wrap(f"Likely mistake: {self.message}", indent="    "),
+            ]
         )
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=False, break_on_hyphens=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -314,8 +324,11 @@ def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
     if result.status == PASSED:
         return candidate
     print(
-        f"  → The cells below use the course's reference {ex.name}, so the notebook keeps "
-        "running. Run this cell again after you change your code."
+        _wrap(
+            f"→ The cells below use the course's reference {ex.name}, so the notebook keeps "
+            "running. Run this cell again after you change your code.",
+            indent="  ",
+        )
     )
     return ex.reference
 

@@ -29,8 +29,9 @@ def answers_only(source: str) -> str:
 
 
 def printed(nb, ex_id):
+    """What the check cell of an exercise printed, line wrapping undone."""
     cell = next(c for c in nb.cells if f'check("{ex_id}"' in c.source)
-    return "".join(o.get("text", "") for o in cell.outputs)
+    return " ".join("".join(o.get("text", "") for o in cell.outputs).split())
 
 
 LESSONS = sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb"))
