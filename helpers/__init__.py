@@ -16,6 +16,6 @@ Modules:
 """
 
 from helpers.checks import check, progress
-from helpers.plot import attention_heatmap, line_chart
+from helpers.plot import attention_heatmap, explore_attention, head_grid, line_chart
 
-__all__ = ["check", "progress", "attention_heatmap", "line_chart"]
+__all__ = ["check", "progress", "attention_heatmap", "explore_attention", "head_grid", "line_chart"]

@@ -181,3 +181,91 @@ class SingleHeadAttention(nn.Module):
         weights = masked_softmax(scores, mask)  # (B, T, T)
         self.last_weights = weights.detach()
         return self.out_proj(weights @ v)  # (B, T, T) x (B, T, D) -> (B, T, D) -> (B, T, D)
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 04: many heads
+
+
+def split_heads(x: Tensor, num_heads: int) -> Tensor:
+    """(B, T, D) -> (B, H, T, d_head) with d_head = D / H: each head gets its own slice of
+    every token's D numbers. Lesson 04 (exercise 4.1)."""
+    B, T, D = x.shape
+    x = x.view(B, T, num_heads, D // num_heads)  # (B, T, D) -> (B, T, H, d_head)
+    return x.transpose(1, 2)  # (B, T, H, d_head) -> (B, H, T, d_head)
+
+
+def merge_heads(x: Tensor) -> Tensor:
+    """(B, H, T, d_head) -> (B, T, D), the inverse of split_heads. Lesson 04 (exercise 4.2)."""
+    B, H, T, d_head = x.shape
+    x = x.transpose(1, 2)  # (B, H, T, d_head) -> (B, T, H, d_head), no longer contiguous
+    return x.reshape(B, T, H * d_head)  # (B, T, H, d_head) -> (B, T, D), copies
+
+
+def heads_mask(mask: Tensor | None) -> Tensor | None:
+    """A course mask made to broadcast over heads: (T, T) stays, (B, 1, T) and (B, T, T)
+    gain a head axis, (B, 1, 1, T) and (B, 1, T, T)."""
+    return mask if mask is None or mask.dim() == 2 else mask.unsqueeze(1)
+
+
+class MultiHeadAttention(nn.Module):
+    """H heads of width d_head = D / H side by side, with projections q_proj, k_proj,
+    v_proj and out_proj, each nn.Linear(embed_size, embed_size).
+
+    forward(X, mask=None) takes X of shape (B, T, D), batch first, and an optional mask
+    (True = may attend) of shape (T, T), (B, 1, T) or (B, T, T), the same for every head;
+    returns (B, T, D). Keeps the per-head weights (B, H, T, T) of its last call in
+    `last_weights`. Matches nn.MultiheadAttention(batch_first=True) with the same weights.
+    Lesson 04 (exercise 4.3).
+    """
+
+    def __init__(self, embed_size: int, num_heads: int):
+        super().__init__()
+        if embed_size % num_heads:
+            raise ValueError(
+                f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads}): "
+                f"each head gets embed_size / num_heads numbers"
+            )
+        self.embed_size, self.num_heads = embed_size, num_heads
+        self.d_head = embed_size // num_heads
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+        self.last_weights: Tensor | None = None
+
+    def forward(self, X: Tensor, mask: Tensor | None = None) -> Tensor:
+        q = split_heads(self.q_proj(X), self.num_heads)  # (B, T, D) -> (B, H, T, d_head)
+        k = split_heads(self.k_proj(X), self.num_heads)  # (B, T, D) -> (B, H, T, d_head)
+        v = split_heads(self.v_proj(X), self.num_heads)  # (B, T, D) -> (B, H, T, d_head)
+        q = q / math.sqrt(self.d_head)  # the same as scaling the scores, on T/d_head times fewer numbers
+        scores = q @ k.transpose(-2, -1)  # (B, H, T, d_head) x (B, H, d_head, T) -> (B, H, T, T)
+        weights = masked_softmax(scores, heads_mask(mask))  # (B, H, T, T)
+        self.last_weights = weights.detach()
+        return self.out_proj(merge_heads(weights @ v))  # (B, H, T, d_head) -> (B, T, D) -> (B, T, D)
+
+
+def to_torch_mha(ours: MultiHeadAttention) -> nn.MultiheadAttention:
+    """An nn.MultiheadAttention(batch_first=True) holding the same weights as `ours`.
+
+    PyTorch keeps q, k and v's projections in one (3D, D) matrix, in_proj_weight, in
+    that order. Lesson 04 (exercise 4.5).
+    """
+    theirs = nn.MultiheadAttention(ours.embed_size, ours.num_heads, batch_first=True)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+        theirs.out_proj.bias.copy_(ours.out_proj.bias)
+    return theirs
+
+
+def sentences_independent(attention, X: Tensor, atol: float = 1e-5) -> bool:
+    """Whether `attention`, a function or module (B, T, D) -> (B, T, D), keeps the
+    sentences of a batch apart: changing sentence 1 must leave every other sentence's
+    output unchanged. Needs B >= 2. Lesson 04 (exercise 4.4)."""
+    out = attention(X)  # (B, T, D)
+    changed = X.clone()
+    changed[1] = changed[1] + 1.0  # change sentence 1 only
+    others = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(changed)[others], out[others], atol=atol)

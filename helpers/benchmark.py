@@ -3,8 +3,9 @@
     python -m helpers.benchmark            every notebook in solutions/ and notebooks/
     python -m helpers.benchmark --repeat 3 best of three runs each
 
-Prints figures; never fails a build. Target: every notebook under 15 s on a 2-core CPU
-(lesson 05 under 30 s). Each run starts a fresh kernel, as a student's Run All does,
+Prints figures; never fails a build. Targets: every notebook under 15 s on a 2-core CPU
+(lesson 05 under 30 s); the course's MultiHeadAttention forward within 1.3x of
+nn.MultiheadAttention on a (8, 256, 256) input with 8 heads. Each run starts a fresh kernel, as a student's Run All does,
 so the figures include kernel start-up and imports. An empty notebook is timed first
 as the floor that start-up alone costs.
 """
@@ -48,7 +49,37 @@ def main(argv: list[str] | None = None) -> int:
             worst = max(worst, seconds / target)
             print(f"{folder + '/' + path.name:<58} {seconds:6.1f} s  (target < {target:.0f} s: {verdict})")
     print(f"slowest notebook uses {100 * worst:.0f}% of its target")
+    compare_multi_head_attention(args.repeat)
     return 0
+
+
+def compare_multi_head_attention(repeat: int, shape: tuple[int, int, int] = (8, 256, 256), heads: int = 8) -> None:
+    """Forward time of the course's MultiHeadAttention against nn.MultiheadAttention(batch_first=True)
+    holding the same weights, on the same input. Target: within 1.3x."""
+    import torch
+
+    from helpers.attention import MultiHeadAttention, to_torch_mha
+
+    torch.manual_seed(0)
+    ours = MultiHeadAttention(shape[-1], heads).eval()
+    theirs = to_torch_mha(ours).eval()
+    X = torch.randn(*shape)
+
+    runs = {"ours": lambda: ours(X), "theirs": lambda: theirs(X, X, X, need_weights=False)}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    with torch.no_grad():
+        for run in runs.values():
+            run()  # warm up
+        for _ in range(30 * repeat):  # interleaved, so that both see the same machine load
+            for name, run in runs.items():
+                start = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - start)
+    ours_s, theirs_s = (sorted(t)[len(t) // 2] for t in times.values())  # medians
+    ratio = ours_s / theirs_s
+    verdict = "ok" if ratio <= 1.3 else "OVER TARGET"
+    print(f"MultiHeadAttention forward on {shape}, {heads} heads (median): {1000 * ours_s:.1f} ms; "
+          f"nn.MultiheadAttention: {1000 * theirs_s:.1f} ms; ratio {ratio:.2f} (target <= 1.3: {verdict})")
 
 
 if __name__ == "__main__":

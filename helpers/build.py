@@ -175,6 +175,7 @@ def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None =
     student = nbformat.from_dict(nb)
     student.metadata["course"] = {"notebook": nb_id, "generated_from": f"solutions/{path.name}"}
     student.metadata["kernelspec"] = KERNELSPEC
+    student.metadata.pop("widgets", None)  # widget state saved by executing the master
     found: list[str] = []
     cells = student.cells
     for index, cell in enumerate(cells):

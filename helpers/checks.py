@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 from helpers import exercises as registry
-from helpers.exercises import Case, Exercise, Outcome, close, first_difference, fresh
+from helpers.exercises import Case, Exercise, ModuleShapeError, Outcome, close, first_difference, fresh, load_params
 
 DEFAULT_SEED = 0
 WIDTH = 88  # characters per line of a check's report
@@ -120,28 +120,6 @@ def _source_of(candidate: Any) -> str:
         return ""
 
 
-class ModuleShapeError(Exception):
-    """A student's module is missing a parameter the exercise names, or has it in another shape."""
-
-
-def _load_params(module: torch.nn.Module, params: dict[str, Tensor]) -> None:
-    own = dict(module.named_parameters(remove_duplicate=False))
-    for name, value in params.items():
-        if name not in own:
-            layer = name.rsplit(".", 1)[0]
-            raise ModuleShapeError(
-                f"your module has no parameter {name}: is {layer} defined in __init__ as an "
-                f"nn.Linear with bias, under that name?"
-            )
-        if tuple(own[name].shape) != tuple(value.shape):
-            raise ModuleShapeError(
-                f"{name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)}"
-            )
-    with torch.no_grad():
-        for name, value in params.items():
-            own[name].copy_(value)
-
-
 def call(ex: Exercise, candidate: Any, inputs: list[Tensor], case: Case) -> Any:
     """Call a function, or build a module, load the case's parameters and run it.
 
@@ -150,12 +128,14 @@ def call(ex: Exercise, candidate: Any, inputs: list[Tensor], case: Case) -> Any:
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
+        if ex.runner:
+            return ex.runner(candidate, inputs, case)
         if not ex.module:
             return candidate(*inputs)
         module = candidate(*case.init)
         if not isinstance(module, torch.nn.Module):
             raise ModuleShapeError(f"{ex.name}(...) built a {type(module).__name__}, expected an nn.Module")
-        _load_params(module, case.params)
+        load_params(module, case.params)
         return ex.probe(module, *inputs) if ex.probe else module(*inputs)
 
 

@@ -110,6 +110,28 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = field(default=())
     module: bool = False  # the student writes an nn.Module class, not a function
     probe: Callable[..., Tensor] | None = None  # probe(module, *inputs); default: module(*inputs)
+    runner: Callable[..., Tensor] | None = None  # runner(candidate, inputs, case) for anything else
+
+
+class ModuleShapeError(Exception):
+    """A student's module is missing a parameter the exercise names, or has it in another shape."""
+
+
+def load_params(module: nn.Module, params: dict[str, Tensor]) -> None:
+    """Copy known values into a module's parameters by name, explaining what is missing."""
+    own = dict(module.named_parameters(remove_duplicate=False))
+    for name, value in params.items():
+        if name not in own:
+            layer = name.rsplit(".", 1)[0]
+            raise ModuleShapeError(
+                f"your module has no parameter {name}: is {layer} defined in __init__ as an "
+                f"nn.Linear with bias, under that name?"
+            )
+        if tuple(own[name].shape) != tuple(value.shape):
+            raise ModuleShapeError(f"{name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)}")
+    with torch.no_grad():
+        for name, value in params.items():
+            own[name].copy_(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -154,15 +176,16 @@ def first_difference(expected: Tensor, got: Tensor) -> str:
     )
 
 
-def matches(key: str, message: str, buggy: Callable[..., Tensor], what: str) -> Mistake:
+def matches(key: str, message: str, buggy: Callable[..., Tensor], what: str, with_init: bool = False) -> Mistake:
     """A mistake recognised because the output equals what a buggy formula gives.
 
     `what` describes the buggy formula, e.g. "X Xᵀ X". For a case with params (a module
-    exercise) the formula gets them first: buggy(params, *inputs).
+    exercise) the formula gets them first: buggy(params, *inputs); with_init puts the
+    module's constructor arguments before them: buggy(init, params, *inputs).
     """
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
-        args = ([case.params] if case.params else []) + fresh(case.inputs)
+        args = ([case.init] if with_init else []) + ([case.params] if case.params else []) + fresh(case.inputs)
         try:
             wrong = buggy(*args)
         except RuntimeError:  # the buggy formula does not apply to these shapes
@@ -1053,15 +1076,256 @@ EXERCISES_03 = [
 
 
 # --------------------------------------------------------------------------------------
+# Lesson 04: many heads
+
+
+def split_cases(gen: torch.Generator) -> list[Case]:
+    return [Case(f"x of shape ({B}, {T}, {D}) split into {H} heads", (randn(gen, B, T, D), H))
+            for B, T, D, H in ((2, 5, 12, 3), (3, 4, 8, 2), (1, 6, 6, 6))]
+
+
+def merge_cases(gen: torch.Generator) -> list[Case]:
+    return [Case(f"x of shape ({B}, {H}, {T}, {d}) from {H} heads", (randn(gen, B, H, T, d),))
+            for B, H, T, d in ((2, 3, 5, 4), (3, 2, 4, 6), (1, 4, 6, 2))]
+
+
+def mha_cases(gen: torch.Generator) -> list[Case]:
+    """MultiHeadAttention with B, T, D and H different; the padded case has B == H, so a mask
+    that was not given a head axis is silently applied to the wrong heads, not an error."""
+    cases = []
+    for label, B, T, D, H, mask in (
+        ("no mask", 3, 5, 12, 4, None),
+        ("a padding mask (2, 1, 4), lengths [4, 2]", 2, 4, 8, 2, _padding([4, 2], 4)),
+        ("a causal mask (6, 6)", 3, 6, 8, 4, ref.causal_mask(6)),
+        ("no mask, 8 heads", 2, 7, 16, 8, None),
+    ):
+        X = randn(gen, B, T, D)
+        cases.append(Case(f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with {label}",
+                          (X,) if mask is None else (X, mask), init=(D, H), params=linear_params(gen, D, HEAD)))
+    return cases
+
+
+def _split_view_only(x, H):
+    B, T, D = x.shape
+    return x.reshape(B, H, T, D // H)
+
+
+def _merge_reshape_only(x):
+    B, H, T, d = x.shape
+    return x.reshape(B, T, H * d)
+
+
+def _mha(p, X, mask=None, *, H, split=ref.split_heads, merge=ref.merge_heads, scale_by_D=False, out=True,
+         mask_for_heads=ref.heads_mask, swap_qk=False, out_params=None):
+    """MultiHeadAttention from parameters p, with one thing changed for a mistake."""
+    q, k, v = (split(project(p, n, X), H) for n in ("q_proj", "k_proj", "v_proj"))
+    if swap_qk:
+        q, k = k, q
+    width = X.shape[-1] if scale_by_D else X.shape[-1] // H
+    scores = q @ k.mT * width**-0.5
+    mixed = merge(ref.masked_softmax(scores, mask_for_heads(mask)) @ v)
+    return project(out_params or p, "out_proj", mixed) if out else mixed
+
+
+def mha_mistake(key: str, message: str, what: str, **change) -> Mistake:
+    """A MultiHeadAttention mistake: _mha with one thing changed, H taken from the case's
+    constructor arguments (embed_size, num_heads)."""
+
+    def buggy(init, p, X, mask=None):
+        return _mha(p, X, mask, H=init[1], **change)
+
+    return matches(key, message, buggy, what, with_init=True)
+
+
+SPLIT_MESSAGE = ("You reshaped (B, T, D) straight to (B, H, T, d_head). That cuts the numbers in memory order, so a "
+                 "'head' gets pieces of different tokens. View as (B, T, H, d_head) first, then swap T and H: "
+                 ".transpose(1, 2).")
+MERGE_MESSAGE = ("You reshaped (B, H, T, d_head) straight to (B, T, D), mixing tokens between heads. Swap H and T "
+                 "back first: x.transpose(1, 2) gives (B, T, H, d_head), then .reshape(B, T, D).")
+SCALE_D_MESSAGE = ("The scores were divided by √D (the whole width). Each head's q·k sums only d_head = D / H products, "
+                   "so divide by √d_head.")
+ACROSS_BATCH_MESSAGE = ("Your output mixes the sentences of a batch: each token attends to tokens of OTHER sentences, "
+                        "at the same position. That is what happens when a (B, T, D) tensor is read as sequence-first "
+                        "(T, B, D). Keep the batch axis first and attend over dim 1, the tokens.")
+
+EXERCISES_04 = [
+    Exercise(
+        id="4.1", notebook="04", name="split_heads", title="Spot the bug: splitting heads",
+        points=1, difficulty=1, minutes=10,
+        signature="split_heads(x, num_heads)  # x: (B, T, D)",
+        returns="x split into heads, shape (B, H, T, d_head)",
+        reference=ref.split_heads, make_cases=split_cases,
+        mistakes=(
+            matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
+        ),
+    ),
+    Exercise(
+        id="4.2", notebook="04", name="merge_heads", title="Merging heads",
+        points=2, difficulty=2, minutes=10,
+        signature="merge_heads(x)  # x: (B, H, T, d_head)",
+        returns="the heads side by side again, shape (B, T, D)",
+        reference=ref.merge_heads, make_cases=merge_cases,
+        mistakes=(
+            matches("merge-no-transpose", MERGE_MESSAGE, _merge_reshape_only, "a plain reshape to (B, T, D)"),
+            raised("not-contiguous", "After transpose the tensor is not contiguous in memory, so .view() refuses it. "
+                   "Use .reshape(B, T, D), or .contiguous().view(B, T, D).", error=r"view size is not compatible"),
+        ),
+    ),
+]
+
+
+def _across_batch(init, p, X, mask=None):
+    """What attention computes when (B, T, D) is read as sequence-first: T 'batches' of B."""
+    if mask is not None:
+        raise RuntimeError("this mistake is recognised on inputs without a mask")
+    return _mha(p, X.transpose(0, 1), H=init[1]).transpose(0, 1)
+
+
+MASK_HEADS_MESSAGE = ("Your mask was not given a head axis. Scores are (B, H, T, T); a padding mask (B, 1, T) meets them "
+                      "as (1, B, 1, T), so sentence b's mask lands on head b. Insert the head axis: mask.unsqueeze(1) "
+                      "gives (B, 1, 1, T), the same for every head. (A (T, T) mask needs nothing.)")
+
+
+def independence_cases(gen: torch.Generator) -> list[Case]:
+    return [Case(f"a batch (B={B}, T={T}, D={D}) and a panel of four attention modules", (randn(gen, B, T, D),),
+                 init=(D, H), params=linear_params(gen, D, HEAD))
+            for B, T, D, H in ((3, 5, 8, 2), (2, 4, 6, 3))]
+
+
+def independence_panel(case: Case) -> list[Callable[[Tensor], Tensor]]:
+    """Two modules that keep sentences apart and two that mix them, in that order of
+    verdicts: True, False, True, False."""
+    good = ref.MultiHeadAttention(*case.init)
+    load_params(good, case.params)
+    return [
+        good,
+        lambda X: good(X.transpose(0, 1)).transpose(0, 1),  # reads (B, T, D) as (T, B, D)
+        ref.simple_self_attention,
+        lambda X: good(X) + X.mean(dim=0),  # every sentence gets the batch's average
+    ]
+
+
+def run_independence_test(candidate, inputs, case: Case) -> Tensor:
+    """The student's test applied to each module of the panel: (4,) verdicts, 1.0 = passed."""
+    verdicts = []
+    for module in independence_panel(case):
+        with torch.no_grad():
+            verdict = candidate(module, inputs[0].clone())
+        if isinstance(verdict, Tensor) and verdict.numel() == 1:
+            verdict = bool(verdict)
+        if not isinstance(verdict, bool):
+            raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
+        verdicts.append(float(verdict))
+    return torch.tensor(verdicts)
+
+
+def converter_cases(gen: torch.Generator) -> list[Case]:
+    cases = []
+    for label, B, T, D, H, lengths in (("no padding", 3, 5, 12, 4, None), ("a key_padding_mask, lengths [4, 2]", 2, 4, 8, 2, [4, 2])):
+        X = randn(gen, B, T, D)
+        inputs = (X,) if lengths is None else (X, ~_padding(lengths, T)[:, 0, :])
+        cases.append(Case(f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with {label}", inputs,
+                          init=(D, H), params=linear_params(gen, D, HEAD)))
+    return cases
+
+
+def run_converter(candidate, inputs, case: Case) -> Tensor:
+    """Load the case's weights into the course's module, convert it with the candidate,
+    and run the nn.MultiheadAttention it returns on X (with the key_padding_mask if any)."""
+    ours = ref.MultiHeadAttention(*case.init)
+    load_params(ours, case.params)
+    theirs = candidate(ours)
+    if not isinstance(theirs, nn.MultiheadAttention):
+        raise TypeError(f"to_torch_mha should return an nn.MultiheadAttention, got a {type(theirs).__name__}")
+    X = inputs[0]
+    with torch.no_grad():
+        return theirs(X, X, X, key_padding_mask=inputs[1] if len(inputs) > 1 else None, need_weights=False)[0]
+
+
+def _fresh_torch_out_proj(init) -> dict[str, Tensor]:
+    """The out_proj a new nn.MultiheadAttention gets in the converter's seeded run."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        ref.MultiHeadAttention(*init)
+        fresh_layer = nn.MultiheadAttention(init[0], init[1], batch_first=True).out_proj
+    return {"out_proj.weight": fresh_layer.weight.detach(), "out_proj.bias": fresh_layer.bias.detach()}
+
+
+def _converted(init, p, X, key_padding_mask=None, **change):
+    mask = None if key_padding_mask is None else ~key_padding_mask[:, None, :]
+    return _mha(p, X, mask, H=init[1], **change)
+
+
+EXERCISES_04 += [
+    Exercise(
+        id="4.3", notebook="04", name="MultiHeadAttention", title="MultiHeadAttention",
+        points=3, difficulty=3, minutes=30,
+        signature="class MultiHeadAttention(nn.Module) with __init__(self, embed_size, num_heads) and forward(self, X, mask=None)",
+        returns="out_proj(merged heads), shape (B, T, D), keeping self.last_weights (B, H, T, T)",
+        reference=ref.MultiHeadAttention, make_cases=mha_cases, module=True, probe=keeps_weights,
+        mistakes=(
+            no_super_init,
+            dot_T_on_batch,
+            mha_mistake("view-no-transpose", SPLIT_MESSAGE, "heads split by a plain view", split=_split_view_only),
+            mha_mistake("merge-no-transpose", MERGE_MESSAGE, "heads merged by a plain reshape", merge=_merge_reshape_only),
+            mha_mistake("scale-by-sqrt-D", SCALE_D_MESSAGE, "scores divided by √D", scale_by_D=True),
+            matches("across-batch", ACROSS_BATCH_MESSAGE, _across_batch, "attention across the batch", with_init=True),
+            mha_mistake("no-out-proj", "The output skips out_proj: pass the merged heads through self.out_proj, which "
+                        "mixes what the heads found.", "the merged heads without out_proj", out=False),
+            mha_mistake("mask-not-broadcast", MASK_HEADS_MESSAGE, "the mask applied without a head axis",
+                        mask_for_heads=lambda m: m),
+            mha_mistake("mask-ignored", MASK_MESSAGES["mask-ignored"], "what you get with no mask",
+                        mask_for_heads=lambda m: None),
+        ),
+    ),
+    Exercise(
+        id="4.4", notebook="04", name="sentences_independent", title="A test that finds mixed sentences",
+        points=2, difficulty=2, minutes=15,
+        signature="sentences_independent(attention, X)  # attention: (B, T, D) -> (B, T, D)",
+        returns="True when changing one sentence leaves every other sentence's output unchanged",
+        reference=ref.sentences_independent,
+        make_cases=independence_cases, runner=run_independence_test,
+        mistakes=(
+            matches("always-true", "Your test passed modules that mix the sentences of a batch. Change one sentence "
+                    "(X[1] + 1, say), run the module again, and compare the OTHER sentences' outputs: they must not move.",
+                    lambda *a: torch.ones(4), "a test that passes everything"),
+            matches("always-false", "Your test failed modules that keep sentences apart. Compare with torch.allclose, "
+                    "not ==, and compare only the sentences you did not change.",
+                    lambda *a: torch.zeros(4), "a test that fails everything"),
+        ),
+    ),
+    Exercise(
+        id="4.5", notebook="04", name="to_torch_mha", title="Your weights in nn.MultiheadAttention",
+        points=2, difficulty=2, minutes=15,
+        signature="to_torch_mha(ours)  # ours: a MultiHeadAttention",
+        returns="an nn.MultiheadAttention(batch_first=True) with the same weights, giving the same outputs",
+        reference=ref.to_torch_mha, make_cases=converter_cases, runner=run_converter,
+        mistakes=(
+            matches("not-batch-first", "nn.MultiheadAttention is sequence-first by default: it read your (B, T, D) "
+                    "batch as (T, B, D) and attended across sentences. Create it with batch_first=True.",
+                    lambda init, p, X, *m: _across_batch(init, p, X), "attention across the batch", with_init=True),
+            matches("qkv-order", "q and k are swapped: in_proj_weight stacks the projections in the order q, k, v.",
+                    lambda init, p, X, *m: _converted(init, p, X, *m, swap_qk=True), "q and k swapped", with_init=True),
+            matches("out-proj-not-copied", "out_proj still holds nn.MultiheadAttention's own random weights: copy "
+                    "out_proj.weight and out_proj.bias too.",
+                    lambda init, p, X, *m: _converted(init, p, X, *m, out_params=_fresh_torch_out_proj(init)),
+                    "the output through a new out_proj", with_init=True),
+        ),
+    ),
+]
+
+
+# --------------------------------------------------------------------------------------
 # The registry
 
 LESSONS: dict[str, str] = {
     "01": "Attention is a weighted sum",
     "02": "Queries, keys and values",
     "03": "Masks",
+    "04": "Many heads",
 }
 
-EXERCISES: dict[str, Exercise] = {ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03}
+EXERCISES: dict[str, Exercise] = {ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03 + EXERCISES_04}
 
 
 def get(exercise_id: str) -> Exercise:

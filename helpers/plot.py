@@ -6,6 +6,8 @@ it (fig = ...) and it does not appear until you write `fig`. Works headless (Agg
 
 from __future__ import annotations
 
+import base64
+import io
 from collections import Counter
 from typing import Sequence
 
@@ -48,6 +50,7 @@ def attention_heatmap(
     title: str | None = None,
     ax: Axes | None = None,
     annotate: bool | None = None,
+    colorbar: bool = True,
 ) -> Figure:
     """Draw attention weights as a heatmap on a fixed 0-1 colour scale.
 
@@ -60,6 +63,7 @@ def attention_heatmap(
                   hatched grey, unlike a weight of 0.
     ax:           draw into this Axes instead of a new figure
     annotate:     write each weight in its cell (default: when both sides are at most 12)
+    colorbar:     add the colour bar (head_grid draws one for all its heatmaps instead)
 
     Returns the Figure. Taught in lesson 01.
     """
@@ -85,7 +89,8 @@ def attention_heatmap(
 
     cmap = matplotlib.colormaps[CMAP].with_extremes(bad=MASKED_COLOUR)
     image = ax.imshow(np.ma.masked_where(~allowed, w), cmap=cmap, vmin=0.0, vmax=1.0)
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+    if colorbar:
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
 
     for i, j in zip(*np.nonzero(~allowed)):
         ax.add_patch(
@@ -141,3 +146,153 @@ def line_chart(
     if title:
         ax.set_title(title)
     return fig
+
+
+def _one_sentence(weights, mask, batch_index: int):
+    """(H, T, T) weights and a (T, T) mask or None from (H, T, T) or (B, H, T, T) weights and
+    a course mask of shape (T, T), (B, 1, T) or (B, T, T)."""
+    w = np.asarray(weights.detach().cpu() if hasattr(weights, "detach") else weights, dtype=float)
+    if w.ndim == 4:
+        if not 0 <= batch_index < w.shape[0]:
+            raise ValueError(f"batch_index {batch_index} is out of range for a batch of {w.shape[0]} sentences")
+        w = w[batch_index]
+    elif w.ndim != 3:
+        raise ValueError(f"weights must be (H, T, T) or (B, H, T, T), got shape {tuple(w.shape)}")
+    if mask is None:
+        return w, None
+    m = np.asarray(mask.detach().cpu() if hasattr(mask, "detach") else mask, dtype=bool)
+    if m.ndim == 3:
+        m = m[batch_index if m.shape[0] > 1 else 0]
+    return w, np.broadcast_to(m, w.shape[-2:])
+
+
+def head_grid(
+    weights,
+    tokens: Sequence[str] | None = None,
+    *,
+    batch_index: int = 0,
+    mask=None,
+    ncols: int = 4,
+    title: str | None = None,
+) -> Figure:
+    """Every head's attention for one sentence, side by side, on one shared 0-1 scale.
+
+    weights: (H, T, T), or (B, H, T, T) with the sentence picked by batch_index
+    tokens:  the sentence's T tokens (default: positions)
+    mask:    optional course mask (T, T), (B, 1, T) or (B, T, T); masked cells are hatched
+    Returns the Figure, with one colour bar for all heads. Lesson 04.
+    """
+    w, m = _one_sentence(weights, mask, batch_index)
+    H, T = w.shape[0], w.shape[-1]
+    ncols = min(ncols, H)
+    nrows = -(-H // ncols)
+    side = 0.9 + 0.38 * T
+    fig = plt.figure(figsize=(side * ncols + 1.0, side * nrows + (0.4 if title else 0)), layout="constrained")
+    plt.close(fig)  # shown once, by being returned
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for h, ax in enumerate(axes.flat):
+        if h >= H:
+            ax.set_axis_off()
+            continue
+        attention_heatmap(w[h], tokens, mask=m, ax=ax, colorbar=False, title=f"head {h}", annotate=False)
+        if h % ncols:
+            ax.set_ylabel("")
+        if h < H - ncols:
+            ax.set_xlabel("")
+    fig.colorbar(axes.flat[0].images[0], ax=axes, fraction=0.046 / ncols, label="attention weight")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def explorer_figure(weights, tokens: Sequence[str], *, head: int, query: int, batch_index: int = 0, mask=None) -> Figure:
+    """One head's heatmap beside a bar chart of one query's weights over the keys: what the
+    explorer shows. weights (H, T, T) or (B, H, T, T). Lesson 04."""
+    w, m = _one_sentence(weights, mask, batch_index)
+    T = w.shape[-1]
+    fig = plt.figure(figsize=(11, 0.9 + 0.45 * max(T, 6)), layout="constrained")
+    plt.close(fig)
+    heat, bars = fig.subplots(1, 2, width_ratios=(1.15, 1))
+    attention_heatmap(w[head], tokens, mask=m, ax=heat, title=f"head {head}")
+    heat.add_patch(Rectangle((-0.5, query - 0.5), T, 1, fill=False, edgecolor="red", linewidth=2))
+    labels = token_labels(list(tokens))
+    row = w[head, query]
+    allowed = np.ones(T, dtype=bool) if m is None else m[query]
+    bars.bar(range(T), np.where(allowed, row, 0.0), color=matplotlib.colormaps[CMAP](0.55))
+    for j in np.nonzero(~allowed)[0]:
+        bars.bar(j, 1.0, color=MASKED_COLOUR, hatch="///", edgecolor=HATCH_COLOUR, linewidth=0)
+    bars.set_ylim(0, 1)
+    bars.set_xticks(range(T), labels, rotation=45, ha="right")
+    bars.set_ylabel("attention weight")
+    bars.set_title(f"query {labels[query]!r}: its weights over the keys")
+    return fig
+
+
+def _png_base64(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def explore_attention(weights, sentences: Sequence[Sequence[str]], *, mask=None):
+    """An interactive explorer: pick a head (slider), a sentence and a query token (drop-
+    downs) and see that head's heatmap and the query's weights as bars, redrawn in place.
+
+    weights:   (B, H, T, T), e.g. MultiHeadAttention.last_weights
+    sentences: the B sentences' tokens
+    mask:      optional course mask (T, T), (B, 1, T) or (B, T, T)
+
+    Returns an ipywidgets box. Where widgets cannot render (a static notebook viewer, a
+    frontend without ipywidgets), it shows the current view as a plain image instead.
+    Lesson 04.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    w = weights.detach().cpu() if hasattr(weights, "detach") else np.asarray(weights)
+    if w.ndim != 4 or len(sentences) != w.shape[0]:
+        raise ValueError(
+            f"expected weights (B, H, T, T) and B sentences, got shape {tuple(w.shape)} and {len(sentences)} sentences"
+        )
+
+    class AttentionExplorer(widgets.VBox):
+        figure: Figure
+
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs)
+            bundle["image/png"] = _png_base64(self.figure)  # what frontends without widgets show
+            return bundle
+
+    head = widgets.IntSlider(value=0, min=0, max=w.shape[1] - 1, description="head")
+    sentence = widgets.Dropdown(options=[(" ".join(s), b) for b, s in enumerate(sentences)], value=0, description="sentence")
+    query = widgets.Dropdown(description="query")
+    output = widgets.Output()
+    explorer = AttentionExplorer([widgets.HBox([head, sentence, query]), output])
+
+    def set_queries() -> None:
+        labels = token_labels(list(sentences[sentence.value]))
+        query.options = [(label, i) for i, label in enumerate(labels)]
+        query.value = 0
+
+    def redraw(_=None) -> None:
+        if query.value is None:
+            return
+        explorer.figure = explorer_figure(
+            w, sentences[sentence.value], head=head.value, query=query.value, batch_index=sentence.value, mask=mask
+        )
+        with output:
+            output.clear_output(wait=True)
+            display(explorer.figure)
+
+    def new_sentence(_=None) -> None:
+        query.unobserve(redraw, "value")
+        set_queries()
+        query.observe(redraw, "value")
+        redraw()
+
+    set_queries()
+    head.observe(redraw, "value")
+    query.observe(redraw, "value")
+    sentence.observe(new_sentence, "value")
+    redraw()
+    return explorer

@@ -67,6 +67,7 @@ def test_student_notebook_has_no_outputs_and_records_its_course_notebook():
     nb, _ = student_cells()
     assert nb.metadata["course"] == {"notebook": "01", "generated_from": f"solutions/{MASTER}"}
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert "widgets" not in nb.metadata
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None

@@ -9,9 +9,9 @@ import torch
 from helpers import attention as ref
 from helpers import checks, exercises
 from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, check, evaluate
-from tests import mistakes_01, mistakes_02, mistakes_03
+from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04
 
-MISTAKES = mistakes_01.MISTAKES + mistakes_02.MISTAKES + mistakes_03.MISTAKES
+MISTAKES = mistakes_01.MISTAKES + mistakes_02.MISTAKES + mistakes_03.MISTAKES + mistakes_04.MISTAKES
 
 ALL = list(exercises.EXERCISES)
 
@@ -121,7 +121,7 @@ def test_garbage_is_explained(candidate, key, phrase):
     assert phrase in flat(result.report())
 
 
-@pytest.mark.parametrize("ex_id, right", mistakes_03.RIGHT, ids=lambda x: getattr(x, "__name__", x))
+@pytest.mark.parametrize("ex_id, right", mistakes_03.RIGHT + mistakes_04.RIGHT, ids=lambda x: getattr(x, "__name__", x))
 def test_other_right_answers_pass(ex_id, right):
     assert evaluate(ex_id, right).status == PASSED
 

@@ -47,6 +47,7 @@ HANDED_OUT_BUGS = {
     "2.5": "softmax was handed a name that has no value yet",
     "2.6": "The scores were multiplied by √D instead of divided by it",
     "3.4": "The mask was applied after the softmax",
+    "4.1": "You reshaped (B, T, D) straight to (B, H, T, d_head)",
 }
 
 
@@ -115,7 +116,7 @@ def test_a_wrong_answer_in_a_real_kernel_is_named(tmp_path):
 
 
 def test_each_figure_is_shown_once(untouched):
-    figures = [c for c in untouched.cells if c.source.split("\n")[-1].startswith(("attention_heatmap(", "line_chart("))]
+    figures = [c for c in untouched.cells if c.source.split("\n")[-1].startswith(("attention_heatmap(", "line_chart(", "head_grid("))]
     assert figures
     for cell in figures:
         assert [o.output_type for o in cell.outputs] == ["execute_result"]

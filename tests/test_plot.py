@@ -1,5 +1,7 @@
 """attention_heatmap: labels, colour scale, annotations, masked cells, headless use."""
 
+import base64
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -107,3 +109,84 @@ def test_line_chart_draws_each_series_with_its_label():
     assert plt.get_fignums() == []
     with pytest.raises(ValueError, match="series 'a' has 2 values, expected 3 like x"):
         line_chart([1, 2, 3], {"a": [1.0, 2.0]}, xlabel="x", ylabel="y")
+
+
+def mha_weights():
+    from helpers.attention import MultiHeadAttention
+
+    torch.manual_seed(0)
+    module = MultiHeadAttention(8, 4)
+    module(torch.randn(2, 5, 8))
+    return module.last_weights  # (2, 4, 5, 5)
+
+
+def test_head_grid_one_titled_heatmap_per_head_and_one_shared_colour_bar():
+    from helpers.plot import head_grid
+
+    plt.close("all")
+    fig = head_grid(mha_weights(), ["a", "b", "c", "d", "e"], batch_index=1, ncols=2)
+    heatmaps = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in heatmaps] == ["head 0", "head 1", "head 2", "head 3"]
+    assert all(ax.images[0].get_clim() == (0.0, 1.0) for ax in heatmaps)
+    colour_bars = [ax for ax in fig.axes if ax.get_ylabel() == "attention weight"]
+    assert len(colour_bars) == 1 and len(fig.axes) == 5
+    assert [t.get_text() for t in heatmaps[0].get_yticklabels()] == ["a", "b", "c", "d", "e"]
+    assert plt.get_fignums() == []
+
+
+def test_head_grid_takes_one_sentence_of_heads_and_hatches_masked_cells():
+    from helpers.attention import causal_mask
+    from helpers.plot import head_grid
+
+    weights = mha_weights()
+    fig = head_grid(weights[0], mask=causal_mask(5))  # (H, T, T)
+    first = next(ax for ax in fig.axes if ax.images)
+    assert sum(p.get_hatch() == "///" for p in first.patches) == 10  # the upper triangle of 5 x 5
+    np.testing.assert_allclose(first.images[0].get_array().data, weights[0, 0].numpy())
+
+
+@pytest.mark.parametrize(
+    "weights, kwargs, message",
+    [
+        (torch.rand(5, 5), {}, r"\(H, T, T\) or \(B, H, T, T\), got shape \(5, 5\)"),
+        (torch.rand(2, 3, 4, 4), {"batch_index": 2}, "batch_index 2 is out of range for a batch of 2 sentences"),
+    ],
+)
+def test_head_grid_bad_input(weights, kwargs, message):
+    from helpers.plot import head_grid
+
+    with pytest.raises(ValueError, match=message):
+        head_grid(weights, **kwargs)
+
+
+def test_explorer_redraws_for_each_choice_and_falls_back_to_a_picture():
+    from helpers.plot import explore_attention
+
+    weights = mha_weights()
+    sentences = [list("abcde"), list("vwxyz")]
+    explorer = explore_attention(weights, sentences)
+    head, sentence, query = explorer.children[0].children
+    heat, bars = explorer.figure.axes[0], explorer.figure.axes[1]
+    assert heat.get_title() == "head 0" and bars.get_title() == "query 'a': its weights over the keys"
+    np.testing.assert_allclose([b.get_height() for b in bars.patches], weights[0, 0, 0].numpy(), rtol=1e-6)
+
+    head.value = 2
+    query.value = 3
+    heat, bars = explorer.figure.axes[0], explorer.figure.axes[1]
+    assert heat.get_title() == "head 2" and bars.get_title() == "query 'd': its weights over the keys"
+    np.testing.assert_allclose([b.get_height() for b in bars.patches], weights[0, 2, 3].numpy(), rtol=1e-6)
+
+    sentence.value = 1
+    assert [label for label, _ in query.options] == sentences[1] and query.value == 0
+    np.testing.assert_allclose(explorer.figure.axes[0].images[0].get_array().data, weights[1, 2].numpy())
+
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+
+
+def test_explorer_wants_a_batch_of_heads_and_its_sentences():
+    from helpers.plot import explore_attention
+
+    with pytest.raises(ValueError, match=r"expected weights \(B, H, T, T\) and B sentences, got shape \(2, 4, 5, 5\) and 1"):
+        explore_attention(mha_weights(), [list("abcde")])

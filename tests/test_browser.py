@@ -1,0 +1,135 @@
+"""Lesson 04's attention explorer in a real JupyterLab, driven by headless Chromium.
+
+Starts `jupyter lab` on a free localhost port (no token, throwaway settings and
+workspaces, a throwaway copy of the notebook so nothing in the repository is saved over),
+opens lesson 04 from solutions/, runs all cells, waits for the explorer, moves its head
+slider and checks that the heatmap image changed and that no cell shows an error.
+Needs Debian's chromium (.ci/run installs it) and Playwright for Python, pointed at that
+Chromium: no browser is downloaded. A screenshot is saved in test-artifacts/ on failure.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = "04-many-heads.ipynb"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="the browser test needs Debian's chromium (apt-get install chromium); .ci/run installs it",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_settings(folder: Path) -> None:
+    """User settings for the throwaway JupyterLab: no news pop-up over the page, and every
+    cell kept in the page (no windowing), so that selectors find them."""
+    overrides = {
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    }
+    for plugin, values in overrides.items():
+        package, name = plugin.rsplit("/", 1)
+        path = folder / package / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    work = tmp_path_factory.mktemp("lab")
+    (work / "root").mkdir()
+    shutil.copy(ROOT / "solutions" / NOTEBOOK, work / "root" / NOTEBOOK)
+    write_settings(work / "settings")
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces")}
+    env.pop("MPLBACKEND", None)  # the kernel draws inline, as for a student
+    port = free_port()
+    log = open(work / "lab.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_root=True",
+         f"--ServerApp.root_dir={work / 'root'}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"jupyter lab did not start; its log:\n{(work / 'lab.log').read_text()}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_explorer_redraws_when_the_head_slider_moves(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{lab}/lab/tree/{NOTEBOOK}?reset")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            # The kernel, not just the page, must be ready before Run All, or JupyterLab asks which kernel to start.
+            page.locator(".jp-StatusBar-Widget").get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+
+            page.get_by_role("menuitem", name="Run").click()
+            page.get_by_text("Run All Cells", exact=True).click()
+            page.wait_for_selector("text=Lesson 04 — Many heads: 10 of 10 points", timeout=120_000)
+
+            image = page.locator(".widget-output img").first
+            image.wait_for(timeout=60_000)
+            image.scroll_into_view_if_needed()
+            before = image.get_attribute("src")
+            assert before.startswith("data:image/png;base64,")
+
+            handle = page.locator(".widget-slider .noUi-handle").first
+            handle.focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "before => { const img = document.querySelector('.widget-output img');"
+                " return img !== null && img.src !== before; }",
+                arg=before, timeout=30_000,
+            )
+            assert page.locator(".widget-readout").first.inner_text().strip() == "1"
+
+            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            assert errors.count() == 0, errors.first.inner_text()
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
