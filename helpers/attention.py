@@ -269,3 +269,49 @@ def sentences_independent(attention, X: Tensor, atol: float = 1e-5) -> bool:
     changed[1] = changed[1] + 1.0  # change sentence 1 only
     others = torch.arange(X.shape[0]) != 1
     return torch.allclose(attention(changed)[others], out[others], atol=atol)
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 05: watching attention learn
+
+
+class BagOfTokens(nn.Module):
+    """Token embedding, MultiHeadAttention and a linear read-out, with no position
+    information: tokens (B, T) of integers -> scores over the vocabulary (B, T, V).
+    It cannot tell positions apart (lesson 05)."""
+
+    def __init__(self, vocab_size: int, seq_len: int, embed_size: int, num_heads: int):
+        super().__init__()
+        self.tok = nn.Embedding(vocab_size, embed_size)
+        self.attention = MultiHeadAttention(embed_size, num_heads)
+        self.readout = nn.Linear(embed_size, vocab_size)
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        x = self.tok(tokens)  # (B, T) -> (B, T, D)
+        return self.readout(self.attention(x))  # (B, T, D) -> (B, T, D) -> (B, T, V)
+
+
+class ReversalModel(BagOfTokens):
+    """BagOfTokens plus a learned position embedding added to each token's vector, so that
+    attention can depend on where a token is. Lesson 05 (exercise 5.1)."""
+
+    def __init__(self, vocab_size: int, seq_len: int, embed_size: int, num_heads: int):
+        super().__init__(vocab_size, seq_len, embed_size, num_heads)
+        self.pos = nn.Embedding(seq_len, embed_size)
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        positions = torch.arange(tokens.shape[1])  # (T,): 0, 1, ..., T - 1
+        x = self.tok(tokens) + self.pos(positions)  # (B, T, D) + (T, D) -> (B, T, D)
+        return self.readout(self.attention(x))  # (B, T, D) -> (B, T, D) -> (B, T, V)
+
+
+def is_permutation_equivariant(model, tokens: Tensor, perm: Tensor, atol: float = 1e-5) -> bool:
+    """Whether permuting the input tokens (B, T) permutes the model's outputs (B, T, ...)
+    the same way: model(tokens[:, perm]) == model(tokens)[:, perm]. Lesson 05 (exercise 5.2)."""
+    return torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm], atol=atol)
+
+
+def ideal_keys(T: int) -> Tensor:
+    """For reversing a sequence of T tokens: the key each query should attend to, (T,) of
+    integers, query i -> key T - 1 - i. Lesson 05 (exercise 5.3)."""
+    return torch.arange(T - 1, -1, -1)

@@ -1316,6 +1316,113 @@ EXERCISES_04 += [
 
 
 # --------------------------------------------------------------------------------------
+# Lesson 05: watching attention learn
+
+TINY = ("tok", "pos", "readout")
+
+
+def tiny_params(gen: torch.Generator, V: int, T: int, D: int) -> dict[str, Tensor]:
+    """Parameters of a ReversalModel: embeddings, attention (named attention.*) and read-out."""
+    params = {"tok.weight": randn(gen, V, D), "pos.weight": randn(gen, T, D)}
+    params.update({f"attention.{k}": v for k, v in linear_params(gen, D, HEAD).items()})
+    params.update({"readout.weight": randn(gen, V, D, scale=D**-0.5), "readout.bias": randn(gen, V, scale=0.1)})
+    return params
+
+
+def reversal_model_cases(gen: torch.Generator) -> list[Case]:
+    cases = []
+    for B, V, T, D, H in ((3, 10, 6, 8, 2), (2, 7, 5, 12, 3)):
+        tokens = torch.randint(0, V, (B, T), generator=gen)
+        cases.append(Case(f"ReversalModel({V}, {T}, {D}, {H}) on tokens of shape ({B}, {T})", (tokens,),
+                          init=(V, T, D, H), params=tiny_params(gen, V, T, D)))
+    return cases
+
+
+def _tiny(init, p, tokens, positions="before"):
+    """ReversalModel from parameters p, with the positions added before attention, after
+    it, or not at all."""
+    attention = {k.removeprefix("attention."): v for k, v in p.items() if k.startswith("attention.")}
+    x = p["tok.weight"][tokens]
+    pos = p["pos.weight"][: tokens.shape[1]]
+    if positions == "before":
+        x = x + pos
+    x = _mha(attention, x, H=init[3])
+    if positions == "after":
+        x = x + pos
+    return project(p, "readout", x)
+
+
+def equivariance_cases(gen: torch.Generator) -> list[Case]:
+    return [Case(f"tokens of shape ({B}, {T}), a permutation of the {T} positions and a panel of four models",
+                 (torch.randint(0, 10, (B, T), generator=gen), torch.randperm(T, generator=gen)), init=(10, T, 8, 2))
+            for B, T in ((4, 6), (3, 5))]
+
+
+def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
+    """The student's test applied to two models without positions (equivariant) and two
+    with them (not): (4,) verdicts, 1.0 = 'equivariant'."""
+    panel = [ref.BagOfTokens(*case.init), ref.ReversalModel(*case.init),
+             nn.Embedding(case.init[0], 3), lambda tokens: nn.functional.one_hot(tokens.flip(1), 10).float()]
+    verdicts = []
+    for model in panel:
+        with torch.no_grad():
+            verdict = candidate(model, *fresh(inputs))
+        if isinstance(verdict, Tensor) and verdict.numel() == 1:
+            verdict = bool(verdict)
+        if not isinstance(verdict, bool):
+            raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
+        verdicts.append(float(verdict))
+    return torch.tensor(verdicts)
+
+
+EXERCISES_05 = [
+    Exercise(
+        id="5.1", notebook="05", name="ReversalModel", title="Adding positions",
+        points=3, difficulty=2, minutes=15,
+        signature="class ReversalModel(BagOfTokens) with forward(self, tokens)",
+        returns="readout(attention(tok(tokens) + pos(positions))), shape (B, T, V)",
+        reference=ref.ReversalModel, make_cases=reversal_model_cases, module=True,
+        mistakes=(
+            matches("no-positions", "The positions never reach the model: add self.pos(torch.arange(T)) to the token "
+                    "vectors before attention.", lambda *a: _tiny(*a, positions="none"), "the model without positions",
+                    with_init=True),
+            matches("positions-after-attention", "The positions were added after attention: attention itself then still "
+                    "cannot tell positions apart. Add them to the token vectors before attention.",
+                    lambda *a: _tiny(*a, positions="after"), "positions added after attention", with_init=True),
+        ),
+    ),
+    Exercise(
+        id="5.2", notebook="05", name="is_permutation_equivariant", title="A permutation-equivariance test",
+        points=2, difficulty=2, minutes=15,
+        signature="is_permutation_equivariant(model, tokens, perm)  # tokens: (B, T); perm: (T,)",
+        returns="True when model(tokens[:, perm]) equals model(tokens)[:, perm]",
+        reference=ref.is_permutation_equivariant, make_cases=equivariance_cases, runner=run_equivariance_test,
+        mistakes=(
+            matches("always-true", "Your test called models with positions equivariant. Permute the tokens of every "
+                    "sentence (tokens[:, perm]), run the model, and compare with the original output permuted the same way "
+                    "(out[:, perm]).", lambda *a: torch.ones(4), "a test that says yes to everything"),
+            matches("always-false", "Your test called models without positions not equivariant. Permute the output "
+                    "along the token axis too (out[:, perm]) and compare with torch.allclose.",
+                    lambda *a: torch.zeros(4), "a test that says no to everything"),
+        ),
+    ),
+    Exercise(
+        id="5.3", notebook="05", name="ideal_keys", title="Read the heatmap: the ideal pattern",
+        points=1, difficulty=1, minutes=5,
+        signature="ideal_keys(T)",
+        returns="for each query i, the key it should attend to when reversing: T - 1 - i, shape (T,)",
+        reference=ref.ideal_keys, make_cases=mask_size_cases,
+        mistakes=(
+            matches("identity", "That is every token attending to itself, the diagonal. To write output i of the "
+                    "reversal, query i needs input token T - 1 - i.", lambda T: torch.arange(T), "0, 1, ..., T - 1"),
+            matches("off-by-one", "Off by one: positions run from 0 to T - 1, so query 0 needs key T - 1, not T.",
+                    lambda T: torch.arange(T, 0, -1), "T, T - 1, ..., 1"),
+        ),
+    ),
+]
+
+
+# --------------------------------------------------------------------------------------
 # The registry
 
 LESSONS: dict[str, str] = {
@@ -1323,9 +1430,12 @@ LESSONS: dict[str, str] = {
     "02": "Queries, keys and values",
     "03": "Masks",
     "04": "Many heads",
+    "05": "Watching attention learn",
 }
 
-EXERCISES: dict[str, Exercise] = {ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03 + EXERCISES_04}
+EXERCISES: dict[str, Exercise] = {
+    ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03 + EXERCISES_04 + EXERCISES_05
+}
 
 
 def get(exercise_id: str) -> Exercise:

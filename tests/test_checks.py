@@ -9,9 +9,9 @@ import torch
 from helpers import attention as ref
 from helpers import checks, exercises
 from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, check, evaluate
-from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04
+from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05
 
-MISTAKES = mistakes_01.MISTAKES + mistakes_02.MISTAKES + mistakes_03.MISTAKES + mistakes_04.MISTAKES
+MISTAKES = sum((m.MISTAKES for m in (mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05)), [])
 
 ALL = list(exercises.EXERCISES)
 
