@@ -315,3 +315,42 @@ def ideal_keys(T: int) -> Tensor:
     """For reversing a sequence of T tokens: the key each query should attend to, (T,) of
     integers, query i -> key T - 1 - i. Lesson 05 (exercise 5.3)."""
     return torch.arange(T - 1, -1, -1)
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 06: what attention costs
+
+
+def online_softmax(scores: Tensor, block: int) -> Tensor:
+    """Softmax over the last dimension, reading it in blocks of `block` numbers, once,
+    with a running maximum m and a running sum s of exp(x - m). When a block raises the
+    maximum, the sum so far is rescaled by exp(m_old - m_new). Lesson 06 (exercise 6.1)."""
+    S = scores.shape[-1]
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))  # (..., 1) running maximum
+    s = torch.zeros(scores.shape[:-1] + (1,))  # (..., 1) running sum of exp(x - m)
+    for start in range(0, S, block):  # the last block may be shorter
+        chunk = scores[..., start : start + block]  # (..., block)
+        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s  # (..., S)
+
+
+def chunked_attention(q: Tensor, k: Tensor, v: Tensor, block: int) -> Tensor:
+    """softmax(q kᵀ / √d) v computed over blocks of `block` keys, never holding the whole
+    (T, T) score matrix: a running maximum, running sum and running output, rescaled
+    whenever a block raises the maximum (the idea behind FlashAttention).
+    q, k, v: (..., T, d); returns (..., T, d). Lesson 06 (exercise 6.2)."""
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))  # (..., T, 1) running maximum per query
+    s = torch.zeros(q.shape[:-1] + (1,))  # (..., T, 1) running sum
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))  # (..., T, d) running weighted sum
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)  # (..., T, d) x (..., d, block) -> (..., T, block)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        rescale = torch.exp(m - m_new)  # (..., T, 1): how much the old maximum overstated
+        exps = scores.sub_(m_new).exp_()  # (..., T, block), in place: no second block-sized tensor
+        s = s * rescale + exps.sum(dim=-1, keepdim=True)
+        out = out * rescale + exps @ v[..., start : start + block, :]  # (..., T, block) x (..., block, d) -> (..., T, d)
+        m = m_new
+    return out / s

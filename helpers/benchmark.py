@@ -5,7 +5,8 @@
 
 Prints figures; never fails a build. Targets: every notebook under 15 s on a 2-core CPU
 (lesson 05 under 30 s); the course's MultiHeadAttention forward within 1.3x of
-nn.MultiheadAttention on a (8, 256, 256) input with 8 heads. Each run starts a fresh kernel, as a student's Run All does,
+nn.MultiheadAttention on a (8, 256, 256) input with 8 heads; lesson 06's chunked attention
+under 1/8 of the naive version's peak memory at T = 4096 (see helpers/cost.py for how). Each run starts a fresh kernel, as a student's Run All does,
 so the figures include kernel start-up and imports. An empty notebook is timed first
 as the floor that start-up alone costs.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 from helpers.build import run_notebook
+from helpers.cost import peak_memory_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = {"05": 30.0}
@@ -50,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{folder + '/' + path.name:<58} {seconds:6.1f} s  (target < {target:.0f} s: {verdict})")
     print(f"slowest notebook uses {100 * worst:.0f}% of its target")
     compare_multi_head_attention(args.repeat)
+    naive, chunked = peak_memory_mb([("attention_from_qkv", 4096, 64, 0), ("chunked_attention", 4096, 64, 128)])
+    verdict = "ok" if chunked < naive / 8 else "OVER TARGET"
+    print(f"lesson 06 peak memory at T = 4096: naive {naive:.1f} MiB, chunked (blocks of 128) {chunked:.1f} MiB, "
+          f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})")
     return 0
 
 

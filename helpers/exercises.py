@@ -1423,6 +1423,114 @@ EXERCISES_05 = [
 
 
 # --------------------------------------------------------------------------------------
+# Lesson 06: what attention costs
+
+
+def rising(gen: torch.Generator, *shape: int) -> Tensor:
+    """Scores that tend to rise along the last dimension, so later blocks raise the maximum."""
+    return randn(gen, *shape, scale=2.0) + torch.arange(shape[-1]) * 0.8
+
+
+def online_cases(gen: torch.Generator) -> list[Case]:
+    return [
+        Case("scores (3, 10) in blocks of 4 (the last block has 2)", (rising(gen, 3, 10), 4)),
+        Case("scores (2, 3, 9) in blocks of 2 (the last block has 1)", (rising(gen, 2, 3, 9), 2)),
+        Case("large scores (2, 12), around 500, in blocks of 5", (rising(gen, 2, 12) + 500, 5)),
+    ]
+
+
+def chunk_cases(gen: torch.Generator) -> list[Case]:
+    def qkv(B, T, d):
+        return randn(gen, B, T, d, scale=3.0), randn(gen, B, T, d), randn(gen, B, T, d)
+
+    return [
+        Case("q, k, v (1, 10, 4) in blocks of 4 keys (the last block has 2)", (*qkv(1, 10, 4), 4)),
+        Case("q, k, v (2, 13, 8) in blocks of 5 keys (the last block has 3)", (*qkv(2, 13, 8), 5)),
+        Case("q, k, v (2, 6, 3) in one block of 6 keys", (*qkv(2, 6, 3), 6)),
+    ]
+
+
+def _blocks(S: int, block: int, drop_tail: bool) -> range:
+    return range(0, S - block + 1, block) if drop_tail else range(0, S, block)
+
+
+def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False):
+    """online_softmax with one thing changed for a mistake."""
+    if per_block:
+        return torch.cat([torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1)
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for i in _blocks(scores.shape[-1], block, drop_tail):
+        chunk = scores[..., i : i + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
+        s = (s * torch.exp(m - m_new) if rescale else s) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
+def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False):
+    """chunked_attention with one thing changed for a mistake."""
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in _blocks(k.shape[-2], block, drop_tail):
+        scores = q @ k[..., i : i + block, :].mT
+        if per_block:
+            out = out + torch.softmax(scores, dim=-1) @ v[..., i : i + block, :]
+            continue
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        rescale_by = torch.exp(m - m_new) if rescale else 1.0
+        exps = torch.exp(scores - m_new)
+        s = s * rescale_by + exps.sum(dim=-1, keepdim=True)
+        out = out * rescale_by + exps @ v[..., i : i + block, :]
+        m = m_new
+    return out if per_block else out / s
+
+
+BLOCK_MESSAGES = {
+    "no-rescale": "When a block raises the running maximum from m to m_new, everything summed so far was computed "
+    "with exp(x - m) and is now too large by exp(m - m_new). Multiply the running sum (and, in attention, the running "
+    "output) by exp(m - m_new) before adding the new block.",
+    "per-block": "You normalised each block on its own, so each block's weights sum to 1 and a row sums to the number "
+    "of blocks. Keep one running maximum and one running sum over all blocks, and divide once, at the end.",
+    "last-block": "The last block was skipped: when the length is not a multiple of the block size, the final block is "
+    "shorter. Loop over range(0, S, block), and slicing [start : start + block] takes the short block as it is.",
+}
+
+
+def block_mistakes(formula: Callable[..., Tensor]) -> tuple[Mistake, ...]:
+    return (
+        matches("no-rescale", BLOCK_MESSAGES["no-rescale"], lambda *a: formula(*a, rescale=False),
+                "the result without rescaling when the maximum grows"),
+        matches("per-block", BLOCK_MESSAGES["per-block"], lambda *a: formula(*a, per_block=True),
+                "each block normalised on its own"),
+        matches("last-block", BLOCK_MESSAGES["last-block"], lambda *a: formula(*a, drop_tail=True),
+                "the result without the last, shorter block"),
+    )
+
+
+EXERCISES_06 = [
+    Exercise(
+        id="6.1", notebook="06", name="online_softmax", title="Online softmax",
+        points=3, difficulty=2, minutes=20,
+        signature="online_softmax(scores, block)  # scores: (..., S)",
+        returns="softmax over the last dimension, found in one pass over blocks with a running max and sum",
+        reference=ref.online_softmax, make_cases=online_cases,
+        mistakes=block_mistakes(_online),
+    ),
+    Exercise(
+        id="6.2", notebook="06", name="chunked_attention", title="Chunked attention",
+        points=3, difficulty=3, minutes=25,
+        signature="chunked_attention(q, k, v, block)  # q, k, v: (B, T, d)",
+        returns="softmax(q kᵀ / √d) v, shape (B, T, d), computed over blocks of keys",
+        reference=ref.chunked_attention, make_cases=chunk_cases,
+        mistakes=block_mistakes(_chunked),
+    ),
+]
+
+
+# --------------------------------------------------------------------------------------
 # The registry
 
 LESSONS: dict[str, str] = {
@@ -1431,10 +1539,11 @@ LESSONS: dict[str, str] = {
     "03": "Masks",
     "04": "Many heads",
     "05": "Watching attention learn",
+    "06": "What attention costs",
 }
 
 EXERCISES: dict[str, Exercise] = {
-    ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03 + EXERCISES_04 + EXERCISES_05
+    ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03 + EXERCISES_04 + EXERCISES_05 + EXERCISES_06
 }
 
 

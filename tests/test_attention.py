@@ -1,5 +1,6 @@
 """The reference implementations agree with PyTorch's own."""
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -43,3 +44,52 @@ def test_attention_weights_rows_sum_to_one_and_sentences_stay_apart():
     out, out_changed = ref.simple_self_attention(X), ref.simple_self_attention(changed)
     torch.testing.assert_close(out[[0, 2]], out_changed[[0, 2]])
     assert not torch.allclose(out[1], out_changed[1])
+
+
+def test_multi_head_attention_matches_torch_with_masks():
+    torch.manual_seed(0)
+    ours = ref.MultiHeadAttention(12, 3)
+    theirs = ref.to_torch_mha(ours)
+    X = torch.randn(3, 5, 12, generator=gen)
+    pad = ref.padding_mask(torch.tensor([5, 3, 1]), 5)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(X, pad), theirs(X, X, X, key_padding_mask=~pad[:, 0, :], need_weights=False)[0])
+        torch.testing.assert_close(ours(X, ref.causal_mask(5)), theirs(X, X, X, attn_mask=~ref.causal_mask(5))[0])
+    assert ours.last_weights.shape == (3, 3, 5, 5)
+
+
+def test_multi_head_attention_says_both_numbers_when_not_divisible():
+    with pytest.raises(ValueError, match=r"embed_size \(10\) must be divisible by num_heads \(3\)"):
+        ref.MultiHeadAttention(10, 3)
+
+
+def test_masked_softmax_gives_zeros_for_fully_masked_rows_like_sdpa():
+    scores = torch.randn(1, 3, 3, generator=gen)
+    mask = torch.tensor([[[True, False, True], [False, False, False], [True, True, True]]])
+    eye = torch.eye(3)[None]  # with k = I, q kᵀ is the scores; with v = I, the output is the weights
+    torch.testing.assert_close(ref.masked_softmax(scores, mask), F.scaled_dot_product_attention(scores, eye, eye, attn_mask=mask, scale=1.0))
+    assert torch.equal(ref.masked_softmax(scores, mask)[0, 1], torch.zeros(3))
+
+
+@pytest.mark.parametrize("S, block", [(10, 4), (12, 4), (7, 7), (5, 1)])
+def test_online_softmax_matches_softmax(S, block):
+    scores = torch.randn(3, S, generator=gen) * 30 + torch.arange(S)
+    torch.testing.assert_close(ref.online_softmax(scores, block), torch.softmax(scores, dim=-1))
+
+
+@pytest.mark.parametrize("T, block", [(4096, 128), (13, 5), (8, 8)])
+def test_chunked_attention_matches_sdpa_to_1e_5(T, block):
+    q, k, v = (torch.randn(1, T, 64, generator=gen) for _ in range(3))
+    with torch.no_grad():
+        torch.testing.assert_close(ref.chunked_attention(q, k, v, block), F.scaled_dot_product_attention(q, k, v),
+                                   atol=1e-5, rtol=1e-5)
+
+
+def test_reversal_model_uses_positions_and_bag_of_tokens_does_not():
+    torch.manual_seed(0)
+    tokens = torch.randint(0, 10, (2, 6), generator=gen)
+    perm = torch.tensor([5, 3, 1, 0, 2, 4])
+    with torch.no_grad():
+        assert ref.is_permutation_equivariant(ref.BagOfTokens(10, 6, 8, 2), tokens, perm)
+        assert not ref.is_permutation_equivariant(ref.ReversalModel(10, 6, 8, 2), tokens, perm)
+    assert ref.ideal_keys(4).tolist() == [3, 2, 1, 0]

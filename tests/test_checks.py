@@ -9,9 +9,9 @@ import torch
 from helpers import attention as ref
 from helpers import checks, exercises
 from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, check, evaluate
-from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05
+from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06
 
-MISTAKES = sum((m.MISTAKES for m in (mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05)), [])
+MISTAKES = sum((m.MISTAKES for m in (mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06)), [])
 
 ALL = list(exercises.EXERCISES)
 
