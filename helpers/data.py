@@ -10,7 +10,6 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-FEATURES = ("animal", "thing", "action", "small word")
 PAD = "<pad>"
 
 #                          animal  thing  action  small word

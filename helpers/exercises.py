@@ -1205,18 +1205,32 @@ def independence_panel(case: Case) -> list[Callable[[Tensor], Tensor]]:
     ]
 
 
-def run_independence_test(candidate, inputs, case: Case) -> Tensor:
-    """The student's test applied to each module of the panel: (4,) verdicts, 1.0 = passed."""
-    verdicts = []
-    for module in independence_panel(case):
+def verdicts(test, panel: list, inputs) -> Tensor:
+    """A student's test (test(model, *inputs) -> True or False) applied to every model of a
+    panel: (len(panel),) verdicts, 1.0 for True. Used where the exercise is writing a test."""
+    results = []
+    for model in panel:
         with torch.no_grad():
-            verdict = candidate(module, inputs[0].clone())
+            verdict = test(model, *fresh(inputs))
         if isinstance(verdict, Tensor) and verdict.numel() == 1:
             verdict = bool(verdict)
         if not isinstance(verdict, bool):
             raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
-        verdicts.append(float(verdict))
-    return torch.tensor(verdicts)
+        results.append(float(verdict))
+    return torch.tensor(results)
+
+
+def verdict_mistakes(panel_size: int, always_true: str, always_false: str) -> tuple[Mistake, ...]:
+    """A test that says True, or False, whatever the model."""
+    return (
+        matches("always-true", always_true, lambda *a: torch.ones(panel_size), "a test that says yes to everything"),
+        matches("always-false", always_false, lambda *a: torch.zeros(panel_size), "a test that says no to everything"),
+    )
+
+
+def run_independence_test(candidate, inputs, case: Case) -> Tensor:
+    """The student's test applied to each module of the panel: (4,) verdicts, 1.0 = passed."""
+    return verdicts(candidate, independence_panel(case), inputs)
 
 
 def converter_cases(gen: torch.Generator) -> list[Case]:
@@ -1285,13 +1299,12 @@ EXERCISES_04 += [
         returns="True when changing one sentence leaves every other sentence's output unchanged",
         reference=ref.sentences_independent,
         make_cases=independence_cases, runner=run_independence_test,
-        mistakes=(
-            matches("always-true", "Your test passed modules that mix the sentences of a batch. Change one sentence "
-                    "(X[1] + 1, say), run the module again, and compare the OTHER sentences' outputs: they must not move.",
-                    lambda *a: torch.ones(4), "a test that passes everything"),
-            matches("always-false", "Your test failed modules that keep sentences apart. Compare with torch.allclose, "
-                    "not ==, and compare only the sentences you did not change.",
-                    lambda *a: torch.zeros(4), "a test that fails everything"),
+        mistakes=verdict_mistakes(
+            4,
+            "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), run the "
+            "module again, and compare the OTHER sentences' outputs: they must not move.",
+            "Your test failed modules that keep sentences apart. Compare with torch.allclose, not ==, and compare "
+            "only the sentences you did not change.",
         ),
     ),
     Exercise(
@@ -1317,8 +1330,6 @@ EXERCISES_04 += [
 
 # --------------------------------------------------------------------------------------
 # Lesson 05: watching attention learn
-
-TINY = ("tok", "pos", "readout")
 
 
 def tiny_params(gen: torch.Generator, V: int, T: int, D: int) -> dict[str, Tensor]:
@@ -1363,16 +1374,7 @@ def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
     with them (not): (4,) verdicts, 1.0 = 'equivariant'."""
     panel = [ref.BagOfTokens(*case.init), ref.ReversalModel(*case.init),
              nn.Embedding(case.init[0], 3), lambda tokens: nn.functional.one_hot(tokens.flip(1), 10).float()]
-    verdicts = []
-    for model in panel:
-        with torch.no_grad():
-            verdict = candidate(model, *fresh(inputs))
-        if isinstance(verdict, Tensor) and verdict.numel() == 1:
-            verdict = bool(verdict)
-        if not isinstance(verdict, bool):
-            raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
-        verdicts.append(float(verdict))
-    return torch.tensor(verdicts)
+    return verdicts(candidate, panel, inputs)
 
 
 EXERCISES_05 = [
@@ -1397,13 +1399,12 @@ EXERCISES_05 = [
         signature="is_permutation_equivariant(model, tokens, perm)  # tokens: (B, T); perm: (T,)",
         returns="True when model(tokens[:, perm]) equals model(tokens)[:, perm]",
         reference=ref.is_permutation_equivariant, make_cases=equivariance_cases, runner=run_equivariance_test,
-        mistakes=(
-            matches("always-true", "Your test called models with positions equivariant. Permute the tokens of every "
-                    "sentence (tokens[:, perm]), run the model, and compare with the original output permuted the same way "
-                    "(out[:, perm]).", lambda *a: torch.ones(4), "a test that says yes to everything"),
-            matches("always-false", "Your test called models without positions not equivariant. Permute the output "
-                    "along the token axis too (out[:, perm]) and compare with torch.allclose.",
-                    lambda *a: torch.zeros(4), "a test that says no to everything"),
+        mistakes=verdict_mistakes(
+            4,
+            "Your test called models with positions equivariant. Permute the tokens of every sentence "
+            "(tokens[:, perm]), run the model, and compare with the original output permuted the same way (out[:, perm]).",
+            "Your test called models without positions not equivariant. Permute the output along the token axis too "
+            "(out[:, perm]) and compare with torch.allclose.",
         ),
     ),
     Exercise(
