@@ -15,20 +15,16 @@ process and the second in the parent:
 
 from __future__ import annotations
 
-import inspect
-import linecache
-import os
 import textwrap
-import traceback
-import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import torch
 from torch import Tensor
 
 from helpers import exercises as registry
-from helpers.exercises import Case, Exercise, ModuleShapeError, Outcome, close, first_difference, fresh, load_params
+from helpers.exercises import Case, Exercise, ModuleShapeError, Outcome, close, first_difference, fresh
+from helpers.harness import call, candidate_kind, run_case
 
 DEFAULT_SEED = 0
 WIDTH = 88  # characters per line of a check's report
@@ -94,84 +90,8 @@ def _wrap(text: str, indent: str = "") -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Step 1: run student code (the only place that calls it)
-
-
-def _student_location(exc: BaseException) -> str:
-    """' (line 4: scores = X @ X.T)' for the deepest frame outside torch and helpers."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    torch_dir = os.path.dirname(os.path.abspath(torch.__file__))
-    frames = [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if not os.path.abspath(f.filename).startswith((here, torch_dir))
-    ]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-    return f" (line {frame.lineno}: {line})" if line else f" (line {frame.lineno})"
-
-
-def _source_of(candidate: Any) -> str:
-    try:
-        return inspect.getsource(candidate)
-    except (TypeError, OSError):
-        return ""
-
-
-def call(ex: Exercise, candidate: Any, inputs: list[Tensor], case: Case) -> Any:
-    """Call a function, or build a module, load the case's parameters and run it.
-
-    Used for the student's code and for the reference alike. Any random numbers the
-    candidate draws come from a fixed seed and leave the caller's generator untouched.
-    """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        if ex.runner:
-            return ex.runner(candidate, inputs, case)
-        if not ex.module:
-            return candidate(*inputs)
-        module = candidate(*case.init)
-        if not isinstance(module, torch.nn.Module):
-            raise ModuleShapeError(f"{ex.name}(...) built a {type(module).__name__}, expected an nn.Module")
-        load_params(module, case.params)
-        return ex.probe(module, *inputs) if ex.probe else module(*inputs)
-
-
-def run_case(ex: Exercise, candidate: Any, case: Case) -> Outcome:
-    """Call `candidate` on copies of the case's inputs and record what happened."""
-    inputs = fresh(case.inputs)
-    source = _source_of(candidate)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = call(ex, candidate, inputs, case)
-        except NotImplementedError:
-            return Outcome(not_implemented=True, source=source)
-        except (Exception, SystemExit) as exc:  # student code may raise anything at all
-            message = " ".join(str(exc).split())
-            if len(message) > 300:
-                message = message[:300] + " ..."
-            return Outcome(
-                error=f"{type(exc).__name__}: {message}{_student_location(exc)}",
-                warnings=tuple(str(w.message) for w in caught),
-                source=source,
-            )
-    changed = tuple(
-        isinstance(x, Tensor) and (x.shape != original.shape or not torch.equal(x, original))
-        for x, original in zip(inputs, case.inputs)
-    )
-    output = None
-    if isinstance(result, Tensor):
-        output = result.detach().as_subclass(Tensor).clone()
-    return Outcome(
-        output=output,
-        returned_type=type(result).__name__,
-        inputs_changed=changed,
-        warnings=tuple(str(w.message) for w in caught),
-        source=source,
-    )
+# Step 1, running student code, lives in helpers.harness (call, run_case), which the
+# grader's child process loads without the rest of this package.
 
 
 # --------------------------------------------------------------------------------------
@@ -253,27 +173,41 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     return None
 
 
-def evaluate(exercise_id: str, candidate: Any, seed: int = DEFAULT_SEED) -> Result:
-    """Run and judge `candidate` on every case of an exercise; the first failure wins."""
-    ex = registry.get(exercise_id)
+def wrong_kind(ex: Exercise, kind: str) -> Result | None:
+    """A FAILED Result when the answer is not the kind of thing the exercise asks for:
+    `kind` is candidate_kind() of it ("function", "class" or a type name)."""
     wanted = "class" if ex.module else "function"
-    if not callable(candidate) or ex.module != isinstance(candidate, type):
-        return Result(
-            ex,
-            FAILED,
-            f"not-a-{wanted}",
-            evidence=f"expected a {wanted}, got a {type(candidate).__name__}",
-            message=f"Define {ex.signature} in the exercise cell and run that cell first.",
-        )
-    cases = ex.make_cases(torch.Generator().manual_seed(seed))
-    for case in cases:
-        out = run_case(ex, candidate, case)
+    if kind == wanted:
+        return None
+    return Result(
+        ex,
+        FAILED,
+        f"not-a-{wanted}",
+        evidence=f"expected a {wanted}, got a {kind}",
+        message=f"Define {ex.signature} in the exercise cell and run that cell first.",
+    )
+
+
+def verdict(ex: Exercise, cases: list[Case], outcomes: Iterable[Outcome]) -> Result:
+    """Judge the outcomes of the cases in order; the first failure wins. Outcomes are
+    produced lazily, so that a check stops calling student code at the first failure."""
+    for case, out in zip(cases, outcomes):
         if out.not_implemented:
             return Result(ex, NOT_ATTEMPTED)
         failure = judge(ex, case, out)
         if failure is not None:
             return failure
     return Result(ex, PASSED, checked=tuple(case.label for case in cases))
+
+
+def evaluate(exercise_id: str, candidate: Any, seed: int = DEFAULT_SEED) -> Result:
+    """Run and judge `candidate` on every case of an exercise; the first failure wins."""
+    ex = registry.get(exercise_id)
+    problem = wrong_kind(ex, candidate_kind(candidate))
+    if problem is not None:
+        return problem
+    cases = ex.make_cases(torch.Generator().manual_seed(seed))
+    return verdict(ex, cases, (run_case(ex, candidate, case) for case in cases))
 
 
 # --------------------------------------------------------------------------------------

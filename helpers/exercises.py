@@ -21,50 +21,12 @@ import torch
 from torch import Tensor, nn
 
 from helpers import attention as ref
+from helpers import harness
+from helpers.harness import (Case, ModuleShapeError, Outcome, fresh, keeps_weights, load_params,
+                             run_converter, run_equivariance_test, run_independence_test, step1_probe, step2_probe)
 
 # --------------------------------------------------------------------------------------
 # Data types
-
-
-@dataclass(frozen=True)
-class Case:
-    """One set of inputs for an exercise.
-
-    label:  how the check describes it, e.g. "a batch of 2 sentences (B=2, T=5, D=3)"
-    inputs: the positional arguments passed to the student's function (or module's forward)
-    tags:   what the case is for, e.g. {"large"} for values that overflow a naive exp
-    init:   for a module exercise, the arguments its class is built with
-    params: for a module exercise, parameter values loaded into it by name before the
-            call ("linear_q.weight": tensor), so that its output can be compared
-    """
-
-    label: str
-    inputs: tuple[Tensor, ...]
-    tags: frozenset[str] = frozenset()
-    init: tuple = ()
-    params: dict[str, Tensor] = field(default_factory=dict)
-
-
-@dataclass
-class Outcome:
-    """What calling a candidate on one case produced. Plain data: no student objects.
-
-    output:        the returned value as a tensor, or None if it raised or returned garbage
-    returned_type: the type name of what came back ("Tensor", "list", "NoneType", ...)
-    error:         "ExceptionType: message (where)" if the call raised, else None
-    not_implemented: the call raised NotImplementedError (the exercise stub)
-    inputs_changed: for each input, whether the call modified it in place
-    warnings:      the messages of warnings the call raised
-    source:        the candidate's source code if it could be read, else ""
-    """
-
-    output: Tensor | None = None
-    returned_type: str = ""
-    error: str | None = None
-    not_implemented: bool = False
-    inputs_changed: tuple[bool, ...] = ()
-    warnings: tuple[str, ...] = ()
-    source: str = ""
 
 
 Finding = tuple[str, str]  # (evidence with numbers, the likely mistake and its fix)
@@ -113,27 +75,6 @@ class Exercise:
     runner: Callable[..., Tensor] | None = None  # runner(candidate, inputs, case) for anything else
 
 
-class ModuleShapeError(Exception):
-    """A student's module is missing a parameter the exercise names, or has it in another shape."""
-
-
-def load_params(module: nn.Module, params: dict[str, Tensor]) -> None:
-    """Copy known values into a module's parameters by name, explaining what is missing."""
-    own = dict(module.named_parameters(remove_duplicate=False))
-    for name, value in params.items():
-        if name not in own:
-            layer = name.rsplit(".", 1)[0]
-            raise ModuleShapeError(
-                f"your module has no parameter {name}: is {layer} defined in __init__ as an "
-                f"nn.Linear with bias, under that name?"
-            )
-        if tuple(own[name].shape) != tuple(value.shape):
-            raise ModuleShapeError(f"{name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)}")
-    with torch.no_grad():
-        for name, value in params.items():
-            own[name].copy_(value)
-
-
 # --------------------------------------------------------------------------------------
 # Building blocks for mistakes
 
@@ -148,11 +89,6 @@ def close(a: Tensor | None, b: Tensor, equal_nan: bool = False) -> bool:
         and tuple(a.shape) == tuple(b.shape)
         and torch.allclose(a.double(), b.double(), rtol=RTOL, atol=ATOL, equal_nan=equal_nan)
     )
-
-
-def fresh(inputs) -> list:
-    """Copies of a case's inputs: tensors cloned, anything else (an int) as it is."""
-    return [x.clone() if isinstance(x, Tensor) else x for x in inputs]
 
 
 def fmt_num(x: float) -> str:
@@ -591,28 +527,6 @@ no_super_init = raised(
 )
 
 
-def _step1_probe(module: nn.Module, X: Tensor) -> Tensor:
-    """Step 1 stores hidden_size and is a working nn.Module (its training flag exists)."""
-    return torch.tensor([float(module.hidden_size), float(module.training)])
-
-
-def _step2_probe(module: nn.Module, X: Tensor) -> Tensor:
-    """Step 2's three projections of X, each times the scale: (3, B, T, D)."""
-    q, k, v = module.linear_q(X), module.linear_k(X), module.linear_v(X)
-    return torch.stack([q, k, v]) * module.scale
-
-
-def keeps_weights(module: nn.Module, *inputs) -> Tensor:
-    """Run forward and insist that the module kept its attention weights for plotting."""
-    out = module(*inputs)
-    if not isinstance(getattr(module, "last_weights", None), Tensor):
-        raise AttributeError(
-            "after forward, self.last_weights should hold the attention weights (B, T, T), "
-            "so that they can be plotted"
-        )
-    return out
-
-
 def _attend(p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_from="linear_k", transpose=False):
     """Reference-style attention from parameters p, with one thing changed for a mistake."""
     q, k, v = project(p, q_from, X), project(p, k_from, X), project(p, values, X)
@@ -679,7 +593,7 @@ EXERCISES_02 = [
         reference=ref.MySelfAttention,
         make_cases=module_skeleton_cases,
         module=True,
-        probe=_step1_probe,
+        probe=step1_probe,
         mistakes=(no_super_init,),
     ),
     Exercise(
@@ -695,7 +609,7 @@ EXERCISES_02 = [
         reference=ref.MySelfAttention,
         make_cases=qkv_module_cases,
         module=True,
-        probe=_step2_probe,
+        probe=step2_probe,
         mistakes=(
             no_super_init,
             matches(
@@ -1192,45 +1106,12 @@ def independence_cases(gen: torch.Generator) -> list[Case]:
             for B, T, D, H in ((3, 5, 8, 2), (2, 4, 6, 3))]
 
 
-def independence_panel(case: Case) -> list[Callable[[Tensor], Tensor]]:
-    """Two modules that keep sentences apart and two that mix them, in that order of
-    verdicts: True, False, True, False."""
-    good = ref.MultiHeadAttention(*case.init)
-    load_params(good, case.params)
-    return [
-        good,
-        lambda X: good(X.transpose(0, 1)).transpose(0, 1),  # reads (B, T, D) as (T, B, D)
-        ref.simple_self_attention,
-        lambda X: good(X) + X.mean(dim=0),  # every sentence gets the batch's average
-    ]
-
-
-def verdicts(test, panel: list, inputs) -> Tensor:
-    """A student's test (test(model, *inputs) -> True or False) applied to every model of a
-    panel: (len(panel),) verdicts, 1.0 for True. Used where the exercise is writing a test."""
-    results = []
-    for model in panel:
-        with torch.no_grad():
-            verdict = test(model, *fresh(inputs))
-        if isinstance(verdict, Tensor) and verdict.numel() == 1:
-            verdict = bool(verdict)
-        if not isinstance(verdict, bool):
-            raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
-        results.append(float(verdict))
-    return torch.tensor(results)
-
-
 def verdict_mistakes(panel_size: int, always_true: str, always_false: str) -> tuple[Mistake, ...]:
     """A test that says True, or False, whatever the model."""
     return (
         matches("always-true", always_true, lambda *a: torch.ones(panel_size), "a test that says yes to everything"),
         matches("always-false", always_false, lambda *a: torch.zeros(panel_size), "a test that says no to everything"),
     )
-
-
-def run_independence_test(candidate, inputs, case: Case) -> Tensor:
-    """The student's test applied to each module of the panel: (4,) verdicts, 1.0 = passed."""
-    return verdicts(candidate, independence_panel(case), inputs)
 
 
 def converter_cases(gen: torch.Generator) -> list[Case]:
@@ -1243,24 +1124,11 @@ def converter_cases(gen: torch.Generator) -> list[Case]:
     return cases
 
 
-def run_converter(candidate, inputs, case: Case) -> Tensor:
-    """Load the case's weights into the course's module, convert it with the candidate,
-    and run the nn.MultiheadAttention it returns on X (with the key_padding_mask if any)."""
-    ours = ref.MultiHeadAttention(*case.init)
-    load_params(ours, case.params)
-    theirs = candidate(ours)
-    if not isinstance(theirs, nn.MultiheadAttention):
-        raise TypeError(f"to_torch_mha should return an nn.MultiheadAttention, got a {type(theirs).__name__}")
-    X = inputs[0]
-    with torch.no_grad():
-        return theirs(X, X, X, key_padding_mask=inputs[1] if len(inputs) > 1 else None, need_weights=False)[0]
-
-
 def _fresh_torch_out_proj(init) -> dict[str, Tensor]:
     """The out_proj a new nn.MultiheadAttention gets in the converter's seeded run."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        ref.MultiHeadAttention(*init)
+        harness.MultiHeadAttention(*init)
         fresh_layer = nn.MultiheadAttention(init[0], init[1], batch_first=True).out_proj
     return {"out_proj.weight": fresh_layer.weight.detach(), "out_proj.bias": fresh_layer.bias.detach()}
 
@@ -1367,14 +1235,6 @@ def equivariance_cases(gen: torch.Generator) -> list[Case]:
     return [Case(f"tokens of shape ({B}, {T}), a permutation of the {T} positions and a panel of four models",
                  (torch.randint(0, 10, (B, T), generator=gen), torch.randperm(T, generator=gen)), init=(10, T, 8, 2))
             for B, T in ((4, 6), (3, 5))]
-
-
-def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
-    """The student's test applied to two models without positions (equivariant) and two
-    with them (not): (4,) verdicts, 1.0 = 'equivariant'."""
-    panel = [ref.BagOfTokens(*case.init), ref.ReversalModel(*case.init),
-             nn.Embedding(case.init[0], 3), lambda tokens: nn.functional.one_hot(tokens.flip(1), 10).float()]
-    return verdicts(candidate, panel, inputs)
 
 
 EXERCISES_05 = [
@@ -1545,6 +1405,28 @@ LESSONS: dict[str, str] = {
 
 EXERCISES: dict[str, Exercise] = {
     ex.id: ex for ex in EXERCISES_01 + EXERCISES_02 + EXERCISES_03 + EXERCISES_04 + EXERCISES_05 + EXERCISES_06
+}
+
+
+# What each lesson's notebook imports from helpers.attention: results of earlier lessons.
+# The grader's child gets these (and what they use), and no other reference code.
+PROVIDED: dict[str, tuple[str, ...]] = {
+    "01": (),
+    "02": ("simple_self_attention",),
+    "03": (),
+    "04": ("SingleHeadAttention", "causal_mask", "masked_softmax", "padding_mask"),
+    "05": ("BagOfTokens", "MultiHeadAttention"),
+    "06": ("attention_from_qkv",),
+}
+
+# Where the course's notebooks live, by lesson: "01" -> "01-attention-is-a-weighted-sum".
+NOTEBOOK_FILES: dict[str, str] = {
+    "01": "01-attention-is-a-weighted-sum",
+    "02": "02-queries-keys-values",
+    "03": "03-masks",
+    "04": "04-many-heads",
+    "05": "05-watching-attention-learn",
+    "06": "06-what-attention-costs",
 }
 
 

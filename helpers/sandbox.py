@@ -1,0 +1,610 @@
+"""The grader's worker: runs students' notebooks in sandboxed child processes.
+
+helpers.grade starts one worker per -j slot as `python -P helpers/sandbox.py SLOT`. It is a
+script, never imported with the `helpers` package, so that it holds no reference
+implementation that student code could find: it loads only helpers/harness.py, by path.
+
+The worker imports torch once and then, for each job it reads on stdin (one JSON line:
+the notebook's code cells, the exercises with their cases, the limits), forks a child:
+
+    worker (imports paid once)
+      └─ child: new mount, network and PID namespaces; everything read-only except a fresh
+         /tmp; the course, the submissions, the output and home folders hidden
+           └─ grandchild, PID 1 of its namespace, no privileges, resource limits:
+              runs the cells and sends back plain outcomes on a pipe
+
+and writes one JSON line back: the messages the grandchild sent and how it ended. The
+grandchild never sees the parent's stdout, and its messages are only data (outputs of the
+student's code on the grader's inputs); the parent judges them.
+
+Where namespaces are not available (another OS, user namespaces disabled), the worker
+says so on its first line and runs the child with the resource limits only.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import ctypes
+import ctypes.util
+import importlib.util
+import io
+import json
+import linecache
+import os
+import re
+import resource
+import select
+import signal
+import sys
+import tempfile
+import time
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Modules a student may reasonably import, loaded before any student code runs: once the
+# grandchild drops its privileges, folders such as /root may no longer be readable.
+PRELOAD = ("math", "cmath", "random", "statistics", "itertools", "functools", "collections", "copy",
+           "dataclasses", "typing", "string", "textwrap", "json", "time", "warnings", "numbers",
+           "operator", "fractions", "decimal", "inspect", "numpy", "torch", "torch.nn",
+           "torch.nn.functional", "torch.testing", "torch.utils.data", "torch.linalg", "torch.fft")
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+UID_BASE = 2_000_000_000  # the unprivileged user a root worker's children run as, plus the slot
+
+OUTPUT_KEPT = 20_000  # characters of a notebook's printed output kept for the feedback
+MESSAGE_BYTES = 512 << 20  # the most a child may send back
+
+
+def load_harness():
+    spec = importlib.util.spec_from_file_location("course_harness", os.path.join(HERE, "harness.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["course_harness"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------------------
+# Isolation (Linux namespaces, through libc; Python 3.11 has no os.unshare)
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True) if sys.platform == "linux" else None
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = lambda s: None if s is None else s.encode()  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def _unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def _mount_points() -> list[tuple[str, str]]:
+    """(mount point, mount options) of every mount this process sees, outermost first."""
+    points = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+            points.append((point, fields[5]))
+    return points
+
+
+def _flags(options: str) -> int:
+    """The nodev and noexec a mount already has, which a remount must repeat."""
+    words = options.split(",")
+    return ("nodev" in words) * MS_NODEV + ("noexec" in words) * MS_NOEXEC
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def isolate(hide: list[str], keep: list[str], stage: str) -> None:
+    """In a new mount and network namespace: cover each folder of `hide` with an empty
+    read-only tmpfs (bringing back the folders of `keep` inside them, such as the Python
+    installation), give /tmp a fresh writable tmpfs, and make every other mount read-only.
+    Called by the child before it forks the grandchild into the new PID namespace."""
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID
+    if not REAL_ROOT:
+        uid, gid = os.geteuid(), os.getegid()
+        _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # so that this process may write its own uid_map
+        _unshare(flags | CLONE_NEWUSER)
+        with open("/proc/self/setgroups", "w") as f:
+            f.write("deny")
+        with open("/proc/self/uid_map", "w") as f:
+            f.write(f"0 {uid} 1")
+        with open("/proc/self/gid_map", "w") as f:
+            f.write(f"0 {gid} 1")
+    else:
+        _unshare(flags)
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    hide = sorted({os.path.realpath(h) for h in hide if os.path.isdir(h)} | {"/tmp"}, key=len)
+    hide = [h for h in hide if h != "/" and not any(_inside(h, o) and h != o for o in hide)]
+    keep = sorted({os.path.realpath(k) for k in keep if os.path.isdir(k)})
+    kept = [k for k in keep if any(_inside(k, h) for h in hide)]
+    # The new /tmp starts as a tmpfs at `stage` (inside the old /tmp), holding the kept
+    # folders, bound there while they are still visible.
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+    for i, path in enumerate(kept):
+        os.makedirs(f"{stage}/.keep/{i}")
+        _mount(path, f"{stage}/.keep/{i}", None, MS_BIND | MS_REC)
+    for folder in hide:
+        if folder != "/tmp":
+            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+    _mount(stage, "/tmp", None, MS_MOVE)
+    for i, path in enumerate(kept):
+        if not any(_inside(path, o) and path != o for o in kept[:i]):  # not already back with a folder around it
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/tmp/.keep/{i}", path, None, MS_BIND | MS_REC)
+    for i in reversed(range(len(kept))):
+        _check(_libc.umount2(f"/tmp/.keep/{i}".encode(), MNT_DETACH), "umount")
+        os.rmdir(f"/tmp/.keep/{i}")
+    if kept:
+        os.rmdir("/tmp/.keep")
+    for point, options in _mount_points():
+        if point == "/tmp":
+            continue
+        try:
+            _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | _flags(options))
+        except OSError:
+            pass  # a mount hidden under another one; checked below
+    for point, options in _mount_points():
+        if point != "/tmp" and options.split(",")[0] == "rw" and os.path.exists(point):
+            if not os.statvfs(point).f_flag & os.ST_RDONLY:
+                raise OSError(f"could not make {point} read-only")
+
+
+REAL_ROOT = os.geteuid() == 0  # read when the worker starts, before any user namespace
+
+
+def drop_privileges(slot: int) -> None:
+    """In the grandchild: give up every power over the sandbox, so that no mount can be
+    undone and the resource limits hold (RLIMIT_NPROC does not apply to root)."""
+    if REAL_ROOT:
+        uid = UID_BASE + slot  # a user of its own per slot, so that slots do not share a process count
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    else:  # root only inside its user namespace: leave that namespace's powers behind
+        _unshare(CLONE_NEWUSER)
+
+
+def probe_isolation(hide: list[str], keep: list[str], stage: str, slot: int) -> tuple[str, str]:
+    """Try the whole isolation once in a throwaway child and check that a hidden folder
+    cannot be read or written. Returns (isolation name, reason if it is not available)."""
+    if _libc is None:
+        return "none", f"no Linux namespaces on {sys.platform}"
+    target = hide[0] if hide else HERE
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        code = 0
+        try:
+            isolate(hide, keep, stage)
+            grandchild = os.fork()
+            if grandchild == 0:
+                try:
+                    drop_privileges(slot)
+                    if os.path.exists(os.path.join(HERE, "sandbox.py")):
+                        raise AssertionError(f"{HERE} is still visible")
+                    for folder in (target, "/"):
+                        try:
+                            open(os.path.join(folder, ".grader-write-test"), "w").close()
+                            raise AssertionError(f"could still write to {folder}")
+                        except OSError:
+                            pass
+                    os._exit(0)
+                except BaseException as exc:  # report any failure, then leave
+                    os.write(write, f"{type(exc).__name__}: {exc}".encode())
+                    os._exit(1)
+            _, status = os.waitpid(grandchild, 0)
+            code = 0 if status == 0 else 1
+        except BaseException as exc:
+            os.write(write, f"{type(exc).__name__}: {exc}".encode())
+            code = 1
+        os._exit(code)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as f:
+        reason = f.read().decode(errors="replace")
+    if status == 0:
+        return "namespaces", ""
+    return "none", reason or f"the isolation test exited with status {status}"
+
+
+# --------------------------------------------------------------------------------------
+# Inside the grandchild: a stand-in `helpers` package and the notebook's cells
+
+
+class Sink(io.TextIOBase):
+    """A stdout that keeps the first OUTPUT_KEPT characters and counts the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.size < OUTPUT_KEPT:
+            self.kept.append(text[: OUTPUT_KEPT - self.size])
+        self.size += len(text)
+        return len(text)
+
+
+class Grandchild:
+    """Runs one notebook's cells and sends back, for each exercise, the outcome of the
+    student's definition on every case."""
+
+    def __init__(self, job: dict, fd: int, harness) -> None:
+        self.job, self.fd, self.h = job, fd, harness
+        self.pid = os.getpid()
+        self.exercises = {ex["id"]: ex for ex in job["exercises"]}
+        self.cases = {ex["id"]: [harness.decode_case(c) for c in ex["cases"]] for ex in job["exercises"]}
+        self.done: set[str] = set()
+        self.seen: list[str] = []  # exercise cells run whose exercise is not graded yet
+        self.ns: dict = {"__name__": "__main__", "__builtins__": builtins}
+
+    def send(self, message: dict) -> None:
+        if os.getpid() != self.pid:
+            return  # a process the student forked: it has nothing to report
+        data = (json.dumps(message) + "\n").encode()
+        while data:
+            data = data[os.write(self.fd, data):]
+
+    # -- the stand-in helpers package
+
+    def install_helpers(self) -> None:
+        job = self.job
+
+        def check(exercise_id, candidate=None, *args, **kwargs):
+            """Grades `candidate` as the answer to the exercise, once; returns it unchanged."""
+            exercise_id = str(exercise_id)
+            if exercise_id in self.exercises and exercise_id not in self.done:
+                self.grade(exercise_id, candidate, "check")
+            return candidate
+
+        def nothing(*args, **kwargs):
+            return None
+
+        package = types.ModuleType("helpers")
+        package.__path__ = []
+        package.__doc__ = "The course's helpers, as the grader provides them."
+        for name in ("progress", "attention_heatmap", "explore_attention", "head_grid", "line_chart"):
+            setattr(package, name, nothing)
+        package.check = check
+        sys.modules["helpers"] = package
+        for name, source in job["provided"].items():
+            module = types.ModuleType(f"helpers.{name}")
+            module.__file__ = f"<helpers.{name} as provided for grading>"
+            sys.modules[module.__name__] = module
+            exec(compile(source, module.__file__, "exec"), module.__dict__)
+            setattr(package, name, module)
+        for name, functions in job["skipped"].items():
+            module = types.ModuleType(f"helpers.{name}")
+            for function in functions:
+                setattr(module, function, _skipped(f"helpers.{name}.{function}"))
+            sys.modules[module.__name__] = module
+            setattr(package, name, module)
+
+    # -- grading an exercise
+
+    def grade(self, exercise_id: str, candidate, via: str) -> None:
+        h, ex = self.h, self.exercises[exercise_id]
+        self.done.add(exercise_id)
+        kind = h.candidate_kind(candidate)
+        self.send({"exercise": exercise_id, "via": via, "kind": kind})
+        wanted = "class" if ex["module"] else "function"
+        if kind != wanted:
+            return
+        spec = h.Spec(ex["name"], ex["module"], h.CALLABLES.get(ex["probe"]), h.CALLABLES.get(ex["runner"]))
+        for index, case in enumerate(self.cases[exercise_id]):
+            outcome = h.run_case(spec, candidate, case)
+            self.send({"exercise": exercise_id, "case": index, "outcome": h.encode_outcome(outcome)})
+            if outcome.not_implemented:
+                return
+
+    def grade_pending(self) -> None:
+        """Exercises whose cell has run but whose check never did (deleted or edited check
+        cell): grade the name as it stands now."""
+        for exercise_id in self.seen:
+            if exercise_id not in self.done:
+                self.grade_by_name(exercise_id, "cell")
+        self.seen = []
+
+    def grade_by_name(self, exercise_id: str, via: str) -> None:
+        name = self.exercises[exercise_id]["name"]
+        if name in self.ns:
+            self.grade(exercise_id, self.ns[name], via)
+        else:
+            self.done.add(exercise_id)
+            self.send({"exercise": exercise_id, "via": via, "kind": "missing"})
+
+    # -- running the cells
+
+    def run(self) -> None:
+        for cell in self.job["cells"]:
+            exercise_id = cell["exercise"]
+            if exercise_id and exercise_id in self.exercises:
+                if self.seen and exercise_id not in self.seen:
+                    self.grade_pending()
+                if exercise_id not in self.seen:
+                    self.seen.append(exercise_id)
+            self.send({"cell": cell["index"]})
+            error = self.run_cell(cell)
+            if error:
+                self.send({"cell": cell["index"], "error": error})
+        self.grade_pending()
+        for exercise_id in self.exercises:
+            if exercise_id not in self.done:
+                self.grade_by_name(exercise_id, "end")
+
+    def run_cell(self, cell: dict) -> str | None:
+        """Run a cell one top-level statement at a time, so that an error in one line does
+        not lose a definition below it. Returns the first error, if any."""
+        filename = f"<cell {cell['index']}>"
+        source = "\n".join("# " + line if re.match(r"\s*[%!]", line) else line  # IPython magics and shell lines
+                           for line in cell["source"].split("\n"))
+        lines = [line + "\n" for line in source.split("\n")]
+        linecache.cache[filename] = (len(source), None, lines, filename)
+        try:
+            tree = ast.parse(source, filename)
+        except SyntaxError as exc:
+            return f"SyntaxError: {exc.msg} (line {exc.lineno})"
+        first = None
+        for statement in tree.body:
+            try:
+                exec(compile(ast.Module([statement], []), filename, "exec"), self.ns)
+            except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
+                if first is None:
+                    first = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]} (line {statement.lineno})"
+                if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
+                    self.send({"memory": True})
+        return first
+
+
+def _skipped(name: str):
+    def skipped(*args, **kwargs):
+        raise RuntimeError(f"{name} is not run while grading")
+    skipped.__name__ = name.rsplit(".", 1)[-1]
+    return skipped
+
+
+# --------------------------------------------------------------------------------------
+# The worker
+
+
+class Worker:
+    def __init__(self, slot: int) -> None:
+        self.slot = slot
+        self.harness = load_harness()
+        import torch  # after the harness, which imports it; here for the thread settings
+
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+        for name in PRELOAD:
+            try:
+                __import__(name)
+            except ImportError:
+                pass
+        self.base = tempfile.mkdtemp(prefix="course-grader-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        self.stage = os.path.join(self.base, "stage")
+        os.mkdir(self.stage)
+
+    def limits(self, job: dict) -> None:
+        lim = job["limits"]
+        with open("/proc/self/status") as f:
+            vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
+        settings = [
+            (resource.RLIMIT_CPU, (lim["cpu"], lim["cpu"] + 1)),
+            (resource.RLIMIT_AS, (vm + lim["memory"], vm + lim["memory"])),
+            (resource.RLIMIT_FSIZE, (lim["file"], lim["file"])),
+            (resource.RLIMIT_NOFILE, (256, 256)),
+            (resource.RLIMIT_CORE, (0, 0)),
+        ]
+        if job["isolation"] == "namespaces":
+            settings.append((resource.RLIMIT_NPROC, (lim["processes"], lim["processes"])))
+        for which, value in settings:
+            resource.setrlimit(which, value)
+
+    def grandchild(self, job: dict, fd: int, workdir: str) -> None:
+        """Never returns."""
+        try:
+            _libc and _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            null = os.open(os.devnull, os.O_RDWR)
+            for target in (0, 1, 2):
+                os.dup2(null, target)
+            os.closerange(3, fd)
+            os.closerange(fd + 1, 1 << 16)
+            os.chdir(workdir)
+            os.environ.update(HOME=workdir, TMPDIR=workdir)
+            if job["isolation"] == "namespaces":
+                drop_privileges(self.slot)
+            _libc and _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            self.limits(job)
+            sys.stdout, sys.stderr = Sink(), Sink()
+            sys.stdin = io.StringIO()
+            child = Grandchild(job, fd, self.harness)
+            child.install_helpers()
+            child.run()
+            child.send({"end": True, "printed": sys.stdout.size, "stderr": "".join(sys.stderr.kept)[:2000]})
+            os._exit(0)
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                os.write(fd, (json.dumps({"fatal": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
+            finally:
+                os._exit(3)
+
+    def child(self, job: dict, fd: int, control: int) -> None:
+        """Never returns. With namespaces: isolate, then fork the grandchild into the new PID
+        namespace, tell the worker its PID and, later, how it ended."""
+        try:
+            os.setsid()
+            if job["isolation"] != "namespaces":
+                os.close(control)
+                self.grandchild(job, fd, job["workdir"])
+            isolate(job["hide"], job["keep"], self.stage)
+            os.makedirs("/tmp/work", mode=0o777, exist_ok=True)
+            os.chmod("/tmp/work", 0o777)
+            pid = os.fork()
+            if pid == 0:
+                os.close(control)
+                self.grandchild(job, fd, "/tmp/work")
+            os.close(fd)
+            os.write(control, (json.dumps({"pid": pid}) + "\n").encode())
+            _, status, usage = os.wait4(pid, 0)
+            os.write(control, (json.dumps({"status": status, "cpu": usage.ru_utime + usage.ru_stime}) + "\n").encode())
+            os._exit(0)
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                os.write(fd, (json.dumps({"fatal": f"isolation failed: {type(exc).__name__}: {exc}"}) + "\n").encode())
+            finally:
+                os._exit(3)
+
+    def run(self, job: dict) -> dict:
+        """Run one notebook in a sandboxed child and collect what it sent."""
+        isolated = job["isolation"] == "namespaces"
+        if not isolated:
+            job["workdir"] = tempfile.mkdtemp(prefix="work-", dir=self.base)
+        read, write = os.pipe()
+        control_read, control_write = os.pipe()
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            os.close(control_read)
+            self.child(job, write, control_write)
+        os.close(write)
+        os.close(control_write)
+        received = {read: bytearray(), control_read: bytearray()}
+        deadline = start + job["limits"]["wall"]
+        timed_out = overflow = False
+        status = usage = None
+        while status is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            overflow = _receive(received, min(left, 0.05)) or overflow
+            if overflow:
+                break
+            done, raw, usage = os.wait4(pid, os.WNOHANG)
+            if done:
+                status = raw
+        grandchild = _first(received[control_read], "pid")
+        if status is None:  # out of time, or too much output: stop everything
+            if grandchild is not None and _first(received[control_read], "status") is None:
+                _kill(grandchild)  # PID 1 of its namespace: every process in it goes too
+            _kill(pid, group=not isolated)
+            _, status, usage = os.wait4(pid, 0)
+        _receive(received, 0.0, until=time.monotonic() + 0.5)  # what was sent before the end
+        if not isolated:
+            _kill(pid, group=True)  # anything the student forked
+            _remove(job["workdir"])
+        for fd in received:
+            os.close(fd)
+        ended = _first(received[control_read], "status") if isolated else None
+        raw = status if ended is None else ended["status"]
+        return {
+            "messages": received[read][:MESSAGE_BYTES].decode("utf-8", errors="replace"),
+            "exit": os.WEXITSTATUS(raw) if os.WIFEXITED(raw) else None,
+            "signal": os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else None,
+            "timed_out": timed_out,
+            "overflow": overflow,
+            "cpu": ended["cpu"] if ended else usage.ru_utime + usage.ru_stime,
+            "wall": time.monotonic() - start,
+        }
+
+    def serve(self, hide: list[str], keep: list[str], isolation: str) -> None:
+        if isolation == "auto":
+            isolation, reason = probe_isolation(hide, keep, self.stage, self.slot)
+        else:
+            reason = "turned off with --isolation none"
+        out = sys.stdout
+        out.write(json.dumps({"ready": True, "isolation": isolation, "reason": reason}) + "\n")
+        out.flush()
+        for line in sys.stdin:
+            job = json.loads(line)
+            job.update(isolation=isolation, hide=hide, keep=keep)
+            out.write(json.dumps(self.run(job)) + "\n")
+            out.flush()
+        _remove(self.base)
+
+
+def _kill(pid: int, group: bool = False) -> None:
+    try:
+        (os.killpg if group else os.kill)(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _receive(received: dict[int, bytearray], wait: float, until: float | None = None) -> bool:
+    """Read what is ready on the pipes into `received`, waiting up to `wait` seconds the
+    first time; with `until`, keep reading until then or until every pipe is empty. True
+    when more than MESSAGE_BYTES arrived."""
+    while True:
+        ready, _, _ = select.select(list(received), [], [], wait)
+        got = False
+        for fd in ready:
+            try:
+                data = os.read(fd, 1 << 20)
+            except OSError:
+                data = b""
+            got = got or bool(data)
+            received[fd] += data
+            if len(received[fd]) > MESSAGE_BYTES:
+                return True
+        if until is None or not got or time.monotonic() > until:
+            return False
+        wait = 0.0
+
+
+def _first(data: bytearray, key: str):
+    """The first control message with `key`; the value for "pid", the message otherwise."""
+    for line in bytes(data).decode(errors="replace").splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and key in message:
+            return message[key] if key == "pid" else message
+    return None
+
+
+def _remove(path: str) -> None:
+    import shutil
+
+    for root, dirs, _ in os.walk(path):
+        for d in dirs:
+            try:
+                os.chmod(os.path.join(root, d), 0o700)
+            except OSError:
+                pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def main() -> None:
+    setup = json.loads(sys.stdin.readline())
+    if _libc is not None:
+        _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may read this one's memory
+    Worker(setup["slot"]).serve(setup["hide"], setup["keep"], setup["isolation"])
+
+
+if __name__ == "__main__":
+    main()
