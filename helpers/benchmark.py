@@ -2,18 +2,26 @@
 
     python -m helpers.benchmark            every notebook in solutions/ and notebooks/
     python -m helpers.benchmark --repeat 3 best of three runs each
+    python -m helpers.benchmark --grading  only the grader's figures
 
 Prints figures; never fails a build. Targets: every notebook under 15 s on a 2-core CPU
 (lesson 05 under 30 s); the course's MultiHeadAttention forward within 1.3x of
 nn.MultiheadAttention on a (8, 256, 256) input with 8 heads; lesson 06's chunked attention
-under 1/8 of the naive version's peak memory at T = 4096 (see helpers/cost.py for how). Each run starts a fresh kernel, as a student's Run All does,
-so the figures include kernel start-up and imports. An empty notebook is timed first
-as the floor that start-up alone costs.
+under 1/8 of the naive version's peak memory at T = 4096 (see helpers/cost.py for how);
+grading a submission under 1.5x executing it once (where we are headed: 0.7x), and
+-j 2 grading 20 submissions at least 1.7x faster than -j 1. Each notebook run starts a
+fresh kernel, as a student's Run All does, and each grading run is the whole command,
+so the figures include start-up and imports. An empty notebook is timed first as the
+floor that start-up alone costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +44,11 @@ def execute_seconds(nb: nbformat.NotebookNode, cwd: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook; the best is reported")
+    parser.add_argument("--grading", action="store_true", help="only the grader's figures")
     args = parser.parse_args(argv)
+    if args.grading:
+        compare_grading(args.repeat)
+        return 0
     empty = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
     floor = min(execute_seconds(empty, ROOT) for _ in range(args.repeat))
     print(f"{'empty notebook (kernel start-up)':<58} {floor:6.1f} s")
@@ -56,7 +68,51 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "ok" if chunked < naive / 8 else "OVER TARGET"
     print(f"lesson 06 peak memory at T = 4096: naive {naive:.1f} MiB, chunked (blocks of 128) {chunked:.1f} MiB, "
           f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})")
+    compare_grading(args.repeat)
     return 0
+
+
+def grading_seconds(submissions: Path, out: Path, jobs: int) -> float:
+    """Wall time of the whole grading command, start-up included."""
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "helpers.grade", str(submissions), "--out", str(out), "--seed", "1",
+                    "-j", str(jobs)], check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def compare_grading(repeat: int, class_size: int = 20) -> None:
+    """The grader against executing the notebooks: the completed masters in solutions/
+    stand in for submissions. Targets: one submission graded in under 1.5x the time of
+    executing it once; -j 2 at least 1.7x faster than -j 1 on `class_size` submissions."""
+    masters = sorted((ROOT / "solutions").glob("*.ipynb"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ratios = []
+        for path in masters:
+            executed = min(execute_seconds(nbformat.read(path, as_version=4), path.parent) for _ in range(repeat))
+            one = tmp / f"one-{path.name[:2]}"
+            (one / "student").mkdir(parents=True)
+            shutil.copy(path, one / "student" / path.name)
+            graded = min(grading_seconds(one, tmp / "out", 1) for _ in range(repeat))
+            ratios.append(graded / executed)
+            print(f"grading {path.name:<44} {graded:5.1f} s; executing it {executed:5.1f} s; ratio {graded / executed:.2f}")
+        worst = max(ratios)
+        print(f"one submission graded at {worst:.2f}x of one execution, at worst (target < 1.5: "
+              f"{'ok' if worst < 1.5 else 'OVER TARGET'})")
+        whole = tmp / "class"
+        for i in range(class_size):
+            path = masters[i % len(masters)]
+            (whole / f"student{i:02d}").mkdir(parents=True)
+            shutil.copy(path, whole / f"student{i:02d}" / path.name)
+        serial = min(grading_seconds(whole, tmp / "out", 1) for _ in range(repeat))
+        parallel = min(grading_seconds(whole, tmp / "out", 2) for _ in range(repeat))
+        executing = sum(execute_seconds(nbformat.read(masters[i % len(masters)], as_version=4), ROOT)
+                        for i in range(len(masters))) / len(masters)
+        per = serial / class_size
+        print(f"{class_size} submissions: -j 1 {serial:.1f} s ({per:.2f} s each, {per / executing:.2f}x of the "
+              f"{executing:.1f} s a notebook takes to execute; headed for <= 0.7x), -j 2 {parallel:.1f} s; "
+              f"speed-up {serial / parallel:.2f} (target >= 1.7: {'ok' if serial / parallel >= 1.7 else 'BELOW TARGET'})")
 
 
 def compare_multi_head_attention(repeat: int, shape: tuple[int, int, int] = (8, 256, 256), heads: int = 8) -> None:

@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -436,9 +436,29 @@ def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: 
     stopped = notes[0] if notes else "Grading stopped early."
     results = []
     for ex in registry.for_notebook(sub.notebook):
-        results.append(_judge_exercise(sub, ex, cases[ex.id], kinds.get(ex.id), outcomes.get(ex.id, {}),
-                                       cell_errors, stopped))
+        result = _judge_exercise(sub, ex, cases[ex.id], kinds.get(ex.id), outcomes.get(ex.id, {}), cell_errors, stopped)
+        source = next((o.get("source") for o in outcomes.get(ex.id, {}).values() if isinstance(o, dict)), "")
+        results.append(_with_dependencies(result, results, source if isinstance(source, str) else ""))
+    for index, error in sorted(cell_errors.items()):
+        if error.startswith(("SystemExit", "KeyboardInterrupt")):
+            notes.append(f"Cell {index} raised {error}; grading went on with the next line.")
     return Graded(sub.student, sub.notebook, status, results, notes, sub.path.name)
+
+
+def _with_dependencies(result: Result, earlier: list[Result], source: str) -> Result:
+    """A failed answer that calls an earlier answer which failed too: say so. The grader
+    runs the student's own earlier function, where the notebook's check cells hand later
+    cells the course's version."""
+    if result.status != FAILED or not source:
+        return result
+    used = [r.exercise for r in earlier
+            if r.status != PASSED and re.search(rf"\b{re.escape(r.exercise.name)}\b", source)]
+    if not used:
+        return result
+    names = ", ".join(f"{ex.name} (exercise {ex.id})" for ex in used)
+    hint = (f" Your code calls {names}, which did not pass: the grader runs your own version of it, while in the "
+            "notebook the check cells had handed the cells below the course's version. Fix that one first.")
+    return replace(result, message=result.message + hint)
 
 
 def _judge_exercise(sub, ex: Exercise, cases: list[Case], kind: dict | None, outcomes: dict,

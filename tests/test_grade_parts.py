@@ -1,0 +1,222 @@
+"""The grader's parts, in-process: what the child is given, how submissions are read and
+recognised, the plain-array protocol, instructor cases, arguments and output files."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from helpers import attention, grade, harness
+from helpers import exercises as registry
+from helpers.exercises import Case
+from tests.grading import ROOT
+
+EXAMPLE_TESTS = grade.EPILOG.split("# DIR/softmax.py\n", 1)[1].split("\n\nA file", 1)[0]
+
+
+def test_the_child_side_never_imports_the_package():
+    for name in ("harness.py", "sandbox.py"):
+        tree = ast.parse((ROOT / "helpers" / name).read_text())
+        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in imported if m.split(".")[0] == "helpers"], name
+
+
+@pytest.mark.parametrize("lesson", list(registry.LESSONS))
+def test_a_lesson_gets_what_its_notebook_imports_and_none_of_its_answers(lesson):
+    nb = json.loads((ROOT / "notebooks" / f"{registry.NOTEBOOK_FILES[lesson]}.ipynb").read_text())
+    imported = set()
+    for cell in nb["cells"]:
+        for names in re.findall(r"from helpers\.attention import ([\w, ]+)", "".join(cell["source"])):
+            imported |= {n.strip() for n in names.split(",")}
+    assert imported <= set(registry.PROVIDED[lesson])
+    source = grade.provided_source(registry.PROVIDED[lesson])
+    space: dict = {}
+    exec(compile(source, "<provided>", "exec"), space)
+    for name in registry.PROVIDED[lesson]:
+        assert name in space
+    answers = {ex.reference.__name__ for ex in registry.for_notebook(lesson)}
+    assert not answers & set(space), f"lesson {lesson}'s child would hold its own answers"
+
+
+def test_provided_source_follows_what_a_definition_uses():
+    space: dict = {}
+    exec(grade.provided_source(("BagOfTokens",)), space)
+    assert {"BagOfTokens", "MultiHeadAttention", "split_heads", "merge_heads", "masked_softmax"} <= set(space)
+    assert "ReversalModel" not in space and "to_torch_mha" not in space
+    torch.manual_seed(0)
+    theirs = space["BagOfTokens"](10, 5, 8, 2)
+    torch.manual_seed(0)
+    ours = attention.BagOfTokens(10, 5, 8, 2)
+    tokens = torch.randint(0, 10, (2, 5))
+    torch.testing.assert_close(theirs(tokens), ours(tokens))
+
+
+def test_the_course_notebook_files_are_the_registry_s():
+    assert sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")) == sorted(registry.NOTEBOOK_FILES.values())
+
+
+def nb_file(tmp_path: Path, name: str, content) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else json.dumps(content).encode())
+    return path
+
+
+def plain(cells, metadata=None) -> dict:
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata or {},
+            "cells": [{"cell_type": "code", "metadata": {}, "source": s, "outputs": []} for s in cells]}
+
+
+@pytest.mark.parametrize("name, nb, lesson", [
+    ("anything.ipynb", plain(["x = 1"], {"course": {"notebook": "03"}}), "03"),
+    ("alice 04-many-heads (1).ipynb", plain(["x = 1"]), "04"),
+    ("Attention_Is_A_Weighted_Sum.ipynb", plain(["x = 1"]), "01"),
+    ("renamed.ipynb", plain(["# Exercise 2.1\nclass MySelfAttention: pass", "# Exercise 2.3\n"]), "02"),
+    ("01-intro.ipynb", plain(["print('another course')"]), None),
+    ("mixed.ipynb", plain(["# Exercise 1.1\n", "# Exercise 2.1\n"]), None),
+])
+def test_course_notebooks_are_recognised(tmp_path, name, nb, lesson):
+    assert grade.read_submission("s", nb_file(tmp_path, name, nb)).notebook == lesson
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "the file is empty"),
+    (b"\x89PNG\r\n\x1a\n\xff\xfe", "got a binary file"),
+    (b'{"cells": [', "got malformed JSON"),
+    (b"[1, 2]", "got a JSON list"),
+    (b'{"metadata": {}}', "got a JSON dict without a list of cells"),
+    (json.dumps({"nbformat": 3, "worksheets": [], "cells": []}).encode(), "expected a version 4 notebook, got version 3"),
+])
+def test_unreadable_files_say_what_was_expected_and_got(tmp_path, content, words):
+    sub = grade.read_submission("s", nb_file(tmp_path, "x.ipynb", content))
+    assert words in sub.problem and sub.notebook is None
+
+
+def test_cells_keep_their_numbers_and_exercise_ids(tmp_path):
+    nb = plain(["import torch", "# Exercise 1.2 — softmax\ndef stable_softmax(s): ...", "y = 2"])
+    nb["cells"].insert(1, {"cell_type": "markdown", "metadata": {}, "source": ["Some ", "text"]})
+    nb["cells"][3]["metadata"] = {"course": {"exercise": "1.4"}}
+    cells = grade.read_submission("s", nb_file(tmp_path, "a.ipynb", nb)).cells
+    assert [(c["index"], c["type"], c["exercise"]) for c in cells] == [
+        (1, "code", None), (2, "markdown", None), (3, "code", "1.2"), (4, "code", "1.4")]
+    assert cells[1]["source"] == "Some text"
+
+
+@pytest.mark.parametrize("tensor", [
+    torch.tensor([[1.5, float("nan")], [float("inf"), -0.0]]),
+    torch.tensor([True, False, True]),
+    torch.arange(6, dtype=torch.int64).reshape(2, 3),
+    torch.randn(3, 4, dtype=torch.float64),
+    torch.randn(2, 2).to(torch.bfloat16),
+    torch.zeros(0, 5),
+    torch.tensor(3.25),
+    torch.randn(4, 3).T,  # not contiguous
+])
+def test_tensors_travel_as_exact_plain_arrays(tensor):
+    wire = json.loads(json.dumps(harness.encode_tensor(tensor)))
+    back = harness.decode_tensor(wire)
+    assert back.dtype == tensor.dtype and back.shape == tensor.shape
+    assert torch.equal(back.view(-1).view(torch.uint8), tensor.contiguous().view(-1).view(torch.uint8))
+
+
+@pytest.mark.parametrize("wire, words", [
+    ({"tensor": "complex64", "shape": [1], "data": ""}, "unknown dtype complex64"),
+    ({"tensor": "float32", "shape": [2], "data": "AAAA"}, "3 bytes for shape [2] of float32, expected 8"),
+    ({"tensor": "float32", "shape": [-1], "data": ""}, "bad shape"),
+    ({"tensor": "float32", "shape": [1 << 20, 1 << 20], "data": ""}, "more than the"),
+    ({"tensor": "float32", "shape": [1], "data": "!!!!"}, "bad tensor data"),
+    ({"tensor": "float32", "shape": [1], "data": "", "code": "import os"}, "expected an encoded tensor"),
+    ("__import__('os')", "expected an encoded tensor"),
+])
+def test_the_parent_refuses_anything_but_plain_arrays(wire, words):
+    with pytest.raises(harness.DecodeError, match=re.escape(words)):
+        harness.decode_tensor(wire)
+
+
+def test_an_outcome_from_the_child_is_checked_field_by_field():
+    good = harness.encode_outcome(harness.Outcome(output=torch.ones(2), returned_type="Tensor",
+                                                  inputs_changed=(False,), warnings=("w",), source="def f(): ..."))
+    assert torch.equal(harness.decode_outcome(json.loads(json.dumps(good))).output, torch.ones(2))
+    for key, bad in (("inputs_changed", "yes"), ("warnings", [1]), ("error", 3), ("source", None)):
+        with pytest.raises(harness.DecodeError, match=key):
+            harness.decode_outcome(dict(good, **{key: bad}))
+    assert harness.decode_outcome(dict(good, not_implemented="true")).not_implemented is False
+
+
+def test_an_output_that_cannot_travel_becomes_an_error():
+    out = harness.encode_outcome(harness.Outcome(output=torch.ones(2, dtype=torch.complex64), returned_type="Tensor"))
+    assert out["output"] is None and "your code returned a tensor of torch.complex64" in out["error"]
+
+
+def write_tests(folder: Path, source: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "cases.py").write_text(source)
+    return folder
+
+
+def test_the_documented_instructor_example_loads(tmp_path):
+    example = "\n".join(line[2:] for line in EXAMPLE_TESTS.splitlines())
+    extra = grade.load_tests(write_tests(tmp_path / "tests", example))
+    assert [c.label for c in extra["1.2"]] == ["one row of equal large scores"]
+    assert [c.inputs for c in extra["3.1"]] == [(9,)]
+    cases = grade.cases_for(registry.get("3.1"), 5, extra)
+    assert cases[-1].label == "a causal mask for T=9"
+    assert len(cases) == 2 * len(registry.get("3.1").make_cases(torch.Generator().manual_seed(0))) + 1
+
+
+@pytest.mark.parametrize("source, words", [
+    ("CASES = {'9.9': []}", "no exercise '9.9'; the course has 1.1"),
+    ("CASES = [1]", "expected CASES = {exercise id: [Case, ...]}, got list"),
+    ("CASES = {'1.2': [1]}", "CASES['1.2'] should be a list of Case"),
+    ("from helpers.exercises import Case\nimport torch\nCASES = {'1.1': [Case('three numbers', (torch.ones(3),))]}",
+     "the reference pairwise_scores cannot run case 'three numbers' of 1.1"),
+    ("raise ValueError('typo')", "could not run it: ValueError: typo"),
+])
+def test_bad_instructor_cases_are_refused_before_grading(tmp_path, source, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        grade.load_tests(write_tests(tmp_path / "tests", source))
+
+
+def test_bad_arguments_say_what_was_expected(tmp_path, capsys):
+    (tmp_path / "subs").mkdir()
+    for argv, words in (([str(tmp_path / "nope"), "--out", "o"], "SUBMISSIONS should be a folder"),
+                        ([str(tmp_path / "subs"), "--out", str(tmp_path / "subs" / "out")], "--out must be outside"),
+                        ([str(tmp_path / "subs"), "--out", "o", "-j", "0"], "expected -j >= 1")):
+        with pytest.raises(SystemExit) as stop:
+            grade.parse_args(argv)
+        assert stop.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_help_explains_statuses_tests_and_an_example(capsys):
+    with pytest.raises(SystemExit):
+        grade.parse_args(["--help"])
+    text = capsys.readouterr().out
+    for words in ("example:", "python -m helpers.grade submissions/ --out grades/", *grade.STATUSES, "--tests",
+                  "CASES", "exit status"):
+        assert words in text
+
+
+def test_output_files_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    path = tmp_path / "grades.csv"
+    grade.write_atomically(path, "old\n")
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError):
+        grade.write_atomically(path, "new\n")
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
+
+
+def test_limits_give_the_cpu_limit_in_whole_seconds():
+    job = grade.Limits(wall=2.5, memory_mb=100).as_job()
+    assert job["cpu"] == math.ceil(2.5) and job["memory"] == 100 << 20
