@@ -302,6 +302,7 @@ class Worker:
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
         env.pop("PYTHONPATH", None)
+        self.slot = slot
         self.process = subprocess.Popen([sys.executable, "-P", str(PACKAGE / "sandbox.py")], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=env, cwd=tempfile.gettempdir(), text=True)
         self.send({"slot": slot, "hide": hide, "keep": keep, "isolation": isolation})
@@ -324,6 +325,10 @@ class Worker:
 
     def close(self) -> None:
         self.process.stdin.close()
+        self.process.wait()
+
+    def kill(self) -> None:
+        self.process.kill()
         self.process.wait()
 
 
@@ -400,9 +405,9 @@ def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: 
             last_cell = m["cell"]
             if isinstance(m.get("error"), str):
                 cell_errors.setdefault(m["cell"], m["error"])
-        elif m.get("exercise") in cases and "kind" in m:
+        elif isinstance(m.get("exercise"), str) and m["exercise"] in cases and "kind" in m:
             kinds.setdefault(m["exercise"], m)
-        elif m.get("exercise") in cases and isinstance(m.get("case"), int) and m["exercise"] in kinds:
+        elif isinstance(m.get("exercise"), str) and isinstance(m.get("case"), int) and m["exercise"] in kinds:
             outcomes.setdefault(m["exercise"], {}).setdefault(m["case"], m.get("outcome"))
         elif m.get("memory") is True:
             memory = True
@@ -415,7 +420,7 @@ def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: 
     if run["timed_out"] or run["signal"] == 24 or (run["signal"] == 9 and run["cpu"] >= limits.wall - 0.5):
         status = TIMEOUT
         notes.append(f"Grading stopped after {limits.wall:g} s {where}: is there a loop that never ends?")
-    elif memory or run["signal"] == 9:
+    elif memory:
         status = MEMORY
         notes.append(f"Your notebook hit the memory limit ({limits.memory_mb} MB) {where}.")
     elif run["overflow"]:
@@ -548,7 +553,7 @@ def feedback_page(student: str, rows: list[Graded], seed: int) -> str:
                 lines.append(f"{head}: not attempted (it still raises NotImplementedError).")
             else:
                 on = f" on {r.case}" if r.case else ""
-                lines.append(f"{head}: failed{on}. {r.evidence.rstrip('.')}.")
+                lines.append(f"{head}: failed{on}: {r.evidence.rstrip('.')}.")
                 lines.append(f"  Likely mistake: {r.message}")
         lines.append("")
     return "\n".join(lines)
@@ -666,8 +671,18 @@ def grade(args: argparse.Namespace) -> int:
         try:
             job = dict(jobs_by_notebook[sub.notebook],
                        cells=[c for c in sub.cells if c["type"] == "code"])
-            result = worker.run(job)
-            graded = judge_run(sub, cases, result, limits)
+            try:
+                result = worker.run(job)
+            except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
+                worker.kill()
+                worker = Worker(worker.slot, hide, keep, args.isolation)
+                return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
+                              notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
+            try:
+                graded = judge_run(sub, cases, result, limits)
+            except Exception as exc:  # what came back could not be judged: this row only
+                return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
+                              notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."])
             graded.notes = sub.notes + graded.notes
             return graded
         finally:
@@ -678,7 +693,7 @@ def grade(args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(slots) as pool:
         rows += list(pool.map(run_one, to_run))
     progress.close()
-    for worker in workers:
+    for worker in free:
         worker.close()
     order = {nb: i for i, nb in enumerate(registry.LESSONS)}
     rows.sort(key=lambda r: (r.student, order.get(r.notebook, 99), r.notebook, r.file))

@@ -220,3 +220,39 @@ def test_output_files_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
 def test_limits_give_the_cpu_limit_in_whole_seconds():
     job = grade.Limits(wall=2.5, memory_mb=100).as_job()
     assert job["cpu"] == math.ceil(2.5) and job["memory"] == 100 << 20
+
+
+def test_forged_messages_from_a_child_change_nothing_but_its_own_row(tmp_path):
+    sub = grade.read_submission("mallory", nb_file(tmp_path, "m.ipynb", plain(["x = 1"], {"course": {"notebook": "05"}})))
+    cases = {ex.id: grade.cases_for(ex, 1, {}) for ex in registry.EXERCISES.values()}
+    junk = [{"exercise": ["5.3"], "kind": "function"}, {"exercise": "5.3", "case": 0, "outcome": {"output": "x"}},
+            {"exercise": "5.3", "kind": "function"}, {"exercise": "5.3", "case": 10**9, "outcome": None},
+            {"exercise": "5.3", "case": 0, "outcome": {"output": {"tensor": "float32", "shape": [1], "data": ""}}},
+            {"exercise": "9.9", "kind": "class"}, {"cell": "one"}, {"end": "yes"}, [1, 2], "text"]
+    run = {"messages": "\n".join(json.dumps(m) for m in junk) + "\nnot json\n", "exit": 0, "signal": None,
+           "timed_out": False, "overflow": False, "cpu": 0.1, "wall": 0.1}
+    graded = grade.judge_run(sub, cases, run, grade.Limits())
+    assert graded.status == grade.CRASHED and graded.total == 0  # no real "end": it did not finish
+    by_id = {r.exercise.id: r for r in graded.results}
+    assert by_id["5.3"].mistake == "unreadable-result"
+    assert by_id["5.1"].mistake == "not-graded"
+
+
+def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch):
+    subs = tmp_path / "subs"
+    for student in ("ann", "ben"):
+        (subs / student).mkdir(parents=True)
+        (subs / student / "01.ipynb").write_text(json.dumps(plain(["x = 1"], {"course": {"notebook": "01"}})))
+    real_run, calls = grade.Worker.run, []
+
+    def flaky(self, job):
+        calls.append(self)
+        if len(calls) == 1:
+            raise RuntimeError("the grading worker stopped (exit status -9)")
+        return real_run(self, job)
+
+    monkeypatch.setattr(grade.Worker, "run", flaky)
+    assert grade.main([str(subs), "--out", str(tmp_path / "out"), "--seed", "1"]) == 0
+    text = (tmp_path / "out" / "grades.csv").read_text()
+    assert "ann,01,crashed" in text and "ben,01,ok" in text
+    assert calls[0] is not calls[1]
