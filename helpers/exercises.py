@@ -22,8 +22,8 @@ from torch import Tensor, nn
 
 from helpers import attention as ref
 from helpers import harness
-from helpers.harness import (Case, ModuleShapeError, Outcome, fresh, keeps_weights, load_params,
-                             run_converter, run_equivariance_test, run_independence_test, step1_probe, step2_probe)
+from helpers.harness import (Case, Outcome, fresh, keeps_weights, run_converter, run_equivariance_test,
+                             run_independence_test, step1_probe, step2_probe)
 
 # --------------------------------------------------------------------------------------
 # Data types

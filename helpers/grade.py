@@ -15,37 +15,25 @@ Run with --help for the details. How it works:
 - Each exercise is graded where its check cell calls check(): the child runs the
   student's definition on the grader's cases (the registry's, fresh random draws from
   --seed, and the instructor's) and sends back plain arrays. The parent judges them with
-  the same judge() as the notebooks' checks, so the feedback names the same mistakes.
+  the same judge() as the notebooks' checks (helpers/grading.py), so the feedback names
+  the same mistakes.
+
+This module imports only the standard library, so that the workers, which import torch,
+start while the parent imports torch and the course in helpers.grading.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
-import inspect
-import io
 import json
 import math
 import os
-import re
-import runpy
-import secrets
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-
-import torch
-
-from helpers import checks, cost, data, harness, training
-from helpers import exercises as registry
-from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, Result
-from helpers.exercises import Case, Exercise
 
 PACKAGE = Path(__file__).resolve().parent
 PROJECT = PACKAGE.parent
@@ -101,185 +89,6 @@ or instructor test cases.
 
 
 # --------------------------------------------------------------------------------------
-# Reading submissions (plain JSON: this process never runs student code)
-
-
-@dataclass
-class Submission:
-    student: str
-    path: Path
-    notebook: str | None = None  # "01", or None when not recognised
-    cells: list[dict] = field(default_factory=list)  # every cell: index, type, source, exercise
-    problem: str = ""  # why it is unreadable
-    notes: list[str] = field(default_factory=list)
-
-
-EXERCISE_LINE = re.compile(r"^\s*#\s*Exercise\s+(\d+\.\d+)\b")
-
-
-def read_submission(student: str, path: Path) -> Submission:
-    sub = Submission(student, path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        sub.problem = f"could not read the file: {exc.strerror}"
-        return sub
-    if not raw.strip():
-        sub.problem = "the file is empty: expected a notebook (JSON), got 0 bytes"
-        return sub
-    try:
-        nb = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        sub.problem = "expected a notebook (JSON text), got a binary file"
-        return sub
-    except ValueError as exc:
-        sub.problem = f"expected a notebook (JSON), got malformed JSON: {exc}"
-        return sub
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        got = f"a JSON {type(nb).__name__}" + ("" if not isinstance(nb, dict) else " without a list of cells")
-        sub.problem = f"expected a notebook (a JSON object with a list of cells), got {got}"
-        return sub
-    if nb.get("nbformat", 4) != 4:
-        sub.problem = f"expected a version 4 notebook, got version {nb.get('nbformat')}: open it in JupyterLab and save it"
-        return sub
-    for index, cell in enumerate(nb["cells"], start=1):
-        if not isinstance(cell, dict):
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if not isinstance(source, str):
-            source = ""
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        course = metadata.get("course") if isinstance(metadata.get("course"), dict) else {}
-        exercise = course.get("exercise") if isinstance(course.get("exercise"), str) else None
-        if exercise is None and (match := EXERCISE_LINE.match(source)):
-            exercise = match.group(1)
-        sub.cells.append({"index": index, "type": str(cell.get("cell_type")), "source": source, "exercise": exercise})
-    sub.notebook = recognise(nb, path, sub.cells)
-    return sub
-
-
-def recognise(nb: dict, path: Path, cells: list[dict]) -> str | None:
-    """The course notebook ("01"): from the metadata, else the file name, else the ids
-    of its exercise cells."""
-    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
-    course = metadata.get("course") if isinstance(metadata.get("course"), dict) else {}
-    if course.get("notebook") in registry.LESSONS:
-        return course["notebook"]
-    name = path.stem.lower().replace("_", "-").replace(" ", "-")
-    for lesson, stem in registry.NOTEBOOK_FILES.items():
-        if stem.split("-", 1)[1] in name:
-            return lesson
-    lessons = {c["exercise"].split(".")[0].zfill(2) for c in cells if c["exercise"] and c["type"] == "code"}
-    if len(lessons) == 1 and (lesson := lessons.pop()) in registry.LESSONS:
-        return lesson
-    return None
-
-
-def find_submissions(root: Path) -> tuple[list[Submission], list[str]]:
-    """Every SUBMISSIONS/<student>/*.ipynb, read; and the notes about what was skipped."""
-    submissions, notes = [], []
-    for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
-        if not folder.is_dir():
-            notes.append(f"skipped {folder.name}: expected a folder per student, got a file")
-            continue
-        files = sorted(p for p in folder.iterdir() if p.suffix == ".ipynb" and p.is_file())
-        if not files:
-            notes.append(f"{folder.name}: no .ipynb files")
-        submissions += [read_submission(folder.name, path) for path in files]
-    return submissions, notes
-
-
-# --------------------------------------------------------------------------------------
-# What the child gets: cases, exercise specs, and the helpers its lesson may import
-
-
-def provided_source(names: tuple[str, ...]) -> str:
-    """The source of helpers/attention.py cut down to `names` and the definitions they use,
-    with the file's imports: the course code a lesson's notebook may import."""
-    source = (PACKAGE / "attention.py").read_text()
-    tree = ast.parse(source)
-    lines = source.splitlines()
-    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    defined = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            defined[node.name] = node
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    defined[target.id] = node
-    wanted, todo = set(), list(names)
-    while todo:
-        name = todo.pop()
-        if name in wanted:
-            continue
-        if name not in defined:
-            raise KeyError(f"helpers/attention.py defines no {name}")
-        wanted.add(name)
-        todo += [n.id for n in ast.walk(defined[name]) if isinstance(n, ast.Name) and n.id in defined]
-    keep = imports + sorted({id(defined[n]): defined[n] for n in wanted}.values(), key=lambda n: n.lineno)
-
-    def text(node) -> str:
-        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        return "\n".join(lines[first - 1: node.end_lineno])
-
-    return "\n\n".join(text(node) for node in keep) + "\n"
-
-
-def skipped_functions(module) -> list[str]:
-    return sorted(name for name, f in inspect.getmembers(module, inspect.isfunction)
-                  if f.__module__ == module.__name__ and not name.startswith("_"))
-
-
-def cases_for(ex: Exercise, seed: int, extra: dict[str, list[Case]]) -> list[Case]:
-    """The registry's cases (the ones the notebook's check uses), fresh draws from `seed`,
-    then the instructor's."""
-    fresh = ex.make_cases(torch.Generator().manual_seed(seed))
-    return ex.make_cases(torch.Generator().manual_seed(checks.DEFAULT_SEED)) + fresh + extra.get(ex.id, [])
-
-
-def _callable_name(f) -> str | None:
-    if f is None:
-        return None
-    if harness.CALLABLES.get(f.__name__) is not f:
-        raise ValueError(f"{f.__name__} is not one of helpers.harness.CALLABLES: the grader's child cannot run it")
-    return f.__name__
-
-
-def load_tests(folder: Path) -> dict[str, list[Case]]:
-    """The instructor's cases from folder/*.py (see --help), each checked against the
-    reference; ValueError with the file and the problem otherwise."""
-    extra: dict[str, list[Case]] = {}
-    files = sorted(folder.glob("*.py"))
-    if not files:
-        raise ValueError(f"--tests {folder}: expected .py files defining CASES, found none")
-    for path in files:
-        try:
-            found = runpy.run_path(str(path)).get("CASES")
-        except Exception as exc:  # the instructor's file: say where and what
-            raise ValueError(f"{path}: could not run it: {type(exc).__name__}: {exc}") from None
-        if not isinstance(found, dict):
-            raise ValueError(f"{path}: expected CASES = {{exercise id: [Case, ...]}}, got {type(found).__name__}")
-        for exercise_id, cases in found.items():
-            if exercise_id not in registry.EXERCISES:
-                raise ValueError(f"{path}: no exercise {exercise_id!r}; the course has {', '.join(registry.EXERCISES)}")
-            ex = registry.EXERCISES[exercise_id]
-            if not isinstance(cases, (list, tuple)) or not all(isinstance(c, Case) for c in cases):
-                raise ValueError(f"{path}: CASES[{exercise_id!r}] should be a list of Case, got {cases!r:.80}")
-            for case in cases:
-                try:
-                    harness.encode_case(case)
-                    harness.call(ex, ex.reference, harness.fresh(case.inputs), case)
-                except Exception as exc:
-                    raise ValueError(f"{path}: the reference {ex.name} cannot run case {case.label!r} of "
-                                     f"{exercise_id}: {type(exc).__name__}: {exc}. It is called as {ex.signature}.") from None
-            extra.setdefault(exercise_id, []).extend(cases)
-    return extra
-
-
-# --------------------------------------------------------------------------------------
 # Workers
 
 
@@ -299,6 +108,7 @@ class Worker:
     """One helpers/sandbox.py process: runs one job at a time."""
 
     def __init__(self, slot: int, hide: list[str], keep: list[str], isolation: str) -> None:
+        """Start the worker; ready() waits until it has imported torch and tried the isolation."""
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
         env.pop("PYTHONPATH", None)
@@ -306,8 +116,12 @@ class Worker:
         self.process = subprocess.Popen([sys.executable, "-P", str(PACKAGE / "sandbox.py")], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=env, cwd=tempfile.gettempdir(), text=True)
         self.send({"slot": slot, "hide": hide, "keep": keep, "isolation": isolation})
-        ready = self.receive()
-        self.isolation, self.reason = ready["isolation"], ready["reason"]
+        self.isolation = self.reason = ""
+
+    def ready(self) -> Worker:
+        message = self.receive()
+        self.isolation, self.reason = message["isolation"], message["reason"]
+        return self
 
     def send(self, message: dict) -> None:
         self.process.stdin.write(json.dumps(message) + "\n")
@@ -347,223 +161,13 @@ def hidden_and_kept(submissions: Path, out: Path, tests: Path | None) -> tuple[l
     return hide, keep
 
 
-# --------------------------------------------------------------------------------------
-# Judging what a child sent back (plain data only)
-
-
-@dataclass
-class Graded:
-    student: str
-    notebook: str  # "01", or the file name when not recognised
-    status: str
-    results: list[Result] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    file: str = ""
-
-    @property
-    def total(self) -> int:
-        return sum(r.points for r in self.results)
-
-    @property
-    def maximum(self) -> int | None:
-        if self.notebook not in registry.LESSONS:
-            return None
-        return sum(ex.points for ex in registry.for_notebook(self.notebook))
-
-
-def _parse_messages(text: str) -> list[dict]:
-    messages = []
-    for line in text.splitlines():
-        try:
-            message = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(message, dict):
-            messages.append(message)
-    return messages
-
-
-def _cell_words(sub: Submission, index: int | None) -> str:
-    if index is None:
-        return "before its first cell"
-    cell = next((c for c in sub.cells if c["index"] == index), None)
-    first = next((line.strip() for line in (cell or {}).get("source", "").splitlines() if line.strip()), "")
-    return f"in cell {index}" + (f" (`{first[:60]}`)" if first else "")
-
-
-def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: Limits) -> Graded:
-    """Turn what the child sent into points and feedback."""
-    messages = _parse_messages(run["messages"])
-    last_cell = None
-    kinds: dict[str, dict] = {}
-    outcomes: dict[str, dict[int, object]] = {}
-    cell_errors: dict[int, str] = {}
-    memory = ended = False
-    fatal = None
-    for m in messages:
-        if "cell" in m and isinstance(m["cell"], int):
-            last_cell = m["cell"]
-            if isinstance(m.get("error"), str):
-                cell_errors.setdefault(m["cell"], m["error"])
-        elif isinstance(m.get("exercise"), str) and m["exercise"] in cases and "kind" in m:
-            kinds.setdefault(m["exercise"], m)
-        elif isinstance(m.get("exercise"), str) and isinstance(m.get("case"), int) and m["exercise"] in kinds:
-            outcomes.setdefault(m["exercise"], {}).setdefault(m["case"], m.get("outcome"))
-        elif m.get("memory") is True:
-            memory = True
-        elif m.get("end") is True:
-            ended = True
-        elif isinstance(m.get("fatal"), str) and fatal is None:
-            fatal = m["fatal"]
-    where = _cell_words(sub, last_cell)
-    notes = []
-    if run["timed_out"] or run["signal"] == 24 or (run["signal"] == 9 and run["cpu"] >= limits.wall - 0.5):
-        status = TIMEOUT
-        notes.append(f"Grading stopped after {limits.wall:g} s {where}: is there a loop that never ends?")
-    elif memory:
-        status = MEMORY
-        notes.append(f"Your notebook hit the memory limit ({limits.memory_mb} MB) {where}.")
-    elif run["overflow"]:
-        status = CRASHED
-        notes.append(f"Your notebook sent back more than the grader reads {where}.")
-    elif fatal:
-        status = CRASHED
-        notes.append(f"Grading failed {where}: {fatal}.")
-    elif not ended or run["exit"] != 0:
-        status = CRASHED
-        how = (f"signal {run['signal']}" if run["signal"] else f"exit status {run['exit']}")
-        notes.append(f"Your notebook ended the grading process {where} ({how}). Does it call os._exit, "
-                     "or crash Python?")
-    else:
-        status = OK
-    if status in (TIMEOUT, MEMORY) and ended:
-        status = MEMORY if memory else status
-    stopped = notes[0] if notes else "Grading stopped early."
-    results = []
-    for ex in registry.for_notebook(sub.notebook):
-        result = _judge_exercise(sub, ex, cases[ex.id], kinds.get(ex.id), outcomes.get(ex.id, {}), cell_errors, stopped)
-        source = next((o.get("source") for o in outcomes.get(ex.id, {}).values() if isinstance(o, dict)), "")
-        results.append(_with_dependencies(result, results, source if isinstance(source, str) else ""))
-    for index, error in sorted(cell_errors.items()):
-        if error.startswith(("SystemExit", "KeyboardInterrupt")):
-            notes.append(f"Cell {index} raised {error}; grading went on with the next line.")
-    return Graded(sub.student, sub.notebook, status, results, notes, sub.path.name)
-
-
-def _with_dependencies(result: Result, earlier: list[Result], source: str) -> Result:
-    """A failed answer that calls an earlier answer which failed too: say so. The grader
-    runs the student's own earlier function, where the notebook's check cells hand later
-    cells the course's version."""
-    if result.status != FAILED or not source:
-        return result
-    used = [r.exercise for r in earlier
-            if r.status != PASSED and re.search(rf"\b{re.escape(r.exercise.name)}\b", source)]
-    if not used:
-        return result
-    names = ", ".join(f"{ex.name} (exercise {ex.id})" for ex in used)
-    hint = (f" Your code calls {names}, which did not pass: the grader runs your own version of it, while in the "
-            "notebook the check cells had handed the cells below the course's version. Fix that one first.")
-    return replace(result, message=result.message + hint)
-
-
-def _judge_exercise(sub, ex: Exercise, cases: list[Case], kind: dict | None, outcomes: dict,
-                    cell_errors: dict[int, str], stopped: str) -> Result:
-    def failed(key: str, evidence: str, message: str, label: str = "") -> Result:
-        return Result(ex, FAILED, key, label, evidence, message)
-
-    if kind is None:
-        return failed("not-graded", "grading never reached this exercise", stopped)
-    if kind["kind"] == "missing":
-        own = [c for c in sub.cells if c["exercise"] == ex.id]
-        if own and all(c["type"] != "code" for c in own):
-            return failed("missing", f"no {ex.name} was defined",
-                          f"The cell of exercise {ex.id} is a {own[0]['type'].title()} cell now, so its code never "
-                          "ran: change it back to a Code cell.")
-        errors = [f"cell {c['index']} raised {cell_errors[c['index']]}" for c in own if c["index"] in cell_errors]
-        why = f" ({errors[0]})" if errors else ""
-        return failed("missing", f"no {ex.name} was defined{why}",
-                      f"Define {ex.signature} in the cell of exercise {ex.id}.")
-    problem = checks.wrong_kind(ex, str(kind["kind"])[:80])
-    if problem is not None:
-        return problem
-    for index, case in enumerate(cases):
-        if index not in outcomes:
-            return failed("not-finished", f"grading stopped while your code ran on {case.label}", stopped, case.label)
-        try:
-            out = harness.decode_outcome(outcomes[index])
-        except harness.DecodeError as exc:
-            return failed("unreadable-result", f"what came back from your code could not be read ({exc})",
-                          f"{ex.name} should return {ex.returns}.", case.label)
-        if out.not_implemented:
-            return Result(ex, NOT_ATTEMPTED)
-        try:
-            failure = checks.judge(ex, case, out)
-        except Exception as exc:  # the same safety net as check() in the notebook
-            failure = failed("check-error", f"the check could not judge your answer ({type(exc).__name__}: {exc})",
-                             f"{ex.name} should return {ex.returns}.", case.label)
-        if failure is not None:
-            return failure
-    return Result(ex, PASSED, checked=tuple(case.label for case in cases))
-
-
-# --------------------------------------------------------------------------------------
-# Output: written whole or not at all
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def grades_csv(rows: list[Graded], exercise_ids: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "notebook", "status", *exercise_ids, "total", "max"])
-    for row in rows:
-        points = {r.exercise.id: r.points for r in row.results}
-        writer.writerow([row.student, row.notebook, row.status, *[points.get(i, "") for i in exercise_ids],
-                         row.total, "" if row.maximum is None else row.maximum])
-    return buffer.getvalue()
-
-
-def feedback_page(student: str, rows: list[Graded], seed: int) -> str:
-    lines = [f"# Feedback for {student}", "",
-             f"Every exercise was run on the course's test inputs and on fresh random ones (seed {seed}).", ""]
-    for row in rows:
-        if row.notebook in registry.LESSONS:
-            title = f"Lesson {row.notebook}: {registry.LESSONS[row.notebook]}"
-            lines += [f"## {title}: {row.total} of {row.maximum} points", ""]
-        else:
-            lines += [f"## {row.file or row.notebook}", ""]
-        lines += [f"Status: **{row.status}**" + (f" ({row.file})" if row.file else ""), ""]
-        lines += [f"{note}" for note in row.notes] + ([""] if row.notes else [])
-        for r in row.results:
-            ex = r.exercise
-            head = f"- **{ex.id} {ex.title}** ({r.points}/{ex.points})"
-            if r.status == PASSED:
-                lines.append(f"{head}: passed on all {len(r.checked)} test inputs.")
-            elif r.status == NOT_ATTEMPTED:
-                lines.append(f"{head}: not attempted (it still raises NotImplementedError).")
-            else:
-                on = f" on {r.case}" if r.case else ""
-                lines.append(f"{head}: failed{on}: {r.evidence.rstrip('.')}.")
-                lines.append(f"  Likely mistake: {r.message}")
-        lines.append("")
-    return "\n".join(lines)
-
 
 # --------------------------------------------------------------------------------------
 # The command
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, checked: exit status 2 with what was expected and what was got."""
     parser = argparse.ArgumentParser(
         prog="python -m helpers.grade",
         description="Grade every student's course notebooks: points per exercise in OUT/grades.csv and a "
@@ -594,162 +198,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def plan(submissions: list[Submission]) -> tuple[list[Submission], list[Graded], list[str]]:
-    """Which submissions to run, and the rows decided without running anything."""
-    rows, notes, to_run = [], [], []
-    students = sorted({s.student for s in submissions})
-    by_student: dict[tuple[str, str], list[Submission]] = {}
-    for sub in submissions:
-        if sub.problem:
-            rows.append(Graded(sub.student, sub.notebook or sub.path.name, UNREADABLE, notes=[sub.problem],
-                               file=sub.path.name))
-        elif sub.notebook is None:
-            rows.append(Graded(sub.student, sub.path.name, UNKNOWN, file=sub.path.name, notes=[
-                "This is not one of the course's notebooks: no course metadata, no course file name and no "
-                "exercise cells."]))
-        else:
-            by_student.setdefault((sub.student, sub.notebook), []).append(sub)
-    handed_in = sorted({nb for _, nb in by_student})
-    for student in students:
-        for notebook in handed_in:
-            copies = by_student.get((student, notebook), [])
-            if not copies:
-                unreadable = [r for r in rows if r.student == student and r.notebook == notebook]
-                if not unreadable:
-                    rows.append(Graded(student, notebook, MISSING, notes=["No notebook handed in for this lesson."]))
-                continue
-            chosen = copies[0]
-            for other in copies[1:]:
-                chosen.notes.append(f"Also found {other.path.name}, another copy of lesson {notebook}: only "
-                                    f"{chosen.path.name} was graded.")
-            to_run.append(chosen)
-    return to_run, rows, notes
-
-
-def grade(args: argparse.Namespace) -> int:
-    started = time.monotonic()
-    seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
-    try:
-        extra = load_tests(args.tests) if args.tests else {}
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    submissions, notes = find_submissions(args.submissions)
-    to_run, rows, plan_notes = plan(submissions)
-    notes += plan_notes
-    limits = Limits(wall=args.timeout, memory_mb=args.memory)
-    cases = {ex.id: cases_for(ex, seed, extra) for ex in registry.EXERCISES.values()}
-    jobs_by_notebook: dict[str, dict] = {}
-    for notebook in sorted({s.notebook for s in to_run}):
-        lesson = registry.for_notebook(notebook)
-        jobs_by_notebook[notebook] = {
-            "limits": limits.as_job(),
-            "provided": {"attention": provided_source(registry.PROVIDED[notebook]),
-                         "data": (PACKAGE / "data.py").read_text()},
-            "skipped": {"training": skipped_functions(training), "cost": skipped_functions(cost)},
-            "exercises": [{"id": ex.id, "name": ex.name, "module": ex.module, "probe": _callable_name(ex.probe),
-                           "runner": _callable_name(ex.runner),
-                           "cases": [harness.encode_case(c) for c in cases[ex.id]]} for ex in lesson],
-        }
-    hide, keep = hidden_and_kept(args.submissions, args.out, args.tests)
-    slots = max(1, min(args.jobs, len(to_run)))
-    workers: list[Worker] = []
-    with ThreadPoolExecutor(slots) as pool:
-        workers = list(pool.map(lambda slot: Worker(slot, hide, keep, args.isolation), range(slots)))
-    isolation = {(w.isolation, w.reason) for w in workers}
-    name, reason = sorted(isolation)[0]
-    if name != "namespaces":
-        print(loud(f"NO ISOLATION: student code runs with resource limits only, able to read and write "
-                   f"whatever this user can ({reason})."), file=sys.stderr)
-    free = list(workers)
-    lock = threading.Lock()
-    progress = _progress(len(to_run))
-
-    def run_one(sub: Submission) -> Graded:
-        with lock:
-            worker = free.pop()
-        try:
-            job = dict(jobs_by_notebook[sub.notebook],
-                       cells=[c for c in sub.cells if c["type"] == "code"])
-            try:
-                result = worker.run(job)
-            except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
-                worker.kill()
-                worker = Worker(worker.slot, hide, keep, args.isolation)
-                return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
-                              notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
-            try:
-                graded = judge_run(sub, cases, result, limits)
-            except Exception as exc:  # what came back could not be judged: this row only
-                return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
-                              notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."])
-            graded.notes = sub.notes + graded.notes
-            return graded
-        finally:
-            with lock:
-                free.append(worker)
-                progress.update(1)
-
-    with ThreadPoolExecutor(slots) as pool:
-        rows += list(pool.map(run_one, to_run))
-    progress.close()
-    for worker in free:
-        worker.close()
-    order = {nb: i for i, nb in enumerate(registry.LESSONS)}
-    rows.sort(key=lambda r: (r.student, order.get(r.notebook, 99), r.notebook, r.file))
-    notebooks = sorted({r.notebook for r in rows if r.notebook in registry.LESSONS}, key=order.get)
-    exercise_ids = [ex.id for nb in notebooks for ex in registry.for_notebook(nb)]
-    write_atomically(args.out / "grades.csv", grades_csv(rows, exercise_ids))
-    for student in sorted({r.student for r in rows}):
-        write_atomically(args.out / "feedback" / f"{student}.md",
-                         feedback_page(student, [r for r in rows if r.student == student], seed))
-    text = summary(rows, exercise_ids, seed, name, reason, notes, time.monotonic() - started, args.out)
-    write_atomically(args.out / "summary.txt", text)
-    print(text)
-    return 0
-
 
 def loud(text: str) -> str:
+    """`text` between two lines of exclamation marks, for what an instructor must not miss."""
     bar = "!" * 88
     return f"{bar}\n{text}\n{bar}"
 
 
-def _progress(total: int):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="grading", unit="notebook", file=sys.stderr, disable=total == 0)
-
-
-def summary(rows: list[Graded], exercise_ids: list[str], seed: int, isolation: str, reason: str,
-            notes: list[str], seconds: float, out: Path) -> str:
-    students = sorted({r.student for r in rows})
-    counts = {s: sum(r.status == s for r in rows) for s in STATUSES}
-    lines = [f"Graded {len(students)} students, {len(rows)} rows, in {seconds:.1f} s; seed {seed}.",
-             "Statuses: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n) + "."]
-    if isolation == "namespaces":
-        lines.append("Isolation: Linux namespaces (mount: read-only, with the course, submissions, output and home "
-                     "folders hidden; network: none; PID), an unprivileged user, resource limits.")
-    else:
-        lines.append(loud(f"Isolation: NONE ({reason}). Student code ran with resource limits only."))
-    if exercise_ids:
-        lines.append("Mean points per exercise (over rows that were graded):")
-        for exercise_id in exercise_ids:
-            ex = registry.get(exercise_id)
-            earned = [p for r in rows for res in r.results if res.exercise.id == exercise_id for p in [res.points]]
-            mean = sum(earned) / len(earned) if earned else 0.0
-            lines.append(f"  {exercise_id:<5}{ex.title:<42}{mean:5.2f} of {ex.points}  ({len(earned)} graded)")
-    lines += notes
-    lines.append(f"Wrote {out / 'grades.csv'} and {len(students)} pages in {out / 'feedback'}.")
-    return "\n".join(lines)
-
 
 def main(argv: list[str] | None = None) -> int:
-    torch.set_num_threads(1)
+    """python -m helpers.grade; see --help."""
+    started = time.monotonic()
+    args = parse_args(argv)
     if sys.platform == "linux":  # no process of this user may read this one's memory (the references)
         import ctypes
 
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
-    return grade(parse_args(argv))
+    files = sum(1 for _ in args.submissions.glob("*/*.ipynb"))
+    hide, keep = hidden_and_kept(args.submissions, args.out, args.tests)
+    workers = [Worker(slot, hide, keep, args.isolation) for slot in range(max(1, min(args.jobs, files)))]
+    try:
+        from helpers import grading  # torch and the course, imported while the workers start
+
+        return grading.grade(args, workers, hide, keep, started)
+    finally:
+        for worker in workers:
+            if worker.process.poll() is None:
+                worker.kill()
 
 
 if __name__ == "__main__":

@@ -258,7 +258,10 @@ class Grandchild:
         self.cases = {ex["id"]: [harness.decode_case(c) for c in ex["cases"]] for ex in job["exercises"]}
         self.done: set[str] = set()
         self.seen: list[str] = []  # exercise cells run whose exercise is not graded yet
-        self.ns: dict = {"__name__": "__main__", "__builtins__": builtins}
+        main = types.ModuleType("__main__")  # the notebook's own namespace, as in a kernel
+        sys.modules["__main__"] = main
+        self.ns: dict = main.__dict__
+        self.ns["__builtins__"] = builtins
 
     def send(self, message: dict) -> None:
         if os.getpid() != self.pid:
@@ -314,7 +317,10 @@ class Grandchild:
             return
         spec = h.Spec(ex["name"], ex["module"], h.CALLABLES.get(ex["probe"]), h.CALLABLES.get(ex["runner"]))
         for index, case in enumerate(self.cases[exercise_id]):
-            outcome = h.run_case(spec, candidate, case)
+            try:
+                outcome = h.run_case(spec, candidate, case)
+            except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt and the like, from the student's code
+                outcome = h.Outcome(error=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
             self.send({"exercise": exercise_id, "case": index, "outcome": h.encode_outcome(outcome)})
             if outcome.not_implemented:
                 return
@@ -402,6 +408,7 @@ class Worker:
                 __import__(name)
             except ImportError:
                 pass
+        self.harness.warm_up()
         self.base = tempfile.mkdtemp(prefix="course-grader-", dir="/tmp" if os.path.isdir("/tmp") else None)
         self.stage = os.path.join(self.base, "stage")
         os.mkdir(self.stage)
@@ -604,6 +611,8 @@ def main() -> None:
     if _libc is not None:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may read this one's memory
     Worker(setup["slot"]).serve(setup["hide"], setup["keep"], setup["isolation"])
+    sys.stdout.flush()
+    os._exit(0)  # all is sent and cleaned up: skip the interpreter's teardown of torch
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import json
 import os
 import shutil
 import subprocess
