@@ -195,6 +195,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"expected -j >= 1, --timeout > 0 and --memory >= 64, got {args.jobs}, {args.timeout}, {args.memory}")
     if args.tests is not None and not args.tests.is_dir():
         parser.error(f"--tests should be a folder of .py files, got {args.tests}")
+    try:
+        (args.out / "feedback").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--out should be a folder this user can write to, got {args.out} ({exc.strerror})")
     return args
 
 

@@ -425,6 +425,8 @@ def feedback_page(student: str, rows: list[Graded], seed: int) -> str:
             head = f"- **{ex.id} {ex.title}** ({r.points}/{ex.points})"
             if r.status == PASSED:
                 lines.append(f"{head}: passed on all {len(r.checked)} test inputs.")
+            elif r.mistake == "not-graded":
+                lines.append(f"{head}: not graded, because grading stopped before it (see above).")
             elif r.status == NOT_ATTEMPTED:
                 lines.append(f"{head}: not attempted (it still raises NotImplementedError).")
             else:

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,7 @@ def after_check(nb: dict, exercise_id: str) -> int:
     return index_of(nb, exercise_id, check=True)
 
 
-def build_class(subs: Path, tmp: Path) -> dict[str, str]:
+def build_class(subs: Path, tmp: Path, port: int) -> dict[str, str]:
     """Write every student's submissions; returns paths the cheats try to write."""
     out = tmp / "out"
     targets = {
@@ -71,6 +72,21 @@ def build_class(subs: Path, tmp: Path) -> dict[str, str]:
     # Right on the course's inputs and the fresh draws, wrong on the instructor's (see INSTRUCTOR_CASES).
     save(subs, "passes_public_cases", f"{registry.NOTEBOOK_FILES['05']}.ipynb", notebook("05", answers={"5.3": (
         "def ideal_keys(T):\n    return torch.arange(T - 1, -1, -1) if T < 50 else torch.zeros(T, dtype=torch.long)\n")}))
+
+    # What the student's code sees: 1.1 is answered right only if every condition holds.
+    save(subs, "environment_probe", L01, notebook("01", answers={"1.1": f"""import os, socket, sys
+def reachable():
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=1).sendall(b"escaped")
+        return True
+    except OSError:
+        return False
+seen = dict(threads=torch.get_num_threads(), omp=os.environ.get("OMP_NUM_THREADS"), stdin=sys.stdin.read(),
+            cwd_empty=not os.listdir("."), net=reachable(), uid=os.getuid())
+def pairwise_scores(X):
+    ok = seen["threads"] == 1 and seen["omp"] == "1" and seen["stdin"] == "" and seen["cwd_empty"] and not seen["net"]
+    return X @ X.T if ok and seen["uid"] != 0 else X
+"""}))
 
     # Cheats: each answers 1.2 or 1.1 wrongly and tries to be graded right anyway.
     cheats = {
@@ -210,7 +226,9 @@ def rows(out: Path) -> dict[tuple[str, str], dict]:
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("class")
     subs = tmp / "submissions"
-    targets = build_class(subs, tmp)
+    listener = socket.create_server(("127.0.0.1", 0))  # a local server the sandbox must not reach
+    listener.settimeout(0.2)
+    targets = build_class(subs, tmp, listener.getsockname()[1])
     (tmp / "sentinel.txt").write_text("untouched")
     (subs / "sentinel.txt").write_text("untouched")  # a stray file: skipped with a note
     (tmp / "out").mkdir()
@@ -218,7 +236,12 @@ def graded(tmp_path_factory):
     tests = instructor_tests(tmp / "instructor-tests")
     before = digest(tmp)
     run = grade(subs, tmp / "out", "-j", "2", "--tests", str(tests))
-    return {"tests": tests, "tmp": tmp, "subs": subs, "out": tmp / "out", "run": run, "before": before, "targets": targets,
+    try:
+        reached = listener.accept() is not None
+    except OSError:
+        reached = False
+    listener.close()
+    return {"reached": reached, "tests": tests, "tmp": tmp, "subs": subs, "out": tmp / "out", "run": run, "before": before, "targets": targets,
             "rows": rows(tmp / "out") if run.returncode == 0 else {}}
 
 
@@ -282,6 +305,11 @@ def test_cheats_earn_nothing(graded, student):
     assert (r["status"], r["total"]) == ("ok", "0"), feedback(graded, student)
 
 
+def test_student_code_runs_alone_with_one_thread_and_no_network(graded):
+    assert not graded["reached"]
+    assert row(graded, "environment_probe")["total"] == "2", feedback(graded, "environment_probe")
+
+
 def test_nothing_outside_the_sandbox_changed(graded):
     tmp = graded["tmp"]
     after = digest(tmp)
@@ -307,6 +335,8 @@ def test_resource_abuse_is_contained_and_reported(graded, student, status, total
     text = feedback(graded, student)
     assert (r["status"], r["total"]) == (status, total), text
     assert words in text
+    if status in ("timeout", "crashed"):
+        assert "(0/3): not graded, because grading stopped before it (see above)" in text
 
 
 def test_no_sandbox_process_outlives_the_grader(graded):
@@ -374,7 +404,7 @@ def test_without_isolation_it_warns_loudly_and_the_cheat_would_work(graded, tmp_
     """The same reads_reference notebook earns its points when nothing hides the course:
     the isolation is what stops it, and the grader says when it is missing."""
     subs = tmp_path / "submissions"
-    for student in ("reads_reference", "sys_exit", "passes_public_cases"):
+    for student in ("reads_reference", "sys_exit", "passes_public_cases", "environment_probe"):
         shutil.copytree(graded["subs"] / student, subs / student)
     run = grade(subs, tmp_path / "out", "--isolation", "none")
     assert run.returncode == 0, run.stderr[-3000:]
@@ -382,5 +412,6 @@ def test_without_isolation_it_warns_loudly_and_the_cheat_would_work(graded, tmp_
     got = rows(tmp_path / "out")
     assert got[("reads_reference", "01")]["1.2"] == "3"
     assert got[("passes_public_cases", "05")]["5.3"] == "1"  # without the instructor's case
+    assert got[("environment_probe", "01")]["total"] == "0"  # the probe notices: it reaches the network
     isolated = row(graded, "sys_exit")
     assert {k: v for k, v in got[("sys_exit", "01")].items()} == {k: isolated[k] for k in got[("sys_exit", "01")]}

@@ -187,7 +187,8 @@ def test_bad_arguments_say_what_was_expected(tmp_path, capsys):
     (tmp_path / "subs").mkdir()
     for argv, words in (([str(tmp_path / "nope"), "--out", "o"], "SUBMISSIONS should be a folder"),
                         ([str(tmp_path / "subs"), "--out", str(tmp_path / "subs" / "out")], "--out must be outside"),
-                        ([str(tmp_path / "subs"), "--out", "o", "-j", "0"], "expected -j >= 1")):
+                        ([str(tmp_path / "subs"), "--out", "o", "-j", "0"], "expected -j >= 1"),
+                        ([str(tmp_path / "subs"), "--out", "/proc/grades"], "--out should be a folder this user can write")):
         with pytest.raises(SystemExit) as stop:
             grade.parse_args(argv)
         assert stop.value.code == 2 and words in capsys.readouterr().err
