@@ -49,6 +49,7 @@ class Submission:
     notes: list[str] = field(default_factory=list)
 
 
+PRINTED_NOTE = 1_000_000  # characters of printed output worth a note in the feedback
 EXERCISE_LINE = re.compile(r"^\s*#\s*Exercise\s+(\d+\.\d+)\b")
 
 
@@ -272,6 +273,7 @@ def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: 
     cell_errors: dict[int, str] = {}
     memory = ended = False
     fatal = None
+    printed = 0
     for m in messages:
         if "cell" in m and isinstance(m["cell"], int):
             last_cell = m["cell"]
@@ -285,6 +287,7 @@ def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: 
             memory = True
         elif m.get("end") is True:
             ended = True
+            printed = m.get("printed") if isinstance(m.get("printed"), int) else 0
         elif isinstance(m.get("fatal"), str) and fatal is None:
             fatal = m["fatal"]
     where = _cell_words(sub, last_cell)
@@ -310,6 +313,9 @@ def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: 
         status = OK
     if status in (TIMEOUT, MEMORY) and ended:
         status = MEMORY if memory else status
+    if printed > PRINTED_NOTE:
+        notes.append(f"Your notebook printed {printed:,} characters; the grader read none of them. Print shapes and "
+                     "a few numbers instead of whole tensors.")
     stopped = notes[0] if notes else "Grading stopped early."
     results = []
     for ex in registry.for_notebook(sub.notebook):
