@@ -110,7 +110,7 @@ class Worker:
     def __init__(self, slot: int, hide: list[str], keep: list[str], isolation: str) -> None:
         """Start the worker; ready() waits until it has imported torch and tried the isolation."""
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+                   PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
         env.pop("PYTHONPATH", None)
         self.slot = slot
         self.process = subprocess.Popen([sys.executable, "-P", str(PACKAGE / "sandbox.py")], stdin=subprocess.PIPE,

@@ -142,6 +142,9 @@ def pairwise_scores(X):
         "huge_output": "print('x' * 10**8)\nimport sys\nfor i in range(10**4):\n    sys.stdout.write('y' * 1000)\n"
                        "import os\nos.write(1, b'z' * 10**6)",
         "os_exit": "import os\nos._exit(0)",
+        "floods_the_result_pipe": "import os\nfor fd in range(3, 64):\n    try:\n        for _ in range(80):\n"
+                                  "            os.write(fd, b'{\"exercise\": \"1.2\", \"kind\": \"function\"}\\n' * 30000)\n"
+                                  "    except OSError:\n        pass",
     }
     for student, code in abuse.items():
         nb = only_11()
@@ -329,6 +332,7 @@ def test_nothing_outside_the_sandbox_changed(graded):
     ("huge_output", "ok", "2", "Your notebook printed 110,00"),
     ("sys_exit", "ok", "2", "raised SystemExit: 3 (line 2); grading went on"),
     ("os_exit", "crashed", "2", "ended the grading process"),
+    ("floods_the_result_pipe", "crashed", "2", "sent back more than the grader reads"),
 ])
 def test_resource_abuse_is_contained_and_reported(graded, student, status, total, words):
     r = row(graded, student)
