@@ -28,6 +28,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -105,32 +106,53 @@ class Limits:
 
 
 class Worker:
-    """One helpers/sandbox.py process: runs one job at a time."""
+    """One slot of a helpers/sandbox.py process, which runs one job at a time for it.
 
-    def __init__(self, slot: int, hide: list[str], keep: list[str], isolation: str) -> None:
-        """Start the worker; ready() waits until it has imported torch and tried the isolation."""
+    Worker.start(slots, ...) launches one process for all the slots: it imports torch
+    once and forks a copy per slot, so that -j N does not pay N imports."""
+
+    def __init__(self, slot: int, to_worker: int, from_worker: int, process: subprocess.Popen) -> None:
+        self.slot, self.process = slot, process
+        self.writer = os.fdopen(to_worker, "w")
+        self.reader = os.fdopen(from_worker, "r")
+        self.isolation = self.reason = ""
+        self.pid: int | None = None
+
+    @classmethod
+    def start(cls, slots: list[int], hide: list[str], keep: list[str], isolation: str) -> list[Worker]:
+        """Start the process; each worker's ready() waits until it has imported torch and tried
+        the isolation."""
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
         env.pop("PYTHONPATH", None)
-        self.slot = slot
-        self.process = subprocess.Popen([sys.executable, "-P", str(PACKAGE / "sandbox.py")], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=env, cwd=tempfile.gettempdir(), text=True)
-        self.send({"slot": slot, "hide": hide, "keep": keep, "isolation": isolation})
-        self.isolation = self.reason = ""
+        theirs, ours, setup = [], [], []
+        for slot in slots:
+            job_read, job_write = os.pipe()
+            result_read, result_write = os.pipe()
+            theirs += [job_read, result_write]
+            ours.append((slot, job_write, result_read))
+            setup.append({"slot": slot, "in": job_read, "out": result_write})
+        process = subprocess.Popen([sys.executable, "-P", str(PACKAGE / "sandbox.py")], stdin=subprocess.PIPE,
+                                   env=env, cwd=tempfile.gettempdir(), text=True, pass_fds=theirs)
+        for fd in theirs:
+            os.close(fd)
+        process.stdin.write(json.dumps({"slots": setup, "hide": hide, "keep": keep, "isolation": isolation}) + "\n")
+        process.stdin.close()
+        return [cls(slot, job_write, result_read, process) for slot, job_write, result_read in ours]
 
     def ready(self) -> Worker:
         message = self.receive()
-        self.isolation, self.reason = message["isolation"], message["reason"]
+        self.isolation, self.reason, self.pid = message["isolation"], message["reason"], message["pid"]
         return self
 
     def send(self, message: dict) -> None:
-        self.process.stdin.write(json.dumps(message) + "\n")
-        self.process.stdin.flush()
+        self.writer.write(json.dumps(message) + "\n")
+        self.writer.flush()
 
     def receive(self) -> dict:
-        line = self.process.stdout.readline()
+        line = self.reader.readline()
         if not line:
-            raise RuntimeError(f"the grading worker stopped (exit status {self.process.wait()})")
+            raise RuntimeError(f"the grading worker for slot {self.slot} stopped")
         return json.loads(line)
 
     def run(self, job: dict) -> dict:
@@ -138,12 +160,20 @@ class Worker:
         return self.receive()
 
     def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
+        """Let the worker finish: it stops when its job pipe closes."""
+        for f in (self.writer, self.reader):
+            try:
+                f.close()
+            except OSError:
+                pass
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.wait()
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.close()
 
 
 def hidden_and_kept(submissions: Path, out: Path, tests: Path | None) -> tuple[list[str], list[str]]:
@@ -220,15 +250,19 @@ def main(argv: list[str] | None = None) -> int:
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
     files = sum(1 for _ in args.submissions.glob("*/*.ipynb"))
     hide, keep = hidden_and_kept(args.submissions, args.out, args.tests)
-    workers = [Worker(slot, hide, keep, args.isolation) for slot in range(max(1, min(args.jobs, files)))]
+    workers = Worker.start(list(range(max(1, min(args.jobs, files)))), hide, keep, args.isolation)
     try:
         from helpers import grading  # torch and the course, imported while the workers start
 
         return grading.grade(args, workers, hide, keep, started)
     finally:
         for worker in workers:
-            if worker.process.poll() is None:
-                worker.kill()
+            worker.close()
+        for process in {id(w.process): w.process for w in workers}.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 if __name__ == "__main__":

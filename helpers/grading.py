@@ -529,7 +529,7 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
                 result = worker.run(job)
             except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
                 worker.kill()
-                worker = Worker(worker.slot, hide, keep, args.isolation).ready()
+                worker = Worker.start([worker.slot], hide, keep, args.isolation)[0].ready()
                 return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
                               notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
             try:
@@ -547,9 +547,7 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
     with ThreadPoolExecutor(slots) as pool:
         rows += list(pool.map(run_one, to_run))
     progress.close()
-    for worker in free:
-        worker.close()
-    workers[:] = free
+    workers[:] = free  # the command closes them and waits for their processes
     order = {nb: i for i, nb in enumerate(registry.LESSONS)}
     rows.sort(key=lambda r: (r.student, order.get(r.notebook, 99), r.notebook, r.file))
     notebooks = sorted({r.notebook for r in rows if r.notebook in registry.LESSONS}, key=order.get)

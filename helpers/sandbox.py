@@ -1,7 +1,8 @@
 """The grader's worker: runs students' notebooks in sandboxed child processes.
 
-helpers.grade starts one worker per -j slot as `python -P helpers/sandbox.py SLOT`. It is a
-script, never imported with the `helpers` package, so that it holds no reference
+helpers.grade starts it as `python -P helpers/sandbox.py`; it imports torch once and forks
+a worker per -j slot, each reading jobs from a pipe of its own. It is a script, never
+imported with the `helpers` package, so that it holds no reference
 implementation that student code could find: it loads only helpers/harness.py, by path.
 
 The worker imports torch once and then, for each job it reads on stdin (one JSON line:
@@ -398,6 +399,8 @@ def _skipped(name: str):
 
 
 class Worker:
+    """Imports torch once; serves one slot's jobs; forks a sandboxed child per job."""
+
     def __init__(self, slot: int) -> None:
         self.slot = slot
         self.harness = load_harness()
@@ -411,6 +414,11 @@ class Worker:
             except ImportError:
                 pass
         self.harness.warm_up()
+        self.make_folders()
+
+    def make_folders(self) -> None:
+        """A folder of this worker's own: the mount point of its children's /tmp, and, without
+        isolation, their working directories."""
         self.base = tempfile.mkdtemp(prefix="course-grader-", dir="/tmp" if os.path.isdir("/tmp") else None)
         self.stage = os.path.join(self.base, "stage")
         os.mkdir(self.stage)
@@ -540,19 +548,16 @@ class Worker:
             "wall": time.monotonic() - start,
         }
 
-    def serve(self, hide: list[str], keep: list[str], isolation: str) -> None:
-        if isolation == "auto":
-            isolation, reason = probe_isolation(hide, keep, self.stage, self.slot)
-        else:
-            reason = "turned off with --isolation none"
-        out = sys.stdout
-        out.write(json.dumps({"ready": True, "isolation": isolation, "reason": reason}) + "\n")
-        out.flush()
-        for line in sys.stdin:
-            job = json.loads(line)
-            job.update(isolation=isolation, hide=hide, keep=keep)
-            out.write(json.dumps(self.run(job)) + "\n")
+    def serve(self, jobs: int, results: int, isolation: str, reason: str, hide: list[str], keep: list[str]) -> None:
+        """Answer each job read from `jobs` with one line on `results`, until `jobs` closes."""
+        with os.fdopen(jobs, "r") as inbox, os.fdopen(results, "w") as out:
+            out.write(json.dumps({"ready": True, "isolation": isolation, "reason": reason, "pid": os.getpid()}) + "\n")
             out.flush()
+            for line in inbox:
+                job = json.loads(line)
+                job.update(isolation=isolation, hide=hide, keep=keep)
+                out.write(json.dumps(self.run(job)) + "\n")
+                out.flush()
         _remove(self.base)
 
 
@@ -609,11 +614,36 @@ def _remove(path: str) -> None:
 
 
 def main() -> None:
+    """Read the setup (the slots, each with the pipes it reads jobs from and writes results
+    to), import torch once, then fork a worker per extra slot and serve the first one here."""
     setup = json.loads(sys.stdin.readline())
     if _libc is not None:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may read this one's memory
-    Worker(setup["slot"]).serve(setup["hide"], setup["keep"], setup["isolation"])
-    sys.stdout.flush()
+    slots, hide, keep = setup["slots"], setup["hide"], setup["keep"]
+    worker = Worker(slots[0]["slot"])
+    if setup["isolation"] == "auto":
+        isolation, reason = probe_isolation(hide, keep, worker.stage, worker.slot)
+    else:
+        isolation, reason = "none", "turned off with --isolation none"
+    siblings = []
+    for slot in slots[1:]:
+        pid = os.fork()
+        if pid == 0:  # a copy of this worker, torch already imported, for one more slot
+            for other in slots:
+                if other is not slot:
+                    os.close(other["in"])
+                    os.close(other["out"])
+            worker.slot = slot["slot"]
+            worker.make_folders()
+            worker.serve(slot["in"], slot["out"], isolation, reason, hide, keep)
+            os._exit(0)
+        siblings.append(pid)
+    for slot in slots[1:]:
+        os.close(slot["in"])
+        os.close(slot["out"])
+    worker.serve(slots[0]["in"], slots[0]["out"], isolation, reason, hide, keep)
+    for pid in siblings:
+        os.waitpid(pid, 0)
     os._exit(0)  # all is sent and cleaned up: skip the interpreter's teardown of torch
 
 
