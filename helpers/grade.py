@@ -95,12 +95,15 @@ or instructor test cases.
 
 @dataclass
 class Limits:
+    """What one notebook may use in its sandbox."""
+
     wall: float = 60.0  # seconds per notebook, wall clock; the CPU limit is the same
     memory_mb: int = 2048  # beyond what the worker uses before running any student code
     processes: int = 32  # processes and threads of the sandbox's user
     file_mb: int = 64  # the largest file it may write (in its own /tmp)
 
     def as_job(self) -> dict:
+        """The limits as a job sends them: seconds and bytes."""
         return {"wall": self.wall, "cpu": max(1, math.ceil(self.wall)), "memory": self.memory_mb << 20,
                 "processes": self.processes, "file": self.file_mb << 20}
 
@@ -141,21 +144,25 @@ class Worker:
         return [cls(slot, job_write, result_read, process) for slot, job_write, result_read in ours]
 
     def ready(self) -> Worker:
+        """Wait for the worker's first line: its isolation and its PID."""
         message = self.receive()
         self.isolation, self.reason, self.pid = message["isolation"], message["reason"], message["pid"]
         return self
 
     def send(self, message: dict) -> None:
+        """One JSON line to the worker."""
         self.writer.write(json.dumps(message) + "\n")
         self.writer.flush()
 
     def receive(self) -> dict:
+        """One JSON line from the worker; RuntimeError if it has stopped."""
         line = self.reader.readline()
         if not line:
             raise RuntimeError(f"the grading worker for slot {self.slot} stopped")
         return json.loads(line)
 
     def run(self, job: dict) -> dict:
+        """Run one notebook: what its child sent back and how it ended."""
         self.send(job)
         return self.receive()
 
@@ -168,6 +175,7 @@ class Worker:
                 pass
 
     def kill(self) -> None:
+        """Stop this worker at once (its children die with their namespaces)."""
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)

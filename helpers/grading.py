@@ -41,6 +41,8 @@ from helpers.grade import (CRASHED, MEMORY, MISSING, OK, PACKAGE, STATUSES, TIME
 
 @dataclass
 class Submission:
+    """One notebook file of a student, as read (never run) by the parent."""
+
     student: str
     path: Path
     notebook: str | None = None  # "01", or None when not recognised
@@ -226,6 +228,8 @@ def load_tests(folder: Path) -> dict[str, list[Case]]:
 
 @dataclass
 class Graded:
+    """One row of grades.csv, with what the feedback page says about it."""
+
     student: str
     notebook: str  # "01", or the file name when not recognised
     status: str
@@ -235,10 +239,12 @@ class Graded:
 
     @property
     def total(self) -> int:
+        """Points earned."""
         return sum(r.points for r in self.results)
 
     @property
     def maximum(self) -> int | None:
+        """Points available in the notebook; None for a file that is not one of ours."""
         if self.notebook not in registry.LESSONS:
             return None
         return sum(ex.points for ex in registry.for_notebook(self.notebook))

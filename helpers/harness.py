@@ -382,6 +382,8 @@ class DecodeError(ValueError):
 
 
 def encode_tensor(x: Tensor) -> dict:
+    """A tensor as {tensor: dtype, shape, data: base64 of its bytes}; TypeError or
+    ValueError for a dtype or a size that cannot be sent."""
     x = x.detach().as_subclass(Tensor).cpu().contiguous()
     name = str(x.dtype).removeprefix("torch.")
     if name not in DTYPES:
@@ -445,10 +447,12 @@ def decode(value: Any) -> Any:
 
 
 def encode_case(case: Case) -> dict:
+    """What the child needs of a case: inputs, init and params (the label stays here)."""
     return {"inputs": encode(case.inputs), "init": encode(case.init), "params": encode(case.params)}
 
 
 def decode_case(obj: dict) -> Case:
+    """A case from encode_case(), with an empty label."""
     return Case("", decode(obj["inputs"]), init=decode(obj["init"]), params=decode(obj["params"]))
 
 

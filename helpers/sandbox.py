@@ -267,6 +267,7 @@ class Grandchild:
         self.ns["display"] = lambda *args, **kwargs: None  # Jupyter's, which notebooks call without importing
 
     def send(self, message: dict) -> None:
+        """One JSON line to the worker; nothing from a process the student forked."""
         if os.getpid() != self.pid:
             return  # a process the student forked: it has nothing to report
         data = (json.dumps(message) + "\n").encode()
@@ -276,6 +277,8 @@ class Grandchild:
     # -- the stand-in helpers package
 
     def install_helpers(self) -> None:
+        """Put the stand-in `helpers` package in sys.modules: check() that grades, plots that
+        do nothing, the lesson's provided code, and stubs for what is not run while grading."""
         job = self.job
 
         def check(exercise_id, candidate=None, *args, **kwargs):
@@ -311,6 +314,7 @@ class Grandchild:
     # -- grading an exercise
 
     def grade(self, exercise_id: str, candidate, via: str) -> None:
+        """Send the kind of `candidate`, then its outcome on every case (stopping at a stub)."""
         h, ex = self.h, self.exercises[exercise_id]
         self.done.add(exercise_id)
         kind = h.candidate_kind(candidate)
@@ -337,6 +341,7 @@ class Grandchild:
         self.seen = []
 
     def grade_by_name(self, exercise_id: str, via: str) -> None:
+        """Grade whatever the exercise's name is bound to now, or say that nothing is."""
         name = self.exercises[exercise_id]["name"]
         if name in self.ns:
             self.grade(exercise_id, self.ns[name], via)
@@ -347,6 +352,7 @@ class Grandchild:
     # -- running the cells
 
     def run(self) -> None:
+        """Run every code cell in order, grading exercises as their checks are called."""
         for cell in self.job["cells"]:
             exercise_id = cell["exercise"]
             if exercise_id and exercise_id in self.exercises:
@@ -424,6 +430,7 @@ class Worker:
         os.mkdir(self.stage)
 
     def limits(self, job: dict) -> None:
+        """The resource limits of a job, set in the grandchild just before student code runs."""
         lim = job["limits"]
         with open("/proc/self/status") as f:
             vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
