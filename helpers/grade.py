@@ -66,6 +66,15 @@ status (a crash is never shown as a plain zero):
   missing           no submission for a notebook that others in the class handed in
   Points of exercises graded before a timeout, a memory error or a crash still count.
 
+what is graded: each exercise's answer as the notebook hands it to its check cell, run in
+a child process on the course's test inputs, fresh random ones drawn from --seed (the same
+seed gives the same grades, with any -j) and yours. The child has its own mount, network
+and PID namespaces (Linux): everything read-only but a fresh /tmp, the course, submissions,
+output and home folders hidden, no network, no privileges, limits on time, memory and
+processes. It sends back plain arrays; this process compares them with the reference.
+Without namespaces (macOS, Windows, user namespaces turned off) grading goes on with the
+resource limits only, and says so in capitals.
+
 course notebooks are recognised from their metadata, then from their file name
 ("...attention-is-a-weighted-sum...") and then from their exercise cells.
 
