@@ -58,7 +58,6 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 UID_BASE = 2_000_000_000  # the unprivileged user a root worker's children run as, plus the slot
 
-OUTPUT_KEPT = 20_000  # characters of a notebook's printed output kept in memory; the rest is only counted
 MESSAGE_BYTES = 16 << 20  # the most a child may send back (a whole lesson's outcomes: under 1 MB)
 
 
@@ -232,21 +231,17 @@ def probe_isolation(hide: list[str], keep: list[str], stage: str, slot: int) -> 
 
 
 class Sink(io.TextIOBase):
-    """A stdout that keeps the first OUTPUT_KEPT characters and counts the rest."""
+    """A stdout that only counts what is printed, so that printing costs no memory."""
 
     def __init__(self) -> None:
-        self.kept: list[str] = []
         self.size = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, text) -> int:
-        text = str(text)
-        if self.size < OUTPUT_KEPT:
-            self.kept.append(text[: OUTPUT_KEPT - self.size])
-        self.size += len(text)
-        return len(text)
+        self.size += len(str(text))
+        return len(str(text))
 
 
 class Grandchild:
@@ -268,11 +263,8 @@ class Grandchild:
 
     def send(self, message: dict) -> None:
         """One JSON line to the worker; nothing from a process the student forked."""
-        if os.getpid() != self.pid:
-            return  # a process the student forked: it has nothing to report
-        data = (json.dumps(message) + "\n").encode()
-        while data:
-            data = data[os.write(self.fd, data):]
+        if os.getpid() == self.pid:
+            _write_line(self.fd, message)
 
     # -- the stand-in helpers package
 
@@ -471,7 +463,7 @@ class Worker:
             os._exit(0)
         except BaseException as exc:  # noqa: BLE001
             try:
-                os.write(fd, (json.dumps({"fatal": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
+                _write_line(fd, {"fatal": f"{type(exc).__name__}: {exc}"})
             finally:
                 os._exit(3)
 
@@ -491,13 +483,13 @@ class Worker:
                 os.close(control)
                 self.grandchild(job, fd, "/tmp/work")
             os.close(fd)
-            os.write(control, (json.dumps({"pid": pid}) + "\n").encode())
+            _write_line(control, {"pid": pid})
             _, status, usage = os.wait4(pid, 0)
-            os.write(control, (json.dumps({"status": status, "cpu": usage.ru_utime + usage.ru_stime}) + "\n").encode())
+            _write_line(control, {"status": status, "cpu": usage.ru_utime + usage.ru_stime})
             os._exit(0)
         except BaseException as exc:  # noqa: BLE001
             try:
-                os.write(fd, (json.dumps({"fatal": f"isolation failed: {type(exc).__name__}: {exc}"}) + "\n").encode())
+                _write_line(fd, {"fatal": f"isolation failed: {type(exc).__name__}: {exc}"})
             finally:
                 os._exit(3)
 
@@ -566,6 +558,13 @@ class Worker:
                 out.write(json.dumps(self.run(job)) + "\n")
                 out.flush()
         _remove(self.base)
+
+
+def _write_line(fd: int, message: dict) -> None:
+    """One JSON line on a pipe, written whole."""
+    data = (json.dumps(message) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def _kill(pid: int, group: bool = False) -> None:

@@ -21,19 +21,25 @@ def _exercise(cell: dict) -> str | None:
     return cell["metadata"].get("course", {}).get("exercise")
 
 
-def answer(lesson: str, exercise_id: str) -> str:
-    """The master's exercise cell with its answer and without the markers or the stub."""
-    cell = next(c for c in _load("solutions", lesson)["cells"] if _exercise(c) == exercise_id)
-    lines, in_stub = [], False
-    for line in "".join(cell["source"]).split("\n"):
+def answers_only(source: str) -> str:
+    """A master's exercise cell as a student who got it right would write it: the answer,
+    without the markers or the stub."""
+    keep, in_stub = [], False
+    for line in source.split("\n"):
         marker = line.strip()
         if marker == "### BEGIN STUB":
             in_stub = True
         elif marker == "### END STUB":
             in_stub = False
         elif not in_stub and marker not in ("### BEGIN SOLUTION", "### END SOLUTION"):
-            lines.append(line)
-    return "\n".join(lines)
+            keep.append(line)
+    return "\n".join(keep)
+
+
+def answer(lesson: str, exercise_id: str) -> str:
+    """The master's exercise cell of a lesson, answered (see answers_only)."""
+    cell = next(c for c in _load("solutions", lesson)["cells"] if _exercise(c) == exercise_id)
+    return answers_only("".join(cell["source"]))
 
 
 def notebook(lesson: str, solved=(), answers: dict[str, str] | None = None) -> dict:

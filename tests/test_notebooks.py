@@ -13,22 +13,10 @@ import pytest
 
 from helpers.build import run_notebook
 
+from tests.grading import answers_only
+
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = "01-attention-is-a-weighted-sum.ipynb"
-
-
-def answers_only(source: str) -> str:
-    """A master's exercise cell as a student who got it right would write it."""
-    keep, in_stub = [], False
-    for line in source.split("\n"):
-        marker = line.strip()
-        if marker == "### BEGIN STUB":
-            in_stub = True
-        elif marker == "### END STUB":
-            in_stub = False
-        elif not in_stub and marker not in ("### BEGIN SOLUTION", "### END SOLUTION"):
-            keep.append(line)
-    return "\n".join(keep)
 
 
 def printed(nb, ex_id):
