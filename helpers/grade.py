@@ -134,9 +134,11 @@ class Worker:
     def start(cls, slots: list[int], hide: list[str], keep: list[str], isolation: str) -> list[Worker]:
         """Start the process; each worker's ready() waits until it has imported torch and tried
         the isolation."""
-        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-                   PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
-        env.pop("PYTHONPATH", None)
+        from helpers.sandbox import CHILD_ENVIRONMENT  # standard library only, like this module
+
+        env = dict(CHILD_ENVIRONMENT)  # none of this process's variables: student code runs in its children
+        if "LD_LIBRARY_PATH" in os.environ:  # some Python installations need it to start
+            env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
         theirs, ours, setup = [], [], []
         for slot in slots:
             job_read, job_write = os.pipe()
@@ -170,10 +172,15 @@ class Worker:
             raise RuntimeError(f"the grading worker for slot {self.slot} stopped")
         return json.loads(line)
 
-    def run(self, job: dict) -> dict:
-        """Run one notebook: what its child sent back and how it ended."""
+    def run(self, job: dict, answer) -> dict:
+        """Run one notebook: what its child sent back and how it ended. When its check
+        asks for a verdict, `answer(exercise_id, messages so far)` gives the reply."""
         self.send(job)
-        return self.receive()
+        while True:
+            message = self.receive()
+            if "result" in message:
+                return message["result"]
+            self.send(answer(str(message.get("ask")), str(message.get("messages", ""))))
 
     def close(self) -> None:
         """Let the worker finish: it stops when its job pipe closes."""

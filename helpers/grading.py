@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import functools
 import inspect
 import io
 import json
@@ -270,83 +271,137 @@ def _cell_words(sub: Submission, index: int | None) -> str:
     return f"in cell {index}" + (f" (`{first[:60]}`)" if first else "")
 
 
-def judge_run(sub: Submission, cases: dict[str, list[Case]], run: dict, limits: Limits) -> Graded:
-    """Turn what the child sent into points and feedback."""
-    messages = _parse_messages(run["messages"])
-    last_cell = None
-    kinds: dict[str, dict] = {}
-    outcomes: dict[str, dict[int, object]] = {}
-    cell_errors: dict[int, str] = {}
-    memory = ended = False
-    fatal = None
-    printed = 0
-    for m in messages:
-        if "cell" in m and isinstance(m["cell"], int):
-            last_cell = m["cell"]
-            if isinstance(m.get("error"), str):
+class Judging:
+    """The judging of one notebook while its child runs, and after.
+
+    The child's check asks for the verdict on an exercise as soon as it has sent that
+    exercise's outcomes (answer()): the verdict is fixed then, and when it is not a pass
+    the child gets the course's version of the answer, as the notebook's check hands it to
+    the cells below. So each exercise is graded as the notebook showed it, and no answer
+    reaches the child before its own exercise is graded."""
+
+    def __init__(self, sub: Submission, cases: dict[str, list[Case]], limits: Limits) -> None:
+        self.sub, self.cases, self.limits = sub, cases, limits
+        self.exercises = {ex.id: ex for ex in registry.for_notebook(sub.notebook)}
+        self.text = ""
+        self.fixed: dict[str, Result] = {}  # verdicts given to the child, final
+        self.handed: set[str] = set()  # exercises whose course version the child received
+
+    def answer(self, exercise_id: str, messages: str) -> dict:
+        """The reply to the child's question about `exercise_id`: {} when it passed (or is
+        not an exercise of this notebook), else the course's version of the answer."""
+        self.text += messages
+        ex = self.exercises.get(exercise_id)
+        if ex is None:
+            return {}
+        if exercise_id not in self.fixed:
+            runs = _runs(_parse_messages(self.text)).get(exercise_id, [])
+            self.fixed[exercise_id] = self._worst(ex, runs, {}, "grading never reached this exercise")
+        if self.fixed[exercise_id].status == PASSED:
+            return {}
+        self.handed.add(exercise_id)
+        name = ex.reference.__name__
+        return {"name": name, "source": reference_source(name)}
+
+    def _worst(self, ex: Exercise, runs: list[dict], cell_errors: dict[int, str], stopped: str) -> Result:
+        """The verdict on an exercise from every time it was graded: the first that is not a
+        pass. A child sends one run per exercise; more can only come from student code
+        writing to the pipe, and they can only lower the grade."""
+        results = [_judge_exercise(self.sub, ex, self.cases[ex.id], run["kind"], run["outcomes"], cell_errors, stopped)
+                   for run in runs] or [_judge_exercise(self.sub, ex, self.cases[ex.id], None, {}, cell_errors, stopped)]
+        return next((r for r in results if r.status != PASSED), results[0])
+
+    def result(self, run: dict) -> Graded:
+        """Turn everything the child sent, and how it ended, into points and feedback."""
+        sub, limits = self.sub, self.limits
+        messages = _parse_messages(self.text + run["messages"])
+        announced = [m["cell"] for m in messages if isinstance(m.get("cell"), int) and "error" not in m]
+        last_cell = announced[-1] if announced else None
+        cell_errors: dict[int, str] = {}
+        for m in messages:
+            if isinstance(m.get("cell"), int) and isinstance(m.get("error"), str):
                 cell_errors.setdefault(m["cell"], m["error"])
-        elif isinstance(m.get("exercise"), str) and m["exercise"] in cases and "kind" in m:
-            kinds.setdefault(m["exercise"], m)
-        elif isinstance(m.get("exercise"), str) and isinstance(m.get("case"), int) and m["exercise"] in kinds:
-            outcomes.setdefault(m["exercise"], {}).setdefault(m["case"], m.get("outcome"))
-        elif m.get("memory") is True:
-            memory = True
-        elif m.get("end") is True:
-            ended = True
-            printed = m.get("printed") if isinstance(m.get("printed"), int) else 0
-        elif isinstance(m.get("fatal"), str) and fatal is None:
-            fatal = m["fatal"]
-    where = _cell_words(sub, last_cell)
-    notes = []
-    if run["timed_out"] or run["signal"] == 24 or (run["signal"] == 9 and run["cpu"] >= limits.wall - 0.5):
-        status = TIMEOUT
-        notes.append(f"Grading stopped after {limits.wall:g} s {where}: is there a loop that never ends?")
-    elif memory:
-        status = MEMORY
-        notes.append(f"Your notebook hit the memory limit ({limits.memory_mb} MB) {where}.")
-    elif run["overflow"]:
-        status = CRASHED
-        notes.append(f"Your notebook sent back more than the grader reads {where}.")
-    elif fatal:
-        status = CRASHED
-        notes.append(f"Grading failed {where}: {fatal}.")
-    elif not ended or run["exit"] != 0:
-        status = CRASHED
-        how = (f"signal {run['signal']}" if run["signal"] else f"exit status {run['exit']}")
-        notes.append(f"Your notebook ended the grading process {where} ({how}). Does it call os._exit, "
-                     "or crash Python?")
-    else:
-        status = OK
-    if status in (TIMEOUT, MEMORY) and ended:
-        status = MEMORY if memory else status
-    if printed > PRINTED_NOTE:
-        notes.append(f"Your notebook printed {printed:,} characters; the grader read none of them. Print shapes and "
-                     "a few numbers instead of whole tensors.")
-    stopped = notes[0] if notes else "Grading stopped early."
-    results = []
-    for ex in registry.for_notebook(sub.notebook):
-        result = _judge_exercise(sub, ex, cases[ex.id], kinds.get(ex.id), outcomes.get(ex.id, {}), cell_errors, stopped)
-        source = next((o.get("source") for o in outcomes.get(ex.id, {}).values() if isinstance(o, dict)), "")
-        results.append(_with_dependencies(result, results, source if isinstance(source, str) else ""))
-    for index, error in sorted(cell_errors.items()):
-        if error.startswith(("SystemExit", "KeyboardInterrupt")):
-            notes.append(f"Cell {index} raised {error}; grading went on with the next line.")
-    return Graded(sub.student, sub.notebook, status, results, notes, sub.path.name)
+        memory = any(m.get("memory") is True for m in messages)
+        fatal = next((m["fatal"] for m in messages if isinstance(m.get("fatal"), str)), None)
+        ends = [m for m in messages if m.get("end") is True]
+        printed = ends[-1].get("printed") if ends and isinstance(ends[-1].get("printed"), int) else 0
+        runs = _runs(messages)
+        code_cells = [c["index"] for c in sub.cells if c["type"] == "code"]
+        complete = (not code_cells or code_cells[-1] in announced) and all(ex_id in runs for ex_id in self.exercises)
+        where = _cell_words(sub, last_cell)
+        notes = []
+        if run.get("finished") and complete:
+            status = MEMORY if memory else OK
+            if memory:
+                notes.append(f"Your notebook hit the memory limit ({limits.memory_mb} MB) {where}.")
+        elif run["timed_out"] or run["signal"] == 24 or (run["signal"] == 9 and run["cpu"] >= limits.wall - 0.5):
+            status = TIMEOUT
+            notes.append(f"Grading stopped after {limits.wall:g} s {where}: is there a loop that never ends?")
+        elif memory:
+            status = MEMORY
+            notes.append(f"Your notebook hit the memory limit ({limits.memory_mb} MB) {where}.")
+        elif run["overflow"]:
+            status = CRASHED
+            notes.append(f"Your notebook sent back more than the grader reads {where}.")
+        elif fatal:
+            status = CRASHED
+            notes.append(f"Grading failed {where}: {fatal}.")
+        else:
+            status = CRASHED
+            how = (f"signal {run['signal']}" if run["signal"] else f"exit status {run['exit']}")
+            notes.append(f"Your notebook ended the grading process {where} ({how}). Does it call os._exit, "
+                         "or crash Python?")
+        if printed > PRINTED_NOTE:
+            notes.append(f"Your notebook printed more than {PRINTED_NOTE:,} characters; the grader read none of "
+                         "them. Print shapes and a few numbers instead of whole tensors.")
+        stopped = notes[0] if notes else "Grading stopped early."
+        results = []
+        for ex in self.exercises.values():
+            result = self.fixed.get(ex.id) or self._worst(ex, runs.get(ex.id, []), cell_errors, stopped)
+            source = next((o.get("source") for run_ in runs.get(ex.id, []) for o in run_["outcomes"].values()
+                           if isinstance(o, dict)), "")
+            results.append(_with_dependencies(result, results, source if isinstance(source, str) else "", self.handed))
+        for index, error in sorted(cell_errors.items()):
+            if error.startswith(("SystemExit", "KeyboardInterrupt")):
+                notes.append(f"Cell {index} raised {error}; grading went on with the next line.")
+        return Graded(sub.student, sub.notebook, status, results, notes, sub.path.name)
 
 
-def _with_dependencies(result: Result, earlier: list[Result], source: str) -> Result:
-    """A failed answer that calls an earlier answer which failed too: say so. The grader
-    runs the student's own earlier function, where the notebook's check cells hand later
-    cells the course's version."""
+def _runs(messages: list[dict]) -> dict[str, list[dict]]:
+    """Per exercise, each time it was graded: {"kind": the kind message, "outcomes": {case
+    index: outcome}}. A kind message starts a run; case messages join the latest run."""
+    runs: dict[str, list[dict]] = {}
+    for m in messages:
+        exercise_id = m.get("exercise")
+        if not isinstance(exercise_id, str):
+            continue
+        if "kind" in m:
+            runs.setdefault(exercise_id, []).append({"kind": m, "outcomes": {}})
+        elif isinstance(m.get("case"), int) and runs.get(exercise_id):
+            runs[exercise_id][-1]["outcomes"].setdefault(m["case"], m.get("outcome"))
+    return runs
+
+
+@functools.lru_cache(maxsize=None)
+def reference_source(name: str) -> str:
+    """The course's version of an answer, as source the child can run (see provided_source)."""
+    return provided_source((name,))
+
+
+def _with_dependencies(result: Result, earlier: list[Result], source: str, handed: set[str]) -> Result:
+    """A failed answer that calls an earlier answer which failed too, where the child kept
+    the student's own version of it (its check cell was gone, so nothing handed the
+    course's version down): say so."""
     if result.status != FAILED or not source:
         return result
     used = [r.exercise for r in earlier
-            if r.status != PASSED and re.search(rf"\b{re.escape(r.exercise.name)}\b", source)]
+            if r.status != PASSED and r.exercise.id not in handed
+            and re.search(rf"\b{re.escape(r.exercise.name)}\b", source)]
     if not used:
         return result
     names = ", ".join(f"{ex.name} (exercise {ex.id})" for ex in used)
-    hint = (f" Your code calls {names}, which did not pass: the grader runs your own version of it, while in the "
-            "notebook the check cells had handed the cells below the course's version. Fix that one first.")
+    hint = (f" Your code calls {names}, which did not pass and whose check cell did not run, so your own version of "
+            "it was used. Fix that one first.")
     return replace(result, message=result.message + hint)
 
 
@@ -531,15 +586,16 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
         try:
             job = dict(jobs_by_notebook[sub.notebook],
                        cells=[c for c in sub.cells if c["type"] == "code"])
+            judging = Judging(sub, cases, limits)
             try:
-                result = worker.run(job)
+                result = worker.run(job, judging.answer)
             except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
                 worker.kill()
                 worker = Worker.start([worker.slot], hide, keep, args.isolation)[0].ready()
                 return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
                               notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
             try:
-                graded = judge_run(sub, cases, result, limits)
+                graded = judging.result(result)
             except Exception as exc:  # what came back could not be judged: this row only
                 return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
                               notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."])

@@ -28,6 +28,7 @@ import ast
 import builtins
 import ctypes
 import ctypes.util
+import fcntl
 import importlib.util
 import io
 import json
@@ -58,7 +59,17 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 UID_BASE = 2_000_000_000  # the unprivileged user a root worker's children run as, plus the slot
 
-MESSAGE_BYTES = 16 << 20  # the most a child may send back (a whole lesson's outcomes: under 1 MB)
+MESSAGE_BYTES = 16 << 20  # the most a child may send back (a whole lesson's outcomes: under 1 MB);
+                          # a job whose instructor cases return more raises it (job["limits"]["message"])
+RESULTS_FD, ANSWERS_FD = 3, 4  # the grandchild's pipes: messages to the worker, answers from it
+
+# The whole environment of the worker and its children: nothing of the grader's own (its
+# variables could hold tokens or paths). helpers.grade starts the worker with it.
+CHILD_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONUTF8": "1", "PYTHONHASHSEED": "0",
+                     "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                     "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+
+TRANSFORMER = None  # IPython's input transformer, imported by the worker before any child
 
 
 def load_harness():
@@ -170,6 +181,16 @@ def isolate(hide: list[str], keep: list[str], stage: str) -> None:
 REAL_ROOT = os.geteuid() == 0  # read when the worker starts, before any user namespace
 
 
+def own_proc() -> None:
+    """In the grandchild, PID 1 of its namespace: a /proc of that namespace, which shows
+    only its own processes (the host's /proc would show every command line on the
+    machine). Where the kernel refuses a new proc mount, an empty /proc."""
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
+
+
 def drop_privileges(slot: int) -> None:
     """In the grandchild: give up every power over the sandbox, so that no mount can be
     undone and the resource limits hold (RLIMIT_NPROC does not apply to root)."""
@@ -248,8 +269,8 @@ class Grandchild:
     """Runs one notebook's cells and sends back, for each exercise, the outcome of the
     student's definition on every case."""
 
-    def __init__(self, job: dict, fd: int, harness) -> None:
-        self.job, self.fd, self.h = job, fd, harness
+    def __init__(self, job: dict, fd: int, answers: int, harness) -> None:
+        self.job, self.fd, self.answers, self.h = job, fd, answers, harness
         self.pid = os.getpid()
         self.exercises = {ex["id"]: ex for ex in job["exercises"]}
         self.cases = {ex["id"]: [harness.decode_case(c) for c in ex["cases"]] for ex in job["exercises"]}
@@ -260,11 +281,31 @@ class Grandchild:
         self.ns: dict = main.__dict__
         self.ns["__builtins__"] = builtins
         self.ns["display"] = lambda *args, **kwargs: None  # Jupyter's, which notebooks call without importing
+        shell = Shell(self)
+        self.ns["get_ipython"] = lambda: shell  # what IPython's transformer turns magics and `!` lines into
 
     def send(self, message: dict) -> None:
         """One JSON line to the worker; nothing from a process the student forked."""
         if os.getpid() == self.pid:
             _write_line(self.fd, message)
+
+    def ask(self, exercise_id: str):
+        """The parent's answer once an exercise is graded: None when it passed, else the
+        course's version of the answer (its source, run here), as the notebook's check
+        hands it to the cells below."""
+        self.send({"ask": exercise_id})
+        reply = {}
+        while reply.get("exercise") != exercise_id:  # answers to questions the student's code sent come first
+            reply = _read_line(self.answers)
+            if not reply:
+                return None
+        source, name = reply.get("source"), reply.get("name")
+        if not isinstance(source, str) or not isinstance(name, str):
+            return None
+        module = types.ModuleType(f"helpers.course_{name}")
+        module.__file__ = f"<the course's {name}, handed down after exercise {exercise_id}>"
+        exec(compile(source, module.__file__, "exec"), module.__dict__)
+        return module.__dict__.get(name)
 
     # -- the stand-in helpers package
 
@@ -274,11 +315,15 @@ class Grandchild:
         job = self.job
 
         def check(exercise_id, candidate=None, *args, **kwargs):
-            """Grades `candidate` as the answer to the exercise, once; returns it unchanged."""
+            """Grades `candidate` as the answer to the exercise, once, then does what the
+            notebook's check does: returns it if it passed, otherwise the course's version,
+            which the parent sends only now that this exercise's grade is fixed."""
             exercise_id = str(exercise_id)
-            if exercise_id in self.exercises and exercise_id not in self.done:
-                self.grade(exercise_id, candidate, "check")
-            return candidate
+            if exercise_id not in self.exercises or exercise_id in self.done:
+                return candidate
+            self.grade(exercise_id, candidate, "check")
+            reference = self.ask(exercise_id)
+            return candidate if reference is None else reference
 
         def nothing(*args, **kwargs):
             return None
@@ -364,9 +409,16 @@ class Grandchild:
     def run_cell(self, cell: dict) -> str | None:
         """Run a cell one top-level statement at a time, so that an error in one line does
         not lose a definition below it. Returns the first error, if any."""
-        filename = f"<cell {cell['index']}>"
-        source = "\n".join("# " + line if re.match(r"\s*[%!]", line) else line  # IPython magics and shell lines
-                           for line in cell["source"].split("\n"))
+        return self.run_source(cell["source"], f"<cell {cell['index']}>")
+
+    def run_source(self, source: str, filename: str) -> str | None:
+        """Run IPython source (magics, `!` lines and `obj?` included) statement by statement
+        in the notebook's namespace. IPython's own input transformer turns it into Python,
+        exactly as a kernel does, instead of a pattern of ours."""
+        try:
+            source = TRANSFORMER.transform_cell(source)
+        except Exception as exc:  # noqa: BLE001 - what the kernel would report as a syntax error
+            return f"SyntaxError: {type(exc).__name__}: {exc}"
         lines = [line + "\n" for line in source.split("\n")]
         linecache.cache[filename] = (len(source), None, lines, filename)
         try:
@@ -385,6 +437,37 @@ class Grandchild:
         return first
 
 
+class Shell:
+    """The get_ipython() of the grading child: what IPython's transformer makes of magics.
+
+    %time and %%time (and %%capture) run their code in the notebook's namespace, as IPython
+    does, so that what they define exists; every other magic and `!` command does nothing
+    and returns None (%timeit would only repeat code, %pip and `!` would reach outside)."""
+
+    RUNS_ITS_CODE = {"time", "capture"}
+
+    def __init__(self, child: Grandchild) -> None:
+        self.child = child
+
+    def run_line_magic(self, name: str, line: str, *args, **kwargs):
+        if name in self.RUNS_ITS_CODE:
+            self._run(line, name)
+        return None
+
+    def run_cell_magic(self, name: str, line: str, body: str, *args, **kwargs):
+        if name in self.RUNS_ITS_CODE:
+            self._run(body, name)
+        return None
+
+    def _run(self, source: str, name: str) -> None:
+        error = self.child.run_source(source, f"<%{name}>")
+        if error:
+            raise RuntimeError(f"in %{name}: {error}")
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None  # system, getoutput, set_next_input, ...
+
+
 def _skipped(name: str):
     def skipped(*args, **kwargs):
         raise RuntimeError(f"{name} is not run while grading")
@@ -400,6 +483,10 @@ class Worker:
     """Imports torch once; serves one slot's jobs; forks a sandboxed child per job."""
 
     def __init__(self, slot: int) -> None:
+        global TRANSFORMER
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        TRANSFORMER = TransformerManager()
         self.slot = slot
         self.harness = load_harness()
         import torch  # after the harness, which imports it; here for the thread settings
@@ -421,11 +508,10 @@ class Worker:
         self.stage = os.path.join(self.base, "stage")
         os.mkdir(self.stage)
 
-    def limits(self, job: dict) -> None:
-        """The resource limits of a job, set in the grandchild just before student code runs."""
+    def limits(self, job: dict, vm: int) -> None:
+        """The resource limits of a job, set in the grandchild just before student code
+        runs; `vm` is the address space it uses already, in bytes."""
         lim = job["limits"]
-        with open("/proc/self/status") as f:
-            vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
         settings = [
             (resource.RLIMIT_CPU, (lim["cpu"], lim["cpu"] + 1)),
             (resource.RLIMIT_AS, (vm + lim["memory"], vm + lim["memory"])),
@@ -438,51 +524,60 @@ class Worker:
         for which, value in settings:
             resource.setrlimit(which, value)
 
-    def grandchild(self, job: dict, fd: int, workdir: str) -> None:
-        """Never returns."""
+    def grandchild(self, job: dict, fd: int, answers: int, workdir: str) -> None:
+        """Never returns: after its last message the worker kills it (see Worker.run)."""
         try:
             _libc and _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             null = os.open(os.devnull, os.O_RDWR)
             for target in (0, 1, 2):
                 os.dup2(null, target)
-            os.closerange(3, fd)
-            os.closerange(fd + 1, 1 << 16)
+            high = [fcntl.fcntl(f, fcntl.F_DUPFD, 100) for f in (fd, answers)]  # out of the way of 3 and 4
+            os.dup2(high[0], RESULTS_FD)
+            os.dup2(high[1], ANSWERS_FD)
+            os.closerange(ANSWERS_FD + 1, 1 << 16)
+            fd, answers = RESULTS_FD, ANSWERS_FD
             os.chdir(workdir)
-            os.environ.update(HOME=workdir, TMPDIR=workdir)
+            with open("/proc/self/status") as f:  # before /proc is replaced by the namespace's own
+                vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
             if job["isolation"] == "namespaces":
+                own_proc()
                 drop_privileges(self.slot)
+            os.environ.clear()  # the worker started with a minimal environment already; this is all there is
+            os.environ.update(CHILD_ENVIRONMENT, HOME=workdir, TMPDIR=workdir)
             _libc and _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-            self.limits(job)
+            self.limits(job, vm)
             sys.stdout, sys.stderr = Sink(), Sink()
             sys.stdin = io.StringIO()
-            child = Grandchild(job, fd, self.harness)
+            child = Grandchild(job, fd, answers, self.harness)
             child.install_helpers()
             child.run()
             child.send({"end": True, "printed": sys.stdout.size + sys.stderr.size})
-            os._exit(0)
+            while True:  # the worker kills this process once it has read the end; exiting is the student's way
+                time.sleep(60)
         except BaseException as exc:  # noqa: BLE001
             try:
                 _write_line(fd, {"fatal": f"{type(exc).__name__}: {exc}"})
             finally:
                 os._exit(3)
 
-    def child(self, job: dict, fd: int, control: int) -> None:
+    def child(self, job: dict, fd: int, answers: int, control: int) -> None:
         """Never returns. With namespaces: isolate, then fork the grandchild into the new PID
         namespace, tell the worker its PID and, later, how it ended."""
         try:
             os.setsid()
             if job["isolation"] != "namespaces":
                 os.close(control)
-                self.grandchild(job, fd, job["workdir"])
+                self.grandchild(job, fd, answers, job["workdir"])
             isolate(job["hide"], job["keep"], self.stage)
             os.makedirs("/tmp/work", mode=0o777, exist_ok=True)
             os.chmod("/tmp/work", 0o777)
             pid = os.fork()
             if pid == 0:
                 os.close(control)
-                self.grandchild(job, fd, "/tmp/work")
+                self.grandchild(job, fd, answers, "/tmp/work")
             os.close(fd)
+            os.close(answers)
             _write_line(control, {"pid": pid})
             _, status, usage = os.wait4(pid, 0)
             _write_line(control, {"status": status, "cpu": usage.ru_utime + usage.ru_stime})
@@ -493,54 +588,88 @@ class Worker:
             finally:
                 os._exit(3)
 
-    def run(self, job: dict) -> dict:
-        """Run one notebook in a sandboxed child and collect what it sent."""
+    def run(self, job: dict, relay) -> dict:
+        """Run one notebook in a sandboxed child and collect what it sent.
+
+        When the child asks for the verdict on an exercise (its check was called), the
+        messages so far go to the parent with `relay(exercise_id, messages) -> answer`, and
+        the answer back to the child. When the child says it has run everything ("end"),
+        this process kills it: a child that exits by itself has crashed, whatever it sent."""
         isolated = job["isolation"] == "namespaces"
         if not isolated:
             job["workdir"] = tempfile.mkdtemp(prefix="work-", dir=self.base)
         read, write = os.pipe()
+        answer_read, answer_write = os.pipe()
         control_read, control_write = os.pipe()
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            os.close(read)
-            os.close(control_read)
-            self.child(job, write, control_write)
-        os.close(write)
-        os.close(control_write)
+            for fd in (read, control_read, answer_write):
+                os.close(fd)
+            self.child(job, write, answer_read, control_write)
+        for fd in (write, control_write, answer_read):
+            os.close(fd)
+        os.set_blocking(answer_write, False)  # a child that never reads its answers must not stop this process
         received = {read: bytearray(), control_read: bytearray()}
+        cap = max(MESSAGE_BYTES, int(job["limits"].get("message", 0)))
         deadline = start + job["limits"]["wall"]
-        timed_out = overflow = False
+        timed_out = overflow = finished = False
+        scanned = relayed = 0  # bytes of messages looked at for questions, and sent to the parent already
         status = usage = None
-        while status is None:
+        while status is None and not finished:
             left = deadline - time.monotonic()
             if left <= 0:
                 timed_out = True
                 break
-            overflow = _receive(received, min(left, 0.05)) or overflow
+            overflow = _receive(received, min(left, 0.05), cap) or overflow
             if overflow:
                 break
-            done, raw, usage = os.wait4(pid, os.WNOHANG)
-            if done:
-                status = raw
+            messages = received[read]
+            while not finished and (newline := messages.find(b"\n", scanned)) >= 0:
+                line, scanned = bytes(messages[scanned:newline]), newline + 1
+                if b'"ask"' not in line and b'"end"' not in line:
+                    continue
+                message = _json_object(line)
+                if isinstance(message.get("ask"), str) and len(message) == 1:
+                    asked = time.monotonic()
+                    answer = relay(message["ask"], bytes(messages[relayed:scanned]))
+                    relayed = scanned
+                    deadline += time.monotonic() - asked  # the parent's judging is not the notebook's time
+                    try:
+                        _write_line(answer_write, answer)
+                    except OSError:
+                        pass
+                elif message.get("end") is True:
+                    finished = True
+            if not finished:
+                done, raw, usage = os.wait4(pid, os.WNOHANG)
+                if done:
+                    status = raw
         grandchild = _first(received[control_read], "pid")
-        if status is None:  # out of time, or too much output: stop everything
+        if isolated and grandchild is None and status is None:
+            _receive(received, 0.5, cap)  # the child sent it before anything else
+            grandchild = _first(received[control_read], "pid")
+        if status is None:  # finished, out of time, or too much output: stop everything
             if grandchild is not None and _first(received[control_read], "status") is None:
                 _kill(grandchild)  # PID 1 of its namespace: every process in it goes too
-            _kill(pid, group=not isolated)
-            _, status, usage = os.wait4(pid, 0)
-        _receive(received, 0.0, until=time.monotonic() + 0.5)  # what was sent before the end
+                status, usage = _wait(pid, 5.0)  # the child reaps it and reports how it ended
+            if status is None:
+                _kill(pid, group=not isolated)
+                _, status, usage = os.wait4(pid, 0)
+        _receive(received, 0.0, cap, until=time.monotonic() + 0.5)  # what was sent before the end
         if not isolated:
             _kill(pid, group=True)  # anything the student forked
             _remove(job["workdir"])
-        for fd in received:
+        for fd in (*received, answer_write):
             os.close(fd)
         ended = _first(received[control_read], "status") if isolated else None
         raw = status if ended is None else ended["status"]
+        killed = os.WIFSIGNALED(raw) and os.WTERMSIG(raw) == signal.SIGKILL
         return {
-            "messages": received[read][:MESSAGE_BYTES].decode("utf-8", errors="replace"),
+            "messages": received[read][relayed:cap].decode("utf-8", errors="replace"),
             "exit": os.WEXITSTATUS(raw) if os.WIFEXITED(raw) else None,
             "signal": os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else None,
+            "finished": finished and killed,
             "timed_out": timed_out,
             "overflow": overflow,
             "cpu": ended["cpu"] if ended else usage.ru_utime + usage.ru_stime,
@@ -548,16 +677,45 @@ class Worker:
         }
 
     def serve(self, jobs: int, results: int, isolation: str, reason: str, hide: list[str], keep: list[str]) -> None:
-        """Answer each job read from `jobs` with one line on `results`, until `jobs` closes."""
+        """Answer each job read from `jobs` with one line on `results`, until `jobs` closes;
+        questions for the parent go on `results` too, each answered by a line on `jobs`."""
         with os.fdopen(jobs, "r") as inbox, os.fdopen(results, "w") as out:
-            out.write(json.dumps({"ready": True, "isolation": isolation, "reason": reason, "pid": os.getpid()}) + "\n")
-            out.flush()
+            def send(message: dict) -> None:
+                out.write(json.dumps(message) + "\n")
+                out.flush()
+
+            def relay(exercise_id: str, messages: bytes) -> dict:
+                send({"ask": exercise_id, "messages": messages.decode("utf-8", errors="replace")})
+                answer = _json_object(inbox.readline().encode())
+                return {"exercise": exercise_id, **answer}
+
+            send({"ready": True, "isolation": isolation, "reason": reason, "pid": os.getpid()})
             for line in inbox:
                 job = json.loads(line)
                 job.update(isolation=isolation, hide=hide, keep=keep)
-                out.write(json.dumps(self.run(job)) + "\n")
-                out.flush()
+                send({"result": self.run(job, relay)})
         _remove(self.base)
+
+
+def _json_object(line: bytes) -> dict:
+    """A JSON object from one line; {} for anything else."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return {}
+    return message if isinstance(message, dict) else {}
+
+
+def _read_line(fd: int) -> dict:
+    """One JSON line from a pipe, read a byte at a time so that nothing after it is
+    consumed; {} at the end of the pipe or for anything that is not a JSON object."""
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        data += byte
+    return _json_object(bytes(data))
 
 
 def _write_line(fd: int, message: dict) -> None:
@@ -567,6 +725,17 @@ def _write_line(fd: int, message: dict) -> None:
         data = data[os.write(fd, data):]
 
 
+def _wait(pid: int, seconds: float):
+    """(status, usage) of a child that ends within `seconds`, else (None, None)."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return status, usage
+        time.sleep(0.005)
+    return None, None
+
+
 def _kill(pid: int, group: bool = False) -> None:
     try:
         (os.killpg if group else os.kill)(pid, signal.SIGKILL)
@@ -574,10 +743,10 @@ def _kill(pid: int, group: bool = False) -> None:
         pass
 
 
-def _receive(received: dict[int, bytearray], wait: float, until: float | None = None) -> bool:
+def _receive(received: dict[int, bytearray], wait: float, cap: int, until: float | None = None) -> bool:
     """Read what is ready on the pipes into `received`, waiting up to `wait` seconds the
     first time; with `until`, keep reading until then or until every pipe is empty. True
-    when more than MESSAGE_BYTES arrived."""
+    when more than `cap` bytes arrived."""
     while True:
         ready, _, _ = select.select(list(received), [], [], wait)
         got = False
@@ -588,7 +757,7 @@ def _receive(received: dict[int, bytearray], wait: float, until: float | None = 
                 data = b""
             got = got or bool(data)
             received[fd] += data
-            if len(received[fd]) > MESSAGE_BYTES:
+            if len(received[fd]) > cap:
                 return True
         if until is None or not got or time.monotonic() > until:
             return False

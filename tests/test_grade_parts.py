@@ -230,8 +230,8 @@ def test_forged_messages_from_a_child_change_nothing_but_its_own_row(tmp_path):
             {"exercise": "5.3", "case": 0, "outcome": {"output": {"tensor": "float32", "shape": [1], "data": ""}}},
             {"exercise": "9.9", "kind": "class"}, {"cell": "one"}, {"end": "yes"}, [1, 2], "text"]
     run = {"messages": "\n".join(json.dumps(m) for m in junk) + "\nnot json\n", "exit": 0, "signal": None,
-           "timed_out": False, "overflow": False, "cpu": 0.1, "wall": 0.1}
-    graded = grading.judge_run(sub, cases, run, grade.Limits())
+           "timed_out": False, "overflow": False, "cpu": 0.1, "wall": 0.1, "finished": False}
+    graded = grading.Judging(sub, cases, grade.Limits()).result(run)
     assert graded.status == grade.CRASHED and graded.total == 0  # no real "end": it did not finish
     by_id = {r.exercise.id: r for r in graded.results}
     assert by_id["5.3"].mistake == "unreadable-result"
@@ -245,11 +245,11 @@ def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch
         (subs / student / "01.ipynb").write_text(json.dumps(plain(["x = 1"], {"course": {"notebook": "01"}})))
     real_run, calls = grade.Worker.run, []
 
-    def flaky(self, job):
+    def flaky(self, job, answer):
         calls.append(self)
         if len(calls) == 1:
             raise RuntimeError("the grading worker stopped (exit status -9)")
-        return real_run(self, job)
+        return real_run(self, job, answer)
 
     monkeypatch.setattr(grade.Worker, "run", flaky)
     assert grade.main([str(subs), "--out", str(tmp_path / "out"), "--seed", "1"]) == 0
