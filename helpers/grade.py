@@ -68,12 +68,19 @@ status (a crash is never shown as a plain zero):
 
 what is graded: each exercise's answer as the notebook hands it to its check cell, run in
 a child process on the course's test inputs, fresh random ones drawn from --seed (the same
-seed gives the same grades, with any -j) and yours. The child has its own mount, network
-and PID namespaces (Linux): everything read-only but a fresh /tmp, the course, submissions,
-output and home folders hidden, no network, no privileges, limits on time, memory and
-processes. It sends back plain arrays; this process compares them with the reference.
-Without namespaces (macOS, Windows, user namespaces turned off) grading goes on with the
-resource limits only, and says so in capitals.
+seed gives the same grades, with any -j) and yours. When an answer does not pass, the
+cells below get the course's version of it, as in the notebook, so one mistake costs
+points once. The child has its own mount, network and PID namespaces (Linux), its own
+/proc and a minimal environment: everything read-only but a fresh /tmp, the course,
+submissions, output and home folders hidden, no network, no privileges, limits on time,
+memory and processes. It sends back plain arrays; this process compares them with the
+reference. Where Linux has no user namespaces (turned off), grading goes on with the
+resource limits only, and says so in capitals. On macOS and Windows it refuses to start:
+run it on Linux (a machine, WSL 2, or a container).
+
+submissions: every *.ipynb (any case) in a student's folder or its subfolders; symbolic
+links are not followed (each gets a row, unreadable); a folder without a notebook gets a
+row saying what it holds.
 
 course notebooks are recognised from their metadata, then from their file name
 ("...attention-is-a-weighted-sum...") and then from their exercise cells.
@@ -110,11 +117,12 @@ class Limits:
     memory_mb: int = 2048  # beyond what the worker uses before running any student code
     processes: int = 32  # processes and threads of the sandbox's user
     file_mb: int = 64  # the largest file it may write (in its own /tmp)
+    message: int = 16 << 20  # bytes it may send back (a lesson's outcomes on the course's cases: under 1 MB)
 
     def as_job(self) -> dict:
         """The limits as a job sends them: seconds and bytes."""
         return {"wall": self.wall, "cpu": max(1, math.ceil(self.wall)), "memory": self.memory_mb << 20,
-                "processes": self.processes, "file": self.file_mb << 20}
+                "processes": self.processes, "file": self.file_mb << 20, "message": self.message}
 
 
 class Worker:
@@ -249,11 +257,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"expected -j >= 1, --timeout > 0 and --memory >= 64, got {args.jobs}, {args.timeout}, {args.memory}")
     if args.tests is not None and not args.tests.is_dir():
         parser.error(f"--tests should be a folder of .py files, got {args.tests}")
+    if (refusal := unsupported()) is not None:
+        parser.exit(2, f"{parser.prog}: {refusal}\n")
     try:
         (args.out / "feedback").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         parser.error(f"--out should be a folder this user can write to, got {args.out} ({exc.strerror})")
     return args
+
+
+def unsupported() -> str | None:
+    """Why this machine cannot grade, in one sentence, or None. The grader runs student
+    code only in forked children with Linux's resource limits, reading /proc for their
+    memory; macOS and Windows lack parts of that (Windows has no fork and no resource
+    module, macOS does not enforce a memory limit), so it refuses there rather than grade
+    with protections it does not have."""
+    where = {"darwin": "macOS", "win32": "Windows"}.get(sys.platform, sys.platform)
+    if sys.platform != "linux":
+        return (f"grading runs student code only on Linux, and this is {where}: run the same command on a Linux "
+                "machine, in WSL 2 on Windows, or in a Linux container such as Docker "
+                "(students' notebooks themselves run anywhere).")
+    if not os.path.exists("/proc/self/status"):
+        return ("grading needs Linux's /proc to limit each notebook's memory, and /proc is not mounted here: "
+                "run it where /proc is mounted (any ordinary Linux machine or container).")
+    return None
 
 
 

@@ -12,6 +12,7 @@ import argparse
 import ast
 import csv
 import functools
+import hashlib
 import inspect
 import io
 import json
@@ -46,6 +47,7 @@ class Submission:
 
     student: str
     path: Path
+    name: str = ""  # the file's path inside the student's folder, as the feedback names it
     notebook: str | None = None  # "01", or None when not recognised
     cells: list[dict] = field(default_factory=list)  # every cell: index, type, source, exercise
     problem: str = ""  # why it is unreadable
@@ -53,17 +55,23 @@ class Submission:
 
 
 PRINTED_NOTE = 1_000_000  # characters of printed output worth a note in the feedback
+MAX_NOTEBOOK_BYTES = 64 << 20  # a larger file is not read (course notebooks with outputs: under 2 MB)
 EXERCISE_LINE = re.compile(r"^\s*#\s*Exercise\s+(\d+\.\d+)\b")
 
 
-def read_submission(student: str, path: Path) -> Submission:
+def read_submission(student: str, path: Path, name: str = "") -> Submission:
     """Read a notebook as plain JSON: its cells, which course notebook it is, or why it
     cannot be read. Never raises for what is in the file."""
-    sub = Submission(student, path)
-    try:
-        raw = path.read_bytes()
+    sub = Submission(student, path, name or path.name)
+    try:  # O_NOFOLLOW: a link put in place after the folder was listed is refused too
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as f:
+            raw = f.read(MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
         sub.problem = f"could not read the file: {exc.strerror}"
+        return sub
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        sub.problem = (f"expected a notebook of at most {MAX_NOTEBOOK_BYTES >> 20} MB, got a larger file "
+                       f"({path.stat().st_size / 2**20:,.0f} MB): clear its outputs and hand it in again")
         return sub
     if not raw.strip():
         sub.problem = "the file is empty: expected a notebook (JSON), got 0 bytes"
@@ -75,6 +83,9 @@ def read_submission(student: str, path: Path) -> Submission:
         return sub
     except ValueError as exc:
         sub.problem = f"expected a notebook (JSON), got malformed JSON: {exc}"
+        return sub
+    except RecursionError:
+        sub.problem = "expected a notebook (JSON), got JSON nested too deeply to be one"
         return sub
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         got = f"a JSON {type(nb).__name__}" + ("" if not isinstance(nb, dict) else " without a list of cells")
@@ -118,18 +129,40 @@ def recognise(nb: dict, path: Path, cells: list[dict]) -> str | None:
     return None
 
 
-def find_submissions(root: Path) -> tuple[list[Submission], list[str]]:
-    """Every SUBMISSIONS/<student>/*.ipynb, read; and the notes about what was skipped."""
-    submissions, notes = [], []
-    for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
-        if not folder.is_dir():
-            notes.append(f"skipped {folder.name}: expected a folder per student, got a file")
+LINK_PROBLEM = ("is a symbolic link; the grader follows no links (they could point at another student's work "
+                "or outside the submissions): hand in the file itself")
+
+
+def find_submissions(root: Path) -> tuple[list[Submission], dict[str, str], list[str]]:
+    """Every notebook (*.ipynb, any case, in any subfolder) of every SUBMISSIONS/<student>/,
+    read; what was found in each student folder that holds none; notes about what was
+    skipped. Symbolic links are never followed: each becomes an unreadable submission."""
+    submissions, empty, notes = [], {}, []
+    for entry in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
+        if entry.is_symlink():
+            submissions.append(Submission(entry.name, entry, entry.name, problem=f"the student folder {LINK_PROBLEM}"))
             continue
-        files = sorted(p for p in folder.iterdir() if p.suffix == ".ipynb" and p.is_file())
-        if not files:
-            notes.append(f"{folder.name}: no .ipynb files")
-        submissions += [read_submission(folder.name, path) for path in files]
-    return submissions, notes
+        if not entry.is_dir():
+            notes.append(f"skipped {entry.name}: expected a folder per student, got a file")
+            continue
+        found, others = [], []
+        for folder, dirs, files in os.walk(entry):  # os.walk follows no links to folders
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints: Jupyter's copies
+            for name in sorted(files):
+                path = Path(folder) / name
+                relative = path.relative_to(entry).as_posix()
+                if not name.lower().endswith(".ipynb"):
+                    others.append(relative)
+                elif path.is_symlink():
+                    found.append(Submission(entry.name, path, relative, problem=f"{relative} {LINK_PROBLEM}"))
+                else:
+                    found.append(read_submission(entry.name, path, relative))
+        if not found:
+            listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            empty[entry.name] = (f"No notebook (.ipynb) in the folder {entry.name}: "
+                                 + (f"found {len(others)} other files ({listed})." if others else "it is empty."))
+        submissions += found
+    return submissions, empty, notes
 
 
 # --------------------------------------------------------------------------------------
@@ -215,12 +248,23 @@ def load_tests(folder: Path) -> dict[str, list[Case]]:
             for case in cases:
                 try:
                     harness.encode_case(case)
-                    harness.call(ex, ex.reference, harness.fresh(case.inputs), case)
+                    expected = harness.call(ex, ex.reference, harness.fresh(case.inputs), case)
+                    harness.encode_tensor(expected)
                 except Exception as exc:
                     raise ValueError(f"{path}: the reference {ex.name} cannot run case {case.label!r} of "
                                      f"{exercise_id}: {type(exc).__name__}: {exc}. It is called as {ex.signature}.") from None
             extra.setdefault(exercise_id, []).extend(cases)
     return extra
+
+
+def reply_bytes(ex: Exercise, cases: list[Case]) -> int:
+    """About how many bytes a right answer sends back on `cases`: its outputs in base64,
+    plus room for the rest of each outcome."""
+    total = 0
+    for case in cases:
+        expected = harness.call(ex, ex.reference, harness.fresh(case.inputs), case)
+        total += 4 * expected.numel() * expected.element_size() // 3 + 4096
+    return total
 
 
 # --------------------------------------------------------------------------------------
@@ -364,7 +408,7 @@ class Judging:
         for index, error in sorted(cell_errors.items()):
             if error.startswith(("SystemExit", "KeyboardInterrupt")):
                 notes.append(f"Cell {index} raised {error}; grading went on with the next line.")
-        return Graded(sub.student, sub.notebook, status, results, notes, sub.path.name)
+        return Graded(sub.student, sub.notebook, status, results, notes, sub.name)
 
 
 def _runs(messages: list[dict]) -> dict[str, list[dict]]:
@@ -452,7 +496,7 @@ def _judge_exercise(sub, ex: Exercise, cases: list[Case], kind: dict | None, out
 def write_atomically(path: Path, text: str) -> None:
     """Write `text` to a temporary file beside `path`, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".writing-", suffix=".part")  # short: any name fits
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -462,6 +506,13 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def spreadsheet_text(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet shows as text: one that starts like a formula
+    (=, +, -, @, a tab or a carriage return) gets a leading apostrophe, as OWASP advises
+    against CSV injection. Student folder and file names are the students' own."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
 def grades_csv(rows: list[Graded], exercise_ids: list[str]) -> str:
     """One line per student and notebook; an exercise of another notebook is left empty."""
     buffer = io.StringIO()
@@ -469,9 +520,18 @@ def grades_csv(rows: list[Graded], exercise_ids: list[str]) -> str:
     writer.writerow(["student", "notebook", "status", *exercise_ids, "total", "max"])
     for row in rows:
         points = {r.exercise.id: r.points for r in row.results}
-        writer.writerow([row.student, row.notebook, row.status, *[points.get(i, "") for i in exercise_ids],
-                         row.total, "" if row.maximum is None else row.maximum])
+        writer.writerow([spreadsheet_text(row.student), spreadsheet_text(row.notebook), row.status,
+                         *[points.get(i, "") for i in exercise_ids], row.total, "" if row.maximum is None else row.maximum])
     return buffer.getvalue()
+
+
+def page_name(student: str) -> str:
+    """The file name of a student's feedback page: the folder's name, shortened (with a
+    hash that keeps it unique) when it would not fit in a file name with ".md"."""
+    if len(student.encode()) <= 200:
+        return f"{student}.md"
+    digest = hashlib.sha256(student.encode()).hexdigest()[:12]
+    return f"{student.encode()[:150].decode(errors='ignore')}-{digest}.md"
 
 
 def feedback_page(student: str, rows: list[Graded], seed: int) -> str:
@@ -508,35 +568,38 @@ def feedback_page(student: str, rows: list[Graded], seed: int) -> str:
 # The command
 
 
-def plan(submissions: list[Submission]) -> tuple[list[Submission], list[Graded], list[str]]:
-    """Which submissions to run, and the rows decided without running anything."""
+def plan(submissions: list[Submission], empty: dict[str, str]) -> tuple[list[Submission], list[Graded], list[str]]:
+    """Which submissions to run, and the rows decided without running anything: every
+    student folder gets at least one row, saying what was found in it."""
     rows, notes, to_run = [], [], []
-    students = sorted({s.student for s in submissions})
+    students = sorted({s.student for s in submissions} | set(empty))
     by_student: dict[tuple[str, str], list[Submission]] = {}
     for sub in submissions:
         if sub.problem:
-            rows.append(Graded(sub.student, sub.notebook or sub.path.name, UNREADABLE, notes=[sub.problem],
-                               file=sub.path.name))
+            rows.append(Graded(sub.student, sub.notebook or sub.name, UNREADABLE, notes=[sub.problem], file=sub.name))
         elif sub.notebook is None:
-            rows.append(Graded(sub.student, sub.path.name, UNKNOWN, file=sub.path.name, notes=[
+            rows.append(Graded(sub.student, sub.name, UNKNOWN, file=sub.name, notes=[
                 "This is not one of the course's notebooks: no course metadata, no course file name and no "
                 "exercise cells."]))
         else:
             by_student.setdefault((sub.student, sub.notebook), []).append(sub)
     handed_in = sorted({nb for _, nb in by_student})
     for student in students:
+        why = empty.get(student, "No notebook handed in for this lesson.")
         for notebook in handed_in:
             copies = by_student.get((student, notebook), [])
             if not copies:
                 unreadable = [r for r in rows if r.student == student and r.notebook == notebook]
                 if not unreadable:
-                    rows.append(Graded(student, notebook, MISSING, notes=["No notebook handed in for this lesson."]))
+                    rows.append(Graded(student, notebook, MISSING, notes=[why]))
                 continue
             chosen = copies[0]
             for other in copies[1:]:
-                chosen.notes.append(f"Also found {other.path.name}, another copy of lesson {notebook}: only "
-                                    f"{chosen.path.name} was graded.")
+                chosen.notes.append(f"Also found {other.name}, another copy of lesson {notebook}: only "
+                                    f"{chosen.name} was graded.")
             to_run.append(chosen)
+        if not any(r.student == student for r in rows) and not any(s.student == student for s in to_run):
+            rows.append(Graded(student, "", MISSING, notes=[why]))
     return to_run, rows, notes
 
 
@@ -549,16 +612,19 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    submissions, notes = find_submissions(args.submissions)
-    to_run, rows, plan_notes = plan(submissions)
+    submissions, empty, notes = find_submissions(args.submissions)
+    to_run, rows, plan_notes = plan(submissions, empty)
     notes += plan_notes
     limits = Limits(wall=args.timeout, memory_mb=args.memory)
     cases = {ex.id: cases_for(ex, seed, extra) for ex in registry.EXERCISES.values()}
     jobs_by_notebook: dict[str, dict] = {}
     for notebook in sorted({s.notebook for s in to_run}):
         lesson = registry.for_notebook(notebook)
+        # Instructor cases with large outputs raise what a child may send back, so that a
+        # right answer is never cut off (the course's own cases send under 1 MB a lesson).
+        asked = sum(reply_bytes(ex, extra[ex.id]) for ex in lesson if ex.id in extra)
         jobs_by_notebook[notebook] = {
-            "limits": limits.as_job(),
+            "limits": replace(limits, message=limits.message + 2 * asked).as_job(),
             "provided": {"attention": provided_source(registry.PROVIDED[notebook]),
                          "data": (PACKAGE / "data.py").read_text()},
             "skipped": {"training": skipped_functions(training), "cost": skipped_functions(cost)},
@@ -592,12 +658,12 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
             except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
                 worker.kill()
                 worker = Worker.start([worker.slot], hide, keep, args.isolation)[0].ready()
-                return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
+                return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
                               notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
             try:
                 graded = judging.result(result)
             except Exception as exc:  # what came back could not be judged: this row only
-                return Graded(sub.student, sub.notebook, CRASHED, file=sub.path.name,
+                return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
                               notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."])
             graded.notes = sub.notes + graded.notes
             return graded
@@ -616,8 +682,11 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
     exercise_ids = [ex.id for nb in notebooks for ex in registry.for_notebook(nb)]
     write_atomically(args.out / "grades.csv", grades_csv(rows, exercise_ids))
     for student in sorted({r.student for r in rows}):
-        write_atomically(args.out / "feedback" / f"{student}.md",
-                         feedback_page(student, [r for r in rows if r.student == student], seed))
+        try:
+            write_atomically(args.out / "feedback" / page_name(student),
+                             feedback_page(student, [r for r in rows if r.student == student], seed))
+        except OSError as exc:  # one page that cannot be written costs that page only; grades.csv has the points
+            notes.append(f"Could not write the feedback page of {student!r}: {exc.strerror or exc}.")
     text = summary(rows, exercise_ids, seed, name, reason, notes, time.monotonic() - started, ready - started, args.out)
     write_atomically(args.out / "summary.txt", text)
     print(text)

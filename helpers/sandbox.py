@@ -18,8 +18,9 @@ and writes one JSON line back: the messages the grandchild sent and how it ended
 grandchild never sees the parent's stdout, and its messages are only data (outputs of the
 student's code on the grader's inputs); the parent judges them.
 
-Where namespaces are not available (another OS, user namespaces disabled), the worker
-says so on its first line and runs the child with the resource limits only.
+Where namespaces are not available (user namespaces disabled), the worker says so on its
+first line and runs the child with the resource limits only. It runs on Linux only:
+helpers.grade refuses to start elsewhere.
 """
 
 from __future__ import annotations
@@ -59,8 +60,6 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 UID_BASE = 2_000_000_000  # the unprivileged user a root worker's children run as, plus the slot
 
-MESSAGE_BYTES = 16 << 20  # the most a child may send back (a whole lesson's outcomes: under 1 MB);
-                          # a job whose instructor cases return more raises it (job["limits"]["message"])
 RESULTS_FD, ANSWERS_FD = 3, 4  # the grandchild's pipes: messages to the worker, answers from it
 
 # The whole environment of the worker and its children: nothing of the grader's own (its
@@ -611,7 +610,7 @@ class Worker:
             os.close(fd)
         os.set_blocking(answer_write, False)  # a child that never reads its answers must not stop this process
         received = {read: bytearray(), control_read: bytearray()}
-        cap = max(MESSAGE_BYTES, int(job["limits"].get("message", 0)))
+        cap = job["limits"]["message"]
         deadline = start + job["limits"]["wall"]
         timed_out = overflow = finished = False
         scanned = relayed = 0  # bytes of messages looked at for questions, and sent to the parent already
