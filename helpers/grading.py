@@ -119,10 +119,8 @@ def recognise(nb: dict, path: Path, cells: list[dict]) -> str | None:
     course = metadata.get("course") if isinstance(metadata.get("course"), dict) else {}
     if course.get("notebook") in registry.LESSONS:
         return course["notebook"]
-    name = path.stem.lower().replace("_", "-").replace(" ", "-")
-    for lesson, stem in registry.NOTEBOOK_FILES.items():
-        if stem.split("-", 1)[1] in name:
-            return lesson
+    if (lesson := lesson_from_name(path)) is not None:
+        return lesson
     lessons = {c["exercise"].split(".")[0].zfill(2) for c in cells if c["exercise"] and c["type"] == "code"}
     if len(lessons) == 1 and (lesson := lessons.pop()) in registry.LESSONS:
         return lesson
@@ -133,14 +131,24 @@ LINK_PROBLEM = ("is a symbolic link; the grader follows no links (they could poi
                 "or outside the submissions): hand in the file itself")
 
 
-def find_submissions(root: Path) -> tuple[list[Submission], dict[str, str], list[str]]:
+def lesson_from_name(path: Path) -> str | None:
+    """The course notebook a file name points to ("...attention-is-a-weighted-sum..."), or None."""
+    name = path.stem.lower().replace("_", "-").replace(" ", "-")
+    for lesson, stem in registry.NOTEBOOK_FILES.items():
+        if stem.split("-", 1)[1] in name:
+            return lesson
+    return None
+
+
+def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str, str]], list[str]]:
     """Every notebook (*.ipynb, any case, in any subfolder) of every SUBMISSIONS/<student>/,
-    read; what was found in each student folder that holds none; notes about what was
-    skipped. Symbolic links are never followed: each becomes an unreadable submission."""
+    read; for each student folder that holds none, the status of its rows and what was
+    found; notes about what was skipped. Symbolic links are never followed: a linked
+    notebook is an unreadable submission, a linked student folder has unreadable rows."""
     submissions, empty, notes = [], {}, []
     for entry in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
         if entry.is_symlink():
-            submissions.append(Submission(entry.name, entry, entry.name, problem=f"the student folder {LINK_PROBLEM}"))
+            empty[entry.name] = (UNREADABLE, f"The student folder {entry.name} {LINK_PROBLEM}.")
             continue
         if not entry.is_dir():
             notes.append(f"skipped {entry.name}: expected a folder per student, got a file")
@@ -154,12 +162,13 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, str], list
                 if not name.lower().endswith(".ipynb"):
                     others.append(relative)
                 elif path.is_symlink():
-                    found.append(Submission(entry.name, path, relative, problem=f"{relative} {LINK_PROBLEM}"))
+                    found.append(Submission(entry.name, path, relative, lesson_from_name(path),
+                                            problem=f"{relative} {LINK_PROBLEM}"))
                 else:
                     found.append(read_submission(entry.name, path, relative))
         if not found:
             listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-            empty[entry.name] = (f"No notebook (.ipynb) in the folder {entry.name}: "
+            empty[entry.name] = (MISSING, f"No notebook (.ipynb) in the folder {entry.name}: "
                                  + (f"found {len(others)} other files ({listed})." if others else "it is empty."))
         submissions += found
     return submissions, empty, notes
@@ -390,6 +399,10 @@ class Judging:
         elif fatal:
             status = CRASHED
             notes.append(f"Grading failed {where}: {fatal}.")
+        elif ends:  # an end the grader did not send: how the process then stopped is a race, so not said
+            status = CRASHED
+            notes.append(f"Your notebook ended the grading process {where}, after writing a message of the "
+                         "grader's own that said it had finished.")
         else:
             status = CRASHED
             how = (f"signal {run['signal']}" if run["signal"] else f"exit status {run['exit']}")
@@ -568,7 +581,7 @@ def feedback_page(student: str, rows: list[Graded], seed: int) -> str:
 # The command
 
 
-def plan(submissions: list[Submission], empty: dict[str, str]) -> tuple[list[Submission], list[Graded], list[str]]:
+def plan(submissions: list[Submission], empty: dict[str, tuple[str, str]]) -> tuple[list[Submission], list[Graded], list[str]]:
     """Which submissions to run, and the rows decided without running anything: every
     student folder gets at least one row, saying what was found in it."""
     rows, notes, to_run = [], [], []
@@ -576,7 +589,8 @@ def plan(submissions: list[Submission], empty: dict[str, str]) -> tuple[list[Sub
     by_student: dict[tuple[str, str], list[Submission]] = {}
     for sub in submissions:
         if sub.problem:
-            rows.append(Graded(sub.student, sub.notebook or sub.name, UNREADABLE, notes=[sub.problem], file=sub.name))
+            lesson = sub.notebook or lesson_from_name(sub.path)
+            rows.append(Graded(sub.student, lesson or sub.name, UNREADABLE, notes=[sub.problem], file=sub.name))
         elif sub.notebook is None:
             rows.append(Graded(sub.student, sub.name, UNKNOWN, file=sub.name, notes=[
                 "This is not one of the course's notebooks: no course metadata, no course file name and no "
@@ -585,13 +599,13 @@ def plan(submissions: list[Submission], empty: dict[str, str]) -> tuple[list[Sub
             by_student.setdefault((sub.student, sub.notebook), []).append(sub)
     handed_in = sorted({nb for _, nb in by_student})
     for student in students:
-        why = empty.get(student, "No notebook handed in for this lesson.")
+        status, why = empty.get(student, (MISSING, "No notebook handed in for this lesson."))
         for notebook in handed_in:
             copies = by_student.get((student, notebook), [])
             if not copies:
                 unreadable = [r for r in rows if r.student == student and r.notebook == notebook]
                 if not unreadable:
-                    rows.append(Graded(student, notebook, MISSING, notes=[why]))
+                    rows.append(Graded(student, notebook, status, notes=[why]))
                 continue
             chosen = copies[0]
             for other in copies[1:]:
@@ -599,7 +613,7 @@ def plan(submissions: list[Submission], empty: dict[str, str]) -> tuple[list[Sub
                                     f"{chosen.name} was graded.")
             to_run.append(chosen)
         if not any(r.student == student for r in rows) and not any(s.student == student for s in to_run):
-            rows.append(Graded(student, "", MISSING, notes=[why]))
+            rows.append(Graded(student, "", status, notes=[why]))
     return to_run, rows, notes
 
 

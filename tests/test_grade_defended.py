@@ -1,0 +1,325 @@
+"""helpers.grade against what an outside attempt at it found: grades that differed from
+what the notebook showed, false credit, leaks, and files that stopped the whole class.
+
+Every case goes through the real command with real sandboxed workers. The class is
+graded twice, with -j 2 and -j 1, and the two must agree byte for byte."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import exercises as registry
+from helpers import grade as grade_command
+from helpers.grading import page_name
+from tests.grading import ROOT, answer, index_of, insert_after, notebook, save
+from tests.test_grade import rows
+
+SEED = 11
+SECRET = "grader-secret-4b1d"  # an environment variable of the grader's that no child may see
+FILES = {lesson: f"{stem}.ipynb" for lesson, stem in registry.NOTEBOOK_FILES.items()}
+LONG_NAME = "s" * 245
+FORMULA_NAMES = ["=HYPERLINK(1)", "+1+1", "-2+3", "@SUM(A1)"]
+
+# The results pipe and the answers pipe of the grading child, as helpers/sandbox.py sets them up:
+# what a student who read the grader would write to.
+FORGED_44 = """import base64, json, os, struct
+def _line(message):
+    os.write(3, (json.dumps(message) + "\\n").encode())
+_verdicts = base64.b64encode(struct.pack("4f", 1.0, 0.0, 1.0, 0.0)).decode()
+_line({"exercise": "4.4", "via": "check", "kind": "function"})
+for _case in range(40):
+    _line({"exercise": "4.4", "case": _case, "outcome": {"returned_type": "Tensor", "error": None,
+           "not_implemented": False, "inputs_changed": [], "warnings": [], "source": "",
+           "output": {"tensor": "float32", "shape": [4], "data": _verdicts}}})
+"""
+
+FORGED_ASK = """import json, os
+os.write(3, b'{"ask": "4.1"}\\n')
+_reply = b""
+while not _reply.endswith(b"\\n"):
+    _reply += os.read(4, 1)
+_space = {}
+exec(json.loads(_reply)["source"], _space)
+split_heads = _space["split_heads"]
+"""
+
+FORGED_END = "import os\nos.write(3, b'{\"end\": true, \"printed\": 0}\\n')\nos._exit(0)"
+
+WRONG_MASKED_SOFTMAX = """def masked_softmax(scores, mask):
+    return torch.softmax(scores, dim=-1)
+"""
+
+ALTERNATING_TEST = """calls = [0]
+def sentences_independent(attention, X):
+    calls[0] += 1
+    return calls[0] % 2 == 1
+"""
+
+PROBE = f"""import os
+def _visible():
+    seen = dict(os.environ)
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        for part in ("environ", "cmdline"):
+            try:
+                seen[name + part] = open(f"/proc/{{name}}/{{part}}", "rb").read().decode(errors="replace")
+            except OSError:
+                pass
+    return " ".join(f"{{k}}={{v}}" for k, v in seen.items())
+_seen = _visible()
+_clean = "{SECRET}" not in _seen and "helpers.grade" not in _seen and "GRADER" not in _seen
+def pairwise_scores(X):
+    return X @ X.T if _clean else X
+"""
+
+
+def with_magics() -> dict:
+    """Lesson 01, all right, with IPython syntax a kernel accepts in the answer cells."""
+    nb = notebook("01", solved="all")
+    at = {ex: index_of(nb, ex) for ex in ("1.2", "1.3", "1.4")}
+    nb["cells"][at["1.2"]]["source"] = (answer("01", "1.2")
+                                       + "\nif True:\n    %time stable_softmax(torch.randn(3, 4))\n")
+    nb["cells"][at["1.3"]]["source"] = answer("01", "1.3") + "\nattention_weights?\n!echo done\n"
+    nb["cells"][at["1.4"]]["source"] = (answer("01", "1.4")
+                                       + "\ntiming = %timeit -o -n 1 -r 1 simple_self_attention(torch.randn(2, 3, 4))\n")
+    return insert_after(nb, at["1.4"] - 1, "%%time\nhelper_defined_in_a_cell_magic = 1\n")
+
+
+def in_other_forms(lesson: str) -> dict[str, bytes | dict]:
+    """The right answers of a lesson as they arrive from other editors and machines."""
+    right = notebook(lesson, solved="all")
+    colab = copy.deepcopy(right)
+    colab["metadata"] = {"colab": {"provenance": [], "name": "Copy of lesson.ipynb"}, "accelerator": "GPU",
+                         "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    for cell in colab["cells"]:
+        cell["source"] = "".join(cell["source"]).splitlines(keepends=True)  # Colab saves lists of lines
+    vscode = copy.deepcopy(right)
+    vscode["metadata"]["vscode"] = {"interpreter": {"hash": "0" * 64}}
+    crlf = json.dumps(right, indent=1).replace("\n", "\r\n").replace("\\n", "\\r\\n")
+    master = (ROOT / "solutions" / FILES[lesson]).read_bytes()  # the answers, with saved outputs
+    return {"colab": colab, "vscode": vscode, "bom_crlf": b"\xef\xbb\xbf" + crlf.encode(), "with_outputs": master}
+
+
+def build_class(subs: Path, outside: Path) -> None:
+    for lesson in ("01", "03", "04"):
+        save(subs, "full", FILES[lesson], notebook(lesson, solved="all"))
+
+    # One mistake costs its own points only: the cells below got the course's version.
+    save(subs, "wrong_split", FILES["04"], notebook("04", solved=["4.2", "4.3", "4.4", "4.5"]))
+    save(subs, "wrong_masked_softmax", FILES["03"],
+         notebook("03", solved=["3.1", "3.2", "3.4", "3.5"], answers={"3.3": WRONG_MASKED_SOFTMAX}))
+
+    # False credit.
+    save(subs, "alternating_test", FILES["04"], notebook("04", solved="all", answers={"4.4": ALTERNATING_TEST}))
+    nb = notebook("04", solved=["4.1", "4.2", "4.3", "4.5"])
+    save(subs, "forged_line", FILES["04"], insert_after(nb, index_of(nb, "4.4", check=True) - 1, FORGED_44))
+    nb = notebook("04", solved=["4.2", "4.3"])
+    nb["cells"][index_of(nb, "4.1")]["source"] = "# Exercise 4.1\n" + FORGED_ASK
+    save(subs, "forged_question", FILES["04"], nb)
+    nb = notebook("01", solved="all")
+    save(subs, "forged_end", FILES["01"], insert_after(nb, index_of(nb, "1.1", check=True), FORGED_END))
+    solution = ROOT / "solutions" / FILES["01"]
+    (subs / "linked_solution").mkdir()
+    (subs / "linked_solution" / FILES["01"]).symlink_to(solution)
+    (subs / "linked_folder").symlink_to(subs / "full", target_is_directory=True)
+    save(outside, "elsewhere", FILES["01"], notebook("01", solved="all"))
+    (subs / "linked_outside").mkdir()
+    (subs / "linked_outside" / "mine.ipynb").symlink_to(outside / "elsewhere" / FILES["01"])
+
+    # Leaks: the grader's environment and command line.
+    save(subs, "probe", FILES["01"], notebook("01", answers={"1.1": PROBE}))
+
+    # Files that once stopped the class, and students who once got no row.
+    save(subs, "nested", FILES["01"], "[" * 200_000 + "]" * 200_000)
+    huge = subs / "huge" / FILES["01"]
+    huge.parent.mkdir()
+    with open(huge, "wb") as f:
+        f.truncate(10 << 30)  # 10 GB, sparse: reading it whole would run out of memory
+    save(subs, LONG_NAME, FILES["01"], notebook("01", solved=["1.1"]))
+    for name in FORMULA_NAMES:
+        save(subs, name, FILES["01"], notebook("01", solved=["1.1"]))
+    save(subs, "in_a_subfolder", f"week 1/{FILES['01']}", notebook("01", solved="all"))
+    save(subs, "upper_case", "LESSON01.IPYNB", notebook("01", solved="all"))
+    save(subs, "no_notebook", "notes.txt", "my answers are on paper")
+
+    # Honest notebooks in every form they come in.
+    save(subs, "magics", FILES["01"], with_magics())
+    for form, content in in_other_forms("01").items():
+        save(subs, form, "my homework (1).ipynb" if form == "colab" else FILES["01"], content)
+
+
+def digest(folder: Path) -> dict[str, object]:
+    """What each file holds (size and time for the 10 GB one, never read)."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) if p.stat().st_size > 1 << 26
+            else p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def run_grader(subs: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(out), "--seed", str(SEED),
+                           "--timeout", "20", *extra], capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env=env or os.environ)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("defended")
+    subs, outside = tmp / "submissions", tmp / "outside"
+    subs.mkdir()
+    build_class(subs, outside)
+    before = digest(subs)
+    env = dict(os.environ, GRADER_TOKEN=SECRET)
+    runs = {jobs: run_grader(subs, tmp / f"out-{jobs}", "-j", jobs, env=env) for jobs in ("2", "1")}
+    for run in runs.values():
+        assert run.returncode == 0, run.stderr[-3000:]
+    return {"tmp": tmp, "subs": subs, "out": tmp / "out-2", "runs": runs, "before": before,
+            "rows": rows(tmp / "out-2")}
+
+
+def row(graded, student: str, lesson: str = "01") -> dict:
+    return graded["rows"][(student, lesson)]
+
+
+def feedback(graded, student: str) -> str:
+    return " ".join((graded["out"] / "feedback" / page_name(student)).read_text().split())
+
+
+def points(graded, student: str, lesson: str) -> list[str]:
+    r = row(graded, student, lesson)
+    return [r[ex.id] for ex in registry.for_notebook(lesson)]
+
+
+def test_two_gradings_with_different_jobs_are_byte_identical(graded):
+    first, second = graded["tmp"] / "out-2", graded["tmp"] / "out-1"
+    assert (first / "grades.csv").read_bytes() == (second / "grades.csv").read_bytes()
+    pages = sorted(p.name for p in (first / "feedback").iterdir())
+    assert pages == sorted(p.name for p in (second / "feedback").iterdir())
+    for name in pages:
+        assert (first / "feedback" / name).read_bytes() == (second / "feedback" / name).read_bytes(), name
+    assert digest(graded["subs"]) == graded["before"]  # nothing handed in was changed
+
+
+def test_one_mistake_costs_its_own_points_only(graded):
+    assert points(graded, "wrong_split", "04") == ["0", "2", "3", "2", "2"]  # 4.3 uses split_heads
+    assert points(graded, "wrong_masked_softmax", "03") == ["2", "2", "0", "1", "3"]  # 3.4 and 3.5 use it
+    text = feedback(graded, "wrong_split")
+    assert "whose check cell did not run" not in text
+
+
+def test_forged_lines_and_questions_earn_nothing(graded):
+    assert row(graded, "forged_line", "04")["4.4"] == "0", feedback(graded, "forged_line")
+    forged = points(graded, "forged_question", "04")
+    assert forged[0] == "0" and forged[2] == "3", feedback(graded, "forged_question")  # 4.1 fixed at its first question
+
+
+def test_an_alternating_test_earns_nothing(graded):
+    assert row(graded, "alternating_test", "04")["4.4"] == "0", feedback(graded, "alternating_test")
+
+
+def test_a_forged_end_before_os_exit_is_a_crash(graded):
+    r = row(graded, "forged_end")
+    assert (r["status"], r["total"]) == ("crashed", "2"), feedback(graded, "forged_end")
+
+
+@pytest.mark.parametrize("student", ["linked_solution", "linked_folder", "linked_outside"])
+def test_symbolic_links_are_not_followed(graded, student):
+    found = [r for (s, _), r in graded["rows"].items() if s == student]
+    assert [r["status"] for r in found if r["status"] not in ("missing", "unreadable")] == []
+    assert any(r["status"] == "unreadable" for r in found) and all(r["total"] == "0" for r in found), found
+    assert "symbolic link" in feedback(graded, student)
+
+
+def test_the_child_sees_neither_the_environment_nor_the_command_line_of_the_grader(graded):
+    assert row(graded, "probe")["1.1"] == "2", feedback(graded, "probe")
+
+
+@pytest.mark.parametrize("student, words", [
+    ("nested", "nested too deeply"),
+    ("huge", "expected a notebook of at most 64 MB, got a larger file (10,240 MB)"),
+])
+def test_a_bad_file_costs_its_own_row(graded, student, words):
+    r = row(graded, student)  # recognised as lesson 01 by its file name
+    assert (r["status"], r["total"]) == ("unreadable", "0")
+    assert words in feedback(graded, student)
+
+
+def test_a_long_folder_name_gets_its_page_and_the_summary_is_written(graded):
+    assert row(graded, LONG_NAME)["total"] == "2"
+    assert f"Feedback for {LONG_NAME}" in feedback(graded, LONG_NAME)
+    assert "Graded" in (graded["out"] / "summary.txt").read_text()
+
+
+def test_names_that_look_like_formulas_are_text_in_the_csv(graded):
+    text = (graded["out"] / "grades.csv").read_text()
+    for name in FORMULA_NAMES:
+        assert f"\n'{name},01,ok" in text or f"\n\"'{name}\",01,ok" in text, name
+        assert f"\n{name}," not in text
+
+
+@pytest.mark.parametrize("student", ["in_a_subfolder", "upper_case"])
+def test_notebooks_in_subfolders_or_with_upper_case_names_are_graded(graded, student):
+    r = row(graded, student)
+    assert (r["status"], r["total"]) == ("ok", "10"), feedback(graded, student)
+
+
+def test_a_folder_without_notebooks_gets_rows_that_say_what_it_holds(graded):
+    assert {lesson: r["status"] for (s, lesson), r in graded["rows"].items() if s == "no_notebook"} == {
+        "01": "missing", "03": "missing", "04": "missing"}
+    assert "No notebook (.ipynb) in the folder no_notebook: found 1 other files (notes.txt)" in \
+        feedback(graded, "no_notebook")
+
+
+@pytest.mark.parametrize("student", ["magics", "colab", "vscode", "bom_crlf", "with_outputs"])
+def test_honest_notebooks_get_full_marks_in_every_form(graded, student):
+    r = row(graded, student)
+    assert (r["status"], r["total"]) == ("ok", "10"), feedback(graded, student)
+
+
+def test_instructor_cases_with_large_outputs_raise_what_a_child_may_send(tmp_path):
+    """A case the reference passes, whose right output alone is over 16 MB: a right answer
+    still earns its points, and a wrong one is told what is wrong, not "crashed"."""
+    subs = tmp_path / "submissions"
+    save(subs, "right", FILES["01"], notebook("01", solved="all"))
+    save(subs, "overflowing", FILES["01"], notebook("01", solved=["1.1", "1.3", "1.4"], answers={
+        "1.2": "def stable_softmax(scores):\n    e = scores.exp()\n    return e / e.sum(dim=-1, keepdim=True)\n"}))
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "big.py").write_text("import torch\nfrom helpers.exercises import Case\n"
+                                  "CASES = {'1.2': [Case('scores of shape (2200, 2200)', "
+                                  "(torch.linspace(-3, 3, 2200 * 2200).reshape(2200, 2200),))]}\n")
+    run = run_grader(subs, tmp_path / "out", "--tests", str(tests))
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = rows(tmp_path / "out")
+    assert (got[("right", "01")]["status"], got[("right", "01")]["total"]) == ("ok", "10")
+    assert (got[("overflowing", "01")]["status"], got[("overflowing", "01")]["1.2"]) == ("ok", "0")
+
+
+@pytest.mark.parametrize("platform, words", [("darwin", "this is macOS"), ("win32", "this is Windows")])
+def test_off_linux_it_refuses_in_one_sentence_before_doing_anything(tmp_path, monkeypatch, capsys, platform, words):
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    monkeypatch.setattr(sys, "platform", platform)
+    with pytest.raises(SystemExit) as stopped:
+        grade_command.main([str(tmp_path / "subs"), "--out", str(tmp_path / "out")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "WSL 2" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_proc_it_refuses_in_one_sentence(tmp_path):
+    """/proc hidden in a mount namespace of its own, as on a machine without it."""
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    script = (f"mount -t tmpfs none /proc && cd {ROOT} && exec {sys.executable} -m helpers.grade "
+              f"{tmp_path / 'subs'} --out {tmp_path / 'out'}")
+    run = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                         capture_output=True, text=True, timeout=120)
+    if "mount" in run.stderr and "permission denied" in run.stderr.lower():
+        pytest.skip("this machine lets no one hide /proc: " + run.stderr.strip())
+    assert run.returncode == 2, run.stderr
+    assert "needs Linux's /proc" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
