@@ -356,8 +356,8 @@ def test_no_sandbox_process_outlives_the_grader(graded):
 
 
 @pytest.mark.parametrize("student, notebook_column, status, total, words", [
-    ("malformed", L01, "unreadable", "0", "malformed JSON"),
-    ("empty", L01, "unreadable", "0", "the file is empty"),
+    ("malformed", "01", "unreadable", "0", "malformed JSON"),  # named by its file name
+    ("empty", "01", "unreadable", "0", "the file is empty"),
     ("other_course", "homework.ipynb", "unknown-notebook", "0", "not one of the course's notebooks"),
     ("deleted_cells", "01", "ok", "7", "no simple_self_attention was defined"),
     ("duplicated_reordered", "01", "ok", "10", ""),
