@@ -20,6 +20,7 @@ import os
 import re
 import runpy
 import secrets
+import stat
 import sys
 import tempfile
 import threading
@@ -56,15 +57,20 @@ class Submission:
 
 PRINTED_NOTE = 1_000_000  # characters of printed output worth a note in the feedback
 MAX_NOTEBOOK_BYTES = 64 << 20  # a larger file is not read (course notebooks with outputs: under 2 MB)
+MAX_CODE_CHARACTERS = 1 << 20  # code kept per notebook until it runs (the course's lessons: under 40,000)
 EXERCISE_LINE = re.compile(r"^\s*#\s*Exercise\s+(\d+\.\d+)\b")
 
 
 def read_submission(student: str, path: Path, name: str = "") -> Submission:
     """Read a notebook as plain JSON: its cells, which course notebook it is, or why it
     cannot be read. Never raises for what is in the file."""
-    sub = Submission(student, path, name or path.name)
-    try:  # O_NOFOLLOW: a link put in place after the folder was listed is refused too
-        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as f:
+    sub = Submission(student, path, name or printable(path.name))
+    try:  # O_NOFOLLOW: a link put in place after the folder was listed is refused too; O_NONBLOCK: a FIFO
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                sub.problem = "expected a notebook file, got a special file (a pipe, a device or a socket)"
+                return sub
             raw = f.read(MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
         sub.problem = f"could not read the file: {exc.strerror}"
@@ -107,7 +113,16 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
         exercise = course.get("exercise") if isinstance(course.get("exercise"), str) else None
         if exercise is None and (match := EXERCISE_LINE.match(source)):
             exercise = match.group(1)
-        sub.cells.append({"index": index, "type": str(cell.get("cell_type")), "source": source, "exercise": exercise})
+        kind = str(cell.get("cell_type"))[:40]
+        if kind != "code":  # only its first line is ever shown: the parent keeps no more of it
+            source = next((line for line in source.splitlines() if line.strip()), "")[:200]
+        sub.cells.append({"index": index, "type": kind, "source": source, "exercise": exercise})
+    code = sum(len(c["source"]) for c in sub.cells if c["type"] == "code")
+    if code > MAX_CODE_CHARACTERS:
+        sub.cells = []
+        sub.problem = (f"expected code cells of at most {MAX_CODE_CHARACTERS:,} characters in all, got {code:,}: "
+                       "is there a huge string or pasted data in a code cell?")
+        return sub
     sub.notebook = recognise(nb, path, sub.cells)
     return sub
 
@@ -131,6 +146,12 @@ LINK_PROBLEM = ("is a symbolic link; the grader follows no links (they could poi
                 "or outside the submissions): hand in the file itself")
 
 
+def printable(name: str) -> str:
+    """A file or folder name as text that can be written anywhere: bytes that are not
+    UTF-8 (kept by Python as surrogates) are written as \\xNN, so that two names stay two."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def lesson_from_name(path: Path) -> str | None:
     """The course notebook a file name points to ("...attention-is-a-weighted-sum..."), or None."""
     name = path.stem.lower().replace("_", "-").replace(" ", "-")
@@ -147,28 +168,29 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
     notebook is an unreadable submission, a linked student folder has unreadable rows."""
     submissions, empty, notes = [], {}, []
     for entry in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
+        student = printable(entry.name)
         if entry.is_symlink():
-            empty[entry.name] = (UNREADABLE, f"The student folder {entry.name} {LINK_PROBLEM}.")
+            empty[student] = (UNREADABLE, f"The student folder {student} {LINK_PROBLEM}.")
             continue
         if not entry.is_dir():
-            notes.append(f"skipped {entry.name}: expected a folder per student, got a file")
+            notes.append(f"skipped {student}: expected a folder per student, got a file")
             continue
         found, others = [], []
         for folder, dirs, files in os.walk(entry):  # os.walk follows no links to folders
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints: Jupyter's copies
             for name in sorted(files):
                 path = Path(folder) / name
-                relative = path.relative_to(entry).as_posix()
+                relative = printable(path.relative_to(entry).as_posix())
                 if not name.lower().endswith(".ipynb"):
                     others.append(relative)
                 elif path.is_symlink():
-                    found.append(Submission(entry.name, path, relative, lesson_from_name(path),
+                    found.append(Submission(student, path, relative, lesson_from_name(path),
                                             problem=f"{relative} {LINK_PROBLEM}"))
                 else:
-                    found.append(read_submission(entry.name, path, relative))
+                    found.append(read_submission(student, path, relative))
         if not found:
             listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-            empty[entry.name] = (MISSING, f"No notebook (.ipynb) in the folder {entry.name}: "
+            empty[student] = (MISSING, f"No notebook (.ipynb) in the folder {student}: "
                                  + (f"found {len(others)} other files ({listed})." if others else "it is empty."))
         submissions += found
     return submissions, empty, notes

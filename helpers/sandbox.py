@@ -53,7 +53,8 @@ PRELOAD = ("math", "cmath", "random", "statistics", "itertools", "functools", "c
            "operator", "fractions", "decimal", "inspect", "numpy", "torch", "torch.nn",
            "torch.nn.functional", "torch.testing", "torch.utils.data", "torch.linalg", "torch.fft")
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (0x00020000, 0x08000000, 0x10000000,
+                                                                   0x20000000, 0x40000000)
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 MNT_DETACH = 2
@@ -127,7 +128,7 @@ def isolate(hide: list[str], keep: list[str], stage: str) -> None:
     read-only tmpfs (bringing back the folders of `keep` inside them, such as the Python
     installation), give /tmp a fresh writable tmpfs, and make every other mount read-only.
     Called by the child before it forks the grandchild into the new PID namespace."""
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC  # IPC: no System V memory shared or kept
     if not REAL_ROOT:
         uid, gid = os.geteuid(), os.getegid()
         _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # so that this process may write its own uid_map
