@@ -566,6 +566,7 @@ class Worker:
         namespace, tell the worker its PID and, later, how it ended."""
         try:
             os.setsid()
+            _libc and _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the worker gone: so is all of this
             if job["isolation"] != "namespaces":
                 os.close(control)
                 self.grandchild(job, fd, answers, job["workdir"])
@@ -618,7 +619,7 @@ class Worker:
         status = usage = None
         while status is None and not finished:
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or not _alive(GRADER):  # out of time, or nobody left to tell: stop
                 timed_out = True
                 break
             overflow = _receive(received, min(left, 0.05), cap) or overflow
@@ -725,6 +726,22 @@ def _write_line(fd: int, message: dict) -> None:
         data = data[os.write(fd, data):]
 
 
+GRADER = 0  # the process of helpers.grade that started this worker (set by main)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` still exists (0: unknown, taken as alive)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _wait(pid: int, seconds: float):
     """(status, usage) of a child that ends within `seconds`, else (None, None)."""
     until = time.monotonic() + seconds
@@ -791,6 +808,8 @@ def _remove(path: str) -> None:
 def main() -> None:
     """Read the setup (the slots, each with the pipes it reads jobs from and writes results
     to), import torch once, then fork a worker per extra slot and serve the first one here."""
+    global GRADER
+    GRADER = os.getppid()
     setup = json.loads(sys.stdin.readline())
     if _libc is not None:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may read this one's memory

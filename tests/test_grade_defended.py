@@ -323,3 +323,58 @@ def test_without_proc_it_refuses_in_one_sentence(tmp_path):
     assert run.returncode == 2, run.stderr
     assert "needs Linux's /proc" in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
+    """The grader's own process killed while a notebook sleeps in a loop (an instructor's
+    Ctrl-C, a batch system's time limit): the worker and every child go within seconds."""
+    import signal
+    import time
+
+    subs = tmp_path / "submissions"
+    nb = notebook("01", solved=["1.1"])
+    save(subs, "sleeper", FILES["01"], insert_after(nb, index_of(nb, "1.1", check=True),
+                                                    "import time\nwhile True:\n    time.sleep(0.1)"))
+    grader = subprocess.Popen([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp_path / "out"),
+                               "--timeout", "300"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sandbox_processes() -> list[str]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                ppid_chain = (entry / "status").read_text()
+            except OSError:
+                continue
+            if "helpers/sandbox.py" in command and str(ROOT) in command and f"PPid:\t{grader.pid}" in ppid_chain:
+                found.append(entry.name)
+        return found
+
+    deadline = time.monotonic() + 60
+    while not sandbox_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    workers = sandbox_processes()
+    assert workers, "the grader never started its worker"
+    time.sleep(4)  # the sleeper is in its loop by now
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if entry.name.isdigit():
+            parents[int(entry.name)] = int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
+    everything, grown = {int(p) for p in workers}, True
+    while grown:  # the worker's children, their children, ...
+        found = {pid for pid, ppid in parents.items() if ppid in everything}
+        grown = not found <= everything
+        everything |= found
+    assert len(everything) >= 3, "expected the worker, its child and the sandboxed grandchild"
+    os.kill(grader.pid, signal.SIGKILL)
+    grader.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in everything):
+        time.sleep(0.2)
+    left = [p for p in everything if Path(f"/proc/{p}").exists()
+            and "Z" not in (Path(f"/proc/{p}/status").read_text().split("State:")[1][:4])]
+    assert left == [], f"still running after the grader was killed: {left}"
