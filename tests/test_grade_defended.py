@@ -355,21 +355,27 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
         time.sleep(0.2)
     workers = sandbox_processes()
     assert workers, "the grader never started its worker"
-    time.sleep(4)  # the sleeper is in its loop by now
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        if entry.name.isdigit():
-            parents[int(entry.name)] = int(next(line for line in status.splitlines() if line.startswith("PPid:")).split()[1])
-    everything, grown = {int(p) for p in workers}, True
-    while grown:  # the worker's children, their children, ...
-        found = {pid for pid, ppid in parents.items() if ppid in everything}
-        grown = not found <= everything
-        everything |= found
-    assert len(everything) >= 3, "expected the worker, its child and the sandboxed grandchild"
+
+    def descendants() -> set[int]:
+        parents = {}
+        for entry in Path("/proc").iterdir():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if entry.name.isdigit():
+                parents[int(entry.name)] = int(next(x for x in status.splitlines() if x.startswith("PPid:")).split()[1])
+        found, grown = {int(p) for p in workers}, True
+        while grown:  # the worker's children, their children, ...
+            more = {pid for pid, ppid in parents.items() if ppid in found}
+            grown = not more <= found
+            found |= more
+        return found
+
+    while len(everything := descendants()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)  # until the worker, its child and the sandboxed grandchild all run
+    assert len(everything) >= 3, f"the notebook never started: {everything}"
+    time.sleep(1)
     os.kill(grader.pid, signal.SIGKILL)
     grader.wait()
     deadline = time.monotonic() + 10
