@@ -31,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+import helpers as helpers_package
 from helpers import checks, cost, harness, training
 from helpers import exercises as registry
 from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, Result
@@ -200,9 +201,30 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
 # What the child gets: cases, exercise specs, and the helpers its lesson may import
 
 
+def _used_names(node: ast.AST) -> set[str]:
+    """The names a definition uses, except in annotations: helpers/attention.py starts with
+    `from __future__ import annotations`, so an annotation needs no definition to run."""
+    annotations = set()
+    for sub in ast.walk(node):
+        for field in ("annotation", "returns"):
+            if isinstance(getattr(sub, field, None), ast.AST):
+                annotations |= {id(n) for n in ast.walk(getattr(sub, field))}
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in annotations}
+
+
+def provided_names(names: tuple[str, ...]) -> set[str]:
+    """`names` and every definition of helpers/attention.py they use, directly or not."""
+    return _attention_closure(names)[0]
+
+
 def provided_source(names: tuple[str, ...]) -> str:
     """The source of helpers/attention.py cut down to `names` and the definitions they use,
     with the file's imports: the course code a lesson's notebook may import."""
+    return _attention_closure(names)[1]
+
+
+@functools.lru_cache(maxsize=None)
+def _attention_closure(names: tuple[str, ...]) -> tuple[frozenset[str], str]:
     source = (PACKAGE / "attention.py").read_text()
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -223,14 +245,14 @@ def provided_source(names: tuple[str, ...]) -> str:
         if name not in defined:
             raise KeyError(f"helpers/attention.py defines no {name}")
         wanted.add(name)
-        todo += [n.id for n in ast.walk(defined[name]) if isinstance(n, ast.Name) and n.id in defined]
+        todo += [n for n in _used_names(defined[name]) if n in defined]
     keep = imports + sorted({id(defined[n]): defined[n] for n in wanted}.values(), key=lambda n: n.lineno)
 
     def text(node) -> str:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         return "\n".join(lines[first - 1: node.end_lineno])
 
-    return "\n\n".join(text(node) for node in keep) + "\n"
+    return frozenset(wanted), "\n\n".join(text(node) for node in keep) + "\n"
 
 
 def skipped_functions(module) -> list[str]:
@@ -331,7 +353,7 @@ def _parse_messages(text: str) -> list[dict]:
     for line in text.splitlines():
         try:
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
             continue
         if isinstance(message, dict):
             messages.append(message)
@@ -349,55 +371,94 @@ def _cell_words(sub: Submission, index: int | None) -> str:
 class Judging:
     """The judging of one notebook while its child runs, and after.
 
-    The child's check asks for the verdict on an exercise as soon as it has sent that
-    exercise's outcomes (answer()): the verdict is fixed then, and when it is not a pass
-    the child gets the course's version of the answer, as the notebook's check hands it to
-    the cells below. So each exercise is graded as the notebook showed it, and no answer
-    reaches the child before its own exercise is graded."""
+    The child's check asks for the verdict each time it has sent an exercise's outcomes
+    (answer()); when the verdict is not a pass the child gets the course's version of the
+    answer, as the notebook's check hands it to the cells below. So each exercise is
+    graded as the notebook showed it, and no answer reaches the child before the exercise
+    it answers has been graded:
+
+    - an exercise's grade is the worst of the runs its check cells made (a check that
+      fails after one that passed lowers it, as the notebook's progress table shows); the
+      runs made for a check cell that never ran ("cell", "end") count only without one;
+    - once the course's version of an answer has been handed to the child (itself, or as
+      a definition another answer uses), that exercise's grade can only go down;
+    - the course's version of an answer is handed only when every exercise whose answer it
+      holds has been graded at least once; otherwise the child keeps the student's own.
+
+    Extra runs or questions can only come from student code writing to the pipe: by these
+    rules they can only lower a grade."""
 
     def __init__(self, sub: Submission, cases: dict[str, list[Case]], limits: Limits) -> None:
         self.sub, self.cases, self.limits = sub, cases, limits
         self.exercises = {ex.id: ex for ex in registry.for_notebook(sub.notebook)}
-        self.text = ""
-        self.fixed: dict[str, Result] = {}  # verdicts given to the child, final
-        self.handed: set[str] = set()  # exercises whose course version the child received
+        self.by_reference = {ex.reference.__name__: ex.id for ex in self.exercises.values()}
+        self.messages: list[dict] = []
+        self.judged: dict[tuple[str, int], Result] = {}  # (exercise, run) -> verdict
+        self.handed: dict[str, Result] = {}  # exercise -> its grade when its answer was handed
 
     def answer(self, exercise_id: str, messages: str) -> dict:
-        """The reply to the child's question about `exercise_id`: {} when it passed (or is
-        not an exercise of this notebook), else the course's version of the answer."""
-        self.text += messages
+        """The reply to the child's question about `exercise_id`: {} when its latest run
+        passed (or nothing may be handed), else the course's version of the answer."""
+        self.messages += _parse_messages(messages)
         ex = self.exercises.get(exercise_id)
         if ex is None:
             return {}
-        if exercise_id not in self.fixed:
-            runs = _runs(_parse_messages(self.text)).get(exercise_id, [])
-            self.fixed[exercise_id] = self._worst(ex, runs, {}, "grading never reached this exercise")
-        if self.fixed[exercise_id].status == PASSED:
+        runs = _runs(self.messages)
+        latest = len(runs.get(exercise_id, [])) - 1
+        if latest < 0 or self._judge(ex, runs[exercise_id], latest, {}, "").status == PASSED:
             return {}
-        self.handed.add(exercise_id)
         name = ex.reference.__name__
-        return {"name": name, "source": reference_source(name)}
+        held = [self.by_reference[n] for n in sorted(provided_names((name,))) if n in self.by_reference]
+        if any(not runs.get(other) for other in held):
+            return {}  # it would hand over an answer to an exercise not graded yet
+        for other in held:
+            now = self._worst([self._judge(self.exercises[other], runs[other], i, {}, "")
+                               for i in range(len(runs[other]))])
+            self.handed[other] = self._worst([now] + ([self.handed[other]] if other in self.handed else []))
+        return {"name": name, "source": provided_source((name,))}
 
-    def _worst(self, ex: Exercise, runs: list[dict], cell_errors: dict[int, str], stopped: str) -> Result:
-        """The verdict on an exercise from every time it was graded: the first that is not a
-        pass. A child sends one run per exercise; more can only come from student code
-        writing to the pipe, and they can only lower the grade."""
-        results = [_judge_exercise(self.sub, ex, self.cases[ex.id], run["kind"], run["outcomes"], cell_errors, stopped)
-                   for run in runs] or [_judge_exercise(self.sub, ex, self.cases[ex.id], None, {}, cell_errors, stopped)]
+    # Verdicts whose words depend on how the whole notebook ended: judged again at the end.
+    CONTEXTUAL = ("missing", "not-finished", "not-graded")
+
+    def _judge(self, ex: Exercise, runs: list[dict], index: int, cell_errors: dict[int, str], stopped: str) -> Result:
+        key = (ex.id, index)
+        cached = self.judged.get(key)
+        if cached is not None:
+            return cached
+        run = runs[index]
+        result = _judge_exercise(self.sub, ex, self.cases[ex.id], run["kind"], run["outcomes"], cell_errors,
+                                 stopped or "Grading stopped early.")
+        if result.mistake not in self.CONTEXTUAL:
+            self.judged[key] = result
+        return result
+
+    @staticmethod
+    def _worst(results: list[Result]) -> Result:
         return next((r for r in results if r.status != PASSED), results[0])
+
+    def grade_of(self, ex: Exercise, runs: list[dict], cell_errors: dict[int, str], stopped: str) -> Result:
+        """An exercise's grade from all its runs (see the class's rules)."""
+        checked = [i for i, run in enumerate(runs) if run["kind"].get("via") == "check"]
+        chosen = checked or list(range(len(runs)))
+        results = [self._judge(ex, runs, i, cell_errors, stopped) for i in chosen]
+        if not results:
+            results = [_judge_exercise(self.sub, ex, self.cases[ex.id], None, {}, cell_errors, stopped)]
+        if ex.id in self.handed:
+            results.append(self.handed[ex.id])
+        return self._worst(results)
 
     def result(self, run: dict) -> Graded:
         """Turn everything the child sent, and how it ended, into points and feedback."""
         sub, limits = self.sub, self.limits
-        messages = _parse_messages(self.text + run["messages"])
+        messages = self.messages + _parse_messages(run["messages"])
         announced = [m["cell"] for m in messages if isinstance(m.get("cell"), int) and "error" not in m]
         last_cell = announced[-1] if announced else None
         cell_errors: dict[int, str] = {}
         for m in messages:
             if isinstance(m.get("cell"), int) and isinstance(m.get("error"), str):
-                cell_errors.setdefault(m["cell"], m["error"])
+                cell_errors.setdefault(m["cell"], _short(m["error"]))
         memory = any(m.get("memory") is True for m in messages)
-        fatal = next((m["fatal"] for m in messages if isinstance(m.get("fatal"), str)), None)
+        fatal = next((_short(m["fatal"]) for m in messages if isinstance(m.get("fatal"), str)), None)
         ends = [m for m in messages if m.get("end") is True]
         printed = ends[-1].get("printed") if ends and isinstance(ends[-1].get("printed"), int) else 0
         runs = _runs(messages)
@@ -433,17 +494,28 @@ class Judging:
         if printed > PRINTED_NOTE:
             notes.append(f"Your notebook printed more than {PRINTED_NOTE:,} characters; the grader read none of "
                          "them. Print shapes and a few numbers instead of whole tensors.")
+        if any(m.get("tampered") is True for m in messages):
+            notes.append("Your notebook changed the grader's own code while it ran; the exercises graded after "
+                         "that got no points.")
         stopped = notes[0] if notes else "Grading stopped early."
         results = []
         for ex in self.exercises.values():
-            result = self.fixed.get(ex.id) or self._worst(ex, runs.get(ex.id, []), cell_errors, stopped)
+            result = self.grade_of(ex, runs.get(ex.id, []), cell_errors, stopped)
             source = next((o.get("source") for run_ in runs.get(ex.id, []) for o in run_["outcomes"].values()
                            if isinstance(o, dict)), "")
-            results.append(_with_dependencies(result, results, source if isinstance(source, str) else "", self.handed))
+            results.append(_with_dependencies(result, results, source if isinstance(source, str) else "",
+                                              set(self.handed)))
         for index, error in sorted(cell_errors.items()):
             if error.startswith(("SystemExit", "KeyboardInterrupt")):
-                notes.append(f"Cell {index} raised {error}; grading went on with the next line.")
+                notes.append(f"Cell {index} raised {error}; grading went on with the next cell.")
         return Graded(sub.student, sub.notebook, status, results, notes, sub.name)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """A message from the child as the feedback shows it: one line, at most `limit`
+    characters (the child cuts its own; this cuts what student code wrote)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def _runs(messages: list[dict]) -> dict[str, list[dict]]:
@@ -459,12 +531,6 @@ def _runs(messages: list[dict]) -> dict[str, list[dict]]:
         elif isinstance(m.get("case"), int) and runs.get(exercise_id):
             runs[exercise_id][-1]["outcomes"].setdefault(m["case"], m.get("outcome"))
     return runs
-
-
-@functools.lru_cache(maxsize=None)
-def reference_source(name: str) -> str:
-    """The course's version of an answer, as source the child can run (see provided_source)."""
-    return provided_source((name,))
 
 
 def _with_dependencies(result: Result, earlier: list[Result], source: str, handed: set[str]) -> Result:
@@ -491,6 +557,10 @@ def _judge_exercise(sub, ex: Exercise, cases: list[Case], kind: dict | None, out
 
     if kind is None:
         return failed("not-graded", "grading never reached this exercise", stopped)
+    if kind["kind"] == "tampered":
+        return failed("tampered", "before this check, your notebook had replaced part of the grader's own code",
+                      "The grader measures your answer with its own code; leave that code alone, and hand in your "
+                      f"own {ex.name}.")
     if kind["kind"] == "missing":
         own = [c for c in sub.cells if c["exercise"] == ex.id]
         if own and all(c["type"] != "code" for c in own):
@@ -664,6 +734,7 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
             "provided": {"attention": provided_source(registry.PROVIDED[notebook]),
                          "data": (PACKAGE / "data.py").read_text()},
             "skipped": {"training": skipped_functions(training), "cost": skipped_functions(cost)},
+            "exports": dict(helpers_package._EXPORTS),  # what `from helpers import ...` gives a notebook
             "exercises": [{"id": ex.id, "name": ex.name, "module": ex.module, "probe": _callable_name(ex.probe),
                            "runner": _callable_name(ex.runner),
                            "cases": [harness.encode_case(c) for c in cases[ex.id]]} for ex in lesson],

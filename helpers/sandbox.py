@@ -62,6 +62,8 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
 UID_BASE = 2_000_000_000  # the unprivileged user a root worker's children run as, plus the slot
 
 RESULTS_FD, ANSWERS_FD = 3, 4  # the grandchild's pipes: messages to the worker, answers from it
+ASKS_PER_EXERCISE = 8  # questions passed on to the parent per exercise (a notebook checks each once)
+MAX_JUDGING = 30.0  # seconds of the parent's judging added to a notebook's wall-clock limit, at most
 
 # The whole environment of the worker and its children: nothing of the grader's own (its
 # variables could hold tokens or paths). helpers.grade starts the worker with it.
@@ -78,6 +80,7 @@ def load_harness():
     module = importlib.util.module_from_spec(spec)
     sys.modules["course_harness"] = module
     spec.loader.exec_module(module)
+    del sys.modules["course_harness"]  # needed while its dataclasses are made; not left where a notebook looks
     return module
 
 
@@ -283,6 +286,12 @@ class Grandchild:
         self.ns["display"] = lambda *args, **kwargs: None  # Jupyter's, which notebooks call without importing
         shell = Shell(self)
         self.ns["get_ipython"] = lambda: shell  # what IPython's transformer turns magics and `!` lines into
+        self.fingerprint = _fingerprint(harness)
+
+    def intact(self) -> bool:
+        """Whether the code that measures the student's answers is still the grader's: a
+        notebook that replaces it could report outputs its answer does not produce."""
+        return _fingerprint(self.h) == self.fingerprint
 
     def send(self, message: dict) -> None:
         """One JSON line to the worker; nothing from a process the student forked."""
@@ -304,7 +313,7 @@ class Grandchild:
             return None
         module = types.ModuleType(f"helpers.course_{name}")
         module.__file__ = f"<the course's {name}, handed down after exercise {exercise_id}>"
-        exec(compile(source, module.__file__, "exec"), module.__dict__)
+        exec(compile(source, module.__file__, "exec", dont_inherit=True), module.__dict__)
         return module.__dict__.get(name)
 
     # -- the stand-in helpers package
@@ -315,11 +324,11 @@ class Grandchild:
         job = self.job
 
         def check(exercise_id, candidate=None, *args, **kwargs):
-            """Grades `candidate` as the answer to the exercise, once, then does what the
-            notebook's check does: returns it if it passed, otherwise the course's version,
-            which the parent sends only now that this exercise's grade is fixed."""
+            """Grades `candidate` as the answer to the exercise, each time it is called,
+            then does what the notebook's check does: returns it if it passed, otherwise the
+            course's version, which the parent sends only once this run is graded."""
             exercise_id = str(exercise_id)
-            if exercise_id not in self.exercises or exercise_id in self.done:
+            if exercise_id not in self.exercises:
                 return candidate
             self.grade(exercise_id, candidate, "check")
             reference = self.ask(exercise_id)
@@ -331,15 +340,18 @@ class Grandchild:
         package = types.ModuleType("helpers")
         package.__path__ = []
         package.__doc__ = "The course's helpers, as the grader provides them."
-        for name in ("progress", "attention_heatmap", "explore_attention", "head_grid", "line_chart"):
-            setattr(package, name, nothing)
-        package.check = check
         sys.modules["helpers"] = package
+        for name, where in job["exports"].items():  # check, progress and the plots, where a notebook finds them
+            module = sys.modules.setdefault(where, types.ModuleType(where))
+            function = check if name == "check" else nothing
+            setattr(module, name, function)
+            setattr(package, name, function)
+            setattr(package, where.split(".")[-1], module)
         for name, source in job["provided"].items():
             module = types.ModuleType(f"helpers.{name}")
             module.__file__ = f"<helpers.{name} as provided for grading>"
             sys.modules[module.__name__] = module
-            exec(compile(source, module.__file__, "exec"), module.__dict__)
+            exec(compile(source, module.__file__, "exec", dont_inherit=True), module.__dict__)
             setattr(package, name, module)
         for name, functions in job["skipped"].items():
             module = types.ModuleType(f"helpers.{name}")
@@ -354,6 +366,9 @@ class Grandchild:
         """Send the kind of `candidate`, then its outcome on every case (stopping at a stub)."""
         h, ex = self.h, self.exercises[exercise_id]
         self.done.add(exercise_id)
+        if not self.intact():
+            self.send({"exercise": exercise_id, "via": via, "kind": "tampered"})
+            return
         kind = h.candidate_kind(candidate)
         self.send({"exercise": exercise_id, "via": via, "kind": kind})
         wanted = "class" if ex["module"] else "function"
@@ -425,24 +440,25 @@ class Grandchild:
             tree = ast.parse(source, filename)
         except SyntaxError as exc:
             return f"SyntaxError: {exc.msg} (line {exc.lineno})"
-        first = None
         for statement in tree.body:
             try:
-                exec(compile(ast.Module([statement], []), filename, "exec"), self.ns)
+                exec(compile(ast.Module([statement], []), filename, "exec", dont_inherit=True), self.ns)
             except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
-                if first is None:
-                    first = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]} (line {statement.lineno})"
                 if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
                     self.send({"memory": True})
-        return first
+                # As in a kernel, the rest of the cell does not run; the next cell does.
+                return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]} (line {statement.lineno})"
+        return None
 
 
 class Shell:
     """The get_ipython() of the grading child: what IPython's transformer makes of magics.
 
     %time and %%time (and %%capture) run their code in the notebook's namespace, as IPython
-    does, so that what they define exists; every other magic and `!` command does nothing
-    and returns None (%timeit would only repeat code, %pip and `!` would reach outside)."""
+    does, so that what they define exists; %%writefile writes its file (in the child's own
+    empty folder, from which `import` finds it, as from a kernel's); every other magic and
+    `!` command does nothing and returns None (%timeit would only repeat code, %pip and `!`
+    would reach outside)."""
 
     RUNS_ITS_CODE = {"time", "capture"}
 
@@ -457,6 +473,14 @@ class Shell:
     def run_cell_magic(self, name: str, line: str, body: str, *args, **kwargs):
         if name in self.RUNS_ITS_CODE:
             self._run(body, name)
+        elif name == "writefile":
+            words = line.split()
+            append = bool({"-a", "--append"} & set(words))
+            names = [w for w in words if not w.startswith("-")]
+            if names:
+                with open(names[-1].strip("'\""), "a" if append else "w") as f:
+                    f.write(body)
+                importlib.invalidate_caches()
         return None
 
     def _run(self, source: str, name: str) -> None:
@@ -466,6 +490,13 @@ class Shell:
 
     def __getattr__(self, name: str):
         return lambda *args, **kwargs: None  # system, getoutput, set_next_input, ...
+
+
+def _fingerprint(harness) -> tuple:
+    """Which objects the grading code in the child is made of (see Grandchild.intact)."""
+    return (tuple((name, id(value)) for name, value in sorted(vars(harness).items()) if callable(value)),
+            tuple((name, id(value)) for name, value in sorted(vars(Grandchild).items()) if callable(value)),
+            id(_write_line), id(_read_line), id(json.dumps), id(os.write))
 
 
 def _skipped(name: str):
@@ -537,6 +568,7 @@ class Worker:
             os.closerange(ANSWERS_FD + 1, 1 << 16)
             fd, answers = RESULTS_FD, ANSWERS_FD
             os.chdir(workdir)
+            sys.path.insert(0, workdir)  # as a kernel has its folder: a module the notebook wrote imports
             with open("/proc/self/status") as f:  # before /proc is replaced by the namespace's own
                 vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
             if job["isolation"] == "namespaces":
@@ -616,6 +648,9 @@ class Worker:
         deadline = start + job["limits"]["wall"]
         timed_out = overflow = finished = False
         scanned = relayed = 0  # bytes of messages looked at for questions, and sent to the parent already
+        exercise_ids = {ex["id"] for ex in job["exercises"]}
+        asked: dict[str, int] = {}  # questions per exercise: more than a notebook's checks make are not passed on
+        judging = 0.0  # seconds the parent spent answering, added to the deadline up to MAX_JUDGING
         status = usage = None
         while status is None and not finished:
             left = deadline - time.monotonic()
@@ -632,10 +667,16 @@ class Worker:
                     continue
                 message = _json_object(line)
                 if isinstance(message.get("ask"), str) and len(message) == 1:
-                    asked = time.monotonic()
-                    answer = relay(message["ask"], bytes(messages[relayed:scanned]))
-                    relayed = scanned
-                    deadline += time.monotonic() - asked  # the parent's judging is not the notebook's time
+                    exercise_id = message["ask"]
+                    asked[exercise_id] = asked.get(exercise_id, 0) + 1
+                    answer = {"exercise": exercise_id}
+                    if exercise_id in exercise_ids and asked[exercise_id] <= ASKS_PER_EXERCISE:
+                        waited = time.monotonic()
+                        answer = relay(exercise_id, bytes(messages[relayed:scanned]))
+                        relayed = scanned
+                        extra = min(time.monotonic() - waited, MAX_JUDGING - judging)
+                        judging += extra
+                        deadline += extra  # the parent's judging is not the notebook's time
                     try:
                         _write_line(answer_write, answer)
                     except OSError:
@@ -702,7 +743,7 @@ def _json_object(line: bytes) -> dict:
     """A JSON object from one line; {} for anything else."""
     try:
         message = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
         return {}
     return message if isinstance(message, dict) else {}
 

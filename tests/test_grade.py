@@ -126,8 +126,11 @@ def pairwise_scores(X):
                                    "    exec(next(''.join(c['source']) for c in master['cells'] if 'Exercise 1.2' in ''.join(c['source'])), space)\n"
                                    "    found = space['stable_softmax']\nexcept Exception:\n    pass\n"
                                    "for thing in gc.get_objects():\n"
-                                   "    if getattr(thing, '__name__', '') == 'stable_softmax' and getattr(thing, '__module__', '') != '__main__':\n"
-                                   "        found = thing\n"
+                                   "    try:\n"
+                                   "        if getattr(thing, '__name__', '') == 'stable_softmax' and getattr(thing, '__module__', '') != '__main__':\n"
+                                   "            found = thing\n"
+                                   "    except Exception:\n"
+                                   "        pass\n"
                                    "def stable_softmax(scores):\n    return found(scores) if found else scores\n"),
     }
     for student, (exercise_id, code) in cheats.items():
@@ -363,7 +366,7 @@ def test_no_sandbox_process_outlives_the_grader(graded):
     ("duplicated_reordered", "01", "ok", "10", ""),
     ("split_exercise", "01", "ok", "10", ""),
     ("code_turned_markdown", "01", "ok", "8", "is a Markdown cell now"),
-    ("exception_before_answer", "01", "ok", "10", ""),
+    ("exception_before_answer", "01", "ok", "7", "cell 22 raised NameError"),  # as in a kernel: the cell stops
     ("reuses_name", "01", "ok", "10", ""),
     ("warnings", "01", "ok", "10", ""),
 ])

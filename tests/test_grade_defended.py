@@ -41,13 +41,18 @@ for _case in range(40):
 """
 
 FORGED_ASK = """import json, os
-os.write(3, b'{"ask": "4.1"}\\n')
-_reply = b""
-while not _reply.endswith(b"\\n"):
-    _reply += os.read(4, 1)
-_space = {}
-exec(json.loads(_reply)["source"], _space)
-split_heads = _space["split_heads"]
+def split_heads(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, num_heads, T, D // num_heads)
+for _exercise in ("4.1", "4.3", "4.5"):  # the course's version of 4.1 itself, or inside a later answer
+    os.write(3, ('{"ask": "%s"}\\n' % _exercise).encode())
+    _reply = b""
+    while not _reply.endswith(b"\\n"):
+        _reply += os.read(4, 1)
+    if "source" in json.loads(_reply):
+        _space = {}
+        exec(json.loads(_reply)["source"], _space)
+        split_heads = _space.get("split_heads", split_heads)
 """
 
 FORGED_END = "import os\nos.write(3, b'{\"end\": true, \"printed\": 0}\\n')\nos._exit(0)"
@@ -119,7 +124,7 @@ def build_class(subs: Path, outside: Path) -> None:
     save(subs, "alternating_test", FILES["04"], notebook("04", solved="all", answers={"4.4": ALTERNATING_TEST}))
     nb = notebook("04", solved=["4.1", "4.2", "4.3", "4.5"])
     save(subs, "forged_line", FILES["04"], insert_after(nb, index_of(nb, "4.4", check=True) - 1, FORGED_44))
-    nb = notebook("04", solved=["4.2", "4.3"])
+    nb = notebook("04", solved=["4.2", "4.3", "4.5"])
     nb["cells"][index_of(nb, "4.1")]["source"] = "# Exercise 4.1\n" + FORGED_ASK
     save(subs, "forged_question", FILES["04"], nb)
     nb = notebook("01", solved="all")
@@ -213,8 +218,8 @@ def test_one_mistake_costs_its_own_points_only(graded):
 
 def test_forged_lines_and_questions_earn_nothing(graded):
     assert row(graded, "forged_line", "04")["4.4"] == "0", feedback(graded, "forged_line")
-    forged = points(graded, "forged_question", "04")
-    assert forged[0] == "0" and forged[2] == "3", feedback(graded, "forged_question")  # 4.1 fixed at its first question
+    forged = points(graded, "forged_question", "04")  # refused: 4.1 is graded on the student's own code
+    assert forged == ["0", "2", "3", "0", "2"], feedback(graded, "forged_question")
 
 
 def test_an_alternating_test_earns_nothing(graded):
