@@ -220,7 +220,29 @@ def hidden_and_kept(submissions: Path, out: Path, tests: Path | None) -> tuple[l
     keep = sorted(str(Path(p).resolve()) for p in candidates
                   if Path(p).is_dir() and not any(s == Path(p).resolve() or s.is_relative_to(Path(p).resolve())
                                                   for s in secret))
-    return hide, keep
+    return hide + [str(p) for p in course_copies(keep)], keep
+
+
+def course_copies(keep: list[str]) -> list[Path]:
+    """Other copies of the course this Python could import `helpers` from (an editable
+    install of another checkout, a path in a .pth file, an installed package): student code
+    that found one would hold the references. Whole checkouts are hidden; inside the
+    Python installation (`keep`), only the package; a virtual environment inside a hidden
+    checkout is brought back, as for the course itself."""
+    found: set[Path] = set()
+    for finder in sys.meta_path:  # setuptools' editable finders keep {package: folder} in MAPPING
+        mapping = getattr(sys.modules.get(getattr(finder, "__module__", "")), "MAPPING", None)
+        if isinstance(mapping, dict) and isinstance(mapping.get("helpers"), str):
+            found.add(Path(mapping["helpers"]).resolve())
+    for entry in sys.path:
+        if entry and (Path(entry) / "helpers" / "attention.py").is_file():
+            found.add((Path(entry) / "helpers").resolve())
+    copies = []
+    for package in found:
+        root = package.parent
+        inside_python = any(root == Path(k) or root.is_relative_to(k) for k in keep)
+        copies.append(package if inside_python else root)
+    return sorted(copies)
 
 
 

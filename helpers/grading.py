@@ -98,7 +98,7 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
         got = f"a JSON {type(nb).__name__}" + ("" if not isinstance(nb, dict) else " without a list of cells")
         sub.problem = f"expected a notebook (a JSON object with a list of cells), got {got}"
         return sub
-    if nb.get("nbformat", 4) != 4:
+    if str(nb.get("nbformat", 4)) != "4":
         sub.problem = f"expected a version 4 notebook, got version {nb.get('nbformat')}: open it in JupyterLab and save it"
         return sub
     for index, cell in enumerate(nb["cells"], start=1):
@@ -168,16 +168,19 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
     found; notes about what was skipped. Symbolic links are never followed: a linked
     notebook is an unreadable submission, a linked student folder has unreadable rows."""
     submissions, empty, notes = [], {}, []
-    for entry in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
+    for entry in sorted(root.iterdir()):
         student = printable(entry.name)
+        if entry.name.startswith("."):
+            notes.append(f"skipped {student}: a hidden folder or file (its name starts with a dot)")
+            continue
         if entry.is_symlink():
             empty[student] = (UNREADABLE, f"The student folder {student} {LINK_PROBLEM}.")
             continue
         if not entry.is_dir():
             notes.append(f"skipped {student}: expected a folder per student, got a file")
             continue
-        found, others = [], []
-        for folder, dirs, files in os.walk(entry):  # os.walk follows no links to folders
+        found, others, unread = [], [], []
+        for folder, dirs, files in os.walk(entry, onerror=unread.append):  # follows no links to folders
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints: Jupyter's copies
             for name in sorted(files):
                 path = Path(folder) / name
@@ -189,10 +192,16 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
                                             problem=f"{relative} {LINK_PROBLEM}"))
                 else:
                     found.append(read_submission(student, path, relative))
+        problems = "".join(f" Could not read {printable(str(Path(e.filename or '').relative_to(root)))[:120]}: "
+                           f"{e.strerror}." for e in unread[:3] if isinstance(e, OSError))
         if not found:
             listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-            empty[student] = (MISSING, f"No notebook (.ipynb) in the folder {student}: "
-                                 + (f"found {len(others)} other files ({listed})." if others else "it is empty."))
+            empty[student] = (MISSING, f"No notebook (.ipynb) found in the folder {student}: "
+                                 + (f"found {len(others)} other files ({listed})." if others else
+                                    "it is empty." if not problems else "") + problems)
+        else:
+            for sub in found[:1]:
+                sub.notes += [problems.strip()] if problems else []
         submissions += found
     return submissions, empty, notes
 
@@ -262,10 +271,16 @@ def skipped_functions(module) -> list[str]:
                   if f.__module__ == module.__name__ and not name.startswith("_"))
 
 
+def fresh_seed(seed: int) -> int:
+    """The generator seed of the fresh draws for --seed: a hash of it, so that no --seed
+    gives the draws of the notebook's own checks (seed 0), and none is the next one's."""
+    return int.from_bytes(hashlib.sha256(f"fresh inputs, seed {seed}".encode()).digest()[:8], "little") >> 1
+
+
 def cases_for(ex: Exercise, seed: int, extra: dict[str, list[Case]]) -> list[Case]:
     """The registry's cases (the ones the notebook's check uses), fresh draws from `seed`,
     then the instructor's."""
-    fresh = ex.make_cases(torch.Generator().manual_seed(seed))
+    fresh = ex.make_cases(torch.Generator().manual_seed(fresh_seed(seed)))
     return ex.make_cases(torch.Generator().manual_seed(checks.DEFAULT_SEED)) + fresh + extra.get(ex.id, [])
 
 
@@ -639,11 +654,11 @@ def page_name(student: str) -> str:
     return f"{student.encode()[:150].decode(errors='ignore')}-{digest}.md"
 
 
-def feedback_page(student: str, rows: list[Graded], seed: int) -> str:
+def feedback_page(student: str, rows: list[Graded]) -> str:
     """A student's Markdown page: per notebook its status and notes, per exercise passed
     or what failed and the likely mistake, in the words of the notebook's checks."""
     lines = [f"# Feedback for {student}", "",
-             f"Every exercise was run on the course's test inputs and on fresh random ones (seed {seed}).", ""]
+             "Every exercise was run on the course's test inputs and on fresh random ones.", ""]
     for row in rows:
         if row.notebook in registry.LESSONS:
             title = f"Lesson {row.notebook}: {registry.LESSONS[row.notebook]}"
@@ -679,9 +694,13 @@ def plan(submissions: list[Submission], empty: dict[str, tuple[str, str]]) -> tu
     rows, notes, to_run = [], [], []
     students = sorted({s.student for s in submissions} | set(empty))
     by_student: dict[tuple[str, str], list[Submission]] = {}
+    readable = {(s.student, s.notebook) for s in submissions if not s.problem and s.notebook}
     for sub in submissions:
-        if sub.problem:
-            lesson = sub.notebook or lesson_from_name(sub.path)
+        lesson = sub.notebook or lesson_from_name(sub.path)
+        if sub.problem and (sub.student, lesson) in readable:  # another copy is graded: a note on it, not a row
+            graded = next(s for s in submissions if (s.student, s.notebook) == (sub.student, lesson) and not s.problem)
+            graded.notes.append(f"Also found {sub.name}, which was not graded: {sub.problem}.")
+        elif sub.problem:
             rows.append(Graded(sub.student, lesson or sub.name, UNREADABLE, notes=[sub.problem], file=sub.name))
         elif sub.notebook is None:
             rows.append(Graded(sub.student, sub.name, UNKNOWN, file=sub.name, notes=[
@@ -791,7 +810,7 @@ def grade(args: argparse.Namespace, workers: list[Worker], hide: list[str], keep
     for student in sorted({r.student for r in rows}):
         try:
             write_atomically(args.out / "feedback" / page_name(student),
-                             feedback_page(student, [r for r in rows if r.student == student], seed))
+                             feedback_page(student, [r for r in rows if r.student == student]))
         except OSError as exc:  # one page that cannot be written costs that page only; grades.csv has the points
             notes.append(f"Could not write the feedback page of {student!r}: {exc.strerror or exc}.")
     text = summary(rows, exercise_ids, seed, name, reason, notes, time.monotonic() - started, ready - started, args.out)

@@ -275,7 +275,7 @@ def test_notebooks_in_subfolders_or_with_upper_case_names_are_graded(graded, stu
 def test_a_folder_without_notebooks_gets_rows_that_say_what_it_holds(graded):
     assert {lesson: r["status"] for (s, lesson), r in graded["rows"].items() if s == "no_notebook"} == {
         "01": "missing", "03": "missing", "04": "missing"}
-    assert "No notebook (.ipynb) in the folder no_notebook: found 1 other files (notes.txt)" in \
+    assert "No notebook (.ipynb) found in the folder no_notebook: found 1 other files (notes.txt)" in \
         feedback(graded, "no_notebook")
 
 
