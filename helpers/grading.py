@@ -192,16 +192,16 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
                                             problem=f"{relative} {LINK_PROBLEM}"))
                 else:
                     found.append(read_submission(student, path, relative))
-        problems = "".join(f" Could not read {printable(str(Path(e.filename or '').relative_to(root)))[:120]}: "
-                           f"{e.strerror}." for e in unread[:3] if isinstance(e, OSError))
+        problems = " ".join(f"Could not read {printable(os.path.relpath(e.filename or '', root))[:120]}: {e.strerror}."
+                            for e in unread[:3] if isinstance(e, OSError))
         if not found:
             listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-            empty[student] = (MISSING, f"No notebook (.ipynb) found in the folder {student}: "
-                                 + (f"found {len(others)} other files ({listed})." if others else
-                                    "it is empty." if not problems else "") + problems)
+            what = f"found {len(others)} other files ({listed})." if others else "" if problems else "it is empty."
+            empty[student] = (MISSING, " ".join(filter(None, [f"No notebook (.ipynb) found in the folder {student}:",
+                                                              what, problems])))
         else:
             for sub in found[:1]:
-                sub.notes += [problems.strip()] if problems else []
+                sub.notes += [problems] if problems else []
         submissions += found
     return submissions, empty, notes
 

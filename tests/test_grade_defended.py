@@ -19,6 +19,7 @@ from helpers import exercises as registry
 from helpers import grade as grade_command
 from helpers.grading import page_name
 from tests.grading import ROOT, answer, index_of, insert_after, notebook, save
+from helpers.sandbox import UID_BASE
 from tests.test_grade import rows
 
 SEED = 11
@@ -56,6 +57,42 @@ for _exercise in ("4.1", "4.3", "4.5"):  # the course's version of 4.1 itself, o
 """
 
 FORGED_END = "import os\nos.write(3, b'{\"end\": true, \"printed\": 0}\\n')\nos._exit(0)"
+
+HARNESS_PATCH = """import gc, types
+def _patch():
+    for thing in gc.get_objects():
+        if isinstance(thing, types.ModuleType) and thing.__name__ == "course_harness":
+            real = thing.run_case
+            def run_case(spec, candidate, case):
+                if spec.name == "stable_softmax":
+                    return thing.Outcome(output=torch.softmax(case.inputs[0], -1), returned_type="Tensor",
+                                         inputs_changed=(False,))
+                return real(spec, candidate, case)
+            thing.run_case = run_case
+_patch()
+"""
+
+ASK_FLOOD = """import os
+os.write(3, b'{"pad": "' + b'x' * 4_000_000 + b'"}\\n')
+os.write(3, b'{"ask": "1.2"}\\n' * 20_000 + b'{"ask": ""}\\n' * 20_000)
+"""
+
+NESTED_LINE = "import os\nos.write(3, b'[' * 100_000 + b']' * 100_000 + b'\\n')"
+
+SHARED_MEMORY = """import ctypes, ctypes.util
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+_libc.shmget.restype = ctypes.c_int
+_libc.shmat.restype = ctypes.c_void_p
+_left_over = _libc.shmget(0x5EC2E7, 0, 0)  # a segment another notebook left behind, if any could
+_mine = _libc.shmget(0x5EC2E7, 1 << 20, 0o1666)  # IPC_CREAT | 0o666
+_address = _libc.shmat(_mine, None, 0)
+ctypes.memset(_address, 7, 1 << 20)
+_libc.shmdt(ctypes.c_void_p(_address))
+def pairwise_scores(X):
+    return X @ X.T if _left_over == -1 else X
+"""
+
+WRONG_SOFTMAX = "def stable_softmax(scores):\n    e = scores.exp()\n    return e / e.sum(dim=-1, keepdim=True)\n"
 
 WRONG_MASKED_SOFTMAX = """def masked_softmax(scores, mask):
     return torch.softmax(scores, dim=-1)
@@ -153,6 +190,58 @@ def build_class(subs: Path, outside: Path) -> None:
     save(subs, "upper_case", "LESSON01.IPYNB", notebook("01", solved="all"))
     save(subs, "no_notebook", "notes.txt", "my answers are on paper")
 
+    # Grades that once differed from what the notebook's check cells showed in a kernel.
+    nb = notebook("01", solved="all")
+    nb["cells"][index_of(nb, "1.2")]["source"] = answer("01", "1.2").replace(
+        "def stable_softmax(scores)", "def stable_softmax(scores: Tensor) -> Tensor")  # Tensor is not imported
+    save(subs, "unimported_annotation", FILES["01"], nb)
+    nb = notebook("04", solved="all")
+    save(subs, "checked_twice", FILES["04"], insert_after(nb, index_of(nb, "4.1", check=True), (
+        "def split_heads(x, num_heads):\n    return x.reshape(x.shape[0], num_heads, x.shape[1], -1)\n"
+        "split_heads = check('4.1', split_heads)")))
+    nb = notebook("04", solved=["4.2", "4.3", "4.4", "4.5"])
+    check_cell = nb["cells"].pop(index_of(nb, "4.1", check=True))
+    nb["cells"].insert(index_of(nb, "4.2") + 1, check_cell)  # below the next exercise's cell
+    save(subs, "moved_check_cell", FILES["04"], nb)
+    nb = notebook("04", solved=["4.2", "4.3", "4.4", "4.5"])
+    save(subs, "imports_from_checks", FILES["04"], insert_after(nb, 0, "from helpers.checks import check, progress"))
+    nb = notebook("01", solved="all")
+    at = index_of(nb, "1.2")
+    nb["cells"][at]["source"] = "%%writefile my_softmax.py\nimport torch\n" + answer("01", "1.2")
+    save(subs, "writes_a_module", FILES["01"], insert_after(nb, at, "from my_softmax import stable_softmax"))
+
+    # The grader's own code and pipes, used against it.
+    nb = notebook("01", solved=["1.1", "1.3", "1.4"], answers={"1.2": WRONG_SOFTMAX})
+    save(subs, "patches_the_harness", FILES["01"], insert_after(nb, index_of(nb, "1.2"), HARNESS_PATCH))
+    nb = notebook("01", solved="all")
+    save(subs, "floods_questions", FILES["01"], insert_after(nb, index_of(nb, "1.1"), ASK_FLOOD))
+    save(subs, "nested_line", FILES["01"], insert_after(nb, index_of(nb, "1.1"), NESTED_LINE))
+    for student in ("shares_memory_a", "shares_memory_b"):
+        save(subs, student, FILES["01"], notebook("01", answers={"1.1": SHARED_MEMORY}))
+
+    # Names and files from unzipped hand-ins.
+    odd = Path(os.fsdecode(bytes(subs) + b"/latin1_\xe9l\xe8ve"))
+    odd.mkdir()
+    (odd / os.fsdecode(b"L\xf6sung.ipynb")).write_text(json.dumps(notebook("01", solved="all")))
+    (subs / "pipe").mkdir()
+    os.mkfifo(subs / "pipe" / FILES["01"])  # GNU tar extracts FIFOs
+    save(subs, "with_backup", FILES["01"], notebook("01", solved="all"))
+    save(subs, "with_backup", "00-backup-attention-is-a-weighted-sum.ipynb", "{broken")
+    (subs / "deep").mkdir()
+    folder = os.open(subs / "deep", os.O_RDONLY)
+    for _ in range(25):  # a path longer than the 4096 bytes a path may have: made one folder at a time
+        os.mkdir("d" * 200, dir_fd=folder)
+        inner = os.open("d" * 200, os.O_RDONLY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    with open(os.open(FILES["01"], os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=folder), "w") as f:
+        f.write(json.dumps(notebook("01", solved="all")))
+    os.close(folder)
+    save(subs / ".hidden", "x", FILES["01"], notebook("01"))
+    nb = notebook("01", solved="all")
+    nb["nbformat"] = "4"
+    save(subs, "nbformat_as_text", FILES["01"], nb)
+
     # Honest notebooks in every form they come in.
     save(subs, "magics", FILES["01"], with_magics())
     for form, content in in_other_forms("01").items():
@@ -160,9 +249,19 @@ def build_class(subs: Path, outside: Path) -> None:
 
 
 def digest(folder: Path) -> dict[str, object]:
-    """What each file holds (size and time for the 10 GB one, never read)."""
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) if p.stat().st_size > 1 << 26
-            else p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+    """What each regular file holds (size and time for the 10 GB one, never read); paths too
+    long to open are left out."""
+    found = {}
+    for path in sorted(Path(d) / f for d, _, files in os.walk(folder) for f in files):  # skips what it cannot open
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            info = path.stat()
+            found[str(path.relative_to(folder))] = ((info.st_size, info.st_mtime_ns) if info.st_size > 1 << 26
+                                                    else path.read_bytes())
+        except OSError:
+            continue
+    return found
 
 
 def run_grader(subs: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -389,3 +488,71 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
     left = [p for p in everything if Path(f"/proc/{p}").exists()
             and "Z" not in (Path(f"/proc/{p}/status").read_text().split("State:")[1][:4])]
     assert left == [], f"still running after the grader was killed: {left}"
+
+
+@pytest.mark.parametrize("student, lesson, expected", [
+    ("unimported_annotation", "01", ["2", "0", "2", "3"]),  # NameError in a kernel: Tensor is not imported
+    ("checked_twice", "04", ["0", "2", "3", "2", "2"]),  # the second check fails and hands down the course's
+    ("moved_check_cell", "04", ["0", "2", "3", "2", "2"]),
+    ("imports_from_checks", "04", ["0", "2", "3", "2", "2"]),
+    ("writes_a_module", "01", ["2", "3", "2", "3"]),
+])
+def test_grades_equal_what_the_check_cells_showed_in_a_kernel(graded, student, lesson, expected):
+    """Each expected row was seen in a real kernel (nbconvert --execute) by an outside tester."""
+    assert points(graded, student, lesson) == expected, feedback(graded, student)
+
+
+def test_a_notebook_that_patches_the_grader_gets_nothing_for_it(graded):
+    r = row(graded, "patches_the_harness")
+    assert (r["1.2"], r["total"]) == ("0", "2"), feedback(graded, "patches_the_harness")  # nothing after the patch
+    assert "changed the grader's own code" in feedback(graded, "patches_the_harness")
+
+
+@pytest.mark.parametrize("student", ["floods_questions", "nested_line"])
+def test_messages_written_to_the_grader_s_pipes_cost_nothing_but_that_notebook(graded, student):
+    r = row(graded, student)
+    assert (r["status"], r["total"]) == ("ok", "10"), feedback(graded, student)
+    seconds = float(graded["runs"]["2"].stdout.split(" rows, in ", 1)[1].split(" s", 1)[0])
+    assert seconds < 120, "a flood of questions held up the class"  # 166 s for three notebooks before
+
+
+def test_shared_memory_neither_crosses_notebooks_nor_outlives_grading(graded):
+    for student in ("shares_memory_a", "shares_memory_b"):
+        assert row(graded, student)["1.1"] == "2", feedback(graded, student)
+    with open("/proc/sysvipc/shm") as f:
+        owners = [int(line.split()[7]) for line in f.readlines()[1:]]
+    assert not [uid for uid in owners if uid >= UID_BASE]
+
+
+def test_names_that_are_not_utf8_special_files_and_long_paths_get_rows(graded):
+    assert row(graded, "latin1_\\xe9l\\xe8ve")["total"] == "10"
+    assert (row(graded, "pipe")["status"], row(graded, "pipe")["total"]) == ("unreadable", "0")
+    assert "special file" in feedback(graded, "pipe")
+    assert row(graded, "deep")["status"] == "missing" and "File name too long" in feedback(graded, "deep")
+    assert "skipped .hidden" in graded["runs"]["2"].stdout
+    assert row(graded, "nbformat_as_text")["total"] == "10"
+
+
+def test_an_unreadable_backup_beside_a_good_copy_is_a_note_not_a_row(graded):
+    assert [key for key in graded["rows"] if key[0] == "with_backup"] == [("with_backup", "01"), ("with_backup", "03"),
+                                                                         ("with_backup", "04")]
+    assert row(graded, "with_backup")["total"] == "10"
+    assert "Also found 00-backup-attention-is-a-weighted-sum.ipynb, which was not graded" in feedback(graded, "with_backup")
+
+
+def test_another_copy_of_the_course_is_hidden_too(tmp_path):
+    """The grader run from one copy while this Python's `helpers` is installed from another
+    (an instructor with two checkouts): neither is visible to student code."""
+    import shutil
+
+    copy = tmp_path / "other-checkout"
+    shutil.copytree(ROOT / "helpers", copy / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    subs = tmp_path / "submissions"
+    probe = (f"import os\n_seen = [p for p in {[str(ROOT / 'helpers' / 'attention.py'), str(ROOT / 'solutions')]!r} "
+             "if os.path.exists(p)]\n"
+             "def pairwise_scores(X):\n    return X @ X.T if not _seen else X\n")
+    save(subs, "looks_around", FILES["01"], notebook("01", answers={"1.1": probe}))
+    run = subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp_path / "out"),
+                          "--seed", "1"], capture_output=True, text=True, cwd=copy, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert rows(tmp_path / "out")[("looks_around", "01")]["1.1"] == "2"
