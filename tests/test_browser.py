@@ -192,8 +192,6 @@ def test_start_command_serves_both_folders_and_opens_lesson_01(started):
             listing = page.locator(".jp-DirListing-content")
             for folder in ("notebooks", "solutions"):
                 listing.get_by_text(folder, exact=True).wait_for(timeout=30_000)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "start-command.png"))
         except Exception:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "start-failure.png"), full_page=True)

@@ -115,7 +115,8 @@ def test_a_master_without_its_setup_cell_gets_it_back(course):
 
 # --------------------------------------------------------------------------------------
 # The setup cell in a real kernel that cannot import helpers, as JupyterLab's Run All sends
-# the cells: every cell at once, each to be skipped if one before it failed.
+# the cells: every cell at once, each to be skipped if one before it failed. Slow (a kernel
+# each): marked `platforms`, which .ci/run runs.
 
 
 def run_all(nb, tmp_path, monkeypatch, fake_colab: bool) -> tuple[list[str], list[list[dict]], Path]:
@@ -172,17 +173,20 @@ def stopped_with(statuses, outputs, sentence: str) -> None:
         assert (status, out) == ("aborted", []) or (status == "error" and [o["traceback"] for o in out] == [[sentence]])
 
 
+@pytest.mark.platforms
 def test_without_helpers_the_setup_cell_says_what_to_run_and_nothing_else_runs(tmp_path, monkeypatch):
     statuses, outputs, _ = run_all(student_notebook(ADDRESS), tmp_path, monkeypatch, fake_colab=False)
     stopped_with(statuses, outputs, online.LOCAL_ADVICE)
 
 
+@pytest.mark.platforms
 def test_in_colab_without_an_address_the_setup_cell_says_so(tmp_path, monkeypatch):
     statuses, outputs, record = run_all(student_notebook(), tmp_path, monkeypatch, fake_colab=True)
     stopped_with(statuses, outputs, online.COLAB_UNSET)
     assert not record.exists()
 
 
+@pytest.mark.platforms
 def test_in_colab_the_setup_cell_installs_the_course_and_run_all_completes(tmp_path, monkeypatch):
     statuses, outputs, record = run_all(student_notebook(ADDRESS), tmp_path, monkeypatch, fake_colab=True)
     assert record.read_text().split() == [sys.executable, "-m", "pip", "install", "--quiet", f"git+{ADDRESS}@main"]
