@@ -195,6 +195,21 @@ def test_in_colab_the_setup_cell_installs_the_course_and_run_all_completes(tmp_p
     assert any("Lesson 01 — Attention is a weighted sum: 0 of 10 points" in o.get("text", "") for o in outputs[-1])
 
 
+@pytest.mark.platforms
+def test_the_course_installs_as_the_setup_cell_installs_it_in_colab(tmp_path):
+    """`pip install` of the course's folder (Colab fetches it from GitHub), with no
+    dependencies, gives a helpers package that works on its own, outside the course."""
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "site"),
+                    str(ROOT)], check=True, capture_output=True)
+    script = ("import sys; sys.meta_path = [f for f in sys.meta_path if 'editable' not in type(f).__module__]; "
+              f"sys.path.insert(0, {str(tmp_path / 'site')!r}); import helpers; print(helpers.__file__); "
+              "from helpers import attention_heatmap, check, explore_attention, head_grid, line_chart, progress; "
+              "from helpers.cost import peak_memory_mb; import helpers.training, helpers.data")
+    result = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == tmp_path / "site" / "helpers" / "__init__.py"
+
+
 # --------------------------------------------------------------------------------------
 # What Binder reads
 
