@@ -279,7 +279,7 @@ def generate(root: Path, online: Online | None = None) -> Generated:
     `online` is given; AuthoringError lists every problem found."""
     try:
         online = online_links.read_settings(root) if online is None else online
-    except (online_links.SettingError, ValueError) as err:
+    except online_links.SettingError as err:
         raise AuthoringError([str(err)]) from None
     notebooks: dict[Path, str] = {}
     changed_masters: dict[Path, str] = {}

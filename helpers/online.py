@@ -71,7 +71,10 @@ class Online:
 def read_settings(root: Path) -> Online:
     """[tool.course] of root/pyproject.toml; no file or no table means no address."""
     path = root / "pyproject.toml"
-    table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("course", {}) if path.exists() else {}
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("course", {}) if path.exists() else {}
+    except tomllib.TOMLDecodeError as err:
+        raise SettingError(f"pyproject.toml cannot be read: {err}") from None
     return settings(table.get("repository", ""), table.get("branch", "main"))
 
 
