@@ -5,8 +5,8 @@ Peak memory is what PyTorch's own profiler reports: `torch.profiler` with
 with its size and time. Adding them up in time order gives the tensor memory held at each
 moment; the peak of that sum over one call is the figure: the most memory the call's
 tensors (its results and every temporary, T x T matrices included) took at once, beyond
-what was held when it began. It counts bytes of tensors, not pages, so it is the same on
-Linux, macOS and Windows and the same on every run.
+what was held when it began. It counts bytes of tensors, not pages, so it works the same
+way on Linux, macOS and Windows, and gives the same figure on every run.
 
 Why this way, of what PyTorch and the standard library offer:
 - The operating system's peak resident memory differs on each system: Linux has VmHWM in
