@@ -41,7 +41,11 @@ def _quiet_stderr() -> Iterator[None]:
     """The profiler's C++ side prints a line to stderr as it starts and stops; Jupyter shows
     whatever reaches file descriptor 2, so point it at the null device meanwhile."""
     sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (pythonw on Windows): nothing to hide
+        yield
+        return
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 2)
