@@ -300,7 +300,8 @@ def generate(root: Path, online: Online | None = None) -> Generated:
         raise AuthoringError(problems)
     readme_path = root / "README.md"
     readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else None
-    new_readme = online_links.with_readme_block(readme, online) if readme is not None else None
+    lessons = [(f"notebooks/{path.name}", f"{path.name[:2]} {registry.LESSONS[path.name[:2]]}") for path in masters(root)]
+    new_readme = online_links.with_readme_block(readme, online, lessons) if readme is not None else None
     return Generated(notebooks, changed_masters, new_readme if new_readme != readme else None)
 
 

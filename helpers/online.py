@@ -29,7 +29,6 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 README_START = "<!-- online: written by python -m helpers.build from [tool.course] in pyproject.toml -->"
 README_END = "<!-- /online -->"
-FIRST_LESSON = "notebooks/01-attention-is-a-weighted-sum.ipynb"
 
 LOCAL_ADVICE = ("This notebook needs the course's helpers: in the course's top folder, run `pip install -r "
                 "requirements.txt` (README.md gives the command for your system), then restart the kernel.")
@@ -144,21 +143,23 @@ def is_setup(cell) -> bool:
     return cell.cell_type == "code" and (cell.source.startswith(SETUP_LINE) or cell.metadata.get("course", {}).get("setup") is True)
 
 
-def readme_block(online: Online) -> str:
-    """What README.md holds between README_START and README_END."""
+def readme_block(online: Online, lessons: list[tuple[str, str]]) -> str:
+    """What README.md holds between README_START and README_END; `lessons` are the student
+    notebooks' paths (notebooks/01-....ipynb) with their titles, in order."""
     if not online.repository:
         return ("*Colab and Binder links appear here once the course's repository address is set (see For "
                 "maintainers).*")
-    return (f"{online.badges(FIRST_LESSON)}\n\n"
+    each = ", ".join(f"[{title}]({online.colab_url(path)})" for path, title in lessons)
+    return (f"{online.badges(lessons[0][0])}\n\n"
             "In the browser, with nothing to install: **Colab** opens lesson 01, whose first cell installs the course's "
-            "helpers into Colab (the links at the top of each lesson open that lesson); **Binder** builds the course's "
-            "environment from `binder/` and opens JupyterLab on lesson 01 with every folder (the first start can take "
-            "several minutes). Neither keeps your work: download your notebooks before you leave.")
+            "helpers into Colab; **Binder** builds the course's environment from `binder/` and opens JupyterLab on "
+            "lesson 01 with every folder (the first start can take several minutes). Neither keeps your work: download "
+            f"your notebooks before you leave. Each lesson in Colab: {each}.")
 
 
-def with_readme_block(readme: str, online: Online) -> str:
+def with_readme_block(readme: str, online: Online, lessons: list[tuple[str, str]]) -> str:
     """README.md's text with the block between the markers rewritten; unchanged if it has no markers."""
     start, end = readme.find(README_START), readme.find(README_END)
     if start < 0 or end < start:
         return readme
-    return readme[: start + len(README_START)] + "\n" + readme_block(online) + "\n" + readme[end:]
+    return readme[: start + len(README_START)] + "\n" + readme_block(online, lessons) + "\n" + readme[end:]

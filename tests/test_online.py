@@ -79,6 +79,8 @@ def test_an_address_is_stamped_into_readme_notebooks_and_setup_cells(course):
     binder = f"https://mybinder.org/v2/gh/example/attention-course/main?urlpath=lab%2Ftree%2Fnotebooks%2F{LESSON}"
     readme = (course / "README.md").read_text()
     assert f"]({colab})" in readme and f"]({binder})" in readme
+    for path in sorted((course / "notebooks").glob("*.ipynb")):  # every lesson has its Colab link in the README
+        assert f"({online.Online(ADDRESS).colab_url(f'notebooks/{path.name}')})" in readme
     for path in sorted((course / "notebooks").glob("*.ipynb")):
         nb = read(path)
         title = nb.cells[0].source.split("\n")
