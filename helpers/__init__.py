@@ -13,7 +13,9 @@ Modules:
     checks     the student-facing check() and progress()
     plot       heatmaps and line charts
     data       the toy embeddings
+    cost       lesson 06's time and peak-memory measurements
     build      solutions/ -> notebooks/
+    online     the course's repository: every notebook's setup cell, Colab and Binder links
     grade      the instructor's grader; sandbox is its worker
 """
 

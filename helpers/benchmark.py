@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 
 import nbformat
+import torch
 
+from helpers.attention import attention_from_qkv, chunked_attention
 from helpers.build import run_notebook
 from helpers.cost import peak_memory_mb
 
@@ -65,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{folder + '/' + path.name:<58} {seconds:6.1f} s  (target < {target:.0f} s: {verdict})")
     print(f"slowest notebook uses {100 * worst:.0f}% of its target")
     compare_multi_head_attention(args.repeat)
-    naive, chunked = peak_memory_mb([("attention_from_qkv", 4096, 64, 0), ("chunked_attention", 4096, 64, 128)])
+    q, k, v = (torch.randn(1, 4096, 64) for _ in range(3))
+    naive = peak_memory_mb(lambda: attention_from_qkv(q, k, v))
+    chunked = peak_memory_mb(lambda: chunked_attention(q, k, v, 128))
     verdict = "ok" if chunked < naive / 8 else "OVER TARGET"
     print(f"lesson 06 peak memory at T = 4096: naive {naive:.1f} MiB, chunked (blocks of 128) {chunked:.1f} MiB, "
           f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})")
@@ -125,8 +129,6 @@ def compare_grading(repeat: int, class_size: int = 20) -> None:
 def compare_multi_head_attention(repeat: int, shape: tuple[int, int, int] = (8, 256, 256), heads: int = 8) -> None:
     """Forward time of the course's MultiHeadAttention against nn.MultiheadAttention(batch_first=True)
     holding the same weights, on the same input. Target: within 1.3x."""
-    import torch
-
     from helpers.attention import MultiHeadAttention, to_torch_mha
 
     torch.manual_seed(0)

@@ -6,6 +6,12 @@
     python -m helpers.build --execute   re-execute solutions/ in place to refresh their
                                         outputs, then regenerate notebooks/
 
+Every notebook, master and student copy, opens with a setup cell that the build writes
+(helpers/online.py): with the course's repository set in pyproject.toml ([tool.course]),
+it installs the course in Colab, and the build also writes Colab and Binder links into
+README.md and the student notebooks. Masters are saved without widget state, so that
+static viewers (nbconvert, GitHub) show each widget's picture instead of a placeholder.
+
 A master's exercise cell starts with "# Exercise 1.2" (also kept in the cell metadata as
 course.exercise) and holds its answer between "### BEGIN SOLUTION" and "### END SOLUTION".
 In the student copy each answer becomes a line that raises NotImplementedError naming the
@@ -27,6 +33,8 @@ import nbformat
 from nbformat import NotebookNode
 
 from helpers import exercises as registry
+from helpers import online as online_links
+from helpers.online import Online
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -165,9 +173,31 @@ def notebook_id(path: Path, nb: NotebookNode) -> str:
     return recorded
 
 
-def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None = None) -> NotebookNode:
-    """The student copy of one master. `seen` maps exercise ids to where they were first
-    met, so that an id used in two notebooks is reported too."""
+def master_notebook(nb: NotebookNode, online: Online) -> NotebookNode:
+    """A master as the build keeps it: the setup cell (for `online`) as its first code cell,
+    keeping that cell's outputs; no saved widget state, which static viewers (nbconvert,
+    GitHub) would draw as an empty widget instead of the picture in the output."""
+    master = nbformat.from_dict(nb)
+    master.metadata.pop("widgets", None)
+    setup = [cell for cell in master.cells if online_links.is_setup(cell)]
+    cells = [cell for cell in master.cells if not online_links.is_setup(cell)]
+    cell = setup[0] if setup else nbformat.v4.new_code_cell()
+    if not setup and "id" in cell:
+        cell.id = "course-setup"  # not a random one: the same master builds the same copy
+    cell.source = online_links.setup_source(online)
+    cell.metadata["course"] = {"setup": True}
+    first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
+    cells.insert(first_code, cell)
+    master.cells = cells
+    return master
+
+
+def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None = None,
+                     online: Online = Online()) -> NotebookNode:
+    """The student copy of one master (as master_notebook() keeps it). `seen` maps exercise
+    ids to where they were first met, so that an id used in two notebooks is reported too.
+    With a repository address in `online`, the first Markdown cell gets Colab and Binder
+    links under its title."""
     seen = {} if seen is None else seen
     rel = f"solutions/{path.name}"
     nb_id = notebook_id(path, nb)
@@ -218,6 +248,11 @@ def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None =
         problems.append(f"{rel}: the registry lists exercise(s) {', '.join(missing)} for notebook {nb_id}, but no cell has them")
     if problems:
         raise AuthoringError(problems)
+    badges = online.badges(f"notebooks/{path.name}")
+    title = next((c for c in student.cells if c.cell_type == "markdown"), None)
+    if badges and title is not None:
+        first, _, rest = title.source.partition("\n")
+        title.source = f"{first}\n\n{badges}\n{rest}"
     return student
 
 
@@ -229,35 +264,65 @@ def render(nb: NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def generate(root: Path) -> dict[Path, str]:
-    """Every student notebook's path and text; AuthoringError lists every problem found."""
-    result: dict[Path, str] = {}
+@dataclass
+class Generated:
+    """What the build writes: every student notebook's text; the masters whose setup cell
+    or widget state it changes, with their new text; README.md's new text if it changes."""
+
+    notebooks: dict[Path, str]
+    masters: dict[Path, str]
+    readme: str | None
+
+
+def generate(root: Path, online: Online | None = None) -> Generated:
+    """Everything the build writes, for the course's address in root/pyproject.toml unless
+    `online` is given; AuthoringError lists every problem found."""
+    try:
+        online = online_links.read_settings(root) if online is None else online
+    except online_links.SettingError as err:
+        raise AuthoringError([str(err)]) from None
+    notebooks: dict[Path, str] = {}
+    changed_masters: dict[Path, str] = {}
     problems: list[str] = []
     seen: dict[str, str] = {}
     for path in masters(root):
         try:
             nb = nbformat.read(path, as_version=4)
-            result[root / "notebooks" / path.name] = render(student_notebook(path, nb, seen))
+            master = master_notebook(nb, online)
+            if master != nb:
+                changed_masters[path] = render(master)
+            notebooks[root / "notebooks" / path.name] = render(student_notebook(path, master, seen, online))
         except AuthoringError as err:
             problems.extend(err.problems)
         except Exception as err:  # unreadable JSON and the like
             problems.append(f"{path}: cannot be read as a notebook ({type(err).__name__}: {err})")
     if problems:
         raise AuthoringError(problems)
-    return result
+    readme_path = root / "README.md"
+    readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else None
+    lessons = [(f"notebooks/{path.name}", f"{path.name[:2]} {registry.LESSONS[path.name[:2]]}") for path in masters(root)]
+    new_readme = online_links.with_readme_block(readme, online, lessons) if readme is not None else None
+    return Generated(notebooks, changed_masters, new_readme if new_readme != readme else None)
 
 
-def build(root: Path = ROOT) -> list[Path]:
-    """Write notebooks/ from solutions/; returns the files that changed or were removed."""
-    wanted = generate(root)
+def build(root: Path = ROOT, online: Online | None = None) -> list[Path]:
+    """Write notebooks/ from solutions/, the masters' setup cells and README.md's links;
+    returns the files that changed or were removed."""
+    generated = generate(root, online)
     changed = []
+    for path, text in generated.masters.items():
+        path.write_text(text, encoding="utf-8")
+        changed.append(path)
+    if generated.readme is not None:
+        (root / "README.md").write_text(generated.readme, encoding="utf-8")
+        changed.append(root / "README.md")
     (root / "notebooks").mkdir(exist_ok=True)
-    for path, text in wanted.items():
+    for path, text in generated.notebooks.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             changed.append(path)
     for path in sorted((root / "notebooks").glob("*.ipynb")):
-        if path not in wanted:
+        if path not in generated.notebooks:
             path.unlink()
             changed.append(path)
     return changed
@@ -283,13 +348,18 @@ def _cell_differences(path: Path, wanted: str) -> list[str]:
     return problems
 
 
-def check(root: Path = ROOT) -> list[str]:
+def check(root: Path = ROOT, online: Online | None = None) -> list[str]:
     """Everything out of sync, one line each; empty when notebooks/ matches solutions/."""
     try:
-        wanted = generate(root)
+        generated = generate(root, online)
     except AuthoringError as err:
         return err.problems
-    problems = []
+    wanted = generated.notebooks
+    problems = [f"{path}: its setup cell or saved widget state is not what the build writes; run python -m helpers.build"
+                for path in generated.masters]
+    if generated.readme is not None:
+        problems.append(f"{root / 'README.md'}: its Colab and Binder links are not what [tool.course] in "
+                        "pyproject.toml gives; run python -m helpers.build")
     for path, text in wanted.items():
         if not path.exists():
             problems.append(f"{path}: missing")
@@ -322,10 +392,11 @@ def run_notebook(nb: NotebookNode, cwd: Path, timeout: int = 120) -> NotebookNod
     return nb
 
 
-def execute(path: Path) -> None:
-    """Run a master top to bottom in a fresh kernel and save it with its new outputs."""
-    nb = run_notebook(nbformat.read(path, as_version=4), path.parent)
-    path.write_text(render(nb), encoding="utf-8")
+def execute(path: Path, online: Online) -> None:
+    """Run a master, as master_notebook() keeps it, top to bottom in a fresh kernel and save
+    it with its new outputs and without the widget state that running it saved."""
+    nb = run_notebook(master_notebook(nbformat.read(path, as_version=4), online), path.parent)
+    path.write_text(render(master_notebook(nb, online)), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -345,11 +416,12 @@ def main(argv: list[str] | None = None) -> int:
             print("notebooks/ is in sync with solutions/" if not problems else f"{len(problems)} problem(s)")
             return 1 if problems else 0
         if args.execute:
+            online = online_links.read_settings(root)
             for path in [Path(p).resolve() for p in args.notebooks] or masters(root):
                 print(f"executing {path.relative_to(root)}", flush=True)
-                execute(path)
+                execute(path, online)
         changed = build(root)
-    except AuthoringError as err:
+    except (AuthoringError, online_links.SettingError) as err:
         print(err, file=sys.stderr)
         return 2
     for path in changed:

@@ -1,4 +1,9 @@
-"""Lesson 04's attention explorer in a real JupyterLab, driven by headless Chromium.
+"""The README's start command, and lesson 04's attention explorer, in a real JupyterLab
+driven by headless Chromium.
+
+The start command runs as the README writes it, from the top of a throwaway copy of the
+course, with a recorder in place of the web browser: JupyterLab's file browser must hold
+notebooks/ and solutions/, and the page it opens must be lesson 01.
 
 Starts `jupyter lab` on a free localhost port (no token, throwaway settings and
 workspaces, a throwaway copy of the notebook so nothing in the repository is saved over),
@@ -10,6 +15,8 @@ Chromium: no browser is downloaded. A screenshot is saved in test-artifacts/ on 
 
 import json
 import os
+import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -55,11 +62,9 @@ def write_settings(folder: Path) -> None:
         path.write_text(json.dumps(values))
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    work = tmp_path_factory.mktemp("lab")
-    (work / "root").mkdir()
-    shutil.copy(ROOT / "solutions" / NOTEBOOK, work / "root" / NOTEBOOK)
+def start_lab(args: list[str], cwd: Path, work: Path):
+    """`python -m jupyterlab ARGS` on a free localhost port with no token and throwaway
+    settings and workspaces, started in `cwd`; yields its URL once it answers, and stops it."""
     write_settings(work / "settings")
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces")}
@@ -67,10 +72,9 @@ def lab(tmp_path_factory):
     port = free_port()
     log = open(work / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_root=True",
-         f"--ServerApp.root_dir={work / 'root'}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "jupyterlab", *args, f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_root=True"],
+        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -91,6 +95,14 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    work = tmp_path_factory.mktemp("lab")
+    (work / "root").mkdir()
+    shutil.copy(ROOT / "solutions" / NOTEBOOK, work / "root" / NOTEBOOK)
+    yield from start_lab([f"--ServerApp.root_dir={work / 'root'}", "--no-browser"], work, work)
 
 
 def test_explorer_redraws_when_the_head_slider_moves(lab):
@@ -130,6 +142,59 @@ def test_explorer_redraws_when_the_head_slider_moves(lab):
         except Exception:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+def readme_start_command() -> list[str]:
+    """The arguments of the README's start command, after `jupyter lab`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [line] = [line for line in readme.splitlines() if line.startswith("jupyter lab ")]
+    return shlex.split(line)[2:]
+
+
+@pytest.fixture(scope="module")
+def started(tmp_path_factory):
+    """The README's start command, run from the top of a copy of the course, with a browser
+    that writes down the address it is asked to open (JupyterLab hands it a local page that
+    redirects there)."""
+    work = tmp_path_factory.mktemp("start")
+    course = work / "course"
+    for folder in ("notebooks", "solutions"):
+        shutil.copytree(ROOT / folder, course / folder)
+    opened = work / "opened.html"
+    recorder = f"import shutil, sys; shutil.copy(sys.argv[1].removeprefix('file://'), {str(opened)!r})"
+    browser = shlex.join([sys.executable, "-c", recorder]) + " %s"
+    for url in start_lab([*readme_start_command(), f"--ServerApp.browser={browser}"], course, work):
+        deadline = time.monotonic() + 30
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield url, opened.read_text()
+
+
+def test_start_command_serves_both_folders_and_opens_lesson_01(started):
+    url, redirect = started
+    with urllib.request.urlopen(f"{url}/api/contents") as response:
+        root = json.load(response)
+    assert {(c["name"], c["type"]) for c in root["content"]} >= {("notebooks", "directory"), ("solutions", "directory")}
+    assert f'{url}/lab/tree/notebooks/01-attention-is-a-weighted-sum.ipynb' in re.findall(r'http[^"\s]+', redirect)
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        try:
+            page.goto(f"{url}/lab/tree/notebooks/01-attention-is-a-weighted-sum.ipynb?reset")
+            page.get_by_role("heading", name="Lesson 01 — Attention is a weighted sum").wait_for(timeout=60_000)
+            page.locator(".jp-BreadCrumbs-home").click()  # the file browser's top: the course folder
+            listing = page.locator(".jp-DirListing-content")
+            for folder in ("notebooks", "solutions"):
+                listing.get_by_text(folder, exact=True).wait_for(timeout=30_000)
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "start-failure.png"), full_page=True)
             raise
         finally:
             browser.close()

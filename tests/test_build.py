@@ -2,6 +2,7 @@
 errors for bad authoring input."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -182,10 +183,10 @@ def test_metadata_disagreeing_with_first_line(course):
 
 def test_markers_outside_an_exercise(course):
     def edit(nb, i):
-        nb.cells[1].source += "\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION"
+        nb.cells[2].source += "\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION"  # the imports, after the setup cell
 
     [problem] = break_exercise(course, "1.1", edit)
-    assert "cell 2" in problem and "solution markers in a cell that is not an exercise" in problem
+    assert "cell 3" in problem and "solution markers in a cell that is not an exercise" in problem
 
 
 def test_stub_lines_must_be_comments(course):
@@ -199,7 +200,8 @@ def test_stub_lines_must_be_comments(course):
 def test_exercise_id_lost_from_metadata_still_found_from_first_line(course):
     nb = master(course)
     for cell in nb.cells:
-        cell.metadata.pop("course", None)
+        if "exercise" in cell.metadata.get("course", {}):
+            del cell.metadata["course"]
     save(course, nb)
     assert build.check(course) == []
 
@@ -242,3 +244,21 @@ def test_answer_region_at_class_level(course):
     nbformat.write(nb, course / "solutions" / "03-masks.ipynb")
     with pytest.raises(build.AuthoringError, match='"### BEGIN SOLUTION" is not inside a def'):
         build.generate(course)
+
+
+def test_saved_solutions_show_the_explorer_picture_in_static_html(tmp_path):
+    """Without widget state in the saved master, nbconvert's HTML (as GitHub's viewer and
+    other static viewers) shows the explorer's PNG instead of a widget that needs a CDN."""
+    path = ROOT / "solutions" / "04-many-heads.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata
+    explorer = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("explore_attention("))
+    [output] = explorer.outputs
+    assert "application/vnd.jupyter.widget-view+json" in output.data  # live in JupyterLab
+    picture = "".join(output.data["image/png"].split())
+    subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", str(path), "--output-dir", str(tmp_path)],
+                   check=True, capture_output=True)
+    html = (tmp_path / "04-many-heads.html").read_text(encoding="utf-8")
+    shown = ["".join(src.split()) for src in re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', html)]
+    assert picture in shown
+    assert "application/vnd.jupyter.widget-view+json" not in html
