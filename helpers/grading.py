@@ -509,7 +509,7 @@ class Judging:
         if printed > PRINTED_NOTE:
             notes.append(f"Your notebook printed more than {PRINTED_NOTE:,} characters; the grader read none of "
                          "them. Print shapes and a few numbers instead of whole tensors.")
-        if any(m.get("tampered") is True for m in messages):
+        if any(m.get("kind") == "tampered" for m in messages):
             notes.append("Your notebook changed the grader's own code while it ran; the exercises graded after "
                          "that got no points.")
         stopped = notes[0] if notes else "Grading stopped early."

@@ -366,7 +366,7 @@ def test_no_sandbox_process_outlives_the_grader(graded):
     ("duplicated_reordered", "01", "ok", "10", ""),
     ("split_exercise", "01", "ok", "10", ""),
     ("code_turned_markdown", "01", "ok", "8", "is a Markdown cell now"),
-    ("exception_before_answer", "01", "ok", "7", "cell 22 raised NameError"),  # as in a kernel: the cell stops
+    ("exception_before_answer", "01", "ok", "7", "raised NameError: name 'undefined_name'"),  # as in a kernel: the cell stops
     ("reuses_name", "01", "ok", "10", ""),
     ("warnings", "01", "ok", "10", ""),
 ])
