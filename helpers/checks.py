@@ -103,10 +103,14 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     def failed(mistake: str, evidence: str, message: str) -> Result:
         return Result(ex, FAILED, mistake, case.label, evidence, message)
 
+    if registry.MUST_RAISE in case.tags:  # the reference raises here: there is nothing to compare with
+        problem = registry.refusal_problem(ex, case, out)
+        return failed(*problem) if problem else None
     with torch.no_grad():
         expected = call(ex, ex.reference, fresh(case.inputs), case)
+    weights_case = registry.LAST_WEIGHTS in case.tags
     if out.error is not None:
-        for mistake in ex.mistakes:
+        for mistake in ex.mistakes + registry.COMMON_ERRORS:
             if mistake.on_error and (finding := mistake.found(case, out, expected)):
                 return failed(mistake.key, *finding)
         if out.error.startswith(ModuleShapeError.__name__):
@@ -147,9 +151,11 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     if any(out.inputs_changed):
         return failed("in-place", "expected your input to be left as it was, but it was modified", IN_PLACE_MESSAGE)
     if torch.isfinite(out.output).all() and close(out.output, expected):
+        if out.output.dtype != expected.dtype:
+            return failed(*registry.dtype_problem(ex, out, expected))
         return None  # right: there is no mistake to name (and the grader judges many right answers)
     for mistake in ex.mistakes:
-        if not mistake.on_error and (finding := mistake.found(case, out, expected)):
+        if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):
             return failed(mistake.key, *finding)
     got = out.output
     if tuple(got.shape) != tuple(expected.shape):

@@ -41,6 +41,10 @@ def padding_off_by_one(lengths, T):
     return (torch.arange(T) <= lengths[:, None])[:, None, :]
 
 
+def padding_lengths_as_row(lengths, T):
+    return (torch.arange(T) < lengths)[:, None, :]  # (T,) against (B,)
+
+
 def softmax_mask_ignored(scores, mask):
     return torch.softmax(scores, dim=-1)
 
@@ -64,6 +68,16 @@ def softmax_zero_times_inf(scores, mask):
 
 def softmax_nan_rows(scores, mask):
     return torch.softmax(scores.masked_fill(mask == 0, float("-inf")), dim=-1)
+
+
+def softmax_masked_fill_zero(scores, mask):
+    return torch.softmax(scores.masked_fill(~mask, 0), dim=-1)
+
+
+def attention_nan_rows(q, k, v, mask):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)  # lesson 03's fix forgotten
+    return weights @ v
 
 
 def softmax_big_negative(scores, mask):
@@ -148,6 +162,19 @@ class HeadNoScaling(Head):
         return q @ k.transpose(-2, -1)
 
 
+class HeadKeepsScores(Head):
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        scores = self.scores(q, k)
+        self.last_weights = scores if mask is None else scores.masked_fill(~mask, float("-inf"))
+        return self.finish(self.weights(scores, mask) @ v)
+
+
+class HeadFloat64(Head):
+    def scores(self, q, k):
+        return q.double() @ k.double().transpose(-2, -1) / math.sqrt(self.embed_size)  # "for precision"
+
+
 class HeadPrints(Head):
     """Prints shapes in forward (a habit to drop), but computes the right thing."""
 
@@ -169,6 +196,11 @@ MISTAKES = [
     ("3.3", softmax_mask_inverted, "inverted-mask", "works the wrong way round"),
     ("3.3", softmax_mask_after, "mask-after-softmax", "applied after the softmax"),
     ("3.3", softmax_mask_multiplied, "mask-multiplied", "You multiplied the scores by the mask"),
+    ("3.3", softmax_masked_fill_zero, "mask-multiplied", "You set the masked scores to 0 (`return torch.softmax("),
+    ("3.2", padding_lengths_as_row, "lengths-not-column", "lengths[:, None]"),
+    ("3.4", attention_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.5", HeadKeepsScores, "weights-are-scores", "self.last_weights holds the scores"),
+    ("3.5", HeadFloat64, "mixed-dtypes", "This line makes float64: `return q.double()"),
     ("3.3", softmax_zero_times_inf, "zero-times-inf", "0 × -inf = NaN"),
     ("3.3", softmax_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("3.3", softmax_big_negative, "big-negative", "(-1e9) instead of -inf"),

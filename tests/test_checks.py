@@ -73,8 +73,25 @@ def test_loop_version_of_pairwise_scores_passes():
     assert evaluate("1.1", pairwise_scores).status == PASSED
 
 
-def test_float64_answer_passes():
-    assert evaluate("1.2", lambda s: torch.softmax(s.double(), dim=-1)).status == PASSED
+def test_float64_answer_fails_naming_the_line_that_made_it():
+    result = evaluate("1.2", lambda s: torch.softmax(s.double(), dim=-1))
+    assert (result.status, result.mistake) == (FAILED, "float64")
+    assert "expected a tensor of torch.float32, got torch.float64" in flat(result.report())
+    assert "This line makes float64: `assert evaluate(" not in flat(result.report())
+    assert "s.double()" in flat(result.report())
+
+
+def _to_float64(x):
+    return x.to(torch.float64)
+
+
+def test_float64_from_code_it_cannot_see_names_no_cause():
+    def stable_softmax(scores):
+        return torch.softmax(_to_float64(scores), dim=-1)
+
+    report = flat(evaluate("1.2", stable_softmax).report())
+    assert "got torch.float64" in report and "entered your computation" in report
+    assert "This line" not in report and "NumPy" not in report
 
 
 def test_cases_separate_sizes():
