@@ -97,6 +97,23 @@ def _wrap(text: str, indent: str = "") -> str:
 # Step 2: judge an outcome (never calls student code)
 
 
+_expected: dict[int, tuple[Case, Any]] = {}  # id(case) -> (case, the reference's outcome)
+
+
+def expected_for(ex: Exercise, case: Case) -> Any:
+    """What the reference gives on a case, computed once per case object: the grader judges
+    every submission on the same cases, and the panels of 4.4 and 5.2 take tens of ms."""
+    cached = _expected.get(id(case))
+    if cached is not None and cached[0] is case:
+        return cached[1]
+    with torch.no_grad():
+        expected = call(ex, ex.reference, fresh(case.inputs), case)
+    if len(_expected) >= 1024:
+        _expected.pop(next(iter(_expected)))
+    _expected[id(case)] = (case, expected)
+    return expected
+
+
 def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     """The first problem with `out`, as a FAILED Result; None when it is right."""
 
@@ -106,8 +123,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     if registry.MUST_RAISE in case.tags:  # the reference raises here: there is nothing to compare with
         problem = registry.refusal_problem(ex, case, out)
         return failed(*problem) if problem else None
-    with torch.no_grad():
-        expected = call(ex, ex.reference, fresh(case.inputs), case)
+    expected = expected_for(ex, case)
     weights_case = registry.LAST_WEIGHTS in case.tags
     if out.error is not None:
         for mistake in ex.mistakes + registry.COMMON_ERRORS:

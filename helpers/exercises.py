@@ -336,7 +336,8 @@ def refusal_problem(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, s
         missing = [a for a in case.init if not re.search(rf"(?<!\d)(?<!\d\.){a}(?!\d)(?!\.\d)", said.split(": ", 1)[-1])]
         if not missing:
             return None
-        return ("init-error-without-numbers", f"{want} that names {args}; yours says \"{said.split(': ', 1)[-1]}\"",
+        return ("init-error-without-numbers", f"{want} that names {' and '.join(args.split(', '))}; yours says "
+                f"\"{said.split(': ', 1)[-1]}\"",
                 f"Say both numbers, so that whoever reads the error knows what to change: {example}.")
     if error.startswith("AssertionError"):
         return ("init-assert", f"{want}, got {error}",
@@ -429,7 +430,7 @@ def score_cases(gen: torch.Generator) -> list[Case]:
 def wide_rows(gen: torch.Generator, rows: int, S: int) -> Tensor:
     """Rows whose scores span about 300, in a random order: exp(max - min) and even
     exp(max - mean) overflow float32 (above about 88), so only subtracting the maximum works."""
-    spread = torch.linspace(-150, 150, S) + randn(gen, rows, S, scale=5)
+    spread = torch.linspace(-150, 150, S, dtype=torch.float32) + randn(gen, rows, S, scale=5)
     return torch.stack([row[torch.randperm(S, generator=gen)] for row in spread])
 
 
@@ -721,8 +722,8 @@ def qk_cases(gen: torch.Generator) -> list[Case]:
 
 def weight_cases(gen: torch.Generator) -> list[Case]:
     """Attention weights with exact zeros (one-hot rows), uniform rows and random rows."""
-    one_hot = torch.eye(4)[[2, 0, 3]]  # (3, 4), every row all on one key
-    uniform = torch.full((2, 5), 0.2)
+    one_hot = torch.eye(4, dtype=torch.float32)[[2, 0, 3]]  # (3, 4), every row all on one key
+    uniform = torch.full((2, 5), 0.2, dtype=torch.float32)
     return [
         Case("weights of shape (3, 4) with one-hot rows (exact zeros)", (one_hot,)),
         Case("uniform weights of shape (2, 5)", (uniform,)),
@@ -972,7 +973,7 @@ EXERCISES_02 = [
 
 def size_cases(gen: torch.Generator) -> list[Case]:
     """A short and a longer sequence length, drawn, then T=1."""
-    return [Case(f"T={T}", (T,)) for T in (randint(gen, 3, 6), randint(gen, 8, 13), 1)]
+    return [Case(f"T={T}", (T,)) for T in (randint(gen, 2, 9), randint(gen, 10, 30), 1)]
 
 
 def length_cases(gen: torch.Generator) -> list[Case]:
@@ -1134,7 +1135,7 @@ def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tu
         ("mask-ignored", _softmax_ignoring_mask, "what you get with no mask"),
         ("inverted-mask", _softmax_inverted, "the result with the mask inverted"),
         ("mask-after-softmax", _softmax_then_mask, "softmax first, then the masked weights set to 0"),
-        ("mask-multiplied", _softmax_multiplied, "softmax(scores * mask)"),
+        ("mask-multiplied", _softmax_multiplied, "the softmax with the masked scores at 0"),
         ("zero-times-inf", _softmax_zero_times_inf, "softmax(scores + (~mask) * -inf), NaN included"),
         ("fully-masked-nan", _softmax_nan_rows, "masked_fill(-inf) and softmax, with NaN in the fully masked row"),
         ("big-negative", _softmax_big_negative, "masked_fill(-1e9) and softmax"),
@@ -1979,13 +1980,13 @@ EXERCISES_05 = [
 
 def rising(gen: torch.Generator, *shape: int) -> Tensor:
     """Scores that tend to rise along the last dimension, so later blocks raise the maximum."""
-    return randn(gen, *shape, scale=2.0) + torch.arange(shape[-1]) * 0.8
+    return randn(gen, *shape, scale=2.0) + torch.arange(shape[-1], dtype=torch.float32) * 0.8
 
 
 def falling(gen: torch.Generator, rows: int, S: int, block: int) -> Tensor:
     """Scores whose maximum falls by about 160 from each block to the next: a running
     maximum that forgets the earlier blocks ends far below the row's maximum."""
-    return randn(gen, rows, S, scale=2.0) + 300 - 160 * (torch.arange(S) // block)
+    return randn(gen, rows, S, scale=2.0) + 300 - 160 * (torch.arange(S) // block).float()
 
 
 def online_cases(gen: torch.Generator) -> list[Case]:
