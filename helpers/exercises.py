@@ -224,15 +224,14 @@ def non_finite_in_low_rows(key: str, message: str) -> Mistake:
 def raised(key: str, message: Message, error: str = "", source: str = "", warning: str = "",
            both: bool = False) -> Mistake:
     """The call raised, and its error matches the regular expression `error`, or the
-    candidate's code matches `source`, or one of its warnings contains `warning`; with
-    `both`, the error and the code must both match."""
+    candidate's code matches `source` (with `both`, the error and the code must both
+    match), or one of its warnings contains `warning`."""
 
     def found(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
         by_error = bool(error) and bool(re.search(error, out.error))
         by_source = bool(source) and bool(re.search(source, out.source))
-        if (by_error and by_source) if both else (
-            by_error or by_source or (warning and any(warning in w for w in out.warnings))
-        ):
+        by_warning = bool(warning) and any(warning in w for w in out.warnings)
+        if ((by_error and by_source) if both else (by_error or by_source)) or by_warning:
             return f"your code raised {out.error}", say(message, out)
         return None
 
@@ -484,7 +483,10 @@ not_normalised = rows_sum_to_one(
     "their sum over the last dimension (keepdim=True).",
 )
 
-dot_T_on_batch = raised("dot-T-on-batch", DOT_T_MESSAGE, source=r"\.T\b", warning="`x.T`")
+# Where torch warned about .T on a tensor that is not 2-D (it warns once a process), or where the
+# code has .T and the error is about sizes: .T with any other error says nothing.
+dot_T_on_batch = raised("dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True,
+                        error=r"must match the size|cannot be multiplied|size mismatch|expected .*shape|dimension")
 
 
 def _softmax_no_keepdim_max(s: Tensor) -> Tensor:
