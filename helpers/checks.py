@@ -170,7 +170,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         if out.output.dtype != expected.dtype:
             return failed(*registry.dtype_problem(ex, out, expected))
         return None  # right: there is no mistake to name (and the grader judges many right answers)
-    for mistake in ex.mistakes:
+    for mistake in ex.mistakes + registry.COMMON_VALUES:
         if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):
             return failed(mistake.key, *finding)
     got = out.output

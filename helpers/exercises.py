@@ -271,6 +271,34 @@ def _mixed_dtypes(out: Outcome) -> str:
             "dtype of the inputs.")
 
 
+_MATMUL_SIZES = (r"Expected size for first two dimensions of batch2 tensor to be: \[\d+, \d+\] but got: "
+                 r"\[\d+, \d+\]|shapes cannot be multiplied \(\d+x\d+ and \d+x\d+\)")
+
+
+def _matmul_sizes(out: Outcome) -> str:
+    found = re.search(r"to be: \[\d+, (\d+)\] but got: \[\d+, (\d+)\]", out.error) or re.search(
+        r"\(\d+x(\d+) and (\d+)x\d+\)", out.error)
+    left, right = found.groups()
+    return (f"The two sides of @ do not fit: in (..., n, k) @ (..., k, m) the left side's last size must equal the "
+            f"right side's second-to-last; here they are {left} and {right}. Write the shapes of both sides next "
+            "to that line and see which one is transposed, or in the wrong order.")
+
+
+def _broadcast_sizes(case: Case, out: Outcome) -> Finding | None:
+    """Two tensors that do not line up, where the case tells what their sizes are."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    if not found:
+        return None
+    named = sizes_named(case)
+    a, b = (int(g) for g in found.groups())
+    if a not in named or b not in named or named[a] == named[b]:
+        return None
+    return (f"your code raised {out.error}: {a} is {named[a]}, {b} is {named[b]}",
+            f"A tensor with {named[a]} on an axis met one with {named[b]} on that axis. Broadcasting lines shapes up "
+            "from the right and stretches only axes of size 1: write the shape of each tensor on that line, "
+            "aligned to the right, and add or move the axis of size 1 that is out of place.")
+
+
 # Errors that say clearly what went wrong, whatever the exercise. Tried after an exercise's own.
 COMMON_ERRORS = (
     raised("mixed-dtypes", _mixed_dtypes, error=r"expected scalar type (Double|Float) but found (Float|Double)|"
@@ -283,10 +311,83 @@ COMMON_ERRORS = (
                  r"float|empty\(\) received an invalid combination of arguments.*float"),
     raised("not-contiguous", "After transpose (or permute) a tensor is no longer contiguous in memory, so .view() "
            "refuses it. Use .reshape(...), or .contiguous().view(...).", error=r"view size is not compatible"),
+    raised("weights-second", "The weights come first: weights @ X (or weights @ v), (B, T, T) x (B, T, D) -> "
+           "(B, T, D): each row of weights mixes the rows of X.", error=_MATMUL_SIZES,
+           source=r"\b(X|x|v|values?)\s*@\s*(weights|w|attn\w*|probs)\b", both=True),
+    raised("values-transposed", "v goes into the product as it is, (B, T, D): weights @ v. Transposing it "
+           "makes (B, D, T), which does not fit (B, T, T) weights.", error=_MATMUL_SIZES,
+           source=r"@\s*(v|values?)\s*\.\s*(transpose|T\b|mT\b)", both=True),
+    raised("negative-step", "PyTorch tensors cannot be sliced with a negative step: x[::-1] fails. Use "
+           "x.flip(0), or count down with torch.arange(T - 1, -1, -1).", error=r"step must be greater than zero"),
+    raised("matmul-sizes", _matmul_sizes, error=_MATMUL_SIZES),
+    Mistake("broadcast-sizes", lambda case, out, expected: _broadcast_sizes(case, out), on_error=True),
     raised("no-last-weights", "forward must keep the attention weights it computed, for plotting: "
            "self.last_weights = weights.detach(), right after the softmax.",
            error=r"self\.last_weights should hold the attention weights"),
 )
+
+
+def _sizes_of(case: Case) -> dict[str, int]:
+    """The sizes a case's inputs show, by a name for messages: "T = 5", "d = 8"..."""
+    sizes: dict[str, int] = {}
+    for position, x in enumerate(case.inputs):
+        if isinstance(x, Tensor):
+            for axis, n in enumerate(x.shape):
+                sizes.setdefault(str(n), n)
+        elif isinstance(x, int) and not isinstance(x, bool):
+            sizes.setdefault(str(x), x)
+    for x in case.init:
+        if isinstance(x, int) and not isinstance(x, bool):
+            sizes.setdefault(str(x), x)
+    return sizes
+
+
+def _explain_factor(c: float, case: Case) -> str:
+    """' = √8 / √5' when a factor is what the case's sizes make, '' otherwise."""
+    sizes = sorted({n for n in _sizes_of(case).values() if n > 1})
+    forms = []
+    for a in sizes:
+        forms += [(a, f"{a}"), (1 / a, f"1 / {a}"), (a**0.5, f"√{a}"), (a**-0.5, f"1 / √{a}")]
+        for b in sizes:
+            if a != b:
+                forms += [(a / b, f"{a} / {b}"), ((a / b) ** 0.5, f"√{a} / √{b}")]
+    for value, text in forms:
+        if abs(value - c) <= 1e-3 * abs(c):
+            return f" = {text}"
+    return ""
+
+
+def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """The result is the right one times one number, or each row the right row times a number
+    of its own: a scale or a normalisation is off, and the rest is right."""
+    got, want = out.output, expected
+    if (tuple(got.shape) != tuple(want.shape) or not want.is_floating_point() or not got.is_floating_point()
+            or got.dim() == 0 or not torch.isfinite(got).all() or close(got, want)):
+        return None
+    g, w = got.double(), want.double()
+    big = w.abs() > 1e-3 * w.abs().max()
+    if not big.any():
+        return None
+    ratio = torch.where(big, g / torch.where(big, w, torch.ones_like(w)), torch.full_like(w, float("nan")))
+    c = float(ratio[big].median())
+    if c != 0 and torch.allclose(g, c * w, rtol=1e-3, atol=1e-5):
+        return (f"every number of yours is {fmt_num(c)} times the right one{_explain_factor(c, case)}",
+                "Your result is right but for one factor, the same everywhere: a scale is missing, extra, or "
+                "taken from the wrong size. Compare each division or multiplication by a constant with the formula.")
+    if got.dim() < 2:
+        return None
+    per_row = ratio.nanmedian(dim=-1, keepdim=True).values
+    if torch.isfinite(per_row).all() and (per_row != 0).all() and torch.allclose(g, per_row * w, rtol=1e-3, atol=1e-5):
+        low, high = float(per_row.min()), float(per_row.max())
+        return (f"each row of yours is the right row times a number of its own, from {fmt_num(low)} to "
+                f"{fmt_num(high)}",
+                "Every row points the right way but has the wrong size: a division of each row by a number of its "
+                "own (the softmax's sum) is missing, or divides by the wrong sum.")
+    return None
+
+
+# Results right but for a scale, whatever the exercise. Tried after an exercise's own mistakes.
+COMMON_VALUES = (Mistake("proportional", _proportional),)
 
 
 # --------------------------------------------------------------------------------------
@@ -533,6 +634,9 @@ EXERCISES_01 = [
             raised("missing-transpose", "X @ X multiplies (T, D) by (T, D), which do not fit together. Transpose "
                    "the second: X @ X.T, (T, D) x (D, T) -> (T, T).",
                    error=r"shapes cannot be multiplied \((\d+)x(\d+) and \1x\2\)"),
+            matches("diagonal-only", "You paired each token with itself only: that is the diagonal of the scores. "
+                    "Scores pair every token i with every token j, scores[i, j] = X[i] · X[j]: X @ X.T.",
+                    lambda X: (X * X).sum(dim=-1), "each token's dot product with itself"),
             matches("xt-x", XT_X_MESSAGE, lambda X: X.T @ X, "Xᵀ X"),
             matches(
                 "cosine",
@@ -757,6 +861,7 @@ def scale_messages(width: str, divide: str, multiplied: str = "") -> dict[str, s
     """The scaling mistakes' messages in an exercise's own names: `width` is what the code
     calls the width (D, d), `divide` how that code divides by its square root."""
     return {
+        "divide": divide,
         "no-scaling": f"The scores were not scaled. Divide q kᵀ by √{width} ({divide}): otherwise their spread grows "
         f"with {width} and the softmax saturates.",
         "scale-by-d": f"The scores were divided by {width}, not by √{width}. The spread of q·k grows like "
@@ -797,7 +902,50 @@ def scale_mistakes(formula: Callable[..., Tensor], width: Callable[..., int], me
             lambda *a: formula(*a, scale=width(*a) ** 0.5),
             "scores multiplied by the width's square root",
         ),
+        wrong_size_scale(formula, width, messages["divide"]),
     )
+
+
+def axis_names(x: Tensor) -> tuple[str, ...]:
+    """The course's names for the axes of an input: (B, T, D), (T, D), tokens (B, T), (B, H, T, d_head)."""
+    if x.dim() == 4:
+        return ("B", "H", "T", "d_head")
+    if x.dim() == 3:
+        return ("B", "T", "D")
+    return ("B", "T") if not x.is_floating_point() else ("T", "D")
+
+
+def sizes_named(case: Case) -> dict[int, str]:
+    """Each size of the case's first tensor input, by the course's name for its axis ("5": "T")."""
+    first = next((x for x in case.inputs if isinstance(x, Tensor)), None)
+    named: dict[int, list[str]] = {}
+    if first is not None:
+        for n, name in zip(first.shape, axis_names(first)):
+            named.setdefault(n, []).append(name)
+    return {n: " or ".join(dict.fromkeys(names)) for n, names in named.items()}
+
+
+def wrong_size_scale(formula: Callable[..., Tensor], width: Callable[..., int], divide: str) -> Mistake:
+    """Scores divided by the square root of another size of the input than the width."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        args = ([case.params] if case.params else []) + fresh(case.inputs)
+        right = width(*args)
+        for n, name in sizes_named(case).items():
+            if n in (1, right):
+                continue
+            try:
+                wrong = formula(*args, scale=n**-0.5)
+            except RuntimeError:
+                continue
+            if close(out.output, wrong, equal_nan=True) and not close(wrong, expected):
+                return (f"{first_difference(expected, out.output)}; your result equals the scores divided by "
+                        f"√{n}, and {n} is {name}",
+                        f"The scores were divided by the square root of the wrong size: √{n}, {name}, instead of "
+                        f"the width of q and k, √{right}: {divide}.")
+        return None
+
+    return Mistake("scale-wrong-size", found)
 
 
 def width_of_X(p, X, *rest) -> int:
@@ -1056,11 +1204,13 @@ def _head_scores(p, X, mask=None, *, masked=False):
     return scores.masked_fill(~mask, float("-inf")) if masked and mask is not None else scores
 
 
-def _head(p, X, mask=None, *, softmax=None, out=True, scale=None, values="v_proj"):
+def _head(p, X, mask=None, *, softmax=None, out=True, scale=None, values="v_proj", out_first=False):
     """SingleHeadAttention from parameters p, with one thing changed for a mistake."""
     q, k, v = project(p, "q_proj", X), project(p, "k_proj", X), project(p, values, X)
     scores = q @ k.mT * (X.shape[-1] ** -0.5 if scale is None else scale)
     weights = (softmax or ref.masked_softmax)(scores, mask)
+    if out_first:
+        return weights @ project(p, "out_proj", v)
     mixed = weights @ v
     return project(p, "out_proj", mixed) if out else mixed
 
@@ -1170,6 +1320,9 @@ EXERCISES_03 = [
                     lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1), "tril(-1)"),
             matches("inverted-mask", INVERTED_MESSAGE,
                     lambda T: ~ref.causal_mask(T), "the causal mask inverted"),
+            matches("sees-next", "Your mask lets each token see the next one as well: tril(diagonal=1). The "
+                    "last key a query may attend is itself: tril() with the default diagonal=0.",
+                    lambda T: torch.ones(T, T, dtype=torch.bool).tril(1), "tril(1)"),
             matches("future-not-past", "Your mask lets each token see the future and hides the past: "
                     "query i may attend keys j <= i, the lower triangle (tril).",
                     lambda T: torch.ones(T, T, dtype=torch.bool).triu(), "triu()"),
@@ -1261,6 +1414,10 @@ EXERCISES_03 = [
             *scale_mistakes(lambda p, *a, scale: _head(p, *a, scale=scale), width_of_X, SCALE_EMBED),
             matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
                     lambda p, *a: _head(p, *a, values="k_proj"), "weights @ k"),
+            matches("out-proj-first", "out_proj was applied to v, before the weights: it must come last, on the "
+                    "weighted sum, out_proj(weights @ v). The two agree while every row of weights sums to 1; a "
+                    "query that may attend nothing shows the difference: its output must be out_proj's bias.",
+                    lambda p, *a: _head(p, *a, out_first=True), "weights @ out_proj(v)"),
             *last_weights_mistakes(_head_scores, "(B, T, T)"),
         ),
     ),
@@ -1324,7 +1481,9 @@ def _mha_scores(p, X, mask=None, *, H, split=ref.split_heads, swap_qk=False, sca
     q, k = (split(project(p, n, X), H) for n in ("q_proj", "k_proj"))
     if swap_qk:
         q, k = k, q
-    if scale is None or scale == "D":  # 1/√d_head, or by mistake 1/√D
+    if scale == "d_head":  # by mistake 1/d_head
+        scale = 1 / (X.shape[-1] // H)
+    elif scale is None or scale == "D":  # 1/√d_head, or by mistake 1/√D
         scale = (X.shape[-1] // (1 if scale == "D" else H)) ** -0.5
     scores = q @ k.mT * scale
     return scores.masked_fill(~ref.heads_mask(mask), float("-inf")) if masked and mask is not None else scores
@@ -1342,6 +1501,29 @@ def _mha(p, X, mask=None, *, H, split=ref.split_heads, merge=ref.merge_heads, sc
 def _mha_weights(init, p, X, mask=None):
     """The weights (B, H, T, T) that MultiHeadAttention(*init) with parameters p keeps."""
     return ref.masked_softmax(_mha_scores(p, X, H=init[1]), ref.heads_mask(mask))
+
+
+def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """The number of heads met another size on one axis: something was not split into heads,
+    or a mask's head axis went in at the wrong place."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    if not found or not case.inputs or not isinstance(case.inputs[0], Tensor):
+        return None
+    B, T, D = case.inputs[0].shape
+    H = case.init[1]
+    sizes = {int(found.group(1)), int(found.group(2))}
+    if H not in sizes or len(sizes) != 2:
+        return None
+    names = {"B, the sentences": B, "T, the tokens": T, "H, the heads": H, "D": D, "d_head": D // H}
+
+    def what(n: int) -> str:
+        return " or ".join(name for name, size in names.items() if size == n) or "none of B, T, H, D"
+
+    a, b = (int(g) for g in found.groups())
+    return (f"your code raised {out.error}: {a} is {what(a)}; {b} is {what(b)}",
+            "The heads met another size on the same axis. Every tensor in a head's attention must be "
+            "(B, H, T, ...): q, k AND v split with the same view and transpose, and a (B, 1, T) or (B, T, T) mask "
+            "given its head axis at position 1, mask.unsqueeze(1).")
 
 
 def mha_mistake(key: str, message: str, what: str, **change) -> Mistake:
@@ -1710,6 +1892,9 @@ EXERCISES_04 += [
             mha_mistake("no-scaling", "The scores were not scaled: divide them by √d_head, "
                         "math.sqrt(self.d_head), so that their spread does not grow with the width of a head.",
                         "unscaled scores", scale=1.0),
+            mha_mistake("scale-by-d", "The scores were divided by d_head, not by √d_head: the spread of q·k grows "
+                        "like √d_head, so divide by math.sqrt(self.d_head).", "scores divided by d_head",
+                        scale="d_head"),
             matches("across-batch", ACROSS_BATCH_MESSAGE, _across_batch, "attention across the batch", with_init=True),
             mha_mistake("no-out-proj", "The output skips out_proj: pass the merged heads through self.out_proj, which "
                         "mixes what the heads found.", "the merged heads without out_proj", out=False),
@@ -1724,6 +1909,7 @@ EXERCISES_04 += [
                                                                                          m.mT).mT),
             mha_mistake("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
                         "weights @ k", values="k_proj"),
+            Mistake("heads-against-tokens", _heads_against_tokens, on_error=True),
             matches("heads-averaged", "self.last_weights holds the heads averaged into (B, T, T). Keep every head's "
                     "weights, (B, H, T, T): head_grid and the explorer draw one heatmap per head.",
                     lambda init, p, X, mask=None: _mha_weights(init, p, X, mask).mean(dim=1),
@@ -1777,6 +1963,10 @@ EXERCISES_04 += [
         reference=ref.to_torch_mha, make_cases=converter_cases, runner=run_converter,
         mistakes=(
             raised("not-mha", _not_mha, error=r"should return an nn\.MultiheadAttention"),
+            raised("state-dict-names", "nn.MultiheadAttention names its parameters in_proj_weight, in_proj_bias, "
+                   "out_proj.weight and out_proj.bias: ours' q_proj, k_proj and v_proj have no place of their own "
+                   "there. Stack their weights with torch.cat([...]) and copy them into in_proj_weight (and the "
+                   "biases into in_proj_bias).", error=r"Error\(s\) in loading state_dict for MultiheadAttention"),
             raised("copy-needs-no-grad", "Copying into a parameter changes it in place, which autograd refuses for "
                    "a tensor it tracks: do the copying inside `with torch.no_grad():`.",
                    error=r"leaf Variable that requires grad is being used in an in-place operation"),
@@ -1786,6 +1976,9 @@ EXERCISES_04 += [
             raised("cat-wrong-dim", "Put the three (D, D) weights on top of each other: torch.cat([...], dim=0) "
                    "gives in_proj_weight's shape, (3D, D). Side by side (dim=1) they make (D, 3D).",
                    error=r"must match the size of tensor b", source=r"cat\(.*dim\s*=\s*(1|-1)\b", both=True),
+            raised("cat-wrong-dim", "torch.cat([q, k, v weights]) is already (3D, D), in_proj_weight's shape: "
+                   "transposing it makes (D, 3D). Copy it as it is.", error=r"must match the size of tensor b",
+                   source=r"cat\(.*\)\s*\.\s*(T\b|t\(\)|mT\b|transpose)", both=True),
             raised("stack-not-cat", "torch.stack puts the three (D, D) weights on a new axis, (3, D, D); "
                    "in_proj_weight is (3D, D): join them with torch.cat([...]) instead.",
                    error=r"must match the size of tensor b|doesn't match the broadcast shape",
@@ -1813,6 +2006,11 @@ EXERCISES_04 += [
                               "zeros. Copy torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]) into it.",
                               "the output with q, k and v's biases at 0",
                               params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO)),
+            converter_mistake("no-bias", "nn.MultiheadAttention was created with bias=False, so it has no biases to "
+                              "copy ours' into: leave bias at its default, True, and copy in_proj_bias and "
+                              "out_proj.bias too.", "the output without any bias",
+                              params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO,
+                                                           out_proj_bias=ZERO)),
             converter_mistake("weights-transposed", "nn.Linear keeps its weight as (out, in), and in_proj_weight "
                               "stacks them just as they are: copy the weights without transposing them.",
                               "the weights transposed", params=lambda init, p: _with(
@@ -1910,6 +2108,10 @@ EXERCISES_05 = [
             raised("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
                    "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
                    error=r"index out of range|out of bounds", source=r"pos\(\s*tokens\s*\)", both=True),
+            raised("positions-of-batch", "tokens.shape[0] is B, the number of sequences; the positions run along "
+                   "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
+                   error=r"must match the size of tensor b|out of range|out of bounds",
+                   source=r"(tokens|x)\.(shape\[0\]|size\(0\))", both=True),
             matches("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
                     "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
                     lambda *a: _tiny(*a, positions="tokens"), "positions looked up by token", with_init=True),
@@ -1998,6 +2200,8 @@ def online_cases(gen: torch.Generator) -> list[Case]:
         Case("large scores (2, 12), around 500, in blocks of 5", (rising(gen, 2, 12) + 500, 5)),
         Case("scores (2, 11), around -1000, in blocks of 3", (rising(gen, 2, 11) - 1000, 3)),
         Case("scores (3, 12) whose maximum falls from 300 by 160 a block, in blocks of 4", (falling(gen, 3, 12, 4), 4)),
+        Case("scores (2, 9): one row around +500, one around -500, in blocks of 4",
+             (torch.cat([rising(gen, 1, 9) + 500, rising(gen, 1, 9) - 500]), 4)),
     ]
 
 
@@ -2023,7 +2227,7 @@ def _running_max(m: Tensor, block_max: Tensor, forget: bool) -> Tensor:
 
 
 def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, start=float("-inf"), forget=False,
-            inverted=False):
+            inverted=False, block_with_old_max=False, global_max=False):
     """online_softmax with one thing changed for a mistake."""
     if per_block:
         return torch.cat([torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1)
@@ -2031,16 +2235,18 @@ def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, st
     s = torch.zeros(scores.shape[:-1] + (1,))
     for i in _blocks(scores.shape[-1], block, drop_tail):
         chunk = scores[..., i : i + block]
-        m_new = _running_max(m, chunk.amax(dim=-1, keepdim=True), forget)
+        m_new = _running_max(m, chunk.max() if global_max else chunk.amax(dim=-1, keepdim=True), forget)
         factor = torch.exp(m_new - m) if inverted else torch.exp(m - m_new)
-        s = (s * factor if rescale else s) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        s = (s * factor if rescale else s) + torch.exp(chunk - (m if block_with_old_max else m_new)).sum(dim=-1, keepdim=True)
         m = m_new
     return torch.exp(scores - m) / s
 
 
-def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=True, rescale_out=True):
-    """chunked_attention with one thing changed for a mistake."""
-    q = q / math.sqrt(q.shape[-1]) if scale else q
+def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=None, rescale_out=True,
+             rescale_sum=True, divide=True):
+    """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
+    1/√d unless given)."""
+    q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
     m = torch.full(q.shape[:-1] + (1,), float("-inf"))
     s = torch.zeros(q.shape[:-1] + (1,))
     out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
@@ -2052,10 +2258,10 @@ def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, 
         m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
         rescale_by = torch.exp(m - m_new) if rescale else 1.0
         exps = torch.exp(scores - m_new)
-        s = s * rescale_by + exps.sum(dim=-1, keepdim=True)
+        s = (s * rescale_by if rescale_sum else s) + exps.sum(dim=-1, keepdim=True)
         out = (out * rescale_by if rescale_out else out) + exps @ v[..., i : i + block, :]
         m = m_new
-    return out if per_block else out / s
+    return out if per_block or not divide else out / s
 
 
 BLOCK_MESSAGES = {
@@ -2089,6 +2295,10 @@ EXERCISES_06 = [
         reference=ref.online_softmax, make_cases=online_cases,
         mistakes=(
             *block_mistakes(_online),
+            matches("global-max", "A row far below the largest score came out NaN: its exponentials were taken "
+                    "against the maximum of the whole tensor, so they are all 0, and 0 / 0 is NaN. Keep one running "
+                    "maximum per row: chunk.amax(dim=-1, keepdim=True), not chunk.max().",
+                    lambda *a: _online(*a, global_max=True), "one running maximum for the whole tensor"),
             matches("max-starts-at-zero", "Your running maximum starts at 0, so it never drops below 0: on a row "
                     "whose scores are all far below 0, every exp(x - m) is 0 and the sum is 0, hence 0 / 0 = NaN. "
                     "Start m at -inf: torch.full(..., float('-inf')).", lambda *a: _online(*a, start=0.0),
@@ -2100,7 +2310,13 @@ EXERCISES_06 = [
             matches("rescale-inverted", "The rescaling factor is upside down: the old sum was computed with exp(x - m) "
                     "and must become exp(x - m_new), so multiply it by exp(m - m_new), which is at most 1, not by "
                     "exp(m_new - m).", lambda *a: _online(*a, inverted=True), "the sum rescaled by exp(m_new - m)"),
-            not_normalised,
+            matches("block-before-max", "The new block's exponentials were taken with the old maximum: update the "
+                    "maximum first, m_new = torch.maximum(m, block's maximum), then add exp(block - m_new). On the "
+                    "first block the old maximum is -inf, and exp(x + inf) is inf.",
+                    lambda *a: _online(*a, block_with_old_max=True), "the new block taken with the old maximum"),
+            matches("not-divided", "The last step is missing: softmax(x) = exp(x - m) / s, with s the running sum.",
+                    lambda scores, block: torch.exp(scores - scores.amax(dim=-1, keepdim=True)),
+                    "exp(scores - m) without dividing by the sum"),
         ),
     ),
     Exercise(
@@ -2119,8 +2335,14 @@ EXERCISES_06 = [
                     "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
                     "out = out * rescale + exps @ v_block.", lambda *a: _chunked(*a, rescale_out=False),
                     "the output without rescaling"),
-            matches("no-scaling", SCALE_CHUNKED["no-scaling"], lambda *a: _chunked(*a, scale=False),
-                    "unscaled scores"),
+            matches("sum-not-rescaled", "You rescaled the running output but not the running sum: when a block "
+                    "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
+                    lambda *a: _chunked(*a, rescale_sum=False), "the sum without rescaling"),
+            matches("not-divided", "The last step is missing: the running output is a sum of exp(score - m) · v, "
+                    "and attention's weights sum to 1 only once it is divided by the running sum: return out / s.",
+                    lambda *a: _chunked(*a, divide=False), "the running output not divided by the sum"),
+            *scale_mistakes(lambda q, k, v, block, scale: _chunked(q, k, v, block, scale=scale), width_of_q,
+                            SCALE_CHUNKED),
         ),
     ),
 ]

@@ -181,6 +181,37 @@ def attention_exits(X):
     raise SystemExit("bye")
 
 
+def scores_each_with_itself(X):
+    return (X * X).sum(dim=-1)
+
+
+def scores_divided_by_width(X):
+    return X @ X.T / X.shape[-1]
+
+
+def softmax_sum_of_everything(scores):
+    exps = torch.exp(scores - scores.amax(dim=-1, keepdim=True))
+    return exps / exps.sum()
+
+
+def weights_dim_left_out(X):
+    return F.softmax(X @ X.transpose(-2, -1))  # the implicit dim is 0 for a 3-D tensor
+
+
+def attention_transposed_values(X):
+    return torch.softmax(X @ X.transpose(1, 2), dim=-1) @ X.transpose(1, 2)
+
+
+def attention_x_times_weights(X):
+    weights = torch.softmax(X @ X.transpose(-2, -1), dim=-1)
+    return X @ weights
+
+
+def softmax_exp_of_the_sum(scores):
+    shifted = scores - scores.amax(dim=-1, keepdim=True)
+    return shifted.exp() / shifted.sum(dim=-1, keepdim=True).exp()
+
+
 MISTAKES = [
     ("1.1", scores_xt_x, "xt-x", "Xᵀ X"),
     ("1.1", scores_cosine, "cosine", "cosine similarity"),
@@ -213,4 +244,11 @@ MISTAKES = [
     ("1.4", attention_naive_softmax, "overflow", "overflows on large scores"),
     ("1.4", attention_in_place, "in-place", "changed the caller's tensor"),
     ("1.4", attention_exits, "raised", "SystemExit: bye"),
+    ("1.1", scores_each_with_itself, "diagonal-only", "You paired each token with itself only"),
+    ("1.1", scores_divided_by_width, "proportional", "0.3333 times the right one = 1 / 3"),
+    ("1.2", softmax_sum_of_everything, "not-normalised", "each row must sum to 1"),
+    ("1.3", weights_dim_left_out, "wrong-axis", "over dim=0 (the sentences)"),
+    ("1.4", attention_transposed_values, "matmul-sizes", "The two sides of @ do not fit"),
+    ("1.4", attention_x_times_weights, "weights-second", "The weights come first"),
+    ("1.2", softmax_exp_of_the_sum, "not-normalised", "each row must sum to 1"),
 ]

@@ -203,6 +203,30 @@ def scores_k_q(q, k):
     return k @ q.transpose(-2, -1) / math.sqrt(q.shape[-1])
 
 
+class ForwardTransposedValues(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1)
+        self.last_weights = weights
+        return weights @ v.transpose(-2, -1)
+
+
+def entropy_log2_without_care(weights):
+    return -(weights * torch.log2(weights)).sum(dim=-1)
+
+
+def entropy_abs(weights):
+    return (weights * weights.log()).sum(dim=-1).abs()
+
+
+def qkv_values_twice(q, k, v):
+    weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
+    return weights @ v
+
+
+def scores_over_sqrt_T(q, k):
+    return q @ k.transpose(-2, -1) / math.sqrt(k.shape[-2])
+
+
 MISTAKES = [
     ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
     ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
@@ -234,4 +258,9 @@ MISTAKES = [
     ("2.6", scores_over_d, "scale-by-d", "divided by d, not by √d"),
     ("2.6", scores_unscaled, "no-scaling", "Divide q kᵀ by √d (/ math.sqrt(d))"),
     ("2.6", scores_k_q, "transposed-scores", "Your scores are k qᵀ"),
+    ("2.3", ForwardTransposedValues, "values-transposed", "v goes into the product as it is"),
+    ("2.4", entropy_log2_without_care, "zero-log-zero", "0 × log 0 came out as NaN"),
+    ("2.4", entropy_abs, "zero-log-zero", "0 × log 0 came out as NaN"),
+    ("2.5", qkv_values_twice, "matmul-sizes", "here they are 8 and 5"),
+    ("2.6", scores_over_sqrt_T, "scale-wrong-size", "divided by √5, and 5 is T"),
 ]

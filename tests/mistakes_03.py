@@ -100,6 +100,27 @@ def attention_mask_ignored(q, k, v, mask):
     return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
 
 
+def causal_upper_is_zero(T):
+    return torch.ones(T, T).triu() == 0
+
+
+def causal_one_future(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+
+
+def softmax_renormalised(scores, mask):
+    weights = torch.softmax(scores, dim=-1) * mask
+    return weights / weights.sum(dim=-1, keepdim=True)
+
+
+def softmax_plus_log_mask(scores, mask):
+    return torch.softmax(scores + torch.log(mask.float()), dim=-1)
+
+
+def causal_transposed(T):
+    return torch.tril(torch.ones(T, T)).bool().T
+
+
 class Head(nn.Module):
     """A right SingleHeadAttention; each subclass below breaks one line of it."""
 
@@ -175,6 +196,18 @@ class HeadFloat64(Head):
         return q.double() @ k.double().transpose(-2, -1) / math.sqrt(self.embed_size)  # "for precision"
 
 
+class HeadOutProjFirst(Head):
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        self.last_weights = self.weights(self.scores(q, k), mask)
+        return self.last_weights @ self.out_proj(v)
+
+
+class HeadScaleByT(Head):
+    def scores(self, q, k):
+        return q @ k.transpose(-2, -1) / math.sqrt(q.shape[1])  # the number of tokens, not the width
+
+
 class HeadPrints(Head):
     """Prints shapes in forward (a habit to drop), but computes the right thing."""
 
@@ -213,6 +246,13 @@ MISTAKES = [
     ("3.5", HeadMaskAfterSoftmax, "mask-after-softmax", "applied after the softmax"),
     ("3.5", HeadNaNRows, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("3.5", HeadNoScaling, "no-scaling", "were not scaled"),
+    ("3.1", causal_upper_is_zero, "hides-diagonal", "also hides the diagonal"),
+    ("3.1", causal_one_future, "sees-next", "see the next one as well"),
+    ("3.3", softmax_renormalised, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.5", HeadOutProjFirst, "out-proj-first", "out_proj was applied to v, before the weights"),
+    ("3.3", softmax_plus_log_mask, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.1", causal_transposed, "future-not-past", "see the future and hides the past"),
+    ("3.5", HeadScaleByT, "scale-wrong-size", "√5, T, instead of the width of q and k, √8"),
 ]
 
 RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask)]

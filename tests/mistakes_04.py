@@ -4,6 +4,7 @@ Each entry of MISTAKES: (exercise id, wrong answer, mistake key, phrase of its m
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from helpers.attention import MultiHeadAttention, masked_softmax
@@ -245,6 +246,37 @@ class HeadsKeysAsValues(HeadsRight):
         return self.finish(self.merge(self.last_weights @ k))
 
 
+class HeadsScaleByDHead(HeadsRight):
+    def scale(self):
+        return 1 / self.d_head
+
+
+class HeadsMaskAtAxis2(HeadsRight):
+    def head_mask(self, mask):
+        return mask if mask is None or mask.dim() == 2 else mask.unsqueeze(2)
+
+
+class HeadsValuesNotSplit(HeadsRight):
+    def forward(self, X, mask=None):
+        q, k = self.split(self.q_proj(X)), self.split(self.k_proj(X))
+        self.last_weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))
+        return self.finish(self.merge(self.last_weights @ self.v_proj(X)))
+
+
+class HeadsKeepsFirstSentence(HeadsRight):
+    def forward(self, X, mask=None):
+        out = super().forward(X, mask)
+        self.last_weights = self.last_weights[0]  # one sentence's heads, for the plot
+        return out
+
+
+class HeadsFusedWithoutWeights(HeadsRight):
+    def forward(self, X, mask=None):
+        q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=self.head_mask(mask))
+        return self.finish(self.merge(out))
+
+
 def independent_always(attention, X):
     return attention(X).shape == X.shape  # checks shapes only
 
@@ -466,6 +498,27 @@ def convert_forgets_out_weight(ours):
     return theirs
 
 
+def convert_load_state_dict(ours):
+    theirs = _mha(ours)
+    theirs.load_state_dict(ours.state_dict())
+    return theirs
+
+
+def convert_no_bias(ours):
+    theirs = _mha(ours, bias=False)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+    return theirs
+
+
+def convert_transposed_after_cat(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]).T)
+    return theirs
+
+
 def convert_by_data(ours):
     """Right, another way: assigning .data."""
     theirs = _mha(ours)
@@ -538,6 +591,14 @@ MISTAKES = [
     ("4.5", convert_separate_weights, "separate-proj-weights", "theirs.q_proj_weight is None"),
     ("4.5", convert_one_head, "wrong-num-heads", "pass ours.num_heads"),
     ("4.5", convert_d_head_heads, "wrong-num-heads", "pass ours.num_heads"),
+    ("4.5", convert_load_state_dict, "state-dict-names", "names its parameters in_proj_weight"),
+    ("4.5", convert_no_bias, "no-bias", "created with bias=False"),
+    ("4.5", convert_transposed_after_cat, "cat-wrong-dim", "is already (3D, D)"),
+    ("4.3", HeadsScaleByDHead, "scale-by-d", "divided by d_head, not by √d_head"),
+    ("4.3", HeadsMaskAtAxis2, "heads-against-tokens", "4 is T, the tokens or d_head; 3 is B, the sentences or H"),
+    ("4.3", HeadsValuesNotSplit, "heads-against-tokens", "4 is H, the heads; 3 is B, the sentences"),
+    ("4.3", HeadsKeepsFirstSentence, "last-weights", "expected self.last_weights of shape (2, 2, 5, 5)"),
+    ("4.3", HeadsFusedWithoutWeights, "no-last-weights", "forward must keep the attention weights"),
 ]
 
 RIGHT = [("4.3", MultiHeadAttention), ("4.3", HeadsRight), ("4.1", split_right_by_chunk),

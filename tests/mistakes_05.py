@@ -109,6 +109,26 @@ def keys_as_list(T):
     return [T - 1 - i for i in range(T)]
 
 
+class PositionsOfTheBatch(Positioned):
+    def forward(self, tokens):
+        T = tokens.shape[0]
+        return self.readout(self.attention(self.tok(tokens) + self.pos(torch.arange(T))))
+
+
+def keys_negative_step(T):
+    return torch.arange(T)[::-1]
+
+
+class PositionsOnTheWrongAxis(Positioned):
+    def forward(self, tokens):
+        x = self.tok(tokens) + self.pos(torch.arange(tokens.shape[1])).unsqueeze(1)  # (T, 1, D)
+        return self.readout(self.attention(x))
+
+
+def equivariant_batch_axis_on_one_side(model, tokens, perm):
+    return torch.allclose(model(tokens)[:, perm], model(tokens[perm]))
+
+
 MISTAKES = [
     ("5.1", ForgetsPositions, "no-positions", "The positions never reach the model"),
     ("5.1", PositionsAfterAttention, "positions-after-attention", "added after attention"),
@@ -130,6 +150,10 @@ MISTAKES = [
     ("5.3", keys_stop_early, "stops-early", "torch.arange(T - 1, -1, -1)"),
     ("5.3", keys_one_hot, "one-hot-pattern", "the whole (T, T) pattern"),
     ("5.3", keys_int32, "index-dtype", "F.one_hot refuses torch.int32"),
+    ("5.1", PositionsOfTheBatch, "positions-of-batch", "tokens.shape[0] is B"),
+    ("5.3", keys_negative_step, "negative-step", "cannot be sliced with a negative step"),
+    ("5.1", PositionsOnTheWrongAxis, "broadcast-sizes", "3 is B, 6 is T"),
+    ("5.2", equivariant_batch_axis_on_one_side, "batch-axis", "index the token axis"),
 ]
 
 RIGHT = [("5.3", keys_flipped)]
