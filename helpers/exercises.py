@@ -1733,20 +1733,23 @@ def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: s
     last, any other wrong answers, listed model by model with the message `otherwise`."""
     n = len(panel.members)
 
-    def stateful(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    def differs_on_copies(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (n,) or got[0] == got[1]:  # the panel's first two models are exact copies
+            return None
+        return (f"your test said {'True' if got[0] else 'False'} for {panel.members[0][1]} and "
+                f"{'True' if got[1] else 'False'} for an exact copy of it", STATEFUL_MESSAGE)
+
+    def alternates(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         got = out.output
         if tuple(got.shape) != (n,):
             return None
-        if got[0] != got[1]:  # the panel's first two models are exact copies of each other
-            evidence = (f"your test said {'True' if got[0] else 'False'} for {panel.members[0][1]} and "
-                        f"{'True' if got[1] else 'False'} for an exact copy of it")
-            return evidence, STATEFUL_MESSAGE
         in_calls = [bool(got[i]) for i in case.init[panel.order_at]]
-        if all(a != b for a, b in zip(in_calls, in_calls[1:])):
-            said = ", ".join(str(v) for v in in_calls)
-            return (f"in the order the models were given to it, your test said {said}: it alternates, whatever "
-                    "the model", STATEFUL_MESSAGE)
-        return None
+        if not all(a != b for a, b in zip(in_calls, in_calls[1:])):
+            return None
+        said = ", ".join(str(v) for v in in_calls)
+        return (f"in the order the models were given to it, your test said {said}: it alternates, whatever the "
+                "model", STATEFUL_MESSAGE)
 
     def exact(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         got = out.output
@@ -1774,11 +1777,12 @@ def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: s
         return panel.wrong(out.output, expected), otherwise
 
     return (
-        Mistake("stateful", stateful),
+        Mistake("stateful", differs_on_copies),
         always("always-true", True, always_true),
         always("always-false", False, always_false),
         Mistake("inverted", lambda case, out, expected: (panel.wrong(out.output, expected), inverted)
                 if tuple(out.output.shape) == (n,) and torch.equal(out.output, 1 - expected) else None),
+        Mistake("stateful", alternates),
         Mistake("exact-equality", exact),
         *patterns,
         Mistake("verdicts", anything_else),
@@ -1821,6 +1825,15 @@ def _only_leaks_missed(got: Tensor, expected: Tensor) -> bool:
 def _only_first_token_passed(got: Tensor, expected: Tensor) -> bool:
     keeps = [i for i, (right, _, _) in enumerate(harness.INDEPENDENCE_PANEL) if right]
     return bool(got[FIRST_TOKEN]) and not any(got[i] for i in keeps if i != FIRST_TOKEN)
+
+
+def _test_changed_X(out: Outcome) -> str:
+    alias = source_line(out, r"^\s*\w+\s*=\s*X\s*$")
+    if alias:
+        return (f"Your test changed the batch it was given: `{alias}` does not copy, it gives the caller's X another "
+                "name, so changing it changes X. Make a copy: changed = X.clone().")
+    return ("Your test changed the batch it was given, in place (an assignment into X, +=, or a method ending in _). "
+            "Change a copy instead: changed = X.clone().")
 
 
 def converter_cases(gen: torch.Generator) -> list[Case]:
@@ -1927,9 +1940,7 @@ EXERCISES_04 += [
         reference=ref.sentences_independent,
         make_cases=independence_cases, runner=run_independence_test,
         mistakes=(
-            raised("in-place", "Your test changed the batch it was given: changed = X does not copy, it is another "
-                   "name for the caller's X, so changed[1] += 1 writes into X. Make a copy first: "
-                   "changed = X.clone().", error=r"^ChangedItsInput"),
+            raised("in-place", _test_changed_X, error=r"^ChangedItsInput"),
             raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
                    "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
             *test_mistakes(

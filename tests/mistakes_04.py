@@ -322,6 +322,13 @@ def independent_in_place(attention, X):
     return torch.allclose(attention(changed)[others], out[others], atol=1e-5)
 
 
+def independent_changes_X_itself(attention, X):
+    out = attention(X)
+    X[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(X)[others], out[others], atol=1e-5)
+
+
 calls = []
 
 
@@ -569,7 +576,8 @@ MISTAKES = [
     ("4.4", independent_token_one, "changed-every-sentence", "X[:, 1] is token 1 of every sentence"),
     ("4.4", independent_one_sentence, "missed-leak", "changing sentence 1 moves sentence 2 only"),
     ("4.4", independent_changes_sentence_zero, "missed-leak", "changing sentence 1 moves sentence 0 only"),
-    ("4.4", independent_in_place, "in-place", "changed = X.clone()"),
+    ("4.4", independent_in_place, "in-place", "does not copy, it gives the caller's X another name"),
+    ("4.4", independent_changes_X_itself, "in-place", "Change a copy instead: changed = X.clone()"),
     ("4.4", independent_alternating, "stateful", "depends on something besides the model it is given"),
     ("4.4", independent_inverted, "inverted", "answers the opposite question"),
     ("4.4", independent_by_type, "always-false", "Compare only the sentences you did not change"),

@@ -201,3 +201,14 @@ def test_most_wrong_answers_are_told_their_mistake_by_name():
     for ex_id in ("4.1", "4.5"):
         mine = [m for m in MISTAKES if m[0] == ex_id]
         assert len(mine) >= 10 and sum(m[2] not in GENERIC for m in mine) / len(mine) >= 0.85
+
+
+def test_a_test_whose_answers_alternate_call_by_call_is_named_so():
+    ex, case = exercises.get("4.4"), drawn("4.4", 0)[0]
+    D, H, _ = case.init
+    order = (0, 4, 1, 2, 5, 6, 3, 7)  # the two copies, 0 and 1, both called at an even position
+    case = Case(case.label, case.inputs, init=(D, H, order), params=case.params)
+    said = torch.tensor([1.0 if order.index(i) % 2 == 0 else 0.0 for i in range(8)])
+    result = checks.judge(ex, case, harness.Outcome(output=said, returned_type="Tensor", inputs_changed=(False,)))
+    assert result.mistake == "stateful"
+    assert "said True, False, True, False, True, False, True, False: it alternates" in " ".join(result.evidence.split())
