@@ -263,6 +263,15 @@ def _unbound(out: Outcome) -> str:
             f"local to all of it, so the line that reads `{name}` runs before the one that sets it.")
 
 
+def _float_size(out: Outcome) -> str:
+    division = r"([A-Za-z_][\w.]*)\s*/\s*((?:self\.)?(?:num_heads|n_heads|heads|H|h)\b)"  # a size over a count of heads
+    line = source_line(out, division)
+    found = re.search(division, line.split("#", 1)[0]) if line else None
+    fix = f"{found.group(1)} // {found.group(2)}" if found else "a // b"
+    return ("A size you gave is a float: in Python, / always gives a float (12 / 3 is 4.0), and view, reshape and "
+            f"nn.Linear need whole numbers. Use integer division: {fix}.")
+
+
 def _mixed_dtypes(out: Outcome) -> str:
     line = source_line(out, r"\.double\(|torch\.float64|torch\.double\b|dtype\s*=\s*float\b") or source_line(
         out, r"\bnp\.|numpy")
@@ -305,8 +314,7 @@ COMMON_ERRORS = (
            r"expected m1 and m2 to have the same dtype|same dtype.*(Double|Float|float64|float32)"),
     raised("undefined-name", _undefined, error=r"^NameError: name '\w+' is not defined"),
     raised("unbound-local", _unbound, error=r"^UnboundLocalError: .*local variable '\w+'"),
-    raised("float-size", "A size you gave is a float: in Python, / always gives a float (12 / 3 is 4.0), and "
-           "view, reshape and nn.Linear need whole numbers. Use integer division: D // num_heads.",
+    raised("float-size", lambda out: _float_size(out),
            error=r"must be tuple of ints, ?but got float|must be tuple of (Sym)?Ints, but found element of type "
                  r"float|empty\(\) received an invalid combination of arguments.*float"),
     raised("not-contiguous", "After transpose (or permute) a tensor is no longer contiguous in memory, so .view() "

@@ -567,7 +567,7 @@ MISTAKES = [
     ("4.3", HeadsAsserts, "init-assert", "An assert is not the check asked for"),
     ("4.3", HeadsErrorWithoutNumbers, "init-error-without-numbers", "Say both numbers"),
     ("4.3", HeadsRefuseNothing, "init-no-error", "but it was built without an error"),
-    ("4.3", HeadsFloatWidth, "float-size", "Use integer division"),
+    ("4.3", HeadsFloatWidth, "float-size", "Use integer division: embed_size // num_heads"),
     ("4.3", HeadsMaskInverted, "inverted-mask", "works the wrong way round"),
     ("4.3", HeadsKeysAsValues, "keys-as-values", "weights @ v"),
     ("4.4", independent_always, "always-true", "passed modules that mix the sentences"),
