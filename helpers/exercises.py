@@ -12,6 +12,7 @@ judge the outcome in the parent.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -22,8 +23,8 @@ from torch import Tensor, nn
 
 from helpers import attention as ref
 from helpers import harness
-from helpers.harness import (Case, Outcome, fresh, keeps_weights, run_converter, run_equivariance_test,
-                             run_independence_test, step1_probe, step2_probe)
+from helpers.harness import (Case, Outcome, fresh, keeps_head_weights, keeps_weights, run_chunked, run_converter,
+                             run_equivariance_test, run_independence_test, step1_probe, step2_probe)
 
 # --------------------------------------------------------------------------------------
 # Data types
@@ -38,12 +39,14 @@ class Mistake:
 
     The evidence says what was expected and what was got, with numbers; the message
     names the likely mistake and how to fix it. `on_error` mistakes look only at calls
-    that raised; the others only at calls that returned a tensor.
+    that raised; the others only at calls that returned a tensor, `weights` ones only at
+    the cases that compare what a module kept in self.last_weights (tagged LAST_WEIGHTS).
     """
 
     key: str
     found: Callable[[Case, Outcome, Tensor], Finding | None]
     on_error: bool = False
+    weights: bool = False  # looks at cases that compare self.last_weights, and only at those
 
 
 @dataclass(frozen=True)
@@ -112,16 +115,27 @@ def first_difference(expected: Tensor, got: Tensor) -> str:
     )
 
 
-def matches(key: str, message: str, buggy: Callable[..., Tensor], what: str, with_init: bool = False) -> Mistake:
+Message = str | Callable[[Outcome], str]  # a message, or one chosen by what the outcome shows
+
+
+def say(message: Message, out: Outcome) -> str:
+    return message(out) if callable(message) else message
+
+
+def matches(key: str, message: Message, buggy: Callable[..., Tensor], what: str, with_init: bool = False,
+            weights: bool = False) -> Mistake:
     """A mistake recognised because the output equals what a buggy formula gives.
 
     `what` describes the buggy formula, e.g. "X Xᵀ X". For a case with params (a module
     exercise) the formula gets them first: buggy(params, *inputs); with_init puts the
-    module's constructor arguments before them: buggy(init, params, *inputs).
+    module's constructor arguments before them: buggy(init, params, *inputs). With
+    `weights`, it looks at the cases that compare self.last_weights, and the formula
+    gets the inputs without the LAST_WEIGHTS marker.
     """
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
-        args = ([case.init] if with_init else []) + ([case.params] if case.params else []) + fresh(case.inputs)
+        inputs = fresh(case.inputs[:-1] if weights else case.inputs)
+        args = ([case.init] if with_init else []) + ([case.params] if case.params else []) + inputs
         try:
             wrong = buggy(*args)
         except RuntimeError:  # the buggy formula does not apply to these shapes
@@ -132,9 +146,20 @@ def matches(key: str, message: str, buggy: Callable[..., Tensor], what: str, wit
             how = f"expected shape {tuple(expected.shape)}, got {tuple(wrong.shape)}"
         else:
             how = first_difference(expected, out.output)
-        return f"{how}; your result equals {what}", message
+        return f"{how}; your result equals {what}", say(message, out)
 
-    return Mistake(key, found)
+    return Mistake(key, found, weights=weights)
+
+
+def source_line(out: Outcome, pattern: str) -> str:
+    """The first line of the candidate's code that matches `pattern`, stripped; "" if none."""
+    for line in out.source.splitlines():
+        code = line.split("#", 1)[0]
+        if re.match(r"\s*(def|class) ", code) or re.match(r"\s*[rbuf]*(\"|')", code):
+            continue  # a function's name or a docstring says nothing about what the code does
+        if re.search(pattern, code):
+            return line.strip()
+    return ""
 
 
 def rows_sum_to_one(key: str, by_dim: dict[int, str], otherwise: str | None = None) -> Mistake:
@@ -196,20 +221,275 @@ def non_finite_in_low_rows(key: str, message: str) -> Mistake:
     return Mistake(key, found)
 
 
-def raised(key: str, message: str, error: str = "", source: str = "", warning: str = "") -> Mistake:
+def raised(key: str, message: Message, error: str = "", source: str = "", warning: str = "",
+           both: bool = False) -> Mistake:
     """The call raised, and its error matches the regular expression `error`, or the
-    candidate's code matches `source`, or one of its warnings contains `warning`."""
+    candidate's code matches `source` (with `both`, the error and the code must both
+    match), or one of its warnings contains `warning`."""
 
-    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
-        if (
-            (error and re.search(error, out.error))
-            or (source and re.search(source, out.source))
-            or (warning and any(warning in w for w in out.warnings))
-        ):
-            return f"your code raised {out.error}", message
+    def found(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+        by_error = bool(error) and bool(re.search(error, out.error))
+        by_source = bool(source) and bool(re.search(source, out.source))
+        by_warning = bool(warning) and any(warning in w for w in out.warnings)
+        if ((by_error and by_source) if both else (by_error or by_source)) or by_warning:
+            return f"your code raised {out.error}", say(message, out)
         return None
 
     return Mistake(key, found, on_error=True)
+
+
+# Where a NameError's name usually comes from, in the course's notebooks.
+IMPORTS = {
+    "F": "import torch.nn.functional as F",
+    "math": "import math",
+    "nn": "from torch import nn",
+    "torch": "import torch",
+    "np": "import numpy as np",
+}
+
+
+def _undefined(out: Outcome) -> str:
+    name = re.search(r"name '(\w+)' is not defined", out.error).group(1)
+    if name in IMPORTS:
+        return (f"`{name}` was never imported in this notebook: add `{IMPORTS[name]}` at the top of your cell (or "
+                f"of the notebook), then run it again.")
+    return (f"`{name}` has no value where your code reads it. Define it inside your function, before that line, "
+            "from what the function is given (its arguments and their .shape), not from a variable of another cell.")
+
+
+def _unbound(out: Outcome) -> str:
+    name = re.search(r"local variable '(\w+)'", out.error).group(1)
+    return (f"`{name}` is read before it is given a value: Python makes a name assigned anywhere in a function "
+            f"local to all of it, so the line that reads `{name}` runs before the one that sets it.")
+
+
+def _float_size(out: Outcome) -> str:
+    division = r"([A-Za-z_][\w.]*)\s*/\s*((?:self\.)?(?:num_heads|n_heads|heads|H|h)\b)"  # a size over a count of heads
+    line = source_line(out, division)
+    found = re.search(division, line.split("#", 1)[0]) if line else None
+    fix = f"{found.group(1)} // {found.group(2)}" if found else "a // b"
+    return ("A size you gave is a float: in Python, / always gives a float (12 / 3 is 4.0), and view, reshape and "
+            f"nn.Linear need whole numbers. Use integer division: {fix}.")
+
+
+def _mixed_dtypes(out: Outcome) -> str:
+    line = source_line(out, r"\.double\(|torch\.float64|torch\.double\b|dtype\s*=\s*float\b") or source_line(
+        out, r"\bnp\.|numpy")
+    where = f" This line makes float64: `{line}`." if line else ""
+    return (f"A float64 tensor met a float32 one in the same operation.{where} Keep everything float32, the "
+            "dtype of the inputs.")
+
+
+_MATMUL_SIZES = (r"Expected size for first two dimensions of batch2 tensor to be: \[\d+, \d+\] but got: "
+                 r"\[\d+, \d+\]|shapes cannot be multiplied \(\d+x\d+ and \d+x\d+\)")
+
+
+def _matmul_sizes(out: Outcome) -> str:
+    found = re.search(r"to be: \[\d+, (\d+)\] but got: \[\d+, (\d+)\]", out.error) or re.search(
+        r"\(\d+x(\d+) and (\d+)x\d+\)", out.error)
+    left, right = found.groups()
+    return (f"The two sides of @ do not fit: in (..., n, k) @ (..., k, m) the left side's last size must equal the "
+            f"right side's second-to-last; here they are {left} and {right}. Write the shapes of both sides next "
+            "to that line and see which one is transposed, or in the wrong order.")
+
+
+def _broadcast_sizes(case: Case, out: Outcome) -> Finding | None:
+    """Two tensors that do not line up, where the case tells what their sizes are."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    if not found:
+        return None
+    named = sizes_named(case)
+    a, b = (int(g) for g in found.groups())
+    if a not in named or b not in named or named[a] == named[b]:
+        return None
+    return (f"your code raised {out.error}: {a} is {named[a]}, {b} is {named[b]}",
+            f"A tensor with {named[a]} on an axis met one with {named[b]} on that axis. Broadcasting lines shapes up "
+            "from the right and stretches only axes of size 1: write the shape of each tensor on that line, "
+            "aligned to the right, and add or move the axis of size 1 that is out of place.")
+
+
+# Errors that say clearly what went wrong, whatever the exercise. Tried after an exercise's own.
+COMMON_ERRORS = (
+    raised("mixed-dtypes", _mixed_dtypes, error=r"expected scalar type (Double|Float) but found (Float|Double)|"
+           r"expected m1 and m2 to have the same dtype|same dtype.*(Double|Float|float64|float32)"),
+    raised("undefined-name", _undefined, error=r"^NameError: name '\w+' is not defined"),
+    raised("unbound-local", _unbound, error=r"^UnboundLocalError: .*local variable '\w+'"),
+    raised("float-size", lambda out: _float_size(out),
+           error=r"must be tuple of ints, ?but got float|must be tuple of (Sym)?Ints, but found element of type "
+                 r"float|empty\(\) received an invalid combination of arguments.*float"),
+    raised("not-contiguous", "After transpose (or permute) a tensor is no longer contiguous in memory, so .view() "
+           "refuses it. Use .reshape(...), or .contiguous().view(...).", error=r"view size is not compatible"),
+    raised("weights-second", "The weights come first: weights @ X (or weights @ v), (B, T, T) x (B, T, D) -> "
+           "(B, T, D): each row of weights mixes the rows of X.", error=_MATMUL_SIZES,
+           source=r"\b(X|x|v|values?)\s*@\s*(weights|w|attn\w*|probs)\b", both=True),
+    raised("values-transposed", "v goes into the product as it is, (B, T, D): weights @ v. Transposing it "
+           "makes (B, D, T), which does not fit (B, T, T) weights.", error=_MATMUL_SIZES,
+           source=r"@\s*(v|values?)\s*\.\s*(transpose|T\b|mT\b)", both=True),
+    raised("negative-step", "PyTorch tensors cannot be sliced with a negative step: x[::-1] fails. Use "
+           "x.flip(0), or count down with torch.arange(T - 1, -1, -1).", error=r"step must be greater than zero"),
+    raised("matmul-sizes", _matmul_sizes, error=_MATMUL_SIZES),
+    Mistake("broadcast-sizes", lambda case, out, expected: _broadcast_sizes(case, out), on_error=True),
+    raised("no-last-weights", "forward must keep the attention weights it computed, for plotting: "
+           "self.last_weights = weights.detach(), right after the softmax.",
+           error=r"self\.last_weights should hold the attention weights"),
+)
+
+
+def _sizes_of(case: Case) -> dict[str, int]:
+    """The sizes a case's inputs show, by a name for messages: "T = 5", "d = 8"..."""
+    sizes: dict[str, int] = {}
+    for position, x in enumerate(case.inputs):
+        if isinstance(x, Tensor):
+            for axis, n in enumerate(x.shape):
+                sizes.setdefault(str(n), n)
+        elif isinstance(x, int) and not isinstance(x, bool):
+            sizes.setdefault(str(x), x)
+    for x in case.init:
+        if isinstance(x, int) and not isinstance(x, bool):
+            sizes.setdefault(str(x), x)
+    return sizes
+
+
+def _explain_factor(c: float, case: Case) -> str:
+    """' = √8 / √5' when a factor is what the case's sizes make, '' otherwise."""
+    sizes = sorted({n for n in _sizes_of(case).values() if n > 1})
+    forms = []
+    for a in sizes:
+        forms += [(a, f"{a}"), (1 / a, f"1 / {a}"), (a**0.5, f"√{a}"), (a**-0.5, f"1 / √{a}")]
+        for b in sizes:
+            if a != b:
+                forms += [(a / b, f"{a} / {b}"), ((a / b) ** 0.5, f"√{a} / √{b}")]
+    for value, text in forms:
+        if abs(value - c) <= 1e-3 * abs(c):
+            return f" = {text}"
+    return ""
+
+
+def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """The result is the right one times one number, or each row the right row times a number
+    of its own: a scale or a normalisation is off, and the rest is right."""
+    got, want = out.output, expected
+    if (tuple(got.shape) != tuple(want.shape) or not want.is_floating_point() or not got.is_floating_point()
+            or got.dim() == 0 or not torch.isfinite(got).all() or close(got, want)):
+        return None
+    g, w = got.double(), want.double()
+    big = w.abs() > 1e-3 * w.abs().max()
+    if not big.any():
+        return None
+    ratio = torch.where(big, g / torch.where(big, w, torch.ones_like(w)), torch.full_like(w, float("nan")))
+    c = float(ratio[big].median())
+    if c != 0 and torch.allclose(g, c * w, rtol=1e-3, atol=1e-5):
+        return (f"every number of yours is {fmt_num(c)} times the right one{_explain_factor(c, case)}",
+                "Your result is right but for one factor, the same everywhere: a scale is missing, extra, or "
+                "taken from the wrong size. Compare each division or multiplication by a constant with the formula.")
+    if got.dim() < 2:
+        return None
+    per_row = ratio.nanmedian(dim=-1, keepdim=True).values
+    if torch.isfinite(per_row).all() and (per_row != 0).all() and torch.allclose(g, per_row * w, rtol=1e-3, atol=1e-5):
+        low, high = float(per_row.min()), float(per_row.max())
+        return (f"each row of yours is the right row times a number of its own, from {fmt_num(low)} to "
+                f"{fmt_num(high)}",
+                "Every row points the right way but has the wrong size: a division of each row by a number of its "
+                "own (the softmax's sum) is missing, or divides by the wrong sum.")
+    return None
+
+
+# Results right but for a scale, whatever the exercise. Tried after an exercise's own mistakes.
+COMMON_VALUES = (Mistake("proportional", _proportional),)
+
+
+# --------------------------------------------------------------------------------------
+# Right numbers of the wrong type, and constructors that must refuse their arguments
+
+LAST_WEIGHTS = harness.LAST_WEIGHTS  # tags a case that compares self.last_weights (its inputs end with it)
+MUST_RAISE = harness.MUST_RAISE  # tags a case whose constructor must raise (its only input is it)
+
+
+def dtype_problem(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, str, str]:
+    """(key, evidence, message) for an output with the right values and the wrong dtype,
+    naming a cause only where the candidate's code shows it."""
+    got, want = out.output.dtype, expected.dtype
+    evidence = f"the values are right, but expected a tensor of {want}, got {got}"
+    if not want.is_floating_point and got.is_floating_point:
+        line = source_line(out, r"linspace|\.float\(|\.double\(|dtype\s*=\s*(torch\.)?float")
+        where = f" This line makes floats: `{line}`." if line else ""
+        return ("not-integer", evidence, f"{ex.name} should return integers, which can index a tensor and go "
+                f"into F.one_hot; floats cannot.{where} torch.arange with whole-number arguments gives int64.")
+    if not want.is_floating_point and not got.is_floating_point:
+        return ("index-dtype", evidence, f"PyTorch's integers for indices are {want} (torch.long): F.one_hot "
+                f"refuses {got}. Leave out dtype=..., or add .long().")
+    if want == torch.float32 and got == torch.float64:
+        line = source_line(out, r"\.double\(|torch\.float64|torch\.double\b|dtype\s*=\s*float\b")
+        numpy = source_line(out, r"\bnp\.|numpy")
+        if line:
+            where = f"This line makes float64: `{line}`."
+        elif numpy:
+            where = f"NumPy computes in float64, and so does a tensor made from its arrays: `{numpy}`."
+        else:
+            where = "A float64 tensor entered your computation, and everything it touched became float64."
+        return ("float64", evidence, f"{where} Keep float32, the dtype of the inputs: it is what the rest of the "
+                "course (and every model) uses, and float64 takes twice the memory.")
+    return ("dtype", evidence, f"{ex.name} should return {ex.returns}, in {want}.")
+
+
+def refusal_problem(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, str] | None:
+    """(key, evidence, message) when a constructor given sizes it must refuse, case.init,
+    did not raise a ValueError that names them all; None when it did."""
+    args = ", ".join(str(a) for a in case.init)
+    want = f"expected {ex.name}({args}) to raise a ValueError"
+    example = ('raise ValueError(f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})")')
+    error = out.error or ""
+    said = re.sub(r" \(line \d+(: .*)?\)$", "", error)  # without where it was raised
+    if error.startswith("ValueError"):
+        missing = [a for a in case.init if not re.search(rf"(?<!\d)(?<!\d\.){a}(?!\d)(?!\.\d)", said.split(": ", 1)[-1])]
+        if not missing:
+            return None
+        return ("init-error-without-numbers", f"{want} that names {' and '.join(args.split(', '))}; yours says "
+                f"\"{said.split(': ', 1)[-1]}\"",
+                f"Say both numbers, so that whoever reads the error knows what to change: {example}.")
+    if error.startswith("AssertionError"):
+        return ("init-assert", f"{want}, got {error}",
+                f"An assert is not the check asked for: it raises AssertionError, and Python skips asserts "
+                f"altogether when run with -O. Raise a ValueError that names both numbers: {example}.")
+    if error.startswith(harness.ConstructorDidNotRaise.__name__) or out.error is None:
+        return ("init-no-error", f"{want}, but it was built without an error",
+                "Check the sizes in __init__, before anything else: without the check, a wrong size fails only "
+                f"later, deep inside forward, with an error about view. {example}.")
+    return ("init-wrong-error", f"{want}, got {error}",
+            f"Check the sizes yourself at the start of __init__ and raise a ValueError: {example}.")
+
+
+def weights_case(label: str, inputs: tuple, init: tuple, params: dict[str, Tensor]) -> Case:
+    """A module case that compares what forward kept in self.last_weights."""
+    return Case(f"the weights kept in self.last_weights by {label}", (*inputs, LAST_WEIGHTS),
+                frozenset({LAST_WEIGHTS}), init=init, params=params)
+
+
+WEIGHTS_ARE_SCORES = ("self.last_weights holds the scores, before the softmax. Keep the weights, after it: the "
+                      "numbers the heatmaps show, every row summing to 1 (or 0 where every key is masked).")
+
+
+def last_weights_mistakes(scores: Callable[..., Tensor], layout: str, **init) -> tuple[Mistake, ...]:
+    """What a module can get wrong in self.last_weights: the scores instead of the weights,
+    or anything else (shape or values), checked against the reference's weights.
+    scores(params, X, mask, masked=...) gives the module's scores."""
+
+    def anything_else(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != tuple(expected.shape):
+            evidence = f"expected self.last_weights of shape {tuple(expected.shape)}, {layout}, got {tuple(got.shape)}"
+        else:
+            evidence = f"in self.last_weights, {first_difference(expected, got)}"
+        return evidence, (f"self.last_weights should hold the attention weights that forward used, {layout}: after "
+                          "the mask and the softmax, before they multiply v. Assign them there: "
+                          "self.last_weights = weights.detach().")
+
+    return (
+        matches("weights-are-scores", WEIGHTS_ARE_SCORES, lambda *a: scores(*a), "the scores", weights=True, **init),
+        matches("weights-are-scores", WEIGHTS_ARE_SCORES, lambda *a: scores(*a, masked=True),
+                "the scores with the masked ones at -inf", weights=True, **init),
+        Mistake("last-weights", anything_else, weights=True),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -217,7 +497,13 @@ def raised(key: str, message: str, error: str = "", source: str = "", warning: s
 
 
 def randn(gen: torch.Generator, *shape: int, scale: float = 1.0, shift: float = 0.0) -> Tensor:
-    return torch.randn(*shape, generator=gen) * scale + shift
+    """float32 whatever torch's default dtype, so that a notebook's set_default_dtype changes no case."""
+    return torch.randn(*shape, generator=gen, dtype=torch.float32) * scale + shift
+
+
+def randint(gen: torch.Generator, low: int, high: int) -> int:
+    """One whole number from low to high, both included."""
+    return int(torch.randint(low, high + 1, (1,), generator=gen))
 
 
 def sentence_cases(gen: torch.Generator) -> list[Case]:
@@ -245,7 +531,15 @@ def score_cases(gen: torch.Generator) -> list[Case]:
             frozenset({"large"}),
         ),
         Case("scores of shape (2, 5): one row around +800, one around -800", (mixed,)),
+        Case("scores of shape (3, 6), each row spread from about -150 to +150", (wide_rows(gen, 3, 6),)),
     ]
+
+
+def wide_rows(gen: torch.Generator, rows: int, S: int) -> Tensor:
+    """Rows whose scores span about 300, in a random order: exp(max - min) and even
+    exp(max - mean) overflow float32 (above about 88), so only subtracting the maximum works."""
+    spread = torch.linspace(-150, 150, S, dtype=torch.float32) + randn(gen, rows, S, scale=5)
+    return torch.stack([row[torch.randperm(S, generator=gen)] for row in spread])
 
 
 def batch_cases(gen: torch.Generator) -> list[Case]:
@@ -298,7 +592,10 @@ not_normalised = rows_sum_to_one(
     "their sum over the last dimension (keepdim=True).",
 )
 
-dot_T_on_batch = raised("dot-T-on-batch", DOT_T_MESSAGE, source=r"\.T\b", warning="`x.T`")
+# Where torch warned about .T on a tensor that is not 2-D (it warns once a process), or where the
+# code has .T and the error is about sizes: .T with any other error says nothing.
+dot_T_on_batch = raised("dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True,
+                        error=r"must match the size|cannot be multiplied|size mismatch|expected .*shape|dimension")
 
 
 def _softmax_no_keepdim_max(s: Tensor) -> Tensor:
@@ -310,6 +607,17 @@ def _softmax_no_keepdim_sum(s: Tensor) -> Tensor:
     e = (s - s.amax(dim=-1, keepdim=True)).exp()
     return e / e.sum(dim=-1)
 
+
+def _softmax_shifted_by(s: Tensor, shift: Tensor) -> Tensor:
+    e = (s - shift).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+ROW_SHIFT_MESSAGE = (
+    "Your softmax subtracts each row's {what}, not its maximum: exp(max - {what}) overflows float32 as soon as a "
+    "row spans more than about 88, and inf / inf is NaN. Subtract the row's maximum, "
+    "scores.amax(dim=-1, keepdim=True): then every exponent is at most 0."
+)
 
 NO_KEEPDIM_MESSAGE = (
     "A reduction lost its dimension: s.max(dim=-1) has shape (..., ) not (..., 1), so "
@@ -331,6 +639,12 @@ EXERCISES_01 = [
         reference=ref.pairwise_scores,
         make_cases=sentence_cases,
         mistakes=(
+            raised("missing-transpose", "X @ X multiplies (T, D) by (T, D), which do not fit together. Transpose "
+                   "the second: X @ X.T, (T, D) x (D, T) -> (T, T).",
+                   error=r"shapes cannot be multiplied \((\d+)x(\d+) and \1x\2\)"),
+            matches("diagonal-only", "You paired each token with itself only: that is the diagonal of the scores. "
+                    "Scores pair every token i with every token j, scores[i, j] = X[i] · X[j]: X @ X.T.",
+                    lambda X: (X * X).sum(dim=-1), "each token's dot product with itself"),
             matches("xt-x", XT_X_MESSAGE, lambda X: X.T @ X, "Xᵀ X"),
             matches(
                 "cosine",
@@ -358,6 +672,10 @@ EXERCISES_01 = [
             matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_max, "a softmax whose max lost keepdim"),
             matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_sum, "a softmax whose sum lost keepdim"),
             raised("no-keepdim", NO_KEEPDIM_MESSAGE, source=r"(max|amax|sum)\((?![^)]*keepdim\s*=\s*True)"),
+            matches("row-min", ROW_SHIFT_MESSAGE.format(what="minimum"),
+                    lambda s: _softmax_shifted_by(s, s.amin(dim=-1, keepdim=True)), "a softmax shifted by each row's minimum"),
+            matches("row-mean", ROW_SHIFT_MESSAGE.format(what="mean"),
+                    lambda s: _softmax_shifted_by(s, s.mean(dim=-1, keepdim=True)), "a softmax shifted by each row's mean"),
             wrong_axis,
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
             non_finite_in_low_rows(
@@ -485,6 +803,18 @@ def qkv_module_cases(gen: torch.Generator) -> list[Case]:
     return cases
 
 
+def forward_cases(gen: torch.Generator) -> list[Case]:
+    """The MySelfAttention cases, then one that compares what forward kept in self.last_weights."""
+    B, T, D = 2, 6, 4
+    return qkv_module_cases(gen) + [weights_case(f"MySelfAttention({D}) on (B={B}, T={T}, D={D})",
+                                                 (randn(gen, B, T, D),), (D,), linear_params(gen, D, QKV))]
+
+
+def _attend_scores(p, X, masked=False):
+    """MySelfAttention's scores q kᵀ / √D."""
+    return project(p, "linear_q", X) @ project(p, "linear_k", X).mT * X.shape[-1] ** -0.5
+
+
 def module_skeleton_cases(gen: torch.Generator) -> list[Case]:
     """The MySelfAttention cases without weights to load: step 1 has no layers yet."""
     return [replace(case, params={}) for case in qkv_module_cases(gen)]
@@ -506,8 +836,8 @@ def qk_cases(gen: torch.Generator) -> list[Case]:
 
 def weight_cases(gen: torch.Generator) -> list[Case]:
     """Attention weights with exact zeros (one-hot rows), uniform rows and random rows."""
-    one_hot = torch.eye(4)[[2, 0, 3]]  # (3, 4), every row all on one key
-    uniform = torch.full((2, 5), 0.2)
+    one_hot = torch.eye(4, dtype=torch.float32)[[2, 0, 3]]  # (3, 4), every row all on one key
+    uniform = torch.full((2, 5), 0.2, dtype=torch.float32)
     return [
         Case("weights of shape (3, 4) with one-hot rows (exact zeros)", (one_hot,)),
         Case("uniform weights of shape (2, 5)", (uniform,)),
@@ -535,34 +865,95 @@ def _attend(p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_fr
     return torch.softmax(scores, dim=dim) @ v
 
 
-SCALE_MESSAGES = {
-    "no-scaling": "The scores were not scaled. Divide q kᵀ by √D (multiply by hidden_size ** -0.5): "
-    "otherwise their spread grows with D and the softmax saturates.",
-    "scale-by-d": "The scores were divided by D, not by √D. The spread of q·k grows like √D, "
-    "so √D is what brings it back to about 1.",
-    "scale-multiplied": "The scores were multiplied by √D instead of divided by it: "
-    "use hidden_size ** -0.5 (note the minus sign), or / math.sqrt(D).",
-}
+def scale_messages(width: str, divide: str, multiplied: str = "") -> dict[str, str]:
+    """The scaling mistakes' messages in an exercise's own names: `width` is what the code
+    calls the width (D, d), `divide` how that code divides by its square root."""
+    return {
+        "divide": divide,
+        "no-scaling": f"The scores were not scaled. Divide q kᵀ by √{width} ({divide}): otherwise their spread grows "
+        f"with {width} and the softmax saturates.",
+        "scale-by-d": f"The scores were divided by {width}, not by √{width}. The spread of q·k grows like "
+        f"√{width}, so √{width} is what brings it back to about 1: {divide}.",
+        "scale-multiplied": multiplied or f"The scores were multiplied by √{width} instead of divided by it: "
+        f"{divide}.",
+    }
 
 
-def scale_mistakes(formula: Callable[..., Tensor], width: Callable[..., int]) -> tuple[Mistake, ...]:
+SCALE_HIDDEN = scale_messages("D", "multiply by self.scale = hidden_size ** -0.5, note the minus sign")
+SCALE_QKV = scale_messages("d", "/ math.sqrt(q.shape[-1])")
+SCALE_SCORES = scale_messages(
+    "d", "/ math.sqrt(d)",
+    # The notebook's test of the handed-out bug (tests/test_notebooks.py) reads "√D" in its first words.
+    "The scores were multiplied by √D instead of divided by it, D being the width of q and k (d in this code): "
+    "write / math.sqrt(d).",
+)
+SCALE_EMBED = scale_messages("D", "/ math.sqrt(self.embed_size)")
+SCALE_CHUNKED = scale_messages("d", "q = q / math.sqrt(q.shape[-1]), once, before the loop")
+
+
+def scale_mistakes(formula: Callable[..., Tensor], width: Callable[..., int], messages: dict[str, str]
+                   ) -> tuple[Mistake, ...]:
     """The three scaling mistakes for formula(*args, scale=...); width(*args) is the D
-    (or d) whose square root the scores should be divided by."""
+    (or d) whose square root the scores should be divided by; `messages` say it in the
+    exercise's own names (scale_messages)."""
     return (
-        matches("no-scaling", SCALE_MESSAGES["no-scaling"], lambda *a: formula(*a, scale=1.0), "unscaled scores"),
+        matches("no-scaling", messages["no-scaling"], lambda *a: formula(*a, scale=1.0), "unscaled scores"),
         matches(
             "scale-by-d",
-            SCALE_MESSAGES["scale-by-d"],
+            messages["scale-by-d"],
             lambda *a: formula(*a, scale=1.0 / width(*a)),
-            "scores divided by D",
+            "scores divided by the width",
         ),
         matches(
             "scale-multiplied",
-            SCALE_MESSAGES["scale-multiplied"],
+            messages["scale-multiplied"],
             lambda *a: formula(*a, scale=width(*a) ** 0.5),
-            "scores multiplied by √D",
+            "scores multiplied by the width's square root",
         ),
+        wrong_size_scale(formula, width, messages["divide"]),
     )
+
+
+def axis_names(x: Tensor) -> tuple[str, ...]:
+    """The course's names for the axes of an input: (B, T, D), (T, D), tokens (B, T), (B, H, T, d_head)."""
+    if x.dim() == 4:
+        return ("B", "H", "T", "d_head")
+    if x.dim() == 3:
+        return ("B", "T", "D")
+    return ("B", "T") if not x.is_floating_point() else ("T", "D")
+
+
+def sizes_named(case: Case) -> dict[int, str]:
+    """Each size of the case's first tensor input, by the course's name for its axis ("5": "T")."""
+    first = next((x for x in case.inputs if isinstance(x, Tensor)), None)
+    named: dict[int, list[str]] = {}
+    if first is not None:
+        for n, name in zip(first.shape, axis_names(first)):
+            named.setdefault(n, []).append(name)
+    return {n: " or ".join(dict.fromkeys(names)) for n, names in named.items()}
+
+
+def wrong_size_scale(formula: Callable[..., Tensor], width: Callable[..., int], divide: str) -> Mistake:
+    """Scores divided by the square root of another size of the input than the width."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        args = ([case.params] if case.params else []) + fresh(case.inputs)
+        right = width(*args)
+        for n, name in sizes_named(case).items():
+            if n in (1, right):
+                continue
+            try:
+                wrong = formula(*args, scale=n**-0.5)
+            except RuntimeError:
+                continue
+            if close(out.output, wrong, equal_nan=True) and not close(wrong, expected):
+                return (f"{first_difference(expected, out.output)}; your result equals the scores divided by "
+                        f"√{n}, and {n} is {name}",
+                        f"The scores were divided by the square root of the wrong size: √{n}, {name}, instead of "
+                        f"the width of q and k, √{right}: {divide}.")
+        return None
+
+    return Mistake("scale-wrong-size", found)
 
 
 def width_of_X(p, X, *rest) -> int:
@@ -614,13 +1005,13 @@ EXERCISES_02 = [
             no_super_init,
             matches(
                 "scale-multiplied",
-                SCALE_MESSAGES["scale-multiplied"],
+                SCALE_HIDDEN["scale-multiplied"],
                 lambda p, X: torch.stack([project(p, n, X) for n in QKV]) * X.shape[-1] ** 0.5,
                 "projections times √D",
             ),
             matches(
                 "scale-by-d",
-                SCALE_MESSAGES["scale-by-d"],
+                SCALE_HIDDEN["scale-by-d"],
                 lambda p, X: torch.stack([project(p, n, X) for n in QKV]) / X.shape[-1],
                 "projections divided by D",
             ),
@@ -643,13 +1034,13 @@ EXERCISES_02 = [
         signature="class MySelfAttention(nn.Module) with forward(self, X)",
         returns="softmax(q kᵀ / √D) v, shape (B, T, D), keeping the weights in self.last_weights",
         reference=ref.MySelfAttention,
-        make_cases=qkv_module_cases,
+        make_cases=forward_cases,
         module=True,
         probe=keeps_weights,
         mistakes=(
             no_super_init,
             dot_T_on_batch,
-            *scale_mistakes(lambda p, X, scale: _attend(p, X, scale=scale), width_of_X),
+            *scale_mistakes(lambda p, X, scale: _attend(p, X, scale=scale), width_of_X, SCALE_HIDDEN),
             matches("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
                     lambda p, X: _attend(p, X, dim=-2), "softmax over dim=-2"),
             matches("keys-as-values", "You multiplied the weights by k. The weights say how much of each "
@@ -664,6 +1055,7 @@ EXERCISES_02 = [
             matches("returned-weights", "You returned the attention weights (B, T, T). The output is weights @ v, "
                     "shape (B, T, D).", lambda p, X: torch.softmax(project(p, "linear_q", X) @ project(p, "linear_k", X).mT
                     * X.shape[-1] ** -0.5, dim=-1), "the attention weights"),
+            *last_weights_mistakes(_attend_scores, "(B, T, T)"),
         ),
     ),
     Exercise(
@@ -704,8 +1096,9 @@ EXERCISES_02 = [
         make_cases=qkv_cases,
         mistakes=(
             raised("softmax-wrong-tensor", "softmax was handed a name that has no value yet. The softmax turns "
-                   "the scores into weights: give it the scores.", error=r"UnboundLocalError|NameError"),
-            *scale_mistakes(lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q),
+                   "the scores into weights: give it the scores.",
+                   error=r"local variable 'weights'|name 'weights' is not defined"),
+            *scale_mistakes(lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q, SCALE_QKV),
             matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
                     lambda q, k, v: torch.softmax(ref.scaled_scores(q, k), -1) @ k, "weights @ k"),
         ),
@@ -724,7 +1117,7 @@ EXERCISES_02 = [
         make_cases=qk_cases,
         mistakes=(
             dot_T_on_batch,
-            *scale_mistakes(lambda q, k, scale: q @ k.mT * scale, width_of_q),
+            *scale_mistakes(lambda q, k, scale: q @ k.mT * scale, width_of_q, SCALE_SCORES),
             matches("transposed-scores", "Your scores are k qᵀ: row i must hold query i's scores, so q comes first.",
                     lambda q, k: ref.scaled_scores(k, q), "k qᵀ / √d"),
         ),
@@ -736,16 +1129,24 @@ EXERCISES_02 = [
 # Lesson 03: masks
 
 
-def mask_size_cases(gen: torch.Generator) -> list[Case]:
-    return [Case(f"T={T}", (T,)) for T in (4, 7, 1)]
+def size_cases(gen: torch.Generator) -> list[Case]:
+    """A short and a longer sequence length, drawn, then T=1."""
+    return [Case(f"T={T}", (T,)) for T in (randint(gen, 2, 9), randint(gen, 10, 30), 1)]
 
 
 def length_cases(gen: torch.Generator) -> list[Case]:
-    return [
-        Case("lengths [3, 5, 1] padded to T=5", (torch.tensor([3, 5, 1]), 5)),
-        Case("lengths [2, 4] padded to T=6", (torch.tensor([2, 4]), 6)),
-        Case("lengths [4] padded to T=4 (no padding)", (torch.tensor([4]), 4)),
-    ]
+    """Padded batches with B < T: one of three sentences with a full one and one of a single
+    token, one of two, and one sentence without padding."""
+    T = randint(gen, 5, 8)
+    lengths = torch.tensor([randint(gen, 2, T - 1), T, 1])[torch.randperm(3, generator=gen)]
+    T2 = randint(gen, 4, 9)
+    lengths2 = torch.tensor([randint(gen, 1, T2 - 1), randint(gen, 1, T2 - 1)])
+    T3 = randint(gen, 3, 6)
+
+    def case(lengths: Tensor, T: int, note: str = "") -> Case:
+        return Case(f"lengths {lengths.tolist()} padded to T={T}{note}", (lengths, T))
+
+    return [case(lengths, T), case(lengths2, T2), case(torch.tensor([T3]), T3, " (no padding)")]
 
 
 def _padding(lengths, T):
@@ -776,6 +1177,8 @@ def masked_qkv_cases(gen: torch.Generator) -> list[Case]:
         Case("q, k, v (2, 5, 4) with a causal mask (5, 5)", (*(randn(gen, 2, 5, 4) for _ in range(3)), ref.causal_mask(5))),
         Case("q, k, v (3, 4, 6) with a padding mask, lengths [4, 2, 1]",
              (*(randn(gen, 3, 4, 6) for _ in range(3)), _padding([4, 2, 1], 4))),
+        Case("q, k, v (2, 4, 5) with a mask (2, 4, 4) that hides every key from one query",
+             (*(randn(gen, 2, 4, 5) for _ in range(3)), _fully_masked_row(2, 4)), frozenset({"fully-masked"})),
     ]
 
 
@@ -796,14 +1199,26 @@ def head_cases(gen: torch.Generator) -> list[Case]:
         inputs = (X,) if mask is None else (X, mask)
         cases.append(Case(f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with {label}", inputs,
                           init=(D,), params=linear_params(gen, D, HEAD)))
+    B, T, D = 3, 5, 6
+    cases.append(weights_case(f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with a padding mask (3, 1, 5), "
+                              "lengths [5, 3, 2]", (randn(gen, B, T, D), _padding([5, 3, 2], T)), (D,),
+                              linear_params(gen, D, HEAD)))
     return cases
 
 
-def _head(p, X, mask=None, *, softmax=None, out=True, scale=None, values="v_proj"):
+def _head_scores(p, X, mask=None, *, masked=False):
+    """SingleHeadAttention's scores q kᵀ / √D, with masked scores at -inf if `masked`."""
+    scores = project(p, "q_proj", X) @ project(p, "k_proj", X).mT * X.shape[-1] ** -0.5
+    return scores.masked_fill(~mask, float("-inf")) if masked and mask is not None else scores
+
+
+def _head(p, X, mask=None, *, softmax=None, out=True, scale=None, values="v_proj", out_first=False):
     """SingleHeadAttention from parameters p, with one thing changed for a mistake."""
     q, k, v = project(p, "q_proj", X), project(p, "k_proj", X), project(p, values, X)
     scores = q @ k.mT * (X.shape[-1] ** -0.5 if scale is None else scale)
     weights = (softmax or ref.masked_softmax)(scores, mask)
+    if out_first:
+        return weights @ project(p, "out_proj", v)
     mixed = weights @ v
     return project(p, "out_proj", mixed) if out else mixed
 
@@ -846,8 +1261,7 @@ MASK_MESSAGES = {
     "mask-after-softmax": "The mask was applied after the softmax: masked weights are 0 but the rest "
     "no longer sum to 1. Mask the scores with -inf BEFORE the softmax, so it normalises over "
     "the allowed keys only.",
-    "mask-multiplied": "You multiplied the scores by the mask: a masked score becomes 0, not -inf, "
-    "and e⁰ = 1 still gives it weight. Use scores.masked_fill(~mask, float('-inf')).",
+    "mask-multiplied": lambda out: _masked_to_zero(out),
     "zero-times-inf": "NaN everywhere: multiplying the mask by -inf gives 0 × -inf = NaN for every "
     "allowed key. Use scores.masked_fill(~mask, float('-inf')) instead of arithmetic with inf.",
     "fully-masked-nan": "A query that may attend no key at all came out as NaN: softmax over a row of "
@@ -859,19 +1273,36 @@ MASK_MESSAGES = {
 }
 
 
-def mask_mistakes(formula: Callable[..., Tensor]) -> tuple[Mistake, ...]:
-    """The masking mistakes for a formula(*inputs, softmax=...) that applies a masked softmax."""
+def _masked_to_zero(out: Outcome) -> str:
+    """The message for masked scores that became 0, in the words of the code that did it."""
+    filled = source_line(out, r"masked_fill_?\([^,()]*mask[^,()]*,\s*0(\.0*)?\s*\)|"
+                              r"where\([^,()]*mask[^,()]*,[^,]*,\s*0(\.0*)?\s*\)")
+    multiplied = source_line(out, r"\*\s*\(?~?\s*mask\b|\bmask\b[^,]*\)?\s*\*")
+    if filled:
+        how = f"You set the masked scores to 0 (`{filled}`)"
+    elif multiplied:
+        how = f"You multiplied the scores by the mask (`{multiplied}`)"
+    else:
+        how = "Your masked scores became 0"
+    return (f"{how}: a masked score of 0, not -inf, still gets weight, since e⁰ = 1. Use "
+            "scores.masked_fill(~mask, float('-inf')).")
+
+
+def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tuple[Mistake, ...]:
+    """The masking mistakes for a formula(*inputs, softmax=...) that applies a masked softmax
+    (see matches for with_init)."""
     variants = (
         ("mask-ignored", _softmax_ignoring_mask, "what you get with no mask"),
         ("inverted-mask", _softmax_inverted, "the result with the mask inverted"),
         ("mask-after-softmax", _softmax_then_mask, "softmax first, then the masked weights set to 0"),
-        ("mask-multiplied", _softmax_multiplied, "softmax(scores * mask)"),
+        ("mask-multiplied", _softmax_multiplied, "the softmax with the masked scores at 0"),
         ("zero-times-inf", _softmax_zero_times_inf, "softmax(scores + (~mask) * -inf), NaN included"),
         ("fully-masked-nan", _softmax_nan_rows, "masked_fill(-inf) and softmax, with NaN in the fully masked row"),
         ("big-negative", _softmax_big_negative, "masked_fill(-1e9) and softmax"),
     )
     return tuple(
-        matches(key, MASK_MESSAGES[key], (lambda sm: lambda *a: formula(*a, softmax=sm))(softmax), what)
+        matches(key, MASK_MESSAGES[key], (lambda sm: lambda *a: formula(*a, softmax=sm))(softmax), what,
+                with_init=with_init)
         for key, softmax, what in variants
     )
 
@@ -890,13 +1321,16 @@ EXERCISES_03 = [
         signature="causal_mask(T)",
         returns="(T, T) booleans, True where key j <= query i",
         reference=ref.causal_mask,
-        make_cases=mask_size_cases,
+        make_cases=size_cases,
         mistakes=(
             matches("hides-diagonal", "Your mask also hides the diagonal: a token may attend to itself "
                     "(key j = query i). Use tril(), not tril(-1).",
                     lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1), "tril(-1)"),
             matches("inverted-mask", INVERTED_MESSAGE,
                     lambda T: ~ref.causal_mask(T), "the causal mask inverted"),
+            matches("sees-next", "Your mask lets each token see the next one as well: tril(diagonal=1). The "
+                    "last key a query may attend is itself: tril() with the default diagonal=0.",
+                    lambda T: torch.ones(T, T, dtype=torch.bool).tril(1), "tril(1)"),
             matches("future-not-past", "Your mask lets each token see the future and hides the past: "
                     "query i may attend keys j <= i, the lower triangle (tril).",
                     lambda T: torch.ones(T, T, dtype=torch.bool).triu(), "triu()"),
@@ -924,6 +1358,10 @@ EXERCISES_03 = [
                     lambda lengths, T: ref.padding_mask(lengths, T)[:, 0, :], "the mask without its query axis"),
             matches("inverted-mask", INVERTED_MESSAGE,
                     lambda lengths, T: ~ref.padding_mask(lengths, T), "the padding mask inverted"),
+            raised("lengths-not-column", "torch.arange(T) is (T,) and lengths is (B,): side by side they line up "
+                   "only when B = T. Give lengths an axis, lengths[:, None], (B, 1), so that the comparison "
+                   "broadcasts to (B, T).", error=r"size of tensor a \(\d+\) must match the size of tensor b "
+                   r"\(\d+\) at non-singleton dimension 0"),
             matches("off-by-one", "Off by one: a sentence of length n has real tokens at positions "
                     "0 to n - 1, so key j is real when j < n, not j <= n.",
                     lambda lengths, T: (torch.arange(T) <= lengths[:, None])[:, None, :], "positions j <= length"),
@@ -981,9 +1419,14 @@ EXERCISES_03 = [
                     "model.out_proj.weight.grad is still None.)", lambda p, *a: _head(p, *a, out=False),
                     "the output without out_proj"),
             *mask_mistakes(lambda p, *a, softmax: _head(p, *a, softmax=softmax)),
-            *scale_mistakes(lambda p, *a, scale: _head(p, *a, scale=scale), width_of_X),
+            *scale_mistakes(lambda p, *a, scale: _head(p, *a, scale=scale), width_of_X, SCALE_EMBED),
             matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
                     lambda p, *a: _head(p, *a, values="k_proj"), "weights @ k"),
+            matches("out-proj-first", "out_proj was applied to v, before the weights: it must come last, on the "
+                    "weighted sum, out_proj(weights @ v). The two agree while every row of weights sums to 1; a "
+                    "query that may attend nothing shows the difference: its output must be out_proj's bias.",
+                    lambda p, *a: _head(p, *a, out_first=True), "weights @ out_proj(v)"),
+            *last_weights_mistakes(_head_scores, "(B, T, T)"),
         ),
     ),
 ]
@@ -1004,18 +1447,28 @@ def merge_cases(gen: torch.Generator) -> list[Case]:
 
 
 def mha_cases(gen: torch.Generator) -> list[Case]:
-    """MultiHeadAttention with B, T, D and H different; the padded case has B == H, so a mask
-    that was not given a head axis is silently applied to the wrong heads, not an error."""
+    """MultiHeadAttention with B, T, D and H different; the masked cases with a batch axis have
+    B == H, so a mask that was not given a head axis is silently applied to the wrong heads,
+    not an error. Then the weights it kept, and sizes its constructor must refuse."""
     cases = []
     for label, B, T, D, H, mask in (
         ("no mask", 3, 5, 12, 4, None),
         ("a padding mask (2, 1, 4), lengths [4, 2]", 2, 4, 8, 2, _padding([4, 2], 4)),
         ("a causal mask (6, 6)", 3, 6, 8, 4, ref.causal_mask(6)),
         ("no mask, 8 heads", 2, 7, 16, 8, None),
+        ("a mask (3, 4, 4) that hides every key from one query", 3, 4, 12, 3, _fully_masked_row(3, 4)),
     ):
         X = randn(gen, B, T, D)
         cases.append(Case(f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with {label}",
                           (X,) if mask is None else (X, mask), init=(D, H), params=linear_params(gen, D, HEAD)))
+    B, T, D, H = 2, 5, 12, 2
+    cases.append(weights_case(f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with a padding mask (2, 1, 5), "
+                              "lengths [5, 3]", (randn(gen, B, T, D), _padding([5, 3], T)), (D, H),
+                              linear_params(gen, D, HEAD)))
+    H = randint(gen, 3, 5)
+    D = H * randint(gen, 2, 4) + randint(gen, 1, H - 1)
+    cases.append(Case(f"MultiHeadAttention({D}, {H}): {D} is not divisible by {H}", (MUST_RAISE,),
+                      frozenset({MUST_RAISE}), init=(D, H)))
     return cases
 
 
@@ -1029,16 +1482,56 @@ def _merge_reshape_only(x):
     return x.reshape(B, T, H * d)
 
 
-def _mha(p, X, mask=None, *, H, split=ref.split_heads, merge=ref.merge_heads, scale_by_D=False, out=True,
-         mask_for_heads=ref.heads_mask, swap_qk=False, out_params=None):
-    """MultiHeadAttention from parameters p, with one thing changed for a mistake."""
-    q, k, v = (split(project(p, n, X), H) for n in ("q_proj", "k_proj", "v_proj"))
+def _mha_scores(p, X, mask=None, *, H, split=ref.split_heads, swap_qk=False, scale: float | str | None = None,
+                masked=False):
+    """MultiHeadAttention's scores (B, H, T, T), scaled by `scale` (default 1/√d_head; "D" for
+    1/√D), with masked scores at -inf if `masked`."""
+    q, k = (split(project(p, n, X), H) for n in ("q_proj", "k_proj"))
     if swap_qk:
         q, k = k, q
-    width = X.shape[-1] if scale_by_D else X.shape[-1] // H
-    scores = q @ k.mT * width**-0.5
-    mixed = merge(ref.masked_softmax(scores, mask_for_heads(mask)) @ v)
+    if scale == "d_head":  # by mistake 1/d_head
+        scale = 1 / (X.shape[-1] // H)
+    elif scale is None or scale == "D":  # 1/√d_head, or by mistake 1/√D
+        scale = (X.shape[-1] // (1 if scale == "D" else H)) ** -0.5
+    scores = q @ k.mT * scale
+    return scores.masked_fill(~ref.heads_mask(mask), float("-inf")) if masked and mask is not None else scores
+
+
+def _mha(p, X, mask=None, *, H, split=ref.split_heads, merge=ref.merge_heads, scale=None, out=True,
+         mask_for_heads=ref.heads_mask, swap_qk=False, out_params=None, softmax=ref.masked_softmax, values="v_proj"):
+    """MultiHeadAttention from parameters p, with one thing changed for a mistake."""
+    scores = _mha_scores(p, X, H=H, split=split, swap_qk=swap_qk, scale=scale)
+    v = split(project(p, values, X), H)
+    mixed = merge(softmax(scores, mask_for_heads(mask)) @ v)
     return project(out_params or p, "out_proj", mixed) if out else mixed
+
+
+def _mha_weights(init, p, X, mask=None):
+    """The weights (B, H, T, T) that MultiHeadAttention(*init) with parameters p keeps."""
+    return ref.masked_softmax(_mha_scores(p, X, H=init[1]), ref.heads_mask(mask))
+
+
+def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """The number of heads met another size on one axis: something was not split into heads,
+    or a mask's head axis went in at the wrong place."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    if not found or not case.inputs or not isinstance(case.inputs[0], Tensor):
+        return None
+    B, T, D = case.inputs[0].shape
+    H = case.init[1]
+    sizes = {int(found.group(1)), int(found.group(2))}
+    if H not in sizes or len(sizes) != 2:
+        return None
+    names = {"B, the sentences": B, "T, the tokens": T, "H, the heads": H, "D": D, "d_head": D // H}
+
+    def what(n: int) -> str:
+        return " or ".join(name for name, size in names.items() if size == n) or "none of B, T, H, D"
+
+    a, b = (int(g) for g in found.groups())
+    return (f"your code raised {out.error}: {a} is {what(a)}; {b} is {what(b)}",
+            "The heads met another size on the same axis. Every tensor in a head's attention must be "
+            "(B, H, T, ...): q, k AND v split with the same view and transpose, and a (B, 1, T) or (B, T, T) mask "
+            "given its head axis at position 1, mask.unsqueeze(1).")
 
 
 def mha_mistake(key: str, message: str, what: str, **change) -> Mistake:
@@ -1051,6 +1544,42 @@ def mha_mistake(key: str, message: str, what: str, **change) -> Mistake:
     return matches(key, message, buggy, what, with_init=True)
 
 
+def axes_mistake(names: tuple[str, ...]) -> Mistake:
+    """The right numbers with the axes in another order: the result equals the expected one
+    with its axes permuted. `names` name the expected axes, e.g. ("B", "H", "T", "d_head")."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if got.dim() != expected.dim():
+            return None
+        for order in itertools.permutations(range(expected.dim())):
+            if list(order) != sorted(order) and close(got, expected.permute(order)):
+                have = ", ".join(names[i] for i in order)
+                return (f"expected shape ({', '.join(names)}) = {tuple(expected.shape)}, got {tuple(got.shape)}: "
+                        f"the right numbers, with the axes in the order ({have})",
+                        f"Every number is right but the axes are in the wrong order: you have ({have}), the "
+                        f"exercise wants ({', '.join(names)}). Check which two axes your transpose (or permute) swaps.")
+        return None
+
+    return Mistake("wrong-axes", found)
+
+
+def misplaced_mistake(source: Callable[[Case], Tensor], message: str) -> Mistake:
+    """A result holding exactly the numbers of the input, moved to other places."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        x, got = source(case), out.output
+        if got.numel() != x.numel() or close(got, expected):
+            return None
+        if not torch.equal(got.detach().double().flatten().sort().values, x.double().flatten().sort().values):
+            return None
+        how = first_difference(expected, got) if got.shape == expected.shape else (
+            f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+        return f"{how}; your result holds the same numbers as x, in other places", message
+
+    return Mistake("misplaced", found)
+
+
 SPLIT_MESSAGE = ("You reshaped (B, T, D) straight to (B, H, T, d_head). That cuts the numbers in memory order, so a "
                  "'head' gets pieces of different tokens. View as (B, T, H, d_head) first, then swap T and H: "
                  ".transpose(1, 2).")
@@ -1061,6 +1590,32 @@ SCALE_D_MESSAGE = ("The scores were divided by √D (the whole width). Each head
 ACROSS_BATCH_MESSAGE = ("Your output mixes the sentences of a batch: each token attends to tokens of OTHER sentences, "
                         "at the same position. That is what happens when a (B, T, D) tensor is read as sequence-first "
                         "(T, B, D). Keep the batch axis first and attend over dim 1, the tokens.")
+HEADS_COMBINED = ("You {how} the heads into (B, T, d_head): merging puts them side by side, (B, T, H · d_head) = "
+                  "(B, T, D). Concatenate them, don't {verb} them: transpose(1, 2), then reshape.")
+
+
+def _split_keep_T(x, H):
+    B, T, D = x.shape
+    return x.view(B, T, H, D // H)
+
+
+def _split_interleaved(x, H):
+    B, T, D = x.shape
+    return x.reshape(B, T, D // H, H).permute(0, 3, 1, 2)
+
+
+def _split_into_batch(x, H):
+    B, T, D = x.shape
+    return ref.split_heads(x, H).reshape(B * H, T, D // H)
+
+
+def _sizes_swapped(out: Outcome) -> str:
+    if source_line(out, r"\.split\("):
+        return ("x.split(n) cuts pieces of n numbers, not n pieces: you made D // num_heads heads of num_heads "
+                "numbers. Use x.split(D // num_heads, dim=-1), or x.chunk(num_heads, dim=-1).")
+    return ("You made D // num_heads heads of num_heads numbers each: the two sizes are swapped. "
+            "x.view(B, T, num_heads, D // num_heads), then .transpose(1, 2).")
+
 
 EXERCISES_04 = [
     Exercise(
@@ -1071,6 +1626,26 @@ EXERCISES_04 = [
         reference=ref.split_heads, make_cases=split_cases,
         mistakes=(
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
+            matches("split-no-transpose", "You split each token's numbers into heads, (B, T, H, d_head), but left "
+                    "the heads behind the tokens: swap T and H with .transpose(1, 2) to get (B, H, T, d_head).",
+                    _split_keep_T, "x.view(B, T, H, d_head) without the transpose"),
+            matches("interleaved", "Each head got every H-th number of a token instead of d_head neighbours: you cut "
+                    "D as (d_head, H). Cut it as (H, d_head), x.view(B, T, H, d_head), then .transpose(1, 2).",
+                    _split_interleaved, "D cut as (d_head, H)"),
+            matches("heads-in-batch", "You folded the heads into the batch axis, (B · H, T, d_head). Keep them on an "
+                    "axis of their own, (B, H, T, d_head): later code needs B and H apart.",
+                    _split_into_batch, "(B · H, T, d_head)"),
+            matches("sizes-swapped", _sizes_swapped, lambda x, H: torch.stack(x.split(H, dim=-1), dim=1),
+                    "D // num_heads heads of num_heads numbers"),
+            raised("chunk-wrong-dim", "x.chunk(num_heads, dim=1) cuts the tokens (dim 1) into groups, not each "
+                   "token's numbers: cut along the last dimension, x.chunk(num_heads, dim=-1).",
+                   error=r"stack expects each tensor to be equal size|must match the size",
+                   source=r"(chunk|split)\([^)]*dim\s*=\s*1\b", both=True),
+            axes_mistake(("B", "H", "T", "d_head")),
+            misplaced_mistake(lambda case: case.inputs[0], "Your result holds every number of x, but not where the "
+                              "heads expect them. Only view as (B, T, H, d_head), which cuts each token's D numbers "
+                              "into H runs of d_head, then transpose(1, 2), which moves the heads in front of the "
+                              "tokens."),
         ),
     ),
     Exercise(
@@ -1083,6 +1658,17 @@ EXERCISES_04 = [
             matches("merge-no-transpose", MERGE_MESSAGE, _merge_reshape_only, "a plain reshape to (B, T, D)"),
             raised("not-contiguous", "After transpose the tensor is not contiguous in memory, so .view() refuses it. "
                    "Use .reshape(B, T, D), or .contiguous().view(B, T, D).", error=r"view size is not compatible"),
+            matches("merge-not-flattened", "You brought the tokens forward, (B, T, H, d_head), but did not put the "
+                    "heads side by side: finish with .reshape(B, T, H * d_head).", lambda x: x.transpose(1, 2),
+                    "x.transpose(1, 2)"),
+            matches("heads-combined", HEADS_COMBINED.format(how="added up", verb="sum"), lambda x: x.sum(dim=1),
+                    "x.sum(dim=1)"),
+            matches("heads-combined", HEADS_COMBINED.format(how="averaged", verb="average"), lambda x: x.mean(dim=1),
+                    "x.mean(dim=1)"),
+            axes_mistake(("B", "T", "D")),
+            misplaced_mistake(lambda case: case.inputs[0], "Your result holds every number of x, but not where they "
+                              "belong: token t must get head 0's d_head numbers, then head 1's, and so on. "
+                              "transpose(1, 2) back to (B, T, H, d_head), then reshape to (B, T, D)."),
         ),
     ),
 ]
@@ -1101,17 +1687,161 @@ MASK_HEADS_MESSAGE = ("Your mask was not given a head axis. Scores are (B, H, T,
 
 
 def independence_cases(gen: torch.Generator) -> list[Case]:
-    return [Case(f"a batch (B={B}, T={T}, D={D}) and a panel of four attention modules", (randn(gen, B, T, D),),
-                 init=(D, H), params=linear_params(gen, D, HEAD))
-            for B, T, D, H in ((3, 5, 8, 2), (2, 4, 6, 3))]
+    """Batches of three and four sentences, each with the panel of models in a shuffled order."""
+    n = len(harness.INDEPENDENCE_PANEL)
+    return [Case(f"a batch (B={B}, T={T}, D={D}) and a panel of {n} attention modules", (randn(gen, B, T, D),),
+                 init=(D, H, tuple(torch.randperm(n, generator=gen).tolist())), params=linear_params(gen, D, HEAD))
+            for B, T, D, H in ((3, 5, 8, 2), (4, 4, 6, 3))]
 
 
-def verdict_mistakes(panel_size: int, always_true: str, always_false: str) -> tuple[Mistake, ...]:
-    """A test that says True, or False, whatever the model."""
+@dataclass(frozen=True)
+class Panel:
+    """What the parent knows of a test-writing exercise's panel (harness.*_PANEL):
+    members:  (the right verdict, what the model is, its rule) in the panel's own order
+    noun:     what the models are called, in the plural: "modules"
+    yes, no:  what a right True and a right False say of them (plural verbs): "keep sentences apart"
+    order_at: where the case's init keeps the shuffled order"""
+
+    members: tuple
+    noun: str
+    yes: str
+    no: str
+    order_at: int
+
+    def wrong(self, got: Tensor, expected: Tensor) -> str:
+        """Which models got the wrong verdict, e.g. 'your test said True for 2 modules that mix
+        sentences, among them <what the first one is>; and False for a module that keeps
+        sentences apart: <what it is>'."""
+        parts = []
+        for right in (True, False):
+            wrong = [i for i in range(len(self.members)) if bool(expected[i]) == right and got[i] != expected[i]]
+            if not wrong:
+                continue
+            said, kind = ("False", self.yes) if right else ("True", self.no)
+            first = self.members[wrong[0]][1]
+            if len(wrong) == 1:
+                parts.append(f"{said} for one of the {self.noun} that {kind}: {first}")
+            else:
+                parts.append(f"{said} for {len(wrong)} {self.noun} that {kind}, among them {first}")
+        return "your test said " + "; and ".join(parts)
+
+
+STATEFUL_MESSAGE = ("Your test's answer depends on something besides the model it is given: a counter, a variable "
+                    "kept between calls, random numbers. It must give the same answer every time it is given the "
+                    "same model: run the model on both inputs and compare, on every call.")
+EXACT_MESSAGE = ("Your test compares with == (or torch.equal), which wants every bit equal; floats computed in a "
+                 "different order differ in their last digits. Compare with torch.allclose.")
+
+
+def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: str, otherwise: str,
+                  patterns: tuple[Mistake, ...] = ()) -> tuple[Mistake, ...]:
+    """The mistakes of a test written for a panel of models: one answer for every model,
+    answers that change between identical models or alternate call by call, the opposite
+    answers, exact comparison of floats, then `patterns` particular to the exercise, and
+    last, any other wrong answers, listed model by model with the message `otherwise`."""
+    n = len(panel.members)
+
+    def differs_on_copies(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (n,) or got[0] == got[1]:  # the panel's first two models are exact copies
+            return None
+        return (f"your test said {'True' if got[0] else 'False'} for {panel.members[0][1]} and "
+                f"{'True' if got[1] else 'False'} for an exact copy of it", STATEFUL_MESSAGE)
+
+    def alternates(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (n,):
+            return None
+        in_calls = [bool(got[i]) for i in case.init[panel.order_at]]
+        if not all(a != b for a, b in zip(in_calls, in_calls[1:])):
+            return None
+        said = ", ".join(str(v) for v in in_calls)
+        return (f"in the order the models were given to it, your test said {said}: it alternates, whatever the "
+                "model", STATEFUL_MESSAGE)
+
+    def exact(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        compares_exactly = re.search(r"==|\.equal\(|torch\.equal", out.source)
+        if not compares_exactly or re.search(r"allclose|isclose|assert_close", out.source):
+            return None
+        if tuple(got.shape) != (n,) or not ((got <= expected).all() and (got < expected).any()):
+            return None
+        return panel.wrong(got, expected), EXACT_MESSAGE
+
+    def always(key: str, value: bool, message: str) -> Mistake:
+        def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+            got = out.output
+            if tuple(got.shape) != (n,) or not (got == float(value)).all():
+                return None
+            wrong = int((expected != float(value)).sum())
+            kind = panel.no if value else panel.yes
+            return f"your test said {value} for all {n} {panel.noun}, {wrong} of which {kind}", message
+
+        return Mistake(key, found)
+
+    def anything_else(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        if tuple(out.output.shape) != (n,):
+            return None
+        return panel.wrong(out.output, expected), otherwise
+
     return (
-        matches("always-true", always_true, lambda *a: torch.ones(panel_size), "a test that says yes to everything"),
-        matches("always-false", always_false, lambda *a: torch.zeros(panel_size), "a test that says no to everything"),
+        Mistake("stateful", differs_on_copies),
+        always("always-true", True, always_true),
+        always("always-false", False, always_false),
+        Mistake("inverted", lambda case, out, expected: (panel.wrong(out.output, expected), inverted)
+                if tuple(out.output.shape) == (n,) and torch.equal(out.output, 1 - expected) else None),
+        Mistake("stateful", alternates),
+        Mistake("exact-equality", exact),
+        *patterns,
+        Mistake("verdicts", anything_else),
     )
+
+
+def _pattern(key: str, message: str, test: Callable[[Tensor, Tensor], bool], panel: Panel) -> Mistake:
+    """A test whose verdicts (in the panel's order) pass test(got, expected)."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (len(panel.members),) or not test(got, expected):
+            return None
+        return panel.wrong(got, expected), message
+
+    return Mistake(key, found)
+
+
+def _source_pattern(key: str, message: str, source: str, panel: Panel) -> Mistake:
+    """A test with wrong verdicts whose code matches `source`."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        if tuple(out.output.shape) != (len(panel.members),) or not source_line(out, source):
+            return None
+        return panel.wrong(out.output, expected), message
+
+    return Mistake(key, found)
+
+
+INDEPENDENCE = Panel(harness.INDEPENDENCE_PANEL, "modules", "keep sentences apart", "mix sentences", order_at=2)
+LEAKS = [i for i, (_, what, _) in enumerate(harness.INDEPENDENCE_PANEL) if "moves sentence" in what]
+FIRST_TOKEN = next(i for i, (_, what, _) in enumerate(harness.INDEPENDENCE_PANEL) if "first token" in what)
+
+
+def _only_leaks_missed(got: Tensor, expected: Tensor) -> bool:
+    wrong = (got != expected).nonzero().flatten().tolist()
+    return bool(wrong) and set(wrong) <= set(LEAKS) and bool(got[wrong].all())
+
+
+def _only_first_token_passed(got: Tensor, expected: Tensor) -> bool:
+    keeps = [i for i, (right, _, _) in enumerate(harness.INDEPENDENCE_PANEL) if right]
+    return bool(got[FIRST_TOKEN]) and not any(got[i] for i in keeps if i != FIRST_TOKEN)
+
+
+def _test_changed_X(out: Outcome) -> str:
+    alias = source_line(out, r"^\s*\w+\s*=\s*X\s*$")
+    if alias:
+        return (f"Your test changed the batch it was given: `{alias}` does not copy, it gives the caller's X another "
+                "name, so changing it changes X. Make a copy: changed = X.clone().")
+    return ("Your test changed the batch it was given, in place (an assignment into X, +=, or a method ending in _). "
+            "Change a copy instead: changed = X.clone().")
 
 
 def converter_cases(gen: torch.Generator) -> list[Case]:
@@ -1133,10 +1863,39 @@ def _fresh_torch_out_proj(init) -> dict[str, Tensor]:
     return {"out_proj.weight": fresh_layer.weight.detach(), "out_proj.bias": fresh_layer.bias.detach()}
 
 
-def _converted(init, p, X, key_padding_mask=None, **change):
+def _converted(init, p, X, key_padding_mask=None, *, heads=None, **change):
     mask = None if key_padding_mask is None else ~key_padding_mask[:, None, :]
-    return _mha(p, X, mask, H=init[1], **change)
+    return _mha(p, X, mask, H=heads or init[1], **change)
 
+
+def _with(p: dict[str, Tensor], **changes: Callable[[Tensor], Tensor]) -> dict[str, Tensor]:
+    """p with some parameters changed: _with(p, q_proj_bias=torch.zeros_like) changes "q_proj.bias"."""
+    new = dict(p)
+    for name, change in changes.items():
+        layer, what = name.rsplit("_", 1)
+        new[f"{layer}.{what}"] = change(p[f"{layer}.{what}"])
+    return new
+
+
+def converter_mistake(key: str, message: Message, what: str, params: Callable[..., dict] | None = None,
+                      **change) -> Mistake:
+    """A converter mistake: the output of _converted with the parameters params(init, p) and
+    one thing changed."""
+
+    def buggy(init, p, X, *mask):
+        return _converted(init, params(init, p) if params else p, X, *mask, **change)
+
+    return matches(key, message, buggy, what, with_init=True)
+
+
+def _not_mha(out: Outcome) -> str:
+    if "got a NoneType" in out.error:
+        return "to_torch_mha returned nothing: did you forget `return theirs`?"
+    return ("to_torch_mha should create a new nn.MultiheadAttention(ours.embed_size, ours.num_heads, batch_first=True), "
+            "copy ours' weights into it, and return it.")
+
+
+ZERO = torch.zeros_like
 
 EXERCISES_04 += [
     Exercise(
@@ -1144,13 +1903,19 @@ EXERCISES_04 += [
         points=3, difficulty=3, minutes=30,
         signature="class MultiHeadAttention(nn.Module) with __init__(self, embed_size, num_heads) and forward(self, X, mask=None)",
         returns="out_proj(merged heads), shape (B, T, D), keeping self.last_weights (B, H, T, T)",
-        reference=ref.MultiHeadAttention, make_cases=mha_cases, module=True, probe=keeps_weights,
+        reference=ref.MultiHeadAttention, make_cases=mha_cases, module=True, probe=keeps_head_weights,
         mistakes=(
             no_super_init,
             dot_T_on_batch,
             mha_mistake("view-no-transpose", SPLIT_MESSAGE, "heads split by a plain view", split=_split_view_only),
             mha_mistake("merge-no-transpose", MERGE_MESSAGE, "heads merged by a plain reshape", merge=_merge_reshape_only),
-            mha_mistake("scale-by-sqrt-D", SCALE_D_MESSAGE, "scores divided by √D", scale_by_D=True),
+            mha_mistake("scale-by-sqrt-D", SCALE_D_MESSAGE, "scores divided by √D", scale="D"),
+            mha_mistake("no-scaling", "The scores were not scaled: divide them by √d_head, "
+                        "math.sqrt(self.d_head), so that their spread does not grow with the width of a head.",
+                        "unscaled scores", scale=1.0),
+            mha_mistake("scale-by-d", "The scores were divided by d_head, not by √d_head: the spread of q·k grows "
+                        "like √d_head, so divide by math.sqrt(self.d_head).", "scores divided by d_head",
+                        scale="d_head"),
             matches("across-batch", ACROSS_BATCH_MESSAGE, _across_batch, "attention across the batch", with_init=True),
             mha_mistake("no-out-proj", "The output skips out_proj: pass the merged heads through self.out_proj, which "
                         "mixes what the heads found.", "the merged heads without out_proj", out=False),
@@ -1158,6 +1923,21 @@ EXERCISES_04 += [
                         mask_for_heads=lambda m: m),
             mha_mistake("mask-ignored", MASK_MESSAGES["mask-ignored"], "what you get with no mask",
                         mask_for_heads=lambda m: None),
+            *mask_mistakes(lambda init, p, X, mask=None, *, softmax: _mha(p, X, mask, H=init[1], softmax=softmax),
+                           with_init=True),
+            mha_mistake("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+                        "softmax over dim=-2", softmax=lambda s, m: ref.masked_softmax(s.mT, m if m is None else
+                                                                                         m.mT).mT),
+            mha_mistake("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
+                        "weights @ k", values="k_proj"),
+            Mistake("heads-against-tokens", _heads_against_tokens, on_error=True),
+            matches("heads-averaged", "self.last_weights holds the heads averaged into (B, T, T). Keep every head's "
+                    "weights, (B, H, T, T): head_grid and the explorer draw one heatmap per head.",
+                    lambda init, p, X, mask=None: _mha_weights(init, p, X, mask).mean(dim=1),
+                    "the weights averaged over the heads", with_init=True, weights=True),
+            *last_weights_mistakes(lambda init, p, X, mask=None, *, masked=False:
+                                   _mha_scores(p, X, mask, H=init[1], masked=masked),
+                                   "(B, H, T, T)", with_init=True),
         ),
     ),
     Exercise(
@@ -1167,12 +1947,31 @@ EXERCISES_04 += [
         returns="True when changing one sentence leaves every other sentence's output unchanged",
         reference=ref.sentences_independent,
         make_cases=independence_cases, runner=run_independence_test,
-        mistakes=verdict_mistakes(
-            4,
-            "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), run the "
-            "module again, and compare the OTHER sentences' outputs: they must not move.",
-            "Your test failed modules that keep sentences apart. Compare with torch.allclose, not ==, and compare "
-            "only the sentences you did not change.",
+        mistakes=(
+            raised("in-place", _test_changed_X, error=r"^ChangedItsInput"),
+            raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
+                   "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            *test_mistakes(
+                INDEPENDENCE,
+                "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), "
+                "run the module again, and compare the OTHER sentences' outputs: they must not move.",
+                "Your test failed modules that keep sentences apart, saying False for every module. Compare only "
+                "the sentences you did not change (torch.arange(B) != 1 selects them), with torch.allclose.",
+                "Your test answers the opposite question: it returns True for modules that mix sentences. Return "
+                "True when the other sentences' outputs stay the same.",
+                "Change sentence 1 only (changed = X.clone(); changed[1] += 1), run the module on X and on changed, "
+                "and compare the outputs of every other sentence with torch.allclose.",
+                patterns=(
+                    _pattern("missed-leak", "Some modules mix only two sentences: changing sentence 1 moves only the "
+                             "sentence before it, or only the one after it. Change sentence 1 and compare every "
+                             "other sentence, all of them (torch.arange(B) != 1), not just one.",
+                             _only_leaks_missed, INDEPENDENCE),
+                    _pattern("changed-every-sentence", "Your test changed something in every sentence, so that "
+                             "only a module that reads each sentence's first token alone kept the ones you compare "
+                             "unchanged. X[:, 1] is token 1 of every sentence; sentence 1 is X[1]: change that one "
+                             "only, and compare the others.", _only_first_token_passed, INDEPENDENCE),
+                ),
+            ),
         ),
     ),
     Exercise(
@@ -1182,15 +1981,71 @@ EXERCISES_04 += [
         returns="an nn.MultiheadAttention(batch_first=True) with the same weights, giving the same outputs",
         reference=ref.to_torch_mha, make_cases=converter_cases, runner=run_converter,
         mistakes=(
+            raised("not-mha", _not_mha, error=r"should return an nn\.MultiheadAttention"),
+            raised("state-dict-names", "nn.MultiheadAttention names its parameters in_proj_weight, in_proj_bias, "
+                   "out_proj.weight and out_proj.bias: ours' q_proj, k_proj and v_proj have no place of their own "
+                   "there. Stack their weights with torch.cat([...]) and copy them into in_proj_weight (and the "
+                   "biases into in_proj_bias).", error=r"Error\(s\) in loading state_dict for MultiheadAttention"),
+            raised("copy-needs-no-grad", "Copying into a parameter changes it in place, which autograd refuses for "
+                   "a tensor it tracks: do the copying inside `with torch.no_grad():`.",
+                   error=r"leaf Variable that requires grad is being used in an in-place operation"),
+            raised("assign-not-copy", "A parameter cannot be replaced by a plain tensor: copy into it instead, "
+                   "theirs.in_proj_weight.copy_(...), inside `with torch.no_grad():`.",
+                   error=r"cannot assign .* as parameter"),
+            raised("cat-wrong-dim", "Put the three (D, D) weights on top of each other: torch.cat([...], dim=0) "
+                   "gives in_proj_weight's shape, (3D, D). Side by side (dim=1) they make (D, 3D).",
+                   error=r"must match the size of tensor b", source=r"cat\(.*dim\s*=\s*(1|-1)\b", both=True),
+            raised("cat-wrong-dim", "torch.cat([q, k, v weights]) is already (3D, D), in_proj_weight's shape: "
+                   "transposing it makes (D, 3D). Copy it as it is.", error=r"must match the size of tensor b",
+                   source=r"cat\(.*\)\s*\.\s*(T\b|t\(\)|mT\b|transpose)", both=True),
+            raised("stack-not-cat", "torch.stack puts the three (D, D) weights on a new axis, (3, D, D); "
+                   "in_proj_weight is (3D, D): join them with torch.cat([...]) instead.",
+                   error=r"must match the size of tensor b|doesn't match the broadcast shape",
+                   source=r"\bstack\(", both=True),
+            raised("separate-proj-weights", "theirs.q_proj_weight is None: nn.MultiheadAttention keeps separate q, k "
+                   "and v weights only when kdim or vdim differ from embed_dim. Here they are stacked in "
+                   "in_proj_weight, (3D, D), in the order q, k, v, and in_proj_bias likewise.",
+                   error=r"'NoneType' object has no attribute", source=r"[qkv]_proj_weight", both=True),
             matches("not-batch-first", "nn.MultiheadAttention is sequence-first by default: it read your (B, T, D) "
                     "batch as (T, B, D) and attended across sentences. Create it with batch_first=True.",
                     lambda init, p, X, *m: _across_batch(init, p, X), "attention across the batch", with_init=True),
-            matches("qkv-order", "q and k are swapped: in_proj_weight stacks the projections in the order q, k, v.",
-                    lambda init, p, X, *m: _converted(init, p, X, *m, swap_qk=True), "q and k swapped", with_init=True),
-            matches("out-proj-not-copied", "out_proj still holds nn.MultiheadAttention's own random weights: copy "
-                    "out_proj.weight and out_proj.bias too.",
-                    lambda init, p, X, *m: _converted(init, p, X, *m, out_params=_fresh_torch_out_proj(init)),
-                    "the output through a new out_proj", with_init=True),
+            converter_mistake("qkv-order", "q and k are swapped: in_proj_weight stacks the projections in the order "
+                              "q, k, v.", "q and k swapped", swap_qk=True),
+            converter_mistake("out-proj-not-copied", "out_proj still holds nn.MultiheadAttention's own random weights: "
+                              "copy out_proj.weight and out_proj.bias too.", "the output through a new out_proj",
+                              out_params=None, params=lambda init, p: {**p, **_fresh_torch_out_proj(init)}),
+            converter_mistake("out-proj-not-copied", "out_proj.bias was not copied: nn.MultiheadAttention starts "
+                              "it at zeros. Copy ours.out_proj.bias too.", "the output with out_proj's bias at 0",
+                              params=lambda init, p: _with(p, out_proj_bias=ZERO)),
+            converter_mistake("out-proj-not-copied", "out_proj.weight was not copied, only its bias: copy "
+                              "ours.out_proj.weight too.", "the output through a new out_proj.weight",
+                              params=lambda init, p: {**p, "out_proj.weight": _fresh_torch_out_proj(init)[
+                                  "out_proj.weight"]}),
+            converter_mistake("biases-not-copied", "in_proj_bias was not copied: nn.MultiheadAttention starts it at "
+                              "zeros. Copy torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]) into it.",
+                              "the output with q, k and v's biases at 0",
+                              params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO)),
+            converter_mistake("no-bias", "nn.MultiheadAttention was created with bias=False, so it has no biases to "
+                              "copy ours' into: leave bias at its default, True, and copy in_proj_bias and "
+                              "out_proj.bias too.", "the output without any bias",
+                              params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO,
+                                                           out_proj_bias=ZERO)),
+            converter_mistake("weights-transposed", "nn.Linear keeps its weight as (out, in), and in_proj_weight "
+                              "stacks them just as they are: copy the weights without transposing them.",
+                              "the weights transposed", params=lambda init, p: _with(
+                                  p, q_proj_weight=torch.t, k_proj_weight=torch.t, v_proj_weight=torch.t)),
+            converter_mistake("weights-transposed", "nn.Linear keeps its weight as (out, in), and "
+                              "nn.MultiheadAttention's are the same way round: copy them without transposing.",
+                              "every weight transposed", params=lambda init, p: _with(
+                                  p, q_proj_weight=torch.t, k_proj_weight=torch.t, v_proj_weight=torch.t,
+                                  out_proj_weight=torch.t)),
+            converter_mistake("wrong-num-heads", "nn.MultiheadAttention(embed_dim, num_heads) was given another number "
+                              "of heads than ours has: pass ours.num_heads, so that it splits D the same way.",
+                              "one head", heads=1),
+            matches("wrong-num-heads", "nn.MultiheadAttention(embed_dim, num_heads) was given another number of heads "
+                    "than ours has (d_head, perhaps): pass ours.num_heads, so that it splits D the same way.",
+                    lambda init, p, X, *m: _converted(init, p, X, *m, heads=init[0] // init[1]),
+                    "d_head heads", with_init=True),
         ),
     ),
 ]
@@ -1219,10 +2074,14 @@ def reversal_model_cases(gen: torch.Generator) -> list[Case]:
 
 def _tiny(init, p, tokens, positions="before"):
     """ReversalModel from parameters p, with the positions added before attention, after
-    it, or not at all."""
+    it, not at all, or looked up by token ("tokens") instead of by position."""
     attention = {k.removeprefix("attention."): v for k, v in p.items() if k.startswith("attention.")}
     x = p["tok.weight"][tokens]
     pos = p["pos.weight"][: tokens.shape[1]]
+    if positions == "tokens":
+        if int(tokens.max()) >= p["pos.weight"].shape[0]:
+            raise RuntimeError("a token is past the end of the position table")
+        x = x + p["pos.weight"][tokens]
     if positions == "before":
         x = x + pos
     x = _mha(attention, x, H=init[3])
@@ -1231,11 +2090,31 @@ def _tiny(init, p, tokens, positions="before"):
     return project(p, "readout", x)
 
 
-def equivariance_cases(gen: torch.Generator) -> list[Case]:
-    return [Case(f"tokens of shape ({B}, {T}), a permutation of the {T} positions and a panel of four models",
-                 (torch.randint(0, 10, (B, T), generator=gen), torch.randperm(T, generator=gen)), init=(10, T, 8, 2))
-            for B, T in ((4, 6), (3, 5))]
+def _is_flip_like(perm: Tensor) -> bool:
+    """Whether a permutation leaves a model that reads positions backwards looking equivariant."""
+    T = len(perm)
+    return bool(torch.equal(perm, torch.arange(T)) or torch.equal(perm.flip(0), T - 1 - perm))
 
+
+def equivariance_cases(gen: torch.Generator) -> list[Case]:
+    """Token batches, a permutation that tells every model of the panel apart, and the panel
+    in a shuffled order."""
+    n = len(harness.EQUIVARIANCE_PANEL)
+    cases = []
+    for B, T, V, D, H in ((4, 6, 10, 8, 2), (3, 5, 7, 6, 3)):
+        tokens = torch.randint(0, V, (B, T), generator=gen)
+        perm = torch.randperm(T, generator=gen)
+        while _is_flip_like(perm):
+            perm = torch.randperm(T, generator=gen)
+        params = tiny_params(gen, V, T, D)
+        params.update({f"other.{k}": v for k, v in linear_params(gen, D, HEAD).items()})
+        order = tuple(torch.randperm(n, generator=gen).tolist())
+        cases.append(Case(f"tokens of shape ({B}, {T}), the permutation {perm.tolist()} and a panel of {n} models",
+                          (tokens, perm), init=(V, T, D, H, order), params=params))
+    return cases
+
+
+EQUIVARIANCE = Panel(harness.EQUIVARIANCE_PANEL, "models", "are equivariant", "are not equivariant", order_at=4)
 
 EXERCISES_05 = [
     Exercise(
@@ -1245,6 +2124,16 @@ EXERCISES_05 = [
         returns="readout(attention(tok(tokens) + pos(positions))), shape (B, T, V)",
         reference=ref.ReversalModel, make_cases=reversal_model_cases, module=True,
         mistakes=(
+            raised("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
+                   "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
+                   error=r"index out of range|out of bounds", source=r"pos\(\s*tokens\s*\)", both=True),
+            raised("positions-of-batch", "tokens.shape[0] is B, the number of sequences; the positions run along "
+                   "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
+                   error=r"must match the size of tensor b|out of range|out of bounds",
+                   source=r"(tokens|x)\.(shape\[0\]|size\(0\))", both=True),
+            matches("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
+                    "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
+                    lambda *a: _tiny(*a, positions="tokens"), "positions looked up by token", with_init=True),
             matches("no-positions", "The positions never reach the model: add self.pos(torch.arange(T)) to the token "
                     "vectors before attention.", lambda *a: _tiny(*a, positions="none"), "the model without positions",
                     with_init=True),
@@ -1259,12 +2148,31 @@ EXERCISES_05 = [
         signature="is_permutation_equivariant(model, tokens, perm)  # tokens: (B, T); perm: (T,)",
         returns="True when model(tokens[:, perm]) equals model(tokens)[:, perm]",
         reference=ref.is_permutation_equivariant, make_cases=equivariance_cases, runner=run_equivariance_test,
-        mistakes=verdict_mistakes(
-            4,
-            "Your test called models with positions equivariant. Permute the tokens of every sentence "
-            "(tokens[:, perm]), run the model, and compare with the original output permuted the same way (out[:, perm]).",
-            "Your test called models without positions not equivariant. Permute the output along the token axis too "
-            "(out[:, perm]) and compare with torch.allclose.",
+        mistakes=(
+            raised("in-place", "Your test changed the tokens (or perm) it was given: an assignment into them, such as "
+                   "tokens[:] = ..., writes into the caller's tensor. Make a new one instead: "
+                   "permuted = tokens[:, perm].", error=r"^ChangedItsInput"),
+            raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
+                   "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            raised("batch-axis", "perm permutes the T positions of each sequence, so index the token axis, the second "
+                   "one: tokens[:, perm] (and out[:, perm]), not tokens[perm], which permutes the sequences.",
+                   error=r"^IndexError", source=r"(tokens|out\w*|\))\[\s*perm\s*\]", both=True),
+            *test_mistakes(
+                EQUIVARIANCE,
+                "Your test called models with positions equivariant. Permute the tokens of every sentence "
+                "(tokens[:, perm]), run the model, and compare with the original output permuted the same way "
+                "(out[:, perm]).",
+                "Your test called models without positions not equivariant. Compare model(tokens[:, perm]) with "
+                "model(tokens)[:, perm], the same permutation on both sides, along the token axis, with "
+                "torch.allclose.",
+                "Your test answers the opposite question: it returns True for models that are not equivariant.",
+                "Compare model(tokens[:, perm]) with model(tokens)[:, perm], with torch.allclose.",
+                patterns=(
+                    _source_pattern("inverse-perm", "perm.argsort() is the inverse permutation: permuting the input "
+                                    "by perm permutes the output by perm itself. Use perm on both sides.",
+                                    r"argsort|inverse", EQUIVARIANCE),
+                ),
+            ),
         ),
     ),
     Exercise(
@@ -1272,12 +2180,18 @@ EXERCISES_05 = [
         points=1, difficulty=1, minutes=5,
         signature="ideal_keys(T)",
         returns="for each query i, the key it should attend to when reversing: T - 1 - i, shape (T,)",
-        reference=ref.ideal_keys, make_cases=mask_size_cases,
+        reference=ref.ideal_keys, make_cases=size_cases,
         mistakes=(
             matches("identity", "That is every token attending to itself, the diagonal. To write output i of the "
                     "reversal, query i needs input token T - 1 - i.", lambda T: torch.arange(T), "0, 1, ..., T - 1"),
             matches("off-by-one", "Off by one: positions run from 0 to T - 1, so query 0 needs key T - 1, not T.",
                     lambda T: torch.arange(T, 0, -1), "T, T - 1, ..., 1"),
+            matches("stops-early", "The last key, 0, is missing: torch.arange stops before its end, so count down "
+                    "to -1 to include 0: torch.arange(T - 1, -1, -1).", lambda T: torch.arange(T - 1, 0, -1),
+                    "T - 1, ..., 1"),
+            matches("one-hot-pattern", "That is the whole (T, T) pattern, the heatmap. The exercise asks for the key "
+                    "of each query, T numbers: entry i is T - 1 - i.", lambda T: torch.eye(T).flip(1),
+                    "the (T, T) anti-diagonal"),
         ),
     ),
 ]
@@ -1289,7 +2203,13 @@ EXERCISES_05 = [
 
 def rising(gen: torch.Generator, *shape: int) -> Tensor:
     """Scores that tend to rise along the last dimension, so later blocks raise the maximum."""
-    return randn(gen, *shape, scale=2.0) + torch.arange(shape[-1]) * 0.8
+    return randn(gen, *shape, scale=2.0) + torch.arange(shape[-1], dtype=torch.float32) * 0.8
+
+
+def falling(gen: torch.Generator, rows: int, S: int, block: int) -> Tensor:
+    """Scores whose maximum falls by about 160 from each block to the next: a running
+    maximum that forgets the earlier blocks ends far below the row's maximum."""
+    return randn(gen, rows, S, scale=2.0) + 300 - 160 * (torch.arange(S) // block).float()
 
 
 def online_cases(gen: torch.Generator) -> list[Case]:
@@ -1297,6 +2217,10 @@ def online_cases(gen: torch.Generator) -> list[Case]:
         Case("scores (3, 10) in blocks of 4 (the last block has 2)", (rising(gen, 3, 10), 4)),
         Case("scores (2, 3, 9) in blocks of 2 (the last block has 1)", (rising(gen, 2, 3, 9), 2)),
         Case("large scores (2, 12), around 500, in blocks of 5", (rising(gen, 2, 12) + 500, 5)),
+        Case("scores (2, 11), around -1000, in blocks of 3", (rising(gen, 2, 11) - 1000, 3)),
+        Case("scores (3, 12) whose maximum falls from 300 by 160 a block, in blocks of 4", (falling(gen, 3, 12, 4), 4)),
+        Case("scores (2, 9): one row around +500, one around -500, in blocks of 4",
+             (torch.cat([rising(gen, 1, 9) + 500, rising(gen, 1, 9) - 500]), 4)),
     ]
 
 
@@ -1304,10 +2228,12 @@ def chunk_cases(gen: torch.Generator) -> list[Case]:
     def qkv(B, T, d):
         return randn(gen, B, T, d, scale=3.0), randn(gen, B, T, d), randn(gen, B, T, d)
 
+    T = randint(gen, 80, 120)
     return [
         Case("q, k, v (1, 10, 4) in blocks of 4 keys (the last block has 2)", (*qkv(1, 10, 4), 4)),
         Case("q, k, v (2, 13, 8) in blocks of 5 keys (the last block has 3)", (*qkv(2, 13, 8), 5)),
         Case("q, k, v (2, 6, 3) in one block of 6 keys", (*qkv(2, 6, 3), 6)),
+        Case(f"q, k, v (2, {T}, 8) in blocks of 8 keys, watching the largest tensor made", (*qkv(2, T, 8), 8)),
     ]
 
 
@@ -1315,23 +2241,31 @@ def _blocks(S: int, block: int, drop_tail: bool) -> range:
     return range(0, S - block + 1, block) if drop_tail else range(0, S, block)
 
 
-def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False):
+def _running_max(m: Tensor, block_max: Tensor, forget: bool) -> Tensor:
+    return block_max if forget else torch.maximum(m, block_max)
+
+
+def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, start=float("-inf"), forget=False,
+            inverted=False, block_with_old_max=False, global_max=False):
     """online_softmax with one thing changed for a mistake."""
     if per_block:
         return torch.cat([torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1)
-    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    m = torch.full(scores.shape[:-1] + (1,), start)
     s = torch.zeros(scores.shape[:-1] + (1,))
     for i in _blocks(scores.shape[-1], block, drop_tail):
         chunk = scores[..., i : i + block]
-        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
-        s = (s * torch.exp(m - m_new) if rescale else s) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m_new = _running_max(m, chunk.max() if global_max else chunk.amax(dim=-1, keepdim=True), forget)
+        factor = torch.exp(m_new - m) if inverted else torch.exp(m - m_new)
+        s = (s * factor if rescale else s) + torch.exp(chunk - (m if block_with_old_max else m_new)).sum(dim=-1, keepdim=True)
         m = m_new
     return torch.exp(scores - m) / s
 
 
-def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False):
-    """chunked_attention with one thing changed for a mistake."""
-    q = q / math.sqrt(q.shape[-1])
+def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=None, rescale_out=True,
+             rescale_sum=True, divide=True):
+    """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
+    1/√d unless given)."""
+    q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
     m = torch.full(q.shape[:-1] + (1,), float("-inf"))
     s = torch.zeros(q.shape[:-1] + (1,))
     out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
@@ -1343,10 +2277,10 @@ def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False):
         m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
         rescale_by = torch.exp(m - m_new) if rescale else 1.0
         exps = torch.exp(scores - m_new)
-        s = s * rescale_by + exps.sum(dim=-1, keepdim=True)
-        out = out * rescale_by + exps @ v[..., i : i + block, :]
+        s = (s * rescale_by if rescale_sum else s) + exps.sum(dim=-1, keepdim=True)
+        out = (out * rescale_by if rescale_out else out) + exps @ v[..., i : i + block, :]
         m = m_new
-    return out if per_block else out / s
+    return out if per_block or not divide else out / s
 
 
 BLOCK_MESSAGES = {
@@ -1378,15 +2312,57 @@ EXERCISES_06 = [
         signature="online_softmax(scores, block)  # scores: (..., S)",
         returns="softmax over the last dimension, found in one pass over blocks with a running max and sum",
         reference=ref.online_softmax, make_cases=online_cases,
-        mistakes=block_mistakes(_online),
+        mistakes=(
+            *block_mistakes(_online),
+            matches("global-max", "A row far below the largest score came out NaN: its exponentials were taken "
+                    "against the maximum of the whole tensor, so they are all 0, and 0 / 0 is NaN. Keep one running "
+                    "maximum per row: chunk.amax(dim=-1, keepdim=True), not chunk.max().",
+                    lambda *a: _online(*a, global_max=True), "one running maximum for the whole tensor"),
+            matches("max-starts-at-zero", "Your running maximum starts at 0, so it never drops below 0: on a row "
+                    "whose scores are all far below 0, every exp(x - m) is 0 and the sum is 0, hence 0 / 0 = NaN. "
+                    "Start m at -inf: torch.full(..., float('-inf')).", lambda *a: _online(*a, start=0.0),
+                    "a running maximum that starts at 0"),
+            matches("max-forgotten", "Your running maximum is each block's own maximum, forgetting the earlier "
+                    "blocks': when a later block's maximum is much lower, exp(x - m) of the earlier, larger scores "
+                    "overflows. Keep the largest so far: m_new = torch.maximum(m, block's maximum).",
+                    lambda *a: _online(*a, forget=True), "a maximum that forgets the earlier blocks"),
+            matches("rescale-inverted", "The rescaling factor is upside down: the old sum was computed with exp(x - m) "
+                    "and must become exp(x - m_new), so multiply it by exp(m - m_new), which is at most 1, not by "
+                    "exp(m_new - m).", lambda *a: _online(*a, inverted=True), "the sum rescaled by exp(m_new - m)"),
+            matches("block-before-max", "The new block's exponentials were taken with the old maximum: update the "
+                    "maximum first, m_new = torch.maximum(m, block's maximum), then add exp(block - m_new). On the "
+                    "first block the old maximum is -inf, and exp(x + inf) is inf.",
+                    lambda *a: _online(*a, block_with_old_max=True), "the new block taken with the old maximum"),
+            matches("not-divided", "The last step is missing: softmax(x) = exp(x - m) / s, with s the running sum.",
+                    lambda scores, block: torch.exp(scores - scores.amax(dim=-1, keepdim=True)),
+                    "exp(scores - m) without dividing by the sum"),
+        ),
     ),
     Exercise(
         id="6.2", notebook="06", name="chunked_attention", title="Chunked attention",
         points=3, difficulty=3, minutes=25,
         signature="chunked_attention(q, k, v, block)  # q, k, v: (B, T, d)",
         returns="softmax(q kᵀ / √d) v, shape (B, T, d), computed over blocks of keys",
-        reference=ref.chunked_attention, make_cases=chunk_cases,
-        mistakes=block_mistakes(_chunked),
+        reference=ref.chunked_attention, make_cases=chunk_cases, runner=run_chunked,
+        mistakes=(
+            raised("not-chunked", "Your function builds a tensor as large as the whole (T, T) score matrix, which is "
+                   "what chunking must avoid: compute one block's scores at a time, (B, T, block), fold them into the "
+                   "running maximum, sum and output, and never keep or concatenate them all.",
+                   error=r"^TooMuchMemory"),
+            *block_mistakes(_chunked),
+            matches("out-not-rescaled", "You rescaled the running sum but not the running output: when a block raises "
+                    "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
+                    "out = out * rescale + exps @ v_block.", lambda *a: _chunked(*a, rescale_out=False),
+                    "the output without rescaling"),
+            matches("sum-not-rescaled", "You rescaled the running output but not the running sum: when a block "
+                    "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
+                    lambda *a: _chunked(*a, rescale_sum=False), "the sum without rescaling"),
+            matches("not-divided", "The last step is missing: the running output is a sum of exp(score - m) · v, "
+                    "and attention's weights sum to 1 only once it is divided by the running sum: return out / s.",
+                    lambda *a: _chunked(*a, divide=False), "the running output not divided by the sum"),
+            *scale_mistakes(lambda q, k, v, block, scale: _chunked(q, k, v, block, scale=scale), width_of_q,
+                            SCALE_CHUNKED),
+        ),
     ),
 ]
 

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
 # --------------------------------------------------------------------------------------
 # Data types
@@ -213,6 +214,15 @@ def run_case(spec: Spec, candidate: Any, case: Case) -> Outcome:
 # --------------------------------------------------------------------------------------
 # Probes: what a module exercise checks instead of forward's output
 
+# A case whose inputs end with LAST_WEIGHTS compares what forward kept in self.last_weights,
+# not its output; a case whose only input is MUST_RAISE expects the constructor to raise.
+LAST_WEIGHTS = "last_weights"
+MUST_RAISE = "__init__ must raise"
+
+
+class ConstructorDidNotRaise(Exception):
+    """A module was built from arguments its __init__ should have refused."""
+
 
 def step1_probe(module: nn.Module, X: Tensor) -> Tensor:
     """Step 1 stores hidden_size and is a working nn.Module (its training flag exists)."""
@@ -225,63 +235,186 @@ def step2_probe(module: nn.Module, X: Tensor) -> Tensor:
     return torch.stack([q, k, v]) * module.scale
 
 
-def keeps_weights(module: nn.Module, *inputs) -> Tensor:
-    """Run forward and insist that the module kept its attention weights for plotting."""
+def _forward_keeping_weights(module: nn.Module, inputs: tuple, layout: str) -> Tensor:
+    """Run forward, insist that it kept its attention weights, and return its output, or
+    those weights when the inputs end with LAST_WEIGHTS."""
+    if inputs == (MUST_RAISE,):
+        raise ConstructorDidNotRaise("your __init__ returned without raising an error")
+    wants_weights = bool(inputs) and isinstance(inputs[-1], str) and inputs[-1] == LAST_WEIGHTS
+    if wants_weights:
+        inputs = inputs[:-1]
     out = module(*inputs)
-    if not isinstance(getattr(module, "last_weights", None), Tensor):
+    weights = getattr(module, "last_weights", None)
+    if not isinstance(weights, Tensor):
         raise AttributeError(
-            "after forward, self.last_weights should hold the attention weights (B, T, T), "
+            f"after forward, self.last_weights should hold the attention weights {layout}, "
             "so that they can be plotted"
         )
-    return out
+    return weights.detach() if wants_weights else out
+
+
+def keeps_weights(module: nn.Module, *inputs) -> Tensor:
+    """A one-head module's forward output, insisting that it kept its weights (B, T, T)."""
+    return _forward_keeping_weights(module, inputs, "(B, T, T)")
+
+
+def keeps_head_weights(module: nn.Module, *inputs) -> Tensor:
+    """A multi-head module's forward output, insisting that it kept its weights (B, H, T, T)."""
+    return _forward_keeping_weights(module, inputs, "(B, H, T, T), one (T, T) matrix per sentence and head")
 
 
 # --------------------------------------------------------------------------------------
-# Runners: exercises whose answer is a test, or a converter. Their panels are built from
-# torch and the small modules below, never from the course's reference implementations.
+# Runners: exercises whose answer is a test, or a converter, or must stay within memory.
+# Their panels are built from torch and the small modules below, never from the course's
+# reference implementations.
 
 
-def verdicts(test, panel: list, inputs) -> Tensor:
+class ChangedItsInput(Exception):
+    """A student's test wrote into a tensor it was given."""
+
+
+def verdicts(test, panel: list[Callable[[], Any]], inputs, order: tuple[int, ...], names: tuple[str, ...]) -> Tensor:
     """A student's test (test(model, *inputs) -> True or False) applied to every model of a
-    panel: (len(panel),) verdicts, 1.0 for True. Used where the exercise is writing a test."""
-    results = []
-    for model in panel:
+    panel, in the case's shuffled `order`: (len(panel),) verdicts, 1.0 for True, listed in
+    the panel's own order. `panel` holds functions that build each model, so that models are
+    also created in the shuffled order; `names` are the inputs' names, for messages. Used
+    where the exercise is writing a test."""
+    results = [0.0] * len(panel)
+    for index in order:
+        model = panel[index]()
+        given = fresh(inputs)
         with torch.no_grad():
-            verdict = test(model, *fresh(inputs))
+            verdict = test(model, *given)
+        for name, before, after in zip(names, inputs, given):
+            if isinstance(before, Tensor) and (tuple(after.shape) != tuple(before.shape) or after.dtype != before.dtype
+                                               or _bytes_of(after.contiguous()) != _bytes_of(before.contiguous())):
+                raise ChangedItsInput(f"your test changed the {name} it was given, in place")
         if isinstance(verdict, Tensor) and verdict.numel() == 1:
             verdict = bool(verdict)
         if not isinstance(verdict, bool):
             raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
-        results.append(float(verdict))
+        results[index] = float(verdict)
     return torch.tensor(results)
 
 
-def _plain_attention(X: Tensor) -> Tensor:
-    """softmax(X Xᵀ / √D) X on each sentence of a batch: (B, T, D) -> (B, T, D)."""
-    weights = torch.softmax(X @ X.mT / math.sqrt(X.shape[-1]), dim=-1)  # (B, T, T)
-    return weights @ X  # (B, T, T) x (B, T, D) -> (B, T, D)
-
-
-def independence_panel(case: Case) -> list[Callable[[Tensor], Tensor]]:
-    """Two attention modules that keep sentences apart and two that mix them, in that
-    order of verdicts: True, False, True, False."""
-    D, H = case.init
+def _torch_mha(params: dict[str, Tensor], prefix: str, D: int, H: int) -> nn.MultiheadAttention:
+    """An nn.MultiheadAttention(batch_first=True) holding the weights params[prefix + "q_proj.weight"], ..."""
     mha = nn.MultiheadAttention(D, H, batch_first=True)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.cat([params[f"{prefix}{n}_proj.weight"] for n in "qkv"]))
+        mha.in_proj_bias.copy_(torch.cat([params[f"{prefix}{n}_proj.bias"] for n in "qkv"]))
+        mha.out_proj.weight.copy_(params[f"{prefix}out_proj.weight"])
+        mha.out_proj.bias.copy_(params[f"{prefix}out_proj.bias"])
+    return mha
 
-    def good(X: Tensor) -> Tensor:
-        return mha(X, X, X, need_weights=False)[0]
 
-    return [
-        good,
-        lambda X: good(X.transpose(0, 1)).transpose(0, 1),  # reads (B, T, D) as (T, B, D)
-        _plain_attention,
-        lambda X: good(X) + X.mean(dim=0),  # every sentence gets the batch's average
-    ]
+INF = math.inf
+
+# Lesson 04's panel, in its own order (the check shuffles it per case). Each model is
+# attention over every token of the batch at once, where a rule says which tokens each
+# token may see: (sentence offset from, to; token offset from, to; last key position).
+# The offsets are query minus key. All are instances of one class, told apart only by
+# what they compute. (keeps sentences apart, what it does, its rule)
+INDEPENDENCE_PANEL = (
+    (True, "attention within each sentence", (0, 0, -INF, INF, INF)),
+    (True, "attention within each sentence (a second copy)", (0, 0, -INF, INF, INF)),
+    (True, "causal attention within each sentence", (0, 0, 0, INF, INF)),
+    (True, "attention within each sentence to its first token only", (0, 0, -INF, INF, 0)),
+    (False, "attention across the batch at each position (a batch-first tensor read as sequence-first)",
+     (-INF, INF, 0, 0, INF)),
+    (False, "attention over every token of the whole batch", (-INF, INF, -INF, INF, INF)),
+    (False, "attention in which each sentence also sees the sentence before it, so that changing "
+     "sentence 1 moves sentence 2 only", (0, 1, -INF, INF, INF)),
+    (False, "attention in which each sentence also sees the sentence after it, so that changing "
+     "sentence 1 moves sentence 0 only", (-1, 0, -INF, INF, INF)),
+)
+
+
+def _allowed(sizes: tuple[int, int], rule: tuple[float, ...]) -> Tensor:
+    """(B·T, B·T) booleans: which token of the flattened batch may attend which."""
+    B, T = sizes
+    b, t = torch.arange(B).repeat_interleave(T), torch.arange(T).repeat(B)  # (B·T,) sentence and position
+    db, dt = b[:, None] - b[None, :], t[:, None] - t[None, :]  # query minus key, (B·T, B·T)
+    b_from, b_to, t_from, t_to, last = rule
+    return (db >= b_from) & (db <= b_to) & (dt >= t_from) & (dt <= t_to) & (t[None, :] <= last)
+
+
+class Attention(nn.Module):
+    """Attention over all the tokens of a batch (B, T, D) -> (B, T, D), restricted by a rule."""
+
+    def __init__(self, mha: nn.MultiheadAttention, rule: tuple[float, ...]):
+        super().__init__()
+        self.mha = mha
+        self.register_buffer("rule", torch.tensor(rule, dtype=torch.float64))
+
+    def forward(self, X: Tensor) -> Tensor:
+        B, T, D = X.shape
+        flat = X.reshape(1, B * T, D)  # (B, T, D) -> (1, B·T, D)
+        hidden = ~_allowed((B, T), tuple(self.rule.tolist()))
+        return self.mha(flat, flat, flat, attn_mask=hidden, need_weights=False)[0].reshape(B, T, D)
 
 
 def run_independence_test(candidate, inputs, case: Case) -> Tensor:
-    """The student's test applied to each module of the panel: (4,) verdicts, 1.0 = passed."""
-    return verdicts(candidate, independence_panel(case), inputs)
+    """The student's test applied to each model of INDEPENDENCE_PANEL, in the order
+    case.init[2]: (8,) verdicts in the panel's order, 1.0 = 'keeps sentences apart'."""
+    D, H, order = case.init
+    panel = [lambda rule=rule: Attention(_torch_mha(case.params, "", D, H), rule) for _, _, rule in INDEPENDENCE_PANEL]
+    return verdicts(candidate, panel, inputs, order, ("X",))
+
+
+# Lesson 05's panel, in its own order: models tokens (B, T) -> (B, T, V), each a token
+# embedding plus a position vector, attention between positions whose offset (query minus
+# key) lies in a range, a position vector added after, a read-out, and the positions
+# read out backwards or not. A "constant" position vector is the same at every position.
+# (equivariant, what it is, (varied positions before attention, token offset from, to,
+# varied positions after attention, backwards))
+EQUIVARIANCE_PANEL = (
+    (True, "attention without positions", (0, -INF, INF, 0, 0)),
+    (True, "attention without positions (a second copy)", (0, -INF, INF, 0, 0)),
+    (True, "a model in which each token attends only to itself", (0, 0, 0, 0, 0)),
+    (True, "attention without positions, with other weights", (0, -INF, INF, 0, 0)),
+    (False, "attention with learned positions added before it", (1, -INF, INF, 0, 0)),
+    (False, "causal attention (each token sees only the ones before it)", (0, 0, INF, 0, 0)),
+    (False, "a model that reads its positions out backwards", (0, -INF, INF, 0, 1)),
+    (False, "attention with learned positions added after it", (0, -INF, INF, 1, 0)),
+)
+
+
+class TokenModel(nn.Module):
+    """Tokens (B, T) -> scores (B, T, V): embedding, attention, read-out."""
+
+    def __init__(self, params: dict[str, Tensor], V: int, D: int, H: int, rule: tuple[float, ...], other: bool):
+        super().__init__()
+        self.tok = nn.Embedding(V, D, _weight=params["tok.weight"].clone())
+        self.mha = _torch_mha(params, "other." if other else "attention.", D, H)
+        self.readout = nn.Linear(D, V)
+        with torch.no_grad():
+            self.readout.weight.copy_(params["readout.weight"])
+            self.readout.bias.copy_(params["readout.bias"])
+        positions = params["pos.weight"]  # (T, D)
+        constant = positions[:1].expand_as(positions)  # the same vector at every position
+        self.register_buffer("before", (positions if rule[0] else constant).clone())
+        self.register_buffer("after", (positions if rule[3] else constant).clone())
+        self.register_buffer("rule", torch.tensor(rule, dtype=torch.float64))
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        T = tokens.shape[1]
+        _, t_from, t_to, _, backwards = self.rule.tolist()
+        t = torch.arange(T)
+        dt = t[:, None] - t[None, :]  # (T, T) query minus key
+        x = self.tok(tokens) + self.before[:T]  # (B, T, D)
+        x = self.mha(x, x, x, attn_mask=~((dt >= t_from) & (dt <= t_to)), need_weights=False)[0] + self.after[:T]
+        out = self.readout(x)  # (B, T, D) -> (B, T, V)
+        return out.flip(1) if backwards else out
+
+
+def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
+    """The student's test applied to each model of EQUIVARIANCE_PANEL, in the order
+    case.init[4]: (8,) verdicts in the panel's order, 1.0 = 'equivariant'."""
+    V, T, D, H, order = case.init
+    panel = [lambda rule=rule, other=(i == 3): TokenModel(case.params, V, D, H, rule, other)
+             for i, (_, _, rule) in enumerate(EQUIVARIANCE_PANEL)]
+    return verdicts(candidate, panel, inputs, order, ("tokens", "perm"))
 
 
 class MultiHeadAttention(nn.Module):
@@ -317,30 +450,45 @@ def run_converter(candidate, inputs, case: Case) -> Tensor:
         return theirs(X, X, X, key_padding_mask=inputs[1] if len(inputs) > 1 else None, need_weights=False)[0]
 
 
-class _TokenAttention(nn.Module):
-    """Token embedding, plain attention and a read-out: (B, T) -> (B, T, V); with
-    `positions`, a learned position embedding is added first."""
+class TooMuchMemory(Exception):
+    """Chunked attention that made a tensor as large as the whole score matrix."""
 
-    def __init__(self, vocab_size: int, seq_len: int, embed_size: int, positions: bool):
+
+class _LargestTensor(TorchDispatchMode):
+    """Records the largest storage (in numbers) that any operation returns while active.
+    Views share their base's storage, so only real allocations count."""
+
+    def __init__(self):
         super().__init__()
-        self.tok = nn.Embedding(vocab_size, embed_size)
-        self.pos = nn.Embedding(seq_len, embed_size) if positions else None
-        self.readout = nn.Linear(embed_size, vocab_size)
+        self.numbers, self.shape = 0, ()
 
-    def forward(self, tokens: Tensor) -> Tensor:
-        x = self.tok(tokens)  # (B, T) -> (B, T, D)
-        if self.pos is not None:
-            x = x + self.pos(torch.arange(tokens.shape[1]))  # (B, T, D) + (T, D) -> (B, T, D)
-        return self.readout(_plain_attention(x))  # (B, T, D) -> (B, T, V)
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        return False  # True would import torch._dynamo, 2 s, on the first call: nothing here is compiled
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for x in out if isinstance(out, (tuple, list)) else (out,):
+            if isinstance(x, Tensor) and x.element_size():
+                numbers = x.untyped_storage().nbytes() // x.element_size()
+                if numbers > self.numbers:
+                    self.numbers, self.shape = numbers, tuple(x.shape)
+        return out
 
 
-def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
-    """The student's test applied to two models without positions (equivariant) and two
-    with them (not): (4,) verdicts, 1.0 = 'equivariant'."""
-    V, T, D, _ = case.init
-    panel = [_TokenAttention(V, T, D, positions=False), _TokenAttention(V, T, D, positions=True),
-             nn.Embedding(V, 3), lambda tokens: nn.functional.one_hot(tokens.flip(1), V).float()]
-    return verdicts(candidate, panel, inputs)
+def run_chunked(candidate, inputs, case: Case) -> Tensor:
+    """Call chunked_attention(q, k, v, block), recording the largest tensor it makes; when
+    the blocks are much shorter than the sequence, a tensor of T × T numbers or more means
+    that the whole score matrix was built after all."""
+    q, k, v, block = inputs
+    T = k.shape[-2]
+    with _LargestTensor() as seen:
+        out = candidate(*inputs)
+    if isinstance(block, int) and 4 * block <= T and seen.numbers >= T * T:
+        raise TooMuchMemory(f"your function made a tensor of shape {seen.shape}, {seen.numbers} numbers, while "
+                            f"blocks of {block} keys need at most (B, T, block) = {tuple(q.shape[:-1]) + (block,)} "
+                            f"at a time; T × T = {T * T}")
+    return out
 
 
 def warm_up() -> None:
@@ -365,8 +513,8 @@ def warm_up() -> None:
 
 
 # The probes and runners by name, for the grader's child, which receives names, not code.
-CALLABLES = {f.__name__: f for f in (step1_probe, step2_probe, keeps_weights,
-                                     run_independence_test, run_converter, run_equivariance_test)}
+CALLABLES = {f.__name__: f for f in (step1_probe, step2_probe, keeps_weights, keeps_head_weights,
+                                     run_independence_test, run_converter, run_equivariance_test, run_chunked)}
 
 # --------------------------------------------------------------------------------------
 # Plain-array JSON: tensors as dtype, shape and base64 bytes. Never pickle.

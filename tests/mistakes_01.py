@@ -6,6 +6,7 @@ caught that way. Keep them in a real file: the checks read a function's source t
 recognise some mistakes (.T on a batch), as they do in a notebook.
 """
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -36,6 +37,26 @@ def scores_integer(X):
 def scores_in_place(X):
     X /= X.norm(dim=-1, keepdim=True).max()  # "normalise first", writing into the caller's X
     return X @ X.T
+
+
+def scores_numpy(X):
+    T = X.shape[0]
+    scores = np.zeros((T, T))
+    for i in range(T):
+        for j in range(T):
+            scores[i, j] = float(torch.dot(X[i], X[j]))
+    return torch.from_numpy(scores)
+
+
+def scores_x_at_x(X):
+    return X @ X
+
+
+def unimported(source: str, **names):
+    """A function defined where only `names` exist, as in a notebook that never imported the rest."""
+    space = dict(names)
+    exec(source, space)
+    return space[source.split("(", 1)[0].removeprefix("def ")]
 
 
 # --- 1.2 stable_softmax(scores): (..., S) -> (..., S)
@@ -69,6 +90,25 @@ def softmax_no_keepdim(scores):
 def softmax_sum_no_keepdim(scores):
     exps = (scores - scores.amax(dim=-1, keepdim=True)).exp()
     return exps / exps.sum(dim=-1)
+
+
+def softmax_row_min(scores):
+    exps = (scores - scores.min(dim=-1, keepdim=True).values).exp()  # fine until a row spans more than ~88
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_row_mean(scores):
+    exps = (scores - scores.mean(dim=-1, keepdim=True)).exp()
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_float64(scores):
+    shifted = scores.double() - scores.double().amax(dim=-1, keepdim=True)  # "for precision"
+    exps = shifted.exp()
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+softmax_unimported_F = unimported("def stable_softmax(scores):\n    return F.softmax(scores, dim=-1)\n", torch=torch)
 
 
 # --- 1.3 attention_weights(X): (B, T, D) -> (B, T, T)
@@ -141,6 +181,37 @@ def attention_exits(X):
     raise SystemExit("bye")
 
 
+def scores_each_with_itself(X):
+    return (X * X).sum(dim=-1)
+
+
+def scores_divided_by_width(X):
+    return X @ X.T / X.shape[-1]
+
+
+def softmax_sum_of_everything(scores):
+    exps = torch.exp(scores - scores.amax(dim=-1, keepdim=True))
+    return exps / exps.sum()
+
+
+def weights_dim_left_out(X):
+    return F.softmax(X @ X.transpose(-2, -1))  # the implicit dim is 0 for a 3-D tensor
+
+
+def attention_transposed_values(X):
+    return torch.softmax(X @ X.transpose(1, 2), dim=-1) @ X.transpose(1, 2)
+
+
+def attention_x_times_weights(X):
+    weights = torch.softmax(X @ X.transpose(-2, -1), dim=-1)
+    return X @ weights
+
+
+def softmax_exp_of_the_sum(scores):
+    shifted = scores - scores.amax(dim=-1, keepdim=True)
+    return shifted.exp() / shifted.sum(dim=-1, keepdim=True).exp()
+
+
 MISTAKES = [
     ("1.1", scores_xt_x, "xt-x", "Xᵀ X"),
     ("1.1", scores_cosine, "cosine", "cosine similarity"),
@@ -154,6 +225,12 @@ MISTAKES = [
     ("1.2", softmax_in_place, "in-place", "changed the caller's tensor"),
     ("1.2", softmax_no_keepdim, "no-keepdim", "keepdim=True"),
     ("1.2", softmax_sum_no_keepdim, "no-keepdim", "keepdim=True"),
+    ("1.2", softmax_row_min, "row-min", "subtracts each row's minimum, not its maximum"),
+    ("1.2", softmax_row_mean, "row-mean", "subtracts each row's mean, not its maximum"),
+    ("1.2", softmax_float64, "float64", "expected a tensor of torch.float32, got torch.float64"),
+    ("1.2", softmax_unimported_F, "undefined-name", "add `import torch.nn.functional as F`"),
+    ("1.1", scores_numpy, "float64", "NumPy computes in float64"),
+    ("1.1", scores_x_at_x, "missing-transpose", "X @ X.T"),
     ("1.3", weights_softmax_over_queries, "wrong-axis", "softmax ran over dim=-2 (the queries)"),
     ("1.3", weights_softmax_over_batch, "wrong-axis", "over dim=0 (the sentences)"),
     ("1.3", weights_dot_T, "dot-T-on-batch", "X.transpose(-2, -1)"),
@@ -167,4 +244,11 @@ MISTAKES = [
     ("1.4", attention_naive_softmax, "overflow", "overflows on large scores"),
     ("1.4", attention_in_place, "in-place", "changed the caller's tensor"),
     ("1.4", attention_exits, "raised", "SystemExit: bye"),
+    ("1.1", scores_each_with_itself, "diagonal-only", "You paired each token with itself only"),
+    ("1.1", scores_divided_by_width, "proportional", "0.3333 times the right one = 1 / 3"),
+    ("1.2", softmax_sum_of_everything, "not-normalised", "each row must sum to 1"),
+    ("1.3", weights_dim_left_out, "wrong-axis", "over dim=0 (the sentences)"),
+    ("1.4", attention_transposed_values, "matmul-sizes", "The two sides of @ do not fit"),
+    ("1.4", attention_x_times_weights, "weights-second", "The weights come first"),
+    ("1.2", softmax_exp_of_the_sum, "not-normalised", "each row must sum to 1"),
 ]

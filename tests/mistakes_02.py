@@ -142,6 +142,13 @@ class ForwardForgetsWeights(Forward):
         return F.scaled_dot_product_attention(q, k, v)
 
 
+class ForwardKeepsScores(Forward):
+    def attend(self, q, k, v):
+        scores = q @ k.transpose(-2, -1) * self.scale
+        self.last_weights = scores  # kept before the softmax
+        return torch.softmax(scores, dim=-1) @ v
+
+
 def entropy_nan_on_zeros(weights):
     return -(weights * torch.log(weights)).sum(dim=-1)
 
@@ -162,6 +169,14 @@ def qkv_softmax_of_unset_name(q, k, v):  # the bug handed out in 2.5
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     weights = torch.softmax(weights, dim=-1)  # noqa: F821
     return weights @ v
+
+
+qkv_unimported_F = {}
+exec("def attention_from_qkv(q, k, v):\n"
+     "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
+     "    weights = F.softmax(scores, dim=-1)\n"
+     "    return weights @ v\n", {"math": math, "torch": torch}, qkv_unimported_F)
+qkv_unimported_F = qkv_unimported_F["attention_from_qkv"]  # lesson 02 never imports F
 
 
 def qkv_unscaled(q, k, v):
@@ -188,6 +203,30 @@ def scores_k_q(q, k):
     return k @ q.transpose(-2, -1) / math.sqrt(q.shape[-1])
 
 
+class ForwardTransposedValues(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1)
+        self.last_weights = weights
+        return weights @ v.transpose(-2, -1)
+
+
+def entropy_log2_without_care(weights):
+    return -(weights * torch.log2(weights)).sum(dim=-1)
+
+
+def entropy_abs(weights):
+    return (weights * weights.log()).sum(dim=-1).abs()
+
+
+def qkv_values_twice(q, k, v):
+    weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
+    return weights @ v
+
+
+def scores_over_sqrt_T(q, k):
+    return q @ k.transpose(-2, -1) / math.sqrt(k.shape[-2])
+
+
 MISTAKES = [
     ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
     ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
@@ -205,16 +244,23 @@ MISTAKES = [
     ("2.3", ForwardTransposedScores, "transposed-scores", "Your scores are k qᵀ"),
     ("2.3", ForwardReturnsWeights, "returned-weights", "You returned the attention weights"),
     ("2.3", ForwardDotT, "dot-T-on-batch", "`.T` reverses every dimension"),
-    ("2.3", ForwardForgetsWeights, "raised", "self.last_weights should hold the attention weights"),
+    ("2.3", ForwardForgetsWeights, "no-last-weights", "self.last_weights should hold the attention weights"),
+    ("2.3", ForwardKeepsScores, "weights-are-scores", "self.last_weights holds the scores, before the softmax"),
+    ("2.5", qkv_unimported_F, "undefined-name", "`F` was never imported in this notebook"),
     ("2.4", entropy_nan_on_zeros, "zero-log-zero", "0 × -inf is NaN"),
     ("2.4", entropy_wrong_sign, "wrong-sign", "Your entropies are negative"),
     ("2.4", entropy_in_bits, "log2", "log base 2"),
     ("2.4", entropy_wrong_axis, "wrong-axis", "summed over the wrong dimension"),
     ("2.5", qkv_softmax_of_unset_name, "softmax-wrong-tensor", "give it the scores"),
-    ("2.5", qkv_unscaled, "no-scaling", "were not scaled"),
+    ("2.5", qkv_unscaled, "no-scaling", "were not scaled. Divide q kᵀ by √d (/ math.sqrt(q.shape[-1]))"),
     ("2.5", qkv_keys_as_values, "keys-as-values", "weights @ v"),
     ("2.6", scores_times_sqrt_d, "scale-multiplied", "multiplied by √D instead of divided"),
-    ("2.6", scores_over_d, "scale-by-d", "divided by D, not by √D"),
-    ("2.6", scores_unscaled, "no-scaling", "were not scaled"),
+    ("2.6", scores_over_d, "scale-by-d", "divided by d, not by √d"),
+    ("2.6", scores_unscaled, "no-scaling", "Divide q kᵀ by √d (/ math.sqrt(d))"),
     ("2.6", scores_k_q, "transposed-scores", "Your scores are k qᵀ"),
+    ("2.3", ForwardTransposedValues, "values-transposed", "v goes into the product as it is"),
+    ("2.4", entropy_log2_without_care, "zero-log-zero", "0 × log 0 came out as NaN"),
+    ("2.4", entropy_abs, "zero-log-zero", "0 × log 0 came out as NaN"),
+    ("2.5", qkv_values_twice, "matmul-sizes", "here they are 8 and 5"),
+    ("2.6", scores_over_sqrt_T, "scale-wrong-size", "divided by √5, and 5 is T"),
 ]

@@ -41,6 +41,10 @@ def padding_off_by_one(lengths, T):
     return (torch.arange(T) <= lengths[:, None])[:, None, :]
 
 
+def padding_lengths_as_row(lengths, T):
+    return (torch.arange(T) < lengths)[:, None, :]  # (T,) against (B,)
+
+
 def softmax_mask_ignored(scores, mask):
     return torch.softmax(scores, dim=-1)
 
@@ -66,6 +70,16 @@ def softmax_nan_rows(scores, mask):
     return torch.softmax(scores.masked_fill(mask == 0, float("-inf")), dim=-1)
 
 
+def softmax_masked_fill_zero(scores, mask):
+    return torch.softmax(scores.masked_fill(~mask, 0), dim=-1)
+
+
+def attention_nan_rows(q, k, v, mask):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)  # lesson 03's fix forgotten
+    return weights @ v
+
+
 def softmax_big_negative(scores, mask):
     return torch.softmax(scores.masked_fill(~mask, -1e9), dim=-1)
 
@@ -84,6 +98,27 @@ def attention_mask_after_softmax(q, k, v, mask):  # the bug handed out in 3.4
 
 def attention_mask_ignored(q, k, v, mask):
     return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
+
+
+def causal_upper_is_zero(T):
+    return torch.ones(T, T).triu() == 0
+
+
+def causal_one_future(T):
+    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+
+
+def softmax_renormalised(scores, mask):
+    weights = torch.softmax(scores, dim=-1) * mask
+    return weights / weights.sum(dim=-1, keepdim=True)
+
+
+def softmax_plus_log_mask(scores, mask):
+    return torch.softmax(scores + torch.log(mask.float()), dim=-1)
+
+
+def causal_transposed(T):
+    return torch.tril(torch.ones(T, T)).bool().T
 
 
 class Head(nn.Module):
@@ -148,6 +183,31 @@ class HeadNoScaling(Head):
         return q @ k.transpose(-2, -1)
 
 
+class HeadKeepsScores(Head):
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        scores = self.scores(q, k)
+        self.last_weights = scores if mask is None else scores.masked_fill(~mask, float("-inf"))
+        return self.finish(self.weights(scores, mask) @ v)
+
+
+class HeadFloat64(Head):
+    def scores(self, q, k):
+        return q.double() @ k.double().transpose(-2, -1) / math.sqrt(self.embed_size)  # "for precision"
+
+
+class HeadOutProjFirst(Head):
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        self.last_weights = self.weights(self.scores(q, k), mask)
+        return self.last_weights @ self.out_proj(v)
+
+
+class HeadScaleByT(Head):
+    def scores(self, q, k):
+        return q @ k.transpose(-2, -1) / math.sqrt(q.shape[1])  # the number of tokens, not the width
+
+
 class HeadPrints(Head):
     """Prints shapes in forward (a habit to drop), but computes the right thing."""
 
@@ -169,6 +229,11 @@ MISTAKES = [
     ("3.3", softmax_mask_inverted, "inverted-mask", "works the wrong way round"),
     ("3.3", softmax_mask_after, "mask-after-softmax", "applied after the softmax"),
     ("3.3", softmax_mask_multiplied, "mask-multiplied", "You multiplied the scores by the mask"),
+    ("3.3", softmax_masked_fill_zero, "mask-multiplied", "You set the masked scores to 0 (`return torch.softmax("),
+    ("3.2", padding_lengths_as_row, "lengths-not-column", "lengths[:, None]"),
+    ("3.4", attention_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.5", HeadKeepsScores, "weights-are-scores", "self.last_weights holds the scores"),
+    ("3.5", HeadFloat64, "mixed-dtypes", "This line makes float64: `return q.double()"),
     ("3.3", softmax_zero_times_inf, "zero-times-inf", "0 × -inf = NaN"),
     ("3.3", softmax_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("3.3", softmax_big_negative, "big-negative", "(-1e9) instead of -inf"),
@@ -181,6 +246,13 @@ MISTAKES = [
     ("3.5", HeadMaskAfterSoftmax, "mask-after-softmax", "applied after the softmax"),
     ("3.5", HeadNaNRows, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("3.5", HeadNoScaling, "no-scaling", "were not scaled"),
+    ("3.1", causal_upper_is_zero, "hides-diagonal", "also hides the diagonal"),
+    ("3.1", causal_one_future, "sees-next", "see the next one as well"),
+    ("3.3", softmax_renormalised, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.5", HeadOutProjFirst, "out-proj-first", "out_proj was applied to v, before the weights"),
+    ("3.3", softmax_plus_log_mask, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("3.1", causal_transposed, "future-not-past", "see the future and hides the past"),
+    ("3.5", HeadScaleByT, "scale-wrong-size", "√5, T, instead of the width of q and k, √8"),
 ]
 
 RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask)]

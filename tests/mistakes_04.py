@@ -4,6 +4,7 @@ Each entry of MISTAKES: (exercise id, wrong answer, mistake key, phrase of its m
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from helpers.attention import MultiHeadAttention, masked_softmax
@@ -14,6 +15,63 @@ def split_view_only(x, num_heads):  # the bug handed out in 4.1
     return x.view(B, num_heads, T, D // num_heads)
 
 
+def split_keeps_tokens_first(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, num_heads, D // num_heads)  # forgot to bring the heads forward
+
+
+def split_interleaved(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, D // num_heads, num_heads).permute(0, 3, 1, 2)
+
+
+def split_heads_into_batch(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, num_heads, D // num_heads).transpose(1, 2).reshape(B * num_heads, T, D // num_heads)
+
+
+def split_by_split_size(x, num_heads):
+    return torch.stack(x.split(num_heads, dim=-1), dim=1)  # pieces of num_heads numbers, not num_heads pieces
+
+
+def split_float_width(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, num_heads, D / num_heads).transpose(1, 2)
+
+
+def split_wrong_permute(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, num_heads, D // num_heads).permute(0, 2, 3, 1)
+
+
+def split_transpose_last_two(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, num_heads, D // num_heads).transpose(2, 3)
+
+
+def split_width_as_heads(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, -1, num_heads).transpose(1, 2)  # D // num_heads "heads" of num_heads numbers
+
+
+def split_view_after_transpose(x, num_heads):
+    B, T, D = x.shape
+    return x.transpose(1, 2).view(B, num_heads, D // num_heads, T).transpose(2, 3)
+
+
+def split_returns_list(x, num_heads):
+    B, T, D = x.shape
+    return list(x.view(B, T, num_heads, D // num_heads).transpose(1, 2).unbind(1))
+
+
+def split_chunk_tokens(x, num_heads):
+    return torch.stack(x.chunk(num_heads, dim=1), dim=1)  # chunks of tokens, not of features
+
+
+def split_right_by_chunk(x, num_heads):
+    return torch.stack(x.chunk(num_heads, dim=-1), dim=1)
+
+
 def merge_reshape_only(x):
     B, H, T, d = x.shape
     return x.reshape(B, T, H * d)
@@ -22,6 +80,23 @@ def merge_reshape_only(x):
 def merge_view_after_transpose(x):
     B, H, T, d = x.shape
     return x.transpose(1, 2).view(B, T, H * d)
+
+
+def merge_forgets_flatten(x):
+    return x.transpose(1, 2)
+
+
+def merge_sums_heads(x):
+    return x.sum(dim=1)
+
+
+def merge_wrong_permute(x):
+    B, H, T, d = x.shape
+    return x.permute(0, 2, 3, 1).reshape(B, T, H * d)  # each token's numbers interleaved across heads
+
+
+def merge_right_by_cat(x):
+    return torch.cat(x.unbind(dim=1), dim=-1)
 
 
 class Heads(nn.Module):
@@ -97,6 +172,111 @@ class HeadsMaskIgnored(Heads):
         return None
 
 
+class HeadsNoScaling(Heads):
+    def scale(self):
+        return 1.0
+
+
+class HeadsKeepsScores(Heads):
+    def forward(self, X, mask=None):
+        q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
+        scores = q @ k.transpose(-2, -1) * self.scale()
+        self.last_weights = scores  # the scores, not the weights
+        return self.finish(self.merge(masked_softmax(scores, self.head_mask(mask)) @ v))
+
+
+class HeadsAveragesWeights(Heads):
+    def forward(self, X, mask=None):
+        out = super().forward(X, mask)
+        self.last_weights = self.last_weights.mean(dim=1)  # (B, T, T), for one heatmap
+        return out
+
+
+class HeadsOwnSoftmax(Heads):
+    """Writes the masked softmax inline, without lesson 03's fix for fully masked rows."""
+
+    def forward(self, X, mask=None):
+        q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
+        scores = q @ k.transpose(-2, -1) * self.scale()
+        if mask is not None:
+            scores = scores.masked_fill(~self.head_mask(mask), float("-inf"))
+        self.last_weights = torch.softmax(scores, dim=-1)
+        return self.finish(self.merge(self.last_weights @ v))
+
+
+class HeadsAsserts(Heads):
+    def __init__(self, embed_size, num_heads):
+        assert embed_size % num_heads == 0, "embed_size must be divisible by num_heads"
+        super().__init__(embed_size, num_heads)
+
+
+class HeadsErrorWithoutNumbers(Heads):
+    def __init__(self, embed_size, num_heads):
+        if embed_size % num_heads != 0:
+            raise ValueError("embed_size must be divisible by num_heads")
+        super().__init__(embed_size, num_heads)
+
+
+class HeadsRefuseNothing(Heads):
+    pass  # no check at all: Heads itself never refuses
+
+
+class HeadsRight(Heads):
+    def __init__(self, embed_size, num_heads):
+        if embed_size % num_heads:
+            raise ValueError(f"cannot split {embed_size} numbers into {num_heads} heads")
+        super().__init__(embed_size, num_heads)
+
+
+class HeadsFloatWidth(HeadsRight):
+    def __init__(self, embed_size, num_heads):
+        super().__init__(embed_size, num_heads)
+        self.d_head = embed_size / num_heads
+
+
+class HeadsMaskInverted(HeadsRight):
+    def head_mask(self, mask):
+        return None if mask is None else ~super().head_mask(mask)
+
+
+class HeadsKeysAsValues(HeadsRight):
+    def forward(self, X, mask=None):
+        q, k = self.split(self.q_proj(X)), self.split(self.k_proj(X))
+        self.last_weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))
+        return self.finish(self.merge(self.last_weights @ k))
+
+
+class HeadsScaleByDHead(HeadsRight):
+    def scale(self):
+        return 1 / self.d_head
+
+
+class HeadsMaskAtAxis2(HeadsRight):
+    def head_mask(self, mask):
+        return mask if mask is None or mask.dim() == 2 else mask.unsqueeze(2)
+
+
+class HeadsValuesNotSplit(HeadsRight):
+    def forward(self, X, mask=None):
+        q, k = self.split(self.q_proj(X)), self.split(self.k_proj(X))
+        self.last_weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))
+        return self.finish(self.merge(self.last_weights @ self.v_proj(X)))
+
+
+class HeadsKeepsFirstSentence(HeadsRight):
+    def forward(self, X, mask=None):
+        out = super().forward(X, mask)
+        self.last_weights = self.last_weights[0]  # one sentence's heads, for the plot
+        return out
+
+
+class HeadsFusedWithoutWeights(HeadsRight):
+    def forward(self, X, mask=None):
+        q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=self.head_mask(mask))
+        return self.finish(self.merge(out))
+
+
 def independent_always(attention, X):
     return attention(X).shape == X.shape  # checks shapes only
 
@@ -110,6 +290,91 @@ def independent_never(attention, X):
 
 def independent_returns_none(attention, X):
     attention(X)
+
+
+def independent_token_one(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[:, 1] += 1  # token 1 of every sentence, not sentence 1
+    others = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(changed)[others], out[others], atol=1e-5)
+
+
+def independent_one_sentence(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[1] += 1
+    return torch.allclose(attention(changed)[0], out[0], atol=1e-5)  # looks at sentence 0 only
+
+
+def independent_changes_sentence_zero(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[0] += 1
+    return torch.allclose(attention(changed)[1:], out[1:], atol=1e-5)
+
+
+def independent_in_place(attention, X):
+    out = attention(X)
+    changed = X  # not a copy
+    changed[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(changed)[others], out[others], atol=1e-5)
+
+
+def independent_changes_X_itself(attention, X):
+    out = attention(X)
+    X[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(X)[others], out[others], atol=1e-5)
+
+
+calls = []
+
+
+def independent_alternating(attention, X):
+    calls.append(1)
+    return len(calls) % 2 == 1
+
+
+def independent_inverted(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return not torch.allclose(attention(changed)[others], out[others], atol=1e-5)
+
+
+def independent_by_type(attention, X):
+    return isinstance(attention, nn.MultiheadAttention)
+
+
+def independent_compares_all(attention, X):
+    changed = X.clone()
+    changed[1] += 1
+    return torch.allclose(attention(changed), attention(X), atol=1e-5)  # sentence 1 included
+
+
+def independent_prints(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[1] += 1
+    print(torch.allclose(attention(changed)[0], out[0]))
+
+
+def independent_exact(attention, X):
+    """Right on this panel too: a sentence that may not see another gets exact zeros from it."""
+    out = attention(X)
+    changed = X.clone()
+    changed[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return bool((attention(changed)[others] == out[others]).all())
+
+
+def independent_alone(attention, X):
+    """Another right test: each sentence alone gives what it gives in the batch."""
+    out = attention(X)
+    return all(torch.allclose(attention(X[b : b + 1])[0], out[b], atol=1e-5) for b in range(X.shape[0]))
 
 
 def convert_sequence_first(ours):
@@ -142,10 +407,152 @@ def convert_returns_ours(ours):
     return ours
 
 
+def _mha(ours, **kwargs):
+    return nn.MultiheadAttention(ours.embed_size, kwargs.pop("heads", ours.num_heads), batch_first=True, **kwargs)
+
+
+def convert_no_return(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+
+
+def convert_forgets_biases(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+        theirs.out_proj.bias.copy_(ours.out_proj.bias)
+    return theirs
+
+
+def convert_forgets_out_bias(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+    return theirs
+
+
+def convert_transposed(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight.T, ours.k_proj.weight.T, ours.v_proj.weight.T]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight.T)
+        theirs.out_proj.bias.copy_(ours.out_proj.bias)
+    return theirs
+
+
+def convert_cat_side_by_side(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight], dim=1))
+    return theirs
+
+
+def convert_stack(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.stack([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+    return theirs
+
+
+def convert_without_no_grad(ours):
+    theirs = _mha(ours)
+    theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+    return theirs
+
+
+def convert_assigns(ours):
+    theirs = _mha(ours)
+    theirs.in_proj_weight = torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight])
+    return theirs
+
+
+def convert_separate_weights(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.q_proj_weight.copy_(ours.q_proj.weight)
+    return theirs
+
+
+def convert_one_head(ours):
+    theirs = _mha(ours, heads=1)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.load_state_dict(ours.out_proj.state_dict())
+    return theirs
+
+
+def convert_d_head_heads(ours):
+    theirs = _mha(ours, heads=ours.d_head)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.load_state_dict(ours.out_proj.state_dict())
+    return theirs
+
+
+def convert_forgets_out_weight(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.bias.copy_(ours.out_proj.bias)
+    return theirs
+
+
+def convert_load_state_dict(ours):
+    theirs = _mha(ours)
+    theirs.load_state_dict(ours.state_dict())
+    return theirs
+
+
+def convert_no_bias(ours):
+    theirs = _mha(ours, bias=False)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+    return theirs
+
+
+def convert_transposed_after_cat(ours):
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]).T)
+    return theirs
+
+
+def convert_by_data(ours):
+    """Right, another way: assigning .data."""
+    theirs = _mha(ours)
+    theirs.in_proj_weight.data = torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]).detach()
+    theirs.in_proj_bias.data = torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]).detach()
+    theirs.out_proj.weight.data = ours.out_proj.weight.detach().clone()
+    theirs.out_proj.bias.data = ours.out_proj.bias.detach().clone()
+    return theirs
+
+
 MISTAKES = [
     ("4.1", split_view_only, "view-no-transpose", "View as (B, T, H, d_head) first"),
+    ("4.1", split_keeps_tokens_first, "split-no-transpose", "swap T and H with .transpose(1, 2)"),
+    ("4.1", split_interleaved, "interleaved", "every H-th number of a token"),
+    ("4.1", split_heads_into_batch, "heads-in-batch", "folded the heads into the batch axis"),
+    ("4.1", split_by_split_size, "sizes-swapped", "x.split(n) cuts pieces of n numbers"),
+    ("4.1", split_float_width, "float-size", "Use integer division: D // num_heads"),
+    ("4.1", split_wrong_permute, "wrong-axes", "you have (B, H, d_head, T)"),
+    ("4.1", split_transpose_last_two, "wrong-axes", "you have (B, T, d_head, H)"),
+    ("4.1", split_width_as_heads, "sizes-swapped", "the two sizes are swapped"),
+    ("4.1", split_returns_list, "not-a-tensor", "got a list"),
+    ("4.1", split_chunk_tokens, "chunk-wrong-dim", "cut along the last dimension"),
     ("4.2", merge_reshape_only, "merge-no-transpose", "Swap H and T back first"),
     ("4.2", merge_view_after_transpose, "not-contiguous", "not contiguous in memory"),
+    ("4.2", merge_forgets_flatten, "merge-not-flattened", "finish with .reshape(B, T, H * d_head)"),
+    ("4.2", merge_sums_heads, "heads-combined", "You added up the heads"),
+    ("4.2", merge_wrong_permute, "misplaced", "head 0's d_head numbers, then head 1's"),
     ("4.3", HeadsViewNoTranspose, "view-no-transpose", "View as (B, T, H, d_head) first"),
     ("4.3", HeadsMergeNoTranspose, "merge-no-transpose", "Swap H and T back first"),
     ("4.3", HeadsScaleByD, "scale-by-sqrt-D", "divide by √d_head"),
@@ -153,13 +560,55 @@ MISTAKES = [
     ("4.3", HeadsNoOutProj, "no-out-proj", "skips out_proj"),
     ("4.3", HeadsMaskNotBroadcast, "mask-not-broadcast", "sentence b's mask lands on head b"),
     ("4.3", HeadsMaskIgnored, "mask-ignored", "The mask made no difference"),
+    ("4.3", HeadsNoScaling, "no-scaling", "divide them by √d_head"),
+    ("4.3", HeadsKeepsScores, "weights-are-scores", "self.last_weights holds the scores"),
+    ("4.3", HeadsAveragesWeights, "heads-averaged", "(B, H, T, T): head_grid and the explorer"),
+    ("4.3", HeadsOwnSoftmax, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("4.3", HeadsAsserts, "init-assert", "An assert is not the check asked for"),
+    ("4.3", HeadsErrorWithoutNumbers, "init-error-without-numbers", "Say both numbers"),
+    ("4.3", HeadsRefuseNothing, "init-no-error", "but it was built without an error"),
+    ("4.3", HeadsFloatWidth, "float-size", "Use integer division: embed_size // num_heads"),
+    ("4.3", HeadsMaskInverted, "inverted-mask", "works the wrong way round"),
+    ("4.3", HeadsKeysAsValues, "keys-as-values", "weights @ v"),
     ("4.4", independent_always, "always-true", "passed modules that mix the sentences"),
     ("4.4", independent_never, "always-false", "failed modules that keep sentences apart"),
-    ("4.4", independent_returns_none, "raised", "should return True or False, got a NoneType"),
+    ("4.4", independent_returns_none, "not-a-verdict", "should return True or False, got a NoneType"),
+    ("4.4", independent_token_one, "changed-every-sentence", "X[:, 1] is token 1 of every sentence"),
+    ("4.4", independent_one_sentence, "missed-leak", "changing sentence 1 moves sentence 2 only"),
+    ("4.4", independent_changes_sentence_zero, "missed-leak", "changing sentence 1 moves sentence 0 only"),
+    ("4.4", independent_in_place, "in-place", "does not copy, it gives the caller's X another name"),
+    ("4.4", independent_changes_X_itself, "in-place", "Change a copy instead: changed = X.clone()"),
+    ("4.4", independent_alternating, "stateful", "depends on something besides the model it is given"),
+    ("4.4", independent_inverted, "inverted", "answers the opposite question"),
+    ("4.4", independent_by_type, "always-false", "Compare only the sentences you did not change"),
+    ("4.4", independent_compares_all, "always-false", "failed modules that keep sentences apart"),
+    ("4.4", independent_prints, "not-a-verdict", "not print it"),
     ("4.5", convert_sequence_first, "not-batch-first", "batch_first=True"),
     ("4.5", convert_k_q_v, "qkv-order", "in the order q, k, v"),
     ("4.5", convert_forgets_out_proj, "out-proj-not-copied", "copy out_proj.weight and out_proj.bias"),
-    ("4.5", convert_returns_ours, "raised", "should return an nn.MultiheadAttention, got a MultiHeadAttention"),
+    ("4.5", convert_returns_ours, "not-mha", "should return an nn.MultiheadAttention, got a MultiHeadAttention"),
+    ("4.5", convert_no_return, "not-mha", "did you forget `return theirs`?"),
+    ("4.5", convert_forgets_biases, "biases-not-copied", "in_proj_bias was not copied"),
+    ("4.5", convert_forgets_out_bias, "out-proj-not-copied", "out_proj.bias was not copied"),
+    ("4.5", convert_forgets_out_weight, "out-proj-not-copied", "out_proj.weight was not copied"),
+    ("4.5", convert_transposed, "weights-transposed", "copy them without transposing"),
+    ("4.5", convert_cat_side_by_side, "cat-wrong-dim", "torch.cat([...], dim=0)"),
+    ("4.5", convert_stack, "stack-not-cat", "join them with torch.cat"),
+    ("4.5", convert_without_no_grad, "copy-needs-no-grad", "with torch.no_grad():"),
+    ("4.5", convert_assigns, "assign-not-copy", "A parameter cannot be replaced by a plain tensor"),
+    ("4.5", convert_separate_weights, "separate-proj-weights", "theirs.q_proj_weight is None"),
+    ("4.5", convert_one_head, "wrong-num-heads", "pass ours.num_heads"),
+    ("4.5", convert_d_head_heads, "wrong-num-heads", "pass ours.num_heads"),
+    ("4.5", convert_load_state_dict, "state-dict-names", "names its parameters in_proj_weight"),
+    ("4.5", convert_no_bias, "no-bias", "created with bias=False"),
+    ("4.5", convert_transposed_after_cat, "cat-wrong-dim", "is already (3D, D)"),
+    ("4.3", HeadsScaleByDHead, "scale-by-d", "divided by d_head, not by √d_head"),
+    ("4.3", HeadsMaskAtAxis2, "heads-against-tokens", "4 is T, the tokens or d_head; 3 is B, the sentences or H"),
+    ("4.3", HeadsValuesNotSplit, "heads-against-tokens", "4 is H, the heads; 3 is B, the sentences"),
+    ("4.3", HeadsKeepsFirstSentence, "last-weights", "expected self.last_weights of shape (2, 2, 5, 5)"),
+    ("4.3", HeadsFusedWithoutWeights, "no-last-weights", "forward must keep the attention weights"),
 ]
 
-RIGHT = [("4.3", Heads), ("4.3", MultiHeadAttention)]
+RIGHT = [("4.3", MultiHeadAttention), ("4.3", HeadsRight), ("4.1", split_right_by_chunk),
+         ("4.1", split_view_after_transpose),
+         ("4.2", merge_right_by_cat), ("4.4", independent_alone), ("4.4", independent_exact), ("4.5", convert_by_data)]

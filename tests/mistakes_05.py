@@ -25,12 +25,76 @@ class PositionsAfterAttention(Positioned):
         return self.readout(self.attention(self.tok(tokens)) + self.pos(positions))
 
 
+class PositionsFromTokens(Positioned):
+    def forward(self, tokens):
+        return self.readout(self.attention(self.tok(tokens) + self.pos(tokens)))
+
+
 def equivariant_always(model, tokens, perm):
     return model(tokens[:, perm]).shape == model(tokens).shape
 
 
 def equivariant_never(model, tokens, perm):
     return torch.allclose(model(tokens[:, perm]), model(tokens))  # forgot to permute the output
+
+
+calls = []
+
+
+def equivariant_alternating(model, tokens, perm):
+    calls.append(1)
+    return len(calls) % 2 == 0
+
+
+def equivariant_inverted(model, tokens, perm):
+    return not torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm], atol=1e-5)
+
+
+def equivariant_batch_axis(model, tokens, perm):
+    return torch.allclose(model(tokens[perm]), model(tokens)[perm], atol=1e-5)
+
+
+def equivariant_in_place(model, tokens, perm):
+    out = model(tokens)
+    tokens[:] = tokens[:, perm]  # "permute the tokens", into the caller's tensor
+    return torch.allclose(model(tokens), out[:, perm], atol=1e-5)
+
+
+def equivariant_returns_none(model, tokens, perm):
+    print(torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm]))
+
+
+def equivariant_exact(model, tokens, perm):
+    return torch.equal(model(tokens[:, perm]), model(tokens)[:, perm])
+
+
+def equivariant_inverse_perm(model, tokens, perm):
+    return torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm.argsort()], atol=1e-5)
+
+
+def keys_float(T):
+    return torch.arange(T - 1, -1, -1).float()
+
+
+def keys_linspace(T):
+    return torch.linspace(T - 1, 0, T)
+
+
+def keys_stop_early(T):
+    return torch.arange(T - 1, 0, -1)
+
+
+def keys_one_hot(T):
+    return torch.eye(T).flip(1)
+
+
+def keys_int32(T):
+    return torch.arange(T - 1, -1, -1, dtype=torch.int32)
+
+
+def keys_flipped(T):
+    """Right, another way."""
+    return torch.arange(T).flip(0)
 
 
 def keys_diagonal(T):
@@ -45,6 +109,26 @@ def keys_as_list(T):
     return [T - 1 - i for i in range(T)]
 
 
+class PositionsOfTheBatch(Positioned):
+    def forward(self, tokens):
+        T = tokens.shape[0]
+        return self.readout(self.attention(self.tok(tokens) + self.pos(torch.arange(T))))
+
+
+def keys_negative_step(T):
+    return torch.arange(T)[::-1]
+
+
+class PositionsOnTheWrongAxis(Positioned):
+    def forward(self, tokens):
+        x = self.tok(tokens) + self.pos(torch.arange(tokens.shape[1])).unsqueeze(1)  # (T, 1, D)
+        return self.readout(self.attention(x))
+
+
+def equivariant_batch_axis_on_one_side(model, tokens, perm):
+    return torch.allclose(model(tokens)[:, perm], model(tokens[perm]))
+
+
 MISTAKES = [
     ("5.1", ForgetsPositions, "no-positions", "The positions never reach the model"),
     ("5.1", PositionsAfterAttention, "positions-after-attention", "added after attention"),
@@ -53,4 +137,23 @@ MISTAKES = [
     ("5.3", keys_diagonal, "identity", "every token attending to itself"),
     ("5.3", keys_off_by_one, "off-by-one", "Off by one"),
     ("5.3", keys_as_list, "not-a-tensor", "got a list"),
+    ("5.1", PositionsFromTokens, "positions-from-tokens", "self.pos(torch.arange(tokens.shape[1]))"),
+    ("5.2", equivariant_alternating, "stateful", "depends on something besides the model it is given"),
+    ("5.2", equivariant_inverted, "inverted", "answers the opposite question"),
+    ("5.2", equivariant_batch_axis, "batch-axis", "index the token axis"),
+    ("5.2", equivariant_in_place, "in-place", "permuted = tokens[:, perm]"),
+    ("5.2", equivariant_returns_none, "not-a-verdict", "not print it"),
+    ("5.2", equivariant_inverse_perm, "inverse-perm", "Use perm on both sides"),
+    ("5.2", equivariant_exact, "exact-equality", "Compare with torch.allclose"),
+    ("5.3", keys_float, "not-integer", "This line makes floats: `return torch.arange(T - 1, -1, -1).float()`"),
+    ("5.3", keys_linspace, "not-integer", "This line makes floats: `return torch.linspace(T - 1, 0, T)`"),
+    ("5.3", keys_stop_early, "stops-early", "torch.arange(T - 1, -1, -1)"),
+    ("5.3", keys_one_hot, "one-hot-pattern", "the whole (T, T) pattern"),
+    ("5.3", keys_int32, "index-dtype", "F.one_hot refuses torch.int32"),
+    ("5.1", PositionsOfTheBatch, "positions-of-batch", "tokens.shape[0] is B"),
+    ("5.3", keys_negative_step, "negative-step", "cannot be sliced with a negative step"),
+    ("5.1", PositionsOnTheWrongAxis, "broadcast-sizes", "3 is B, 6 is T"),
+    ("5.2", equivariant_batch_axis_on_one_side, "batch-axis", "index the token axis"),
 ]
+
+RIGHT = [("5.3", keys_flipped)]

@@ -32,6 +32,165 @@ def online_drops_last_block(scores, block):
     return torch.exp(scores - m) / s
 
 
+def online_zero_start(scores, block):
+    m = torch.zeros(scores.shape[:-1] + (1,))  # "the maximum is at least 0"
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
+def online_forgets_max(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = chunk.amax(dim=-1, keepdim=True)  # this block's maximum only
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
+def online_rescale_upside_down(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m_new - m) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
+def online_forgets_to_divide(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    for start in range(0, scores.shape[-1], block):
+        m = torch.maximum(m, scores[..., start : start + block].amax(dim=-1, keepdim=True))
+    return torch.exp(scores - m)
+
+
+def chunked_not_chunked(q, k, v, block):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # the whole (T, T) matrix, block unused
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def chunked_keeps_every_block(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    blocks = [q @ k[..., start : start + block, :].transpose(-2, -1) for start in range(0, k.shape[-2], block)]
+    return torch.softmax(torch.cat(blocks, dim=-1), dim=-1) @ v
+
+
+def chunked_out_not_rescaled(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros_like(q)
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        exps = torch.exp(scores - m_new)
+        s = s * torch.exp(m - m_new) + exps.sum(dim=-1, keepdim=True)
+        out = out + exps @ v[..., start : start + block, :]  # the running output keeps the old scale
+        m = m_new
+    return out / s
+
+
+def chunked_unscaled(q, k, v, block):
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros_like(q)
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        exps = torch.exp(scores - m_new)
+        s = s * torch.exp(m - m_new) + exps.sum(dim=-1, keepdim=True)
+        out = out * torch.exp(m - m_new) + exps @ v[..., start : start + block, :]
+        m = m_new
+    return out / s
+
+
+def chunked_float64(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,), dtype=torch.float64)  # "a long sum wants float64"
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],), dtype=torch.float64)
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        exps = torch.exp(scores - m_new)
+        s = s * torch.exp(m - m_new) + exps.sum(dim=-1, keepdim=True)
+        out = out * torch.exp(m - m_new) + exps @ v[..., start : start + block, :]
+        m = m_new
+    return out / s
+
+
+def online_new_block_with_old_max(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
+def online_one_max_for_all(scores, block):
+    m = torch.tensor(float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = torch.maximum(m, chunk.max())
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
+def chunked_sum_not_rescaled(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros_like(q)
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        exps = torch.exp(scores - m_new)
+        s = s + exps.sum(dim=-1, keepdim=True)
+        out = out * torch.exp(m - m_new) + exps @ v[..., start : start + block, :]
+        m = m_new
+    return out / s
+
+
+def chunked_not_divided(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    out = torch.zeros_like(q)
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        out = out * torch.exp(m - m_new) + torch.exp(scores - m_new) @ v[..., start : start + block, :]
+        m = m_new
+    return out
+
+
+def chunked_divided_by_d(q, k, v, block):
+    q = q / q.shape[-1]
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros_like(q)
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        exps = torch.exp(scores - m_new)
+        s = s * torch.exp(m - m_new) + exps.sum(dim=-1, keepdim=True)
+        out = out * torch.exp(m - m_new) + exps @ v[..., start : start + block, :]
+        m = m_new
+    return out / s
+
+
 def chunked_no_rescale(q, k, v, block):
     q = q / math.sqrt(q.shape[-1])
     m = torch.full(q.shape[:-1] + (1,), float("-inf"))
@@ -76,4 +235,18 @@ MISTAKES = [
     ("6.2", chunked_no_rescale, "no-rescale", "Multiply the running sum"),
     ("6.2", chunked_per_block, "per-block", "normalised each block on its own"),
     ("6.2", chunked_drops_last_block, "last-block", "The last block was skipped"),
+    ("6.1", online_zero_start, "max-starts-at-zero", "Start m at -inf"),
+    ("6.1", online_forgets_max, "max-forgotten", "m_new = torch.maximum(m, block's maximum)"),
+    ("6.1", online_rescale_upside_down, "rescale-inverted", "multiply it by exp(m - m_new)"),
+    ("6.1", online_forgets_to_divide, "not-divided", "softmax(x) = exp(x - m) / s"),
+    ("6.2", chunked_not_chunked, "not-chunked", "never keep or concatenate them all"),
+    ("6.2", chunked_keeps_every_block, "not-chunked", "as large as the whole (T, T) score matrix"),
+    ("6.2", chunked_out_not_rescaled, "out-not-rescaled", "but not the running output"),
+    ("6.2", chunked_unscaled, "no-scaling", "q = q / math.sqrt(q.shape[-1])"),
+    ("6.2", chunked_float64, "float64", "This line makes float64: `s = torch.zeros(q.shape[:-1] + (1,), dtype=torch.float64)"),
+    ("6.1", online_new_block_with_old_max, "block-before-max", "update the maximum first"),
+    ("6.1", online_one_max_for_all, "global-max", "Keep one running maximum per row"),
+    ("6.2", chunked_sum_not_rescaled, "sum-not-rescaled", "but not the running sum"),
+    ("6.2", chunked_not_divided, "not-divided", "return out / s"),
+    ("6.2", chunked_divided_by_d, "scale-by-d", "divided by d, not by √d"),
 ]

@@ -73,8 +73,25 @@ def test_loop_version_of_pairwise_scores_passes():
     assert evaluate("1.1", pairwise_scores).status == PASSED
 
 
-def test_float64_answer_passes():
-    assert evaluate("1.2", lambda s: torch.softmax(s.double(), dim=-1)).status == PASSED
+def test_float64_answer_fails_naming_the_line_that_made_it():
+    result = evaluate("1.2", lambda s: torch.softmax(s.double(), dim=-1))
+    assert (result.status, result.mistake) == (FAILED, "float64")
+    assert "expected a tensor of torch.float32, got torch.float64" in flat(result.report())
+    assert "This line makes float64: `assert evaluate(" not in flat(result.report())
+    assert "s.double()" in flat(result.report())
+
+
+def _to_float64(x):
+    return x.to(torch.float64)
+
+
+def test_float64_from_code_it_cannot_see_names_no_cause():
+    def stable_softmax(scores):
+        return torch.softmax(_to_float64(scores), dim=-1)
+
+    report = flat(evaluate("1.2", stable_softmax).report())
+    assert "got torch.float64" in report and "entered your computation" in report
+    assert "This line" not in report and "NumPy" not in report
 
 
 def test_cases_separate_sizes():
@@ -214,3 +231,21 @@ def test_progress_table(capsys, monkeypatch):
     assert lines[1].startswith("  1.1") and lines[1].endswith("✔ passed")
     assert lines[2].endswith("✘ failed")
     assert lines[3].endswith("… not checked yet") and lines[4].endswith("… not checked yet")
+
+
+def test_an_error_is_named_only_by_what_it_shows():
+    def simple_self_attention(X):
+        eye = torch.eye(3).T  # .T on a matrix is fine
+        return softmax_of(X @ X.mT) @ X + 0 * eye.sum()  # noqa: F821
+
+    result = evaluate("1.4", simple_self_attention)
+    assert result.mistake == "undefined-name", result.report()
+    assert "`softmax_of` has no value where your code reads it" in flat(result.report())
+
+
+def test_the_handed_out_bug_of_2_5_is_named_only_for_the_name_it_reads():
+    from tests.mistakes_02 import qkv_softmax_of_unset_name, qkv_unimported_F
+
+    assert evaluate("2.5", qkv_softmax_of_unset_name).mistake == "softmax-wrong-tensor"
+    report = flat(evaluate("2.5", qkv_unimported_F).report())
+    assert "softmax was handed a name that has no value yet" not in report
