@@ -1,0 +1,90 @@
+"""The wrong answers an outside tester found passing the checks, graded by the real
+command: each earns 0 for its exercise and its feedback names the mistake, while the rest
+of the notebook (right answers) keeps its points.
+
+Each answer below is a master's answer with one change a student makes; the same classes
+are checked in-process, with more variants, in tests/mistakes_0N.py."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from helpers import exercises as registry
+from tests.grading import ROOT, answer, notebook, save
+
+
+def changed(lesson: str, exercise_id: str, old: str, new: str) -> str:
+    """The master's answer to an exercise with `old` replaced by `new` (which must occur)."""
+    source = answer(lesson, exercise_id)
+    assert old in source, f"{exercise_id}: {old!r} is not in the master's answer"
+    return source.split("\n", 1)[1].replace(old, new)
+
+
+# (student, lesson, exercise, the wrong answer, a phrase the feedback must hold)
+WRONG = [
+    ("softmax_row_minimum", "01", "1.2", lambda: changed("01", "1.2", "amax", "amin"), "minimum"),
+    ("softmax_in_float64", "01", "1.2", lambda: changed("01", "1.2", "scores - ", "scores.double() - "), "float64"),
+    ("weights_are_scores", "04", "4.3", lambda: changed("04", "4.3", "self.last_weights = weights.detach()",
+                                                        "self.last_weights = scores.detach()"), "holds the scores"),
+    ("heads_averaged", "04", "4.3", lambda: changed("04", "4.3", "self.last_weights = weights.detach()",
+                                                    "self.last_weights = weights.mean(dim=1).detach()"), "(B, H, T, T)"),
+    ("assert_for_sizes", "04", "4.3", lambda: changed(
+        "04", "4.3", 'if embed_size % num_heads:\n            raise ValueError(f"embed_size ({embed_size}) must be '
+        'divisible by num_heads ({num_heads})")', "assert embed_size % num_heads == 0"), "assert"),
+    ("error_without_numbers", "04", "4.3", lambda: changed(
+        "04", "4.3", 'f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})"',
+        '"embed_size must be divisible by num_heads"'), "both numbers"),
+    ("nan_on_fully_masked_rows", "03", "3.3", lambda: changed(
+        "03", "3.3", "return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)", "return weights"), "NaN"),
+    ("test_of_one_sentence", "04", "4.4", lambda: changed(
+        "04", "4.4", "others = torch.arange(X.shape[0]) != 1", "others = torch.arange(X.shape[0]) == 0"),
+     "sentence"),
+    ("test_changes_its_input", "04", "4.4", lambda: changed("04", "4.4", "changed = X.clone()", "changed = X"),
+     "X.clone()"),
+    ("alternating_equivariance", "05", "5.2", lambda: "calls = []\ndef is_permutation_equivariant(model, tokens, perm):\n"
+                                                      "    calls.append(1)\n    return len(calls) % 2 == 1\n",
+     "besides the model"),
+    ("keys_as_floats", "05", "5.3", lambda: changed("05", "5.3", "torch.arange(T - 1, -1, -1)",
+                                                    "torch.arange(T - 1, -1, -1).float()"), "float"),
+    ("running_max_from_zero", "06", "6.1", lambda: changed("06", "6.1", 'm = torch.full(scores.shape[:-1] + (1,), '
+                                                           'float("-inf"))', "m = torch.zeros(scores.shape[:-1] + (1,))"),
+     "-inf"),
+    ("running_max_forgotten", "06", "6.1", lambda: changed("06", "6.1",
+                                                           "m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))",
+                                                           "m_new = chunk.amax(dim=-1, keepdim=True)"), "maximum"),
+    ("not_chunked", "06", "6.2", lambda: ("def chunked_attention(q, k, v, block):\n"
+                                          "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
+                                          "    return torch.softmax(scores, dim=-1) @ v\n"), "(T, T)"),
+]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mistakes")
+    subs = tmp / "submissions"
+    for student, lesson, exercise_id, wrong, _ in WRONG:
+        others = [ex.id for ex in registry.for_notebook(lesson) if ex.id != exercise_id]
+        save(subs, student, f"{registry.NOTEBOOK_FILES[lesson]}.ipynb",
+             notebook(lesson, solved=others, answers={exercise_id: wrong()}))
+    run = subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp / "out"), "--seed", "3",
+                          "-j", "2"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with open(tmp / "out" / "grades.csv", newline="") as f:
+        rows = {(r["student"], r["notebook"]): r for r in csv.DictReader(f)}
+    return {"rows": rows, "out": tmp / "out"}
+
+
+@pytest.mark.parametrize("student, lesson, exercise_id, phrase", [(s, lesson, e, p) for s, lesson, e, _, p in WRONG])
+def test_a_wrong_answer_that_once_passed_earns_nothing_and_is_named(graded, student, lesson, exercise_id, phrase):
+    row = graded["rows"][(student, lesson)]
+    page = " ".join((graded["out"] / "feedback" / f"{student}.md").read_text().split())
+    assert row["status"] == "ok" and row[exercise_id] == "0", page
+    others = [ex for ex in registry.for_notebook(lesson) if ex.id != exercise_id]
+    assert all(row[ex.id] == str(ex.points) for ex in others), page  # one mistake costs its own points only
+    section = page.split(f"**{exercise_id} ", 1)[1].split("- **", 1)[0]
+    assert "Likely mistake" in section and phrase in section, section
+    assert "Work through a tiny input by hand" not in section  # named, not the catch-all
