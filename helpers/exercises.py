@@ -2025,9 +2025,11 @@ EXERCISES_04 += [
                               "zeros. Copy torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]) into it.",
                               "the output with q, k and v's biases at 0",
                               params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO)),
-            converter_mistake("no-bias", "nn.MultiheadAttention was created with bias=False, so it has no biases to "
-                              "copy ours' into: leave bias at its default, True, and copy in_proj_bias and "
-                              "out_proj.bias too.", "the output without any bias",
+            converter_mistake("no-bias", "Your nn.MultiheadAttention ran as if it had no biases at all: either "
+                              "ours' biases were never copied (in_proj_bias and out_proj.bias start at zeros), or "
+                              "it was created with bias=False, which leaves nowhere to copy them. Keep bias at its "
+                              "default, True, and copy into in_proj_bias and out_proj.bias too.",
+                              "the output without any bias",
                               params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO,
                                                            out_proj_bias=ZERO)),
             converter_mistake("weights-transposed", "nn.Linear keeps its weight as (out, in), and in_proj_weight "

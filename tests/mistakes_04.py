@@ -519,6 +519,14 @@ def convert_no_bias(ours):
     return theirs
 
 
+def convert_weights_only(ours):  # default bias=True, but only the weights copied
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+    return theirs
+
+
 def convert_transposed_after_cat(ours):
     theirs = _mha(ours)
     with torch.no_grad():
@@ -600,7 +608,8 @@ MISTAKES = [
     ("4.5", convert_one_head, "wrong-num-heads", "pass ours.num_heads"),
     ("4.5", convert_d_head_heads, "wrong-num-heads", "pass ours.num_heads"),
     ("4.5", convert_load_state_dict, "state-dict-names", "names its parameters in_proj_weight"),
-    ("4.5", convert_no_bias, "no-bias", "created with bias=False"),
+    ("4.5", convert_no_bias, "no-bias", "or it was created with bias=False"),
+    ("4.5", convert_weights_only, "no-bias", "either ours' biases were never copied"),
     ("4.5", convert_transposed_after_cat, "cat-wrong-dim", "is already (3D, D)"),
     ("4.3", HeadsScaleByDHead, "scale-by-d", "divided by d_head, not by √d_head"),
     ("4.3", HeadsMaskAtAxis2, "heads-against-tokens", "4 is T, the tokens or d_head; 3 is B, the sentences or H"),
