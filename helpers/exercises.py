@@ -594,8 +594,14 @@ not_normalised = rows_sum_to_one(
 
 # Where torch warned about .T on a tensor that is not 2-D (it warns once a process), or where the
 # code has .T and the error is about sizes: .T with any other error says nothing.
-dot_T_on_batch = raised("dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True,
-                        error=r"must match the size|cannot be multiplied|size mismatch|expected .*shape|dimension")
+# The line that raised is in the error too: inspect cannot read a class defined in a notebook, but the line
+# of its forward that failed is there, and .T on it is evidence enough.
+_SIZE_ERRORS = r"must match the size|cannot be multiplied|size mismatch|expected .*shape|dimension"
+_dot_T_by_source = raised("dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True,
+                          error=_SIZE_ERRORS)
+_dot_T_by_line = raised("dot-T-on-batch", DOT_T_MESSAGE, error=rf"(?:{_SIZE_ERRORS}).*\(line \d+: .*\.T\b")
+dot_T_on_batch = Mistake("dot-T-on-batch", lambda case, out, expected: _dot_T_by_source.found(case, out, expected)
+                         or _dot_T_by_line.found(case, out, expected), on_error=True)
 
 
 def _softmax_no_keepdim_max(s: Tensor) -> Tensor:
