@@ -585,6 +585,20 @@ wrong_axis = rows_sum_to_one(
         "over dim=0 (the sentences). " + WRONG_AXIS_MESSAGE,
     },
 )
+# X Xᵀ is symmetric, so softmax over dim=-2 equals the right weights transposed: the numbers show one or the other.
+SYMMETRIC_AXIS_MESSAGE = (
+    ", or the right weights were transposed afterwards (.transpose(-2, -1), .mT): X Xᵀ is symmetric, so both "
+    "give exactly these numbers. Each row holds one query's weights over all keys: softmax over the last "
+    "dimension, dim=-1, and use the weights as they come out."
+)
+wrong_axis_of_symmetric = rows_sum_to_one(
+    "wrong-axis",
+    {
+        -2: "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries)" + SYMMETRIC_AXIS_MESSAGE,
+        -3: "Rows do not sum to 1, but the values sum to 1 across the batch: softmax ran "
+        "over dim=0 (the sentences). " + WRONG_AXIS_MESSAGE,
+    },
+)
 not_normalised = rows_sum_to_one(
     "not-normalised",
     {},
@@ -707,7 +721,7 @@ EXERCISES_01 = [
         make_cases=batch_cases,
         mistakes=(
             dot_T_on_batch,
-            wrong_axis,
+            wrong_axis_of_symmetric,
             matches(
                 "xt-x", XT_X_MESSAGE, lambda X: torch.softmax(X.mT @ X, dim=-1), "softmax(Xᵀ X)"
             ),
@@ -751,9 +765,10 @@ EXERCISES_01 = [
             ),
             matches(
                 "wrong-axis",
-                "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+                "Your weights' columns sum to 1, not their rows: softmax ran over dim=-2 (the queries)"
+                + SYMMETRIC_AXIS_MESSAGE,
                 lambda X: torch.softmax(ref.pairwise_scores(X), dim=-2) @ X,
-                "softmax over dim=-2, times X",
+                "softmax over dim=-2 (or the weights transposed), times X",
             ),
             matches(
                 "wrong-axis",
