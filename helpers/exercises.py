@@ -1549,7 +1549,15 @@ def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> 
         return " or ".join(name for name, size in names.items() if size == n) or "none of B, T, H, D"
 
     a, b = (int(g) for g in found.groups())
-    return (f"your code raised {out.error}: {a} is {what(a)}; {b} is {what(b)}",
+    evidence = f"your code raised {out.error}: {a} is {what(a)}; {b} is {what(b)}"
+    mask = case.inputs[1] if len(case.inputs) > 1 else None
+    if isinstance(mask, Tensor) and mask.dim() == 2 and sizes == {T, H}:
+        return (evidence, "The heads met the tokens on one axis, on a case whose mask is (T, T). A (T, T) mask "
+                "needs no head axis: it broadcasts over B and H as it is. If you gave it one, mask.unsqueeze(1) "
+                "made it (T, 1, T), which lines T up with the heads: add the head axis only to a 3-D mask, "
+                "(B, 1, T) or (B, T, T), e.g. `if mask is not None and mask.dim() == 3`. If not, check that q, k "
+                "and v are all split into (B, H, T, d_head).")
+    return (evidence,
             "The heads met another size on the same axis. Every tensor in a head's attention must be "
             "(B, H, T, ...): q, k AND v split with the same view and transpose, and a (B, 1, T) or (B, T, T) mask "
             "given its head axis at position 1, mask.unsqueeze(1).")

@@ -256,6 +256,11 @@ class HeadsMaskAtAxis2(HeadsRight):
         return mask if mask is None or mask.dim() == 2 else mask.unsqueeze(2)
 
 
+class HeadsMaskAlwaysUnsqueezed(HeadsRight):
+    def head_mask(self, mask):
+        return None if mask is None else mask.unsqueeze(1)  # a (T, T) mask too: (T, 1, T)
+
+
 class HeadsValuesNotSplit(HeadsRight):
     def forward(self, X, mask=None):
         q, k = self.split(self.q_proj(X)), self.split(self.k_proj(X))
@@ -613,6 +618,7 @@ MISTAKES = [
     ("4.5", convert_transposed_after_cat, "cat-wrong-dim", "is already (3D, D)"),
     ("4.3", HeadsScaleByDHead, "scale-by-d", "divided by d_head, not by √d_head"),
     ("4.3", HeadsMaskAtAxis2, "heads-against-tokens", "4 is T, the tokens or d_head; 3 is B, the sentences or H"),
+    ("4.3", HeadsMaskAlwaysUnsqueezed, "heads-against-tokens", "A (T, T) mask needs no head axis"),
     ("4.3", HeadsValuesNotSplit, "heads-against-tokens", "4 is H, the heads; 3 is B, the sentences"),
     ("4.3", HeadsKeepsFirstSentence, "last-weights", "expected self.last_weights of shape (2, 2, 5, 5)"),
     ("4.3", HeadsFusedWithoutWeights, "no-last-weights", "forward must keep the attention weights"),
