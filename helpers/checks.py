@@ -114,6 +114,10 @@ def expected_for(ex: Exercise, case: Case) -> Any:
     return expected
 
 
+# The comparison that builds each mask, for a mask of another dtype: key j against query i, or against a length.
+BOOL_EXAMPLES = {"padding_mask": "j < length: torch.arange(T) < lengths[:, None]"}
+
+
 def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     """The first problem with `out`, as a FAILED Result; None when it is right."""
 
@@ -148,15 +152,15 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         return failed(
             "not-a-tensor",
             f"expected a torch.Tensor, got a {out.returned_type}",
-            f"{ex.name} should return {ex.returns}. Compute it with tensor operations, "
-            "or turn a list of rows into a tensor with torch.stack.",
+            f"{ex.name} should return {ex.returns}. Compute it with tensor operations, or turn what you "
+            "built into a tensor: torch.tensor(...) for a list of numbers, torch.stack(...) for a list of tensors.",
         )
     if expected.dtype == torch.bool and out.output.dtype != torch.bool:
         return failed(
             "not-bool",
             f"expected a tensor of booleans (True = may attend), got one of {out.output.dtype}",
-            "Build the mask from a comparison (j <= i) or with dtype=torch.bool, so that "
-            "masked_fill(~mask, ...) can use it.",
+            f"Build the mask from a comparison ({BOOL_EXAMPLES.get(ex.name, 'j <= i')}) or with dtype=torch.bool, "
+            "so that masked_fill(~mask, ...) can use it.",
         )
     if expected.is_floating_point() and not out.output.is_floating_point():
         return failed(

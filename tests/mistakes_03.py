@@ -41,6 +41,10 @@ def padding_off_by_one(lengths, T):
     return (torch.arange(T) <= lengths[:, None])[:, None, :]
 
 
+def padding_floats(lengths, T):
+    return (torch.arange(T) < lengths[:, None]).float()[:, None, :]
+
+
 def padding_lengths_as_row(lengths, T):
     return (torch.arange(T) < lengths)[:, None, :]  # (T,) against (B,)
 
@@ -220,7 +224,8 @@ MISTAKES = [
     ("3.1", causal_hides_diagonal, "hides-diagonal", "also hides the diagonal"),
     ("3.1", causal_inverted, "inverted-mask", "works the wrong way round"),
     ("3.1", causal_future, "future-not-past", "see the future and hides the past"),
-    ("3.1", causal_floats, "not-bool", "expected a tensor of booleans"),
+    ("3.1", causal_floats, "not-bool", "from a comparison (j <= i)"),
+    ("3.2", padding_floats, "not-bool", "from a comparison (j < length: torch.arange(T) < lengths[:, None])"),
     ("3.2", padding_over_queries, "over-queries", "hides the padded QUERIES' rows"),
     ("3.2", padding_no_query_axis, "no-query-axis", "add the query axis"),
     ("3.2", padding_inverted, "inverted-mask", "key_padding_mask is the opposite"),

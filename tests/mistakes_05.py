@@ -136,7 +136,7 @@ MISTAKES = [
     ("5.2", equivariant_never, "always-false", "called models without positions not equivariant"),
     ("5.3", keys_diagonal, "identity", "every token attending to itself"),
     ("5.3", keys_off_by_one, "off-by-one", "Off by one"),
-    ("5.3", keys_as_list, "not-a-tensor", "got a list"),
+    ("5.3", keys_as_list, "not-a-tensor", "torch.tensor(...) for a list of numbers"),
     ("5.1", PositionsFromTokens, "positions-from-tokens", "self.pos(torch.arange(tokens.shape[1]))"),
     ("5.2", equivariant_alternating, "stateful", "depends on something besides the model it is given"),
     ("5.2", equivariant_inverted, "inverted", "answers the opposite question"),
