@@ -2259,11 +2259,16 @@ def chunk_cases(gen: torch.Generator) -> list[Case]:
     def qkv(B, T, d):
         return randn(gen, B, T, d, scale=3.0), randn(gen, B, T, d), randn(gen, B, T, d)
 
+    def far_below(B, T, d):  # q·k / √d ≈ -10 · 10 · d / √d = -200: exp underflows unless m starts at -inf
+        q = 10.0 + 0.1 * randn(gen, B, T, d)
+        return q, -10.0 + 0.1 * randn(gen, B, T, d), randn(gen, B, T, d)
+
     T = randint(gen, 80, 120)
     return [
         Case("q, k, v (1, 10, 4) in blocks of 4 keys (the last block has 2)", (*qkv(1, 10, 4), 4)),
         Case("q, k, v (2, 13, 8) in blocks of 5 keys (the last block has 3)", (*qkv(2, 13, 8), 5)),
         Case("q, k, v (2, 6, 3) in one block of 6 keys", (*qkv(2, 6, 3), 6)),
+        Case("q, k, v (2, 7, 4) whose scores are all around -200, in blocks of 3 keys", (*far_below(2, 7, 4), 3)),
         Case(f"q, k, v (2, {T}, 8) in blocks of 8 keys, watching the largest tensor made", (*qkv(2, T, 8), 8)),
     ]
 
@@ -2293,11 +2298,11 @@ def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, st
 
 
 def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=None, rescale_out=True,
-             rescale_sum=True, divide=True):
+             rescale_sum=True, divide=True, start=float("-inf")):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
     1/√d unless given)."""
     q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
-    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    m = torch.full(q.shape[:-1] + (1,), start)
     s = torch.zeros(q.shape[:-1] + (1,))
     out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
     for i in _blocks(k.shape[-2], block, drop_tail):
@@ -2388,6 +2393,10 @@ EXERCISES_06 = [
             matches("sum-not-rescaled", "You rescaled the running output but not the running sum: when a block "
                     "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
                     lambda *a: _chunked(*a, rescale_sum=False), "the sum without rescaling"),
+            matches("max-starts-at-zero", "Your running maximum starts at 0, so it never drops below 0: when a "
+                    "query's scores are all far below 0, every exp(score - m) is 0, the sum is 0 and out / s is "
+                    "0 / 0 = NaN. Start m at -inf: torch.full(..., float('-inf')).",
+                    lambda *a: _chunked(*a, start=0.0), "a running maximum that starts at 0"),
             matches("not-divided", "The last step is missing: the running output is a sum of exp(score - m) · v, "
                     "and attention's weights sum to 1 only once it is divided by the running sum: return out / s.",
                     lambda *a: _chunked(*a, divide=False), "the running output not divided by the sum"),
