@@ -2277,6 +2277,26 @@ def _blocks(S: int, block: int, drop_tail: bool) -> range:
     return range(0, S - block + 1, block) if drop_tail else range(0, S, block)
 
 
+# k or v sliced on the last axis, d: v[..., a:b] or v[:, :, a:b], with no `, :` after the slice.
+_SLICED_ON_D = re.compile(r"\b([kv])\[\s*(?:\.\.\.|:\s*,\s*:)\s*,\s*[^\],:]*:[^\],]*\]")
+
+
+def _sliced_on_d(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """The sizes of a product did not fit, and the code (or the line that raised) slices k or
+    v on their last axis, the features, instead of on the tokens."""
+    if not re.search(_MATMUL_SIZES + "|must match the size", out.error or ""):
+        return None
+    line = re.search(r"\(line \d+: (.*)\)$", out.error)
+    found = _SLICED_ON_D.search(line.group(1) if line else "") or _SLICED_ON_D.search(out.source)
+    if not found:
+        return None
+    name = found.group(1)
+    return (f"your code raised {out.error}",
+            f"You sliced {name} on its last axis, d (the features): {found.group(0)} takes some of every token's "
+            f"numbers, not a block of tokens. The tokens are on the second-to-last axis: "
+            f"{name}[..., start:start + block, :].")
+
+
 def _running_max(m: Tensor, block_max: Tensor, forget: bool) -> Tensor:
     return block_max if forget else torch.maximum(m, block_max)
 
@@ -2385,6 +2405,7 @@ EXERCISES_06 = [
                    "what chunking must avoid: compute one block's scores at a time, (B, T, block), fold them into the "
                    "running maximum, sum and output, and never keep or concatenate them all.",
                    error=r"^TooMuchMemory"),
+            Mistake("sliced-on-d", _sliced_on_d, on_error=True),
             *block_mistakes(_chunked),
             matches("out-not-rescaled", "You rescaled the running sum but not the running output: when a block raises "
                     "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
