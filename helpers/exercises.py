@@ -1190,7 +1190,43 @@ def masked_score_cases(gen: torch.Generator) -> list[Case]:
              (randn(gen, 2, 4, 4, scale=2), _fully_masked_row(2, 4)), frozenset({"fully-masked"})),
         Case("large scores (1, 3, 3), around 500, with a causal mask",
              (randn(gen, 1, 3, 3, scale=50, shift=500), ref.causal_mask(3)), frozenset({"large"})),
+        _masked_above_case(gen),
     ]
+
+
+def _masked_above_case(gen: torch.Generator) -> Case:
+    """Padding whose masked scores are 200 above the allowed ones: a softmax over every key
+    gives the allowed ones weights that underflow to 0, which no renormalising brings back."""
+    mask = _padding([2, 4], 4)
+    scores = randn(gen, 2, 4, 4, scale=2) + 200.0 * ~mask
+    return Case("scores (2, 4, 4) whose masked keys score 200 above the allowed ones, padding lengths [2, 4]",
+                (scores, mask), frozenset({MASKED_ABOVE}))
+
+
+MASKED_ABOVE = "masked-above"
+
+
+def _renormalised_after_softmax(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """On the case whose masked keys score far above the allowed ones: rows that should sum
+    to 1 came out all 0 or NaN, as a softmax over every key, masked, then renormalised gives."""
+    if MASKED_ABOVE not in case.tags:
+        return None
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape):
+        return None
+    lost = ~torch.isfinite(got).all(dim=-1) | (got.abs().sum(dim=-1) < 1e-6)
+    lost &= expected.sum(dim=-1) > 0.5
+    if not lost.any():
+        return None
+    row = tuple(int(i) for i in lost.nonzero()[0])
+    def numbers(t: Tensor) -> str:
+        return "[" + ", ".join(fmt_num(float(x)) for x in t) + "]"
+
+    return (f"row {fmt_index(row)} should be {numbers(expected[row])}, got {numbers(got[row])}",
+            "Your weights came out 0 (or NaN) for every allowed key of a row whose masked keys score 200 above "
+            "them: a softmax over ALL the keys gives the allowed ones exp(-200), which is 0 in float32, and "
+            "zeroing the masked weights and renormalising cannot bring them back. Mask the scores with -inf "
+            "BEFORE the softmax: torch.softmax(scores.masked_fill(~mask, float('-inf')), dim=-1).")
 
 
 def masked_qkv_cases(gen: torch.Generator) -> list[Case]:
@@ -1400,7 +1436,8 @@ EXERCISES_03 = [
         returns="weights (B, T, T): masked keys exactly 0, other rows summing to 1, fully masked rows all 0",
         reference=ref.masked_softmax,
         make_cases=masked_score_cases,
-        mistakes=mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
+        mistakes=(Mistake("renormalised-after-softmax", _renormalised_after_softmax),
+                  *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask))),
     ),
     Exercise(
         id="3.4",

@@ -62,6 +62,11 @@ def softmax_mask_after(scores, mask):
     return torch.softmax(scores, dim=-1) * mask
 
 
+def softmax_then_renormalised(scores, mask):
+    weights = torch.softmax(scores, dim=-1) * mask
+    return weights / weights.sum(dim=-1, keepdim=True).clamp_min(1e-30)
+
+
 def softmax_mask_multiplied(scores, mask):
     return torch.softmax(scores * mask, dim=-1)
 
@@ -233,6 +238,7 @@ MISTAKES = [
     ("3.3", softmax_mask_ignored, "mask-ignored", "The mask made no difference"),
     ("3.3", softmax_mask_inverted, "inverted-mask", "works the wrong way round"),
     ("3.3", softmax_mask_after, "mask-after-softmax", "applied after the softmax"),
+    ("3.3", softmax_then_renormalised, "renormalised-after-softmax", "renormalising cannot bring them back"),
     ("3.3", softmax_mask_multiplied, "mask-multiplied", "You multiplied the scores by the mask"),
     ("3.3", softmax_masked_fill_zero, "mask-multiplied", "You set the masked scores to 0 (`return torch.softmax("),
     ("3.2", padding_lengths_as_row, "lengths-not-column", "lengths[:, None]"),
