@@ -1198,7 +1198,7 @@ def _masked_above_case(gen: torch.Generator) -> Case:
     """Padding whose masked scores are 200 above the allowed ones: a softmax over every key
     gives the allowed ones weights that underflow to 0, which no renormalising brings back."""
     mask = _padding([2, 4], 4)
-    scores = randn(gen, 2, 4, 4, scale=2) + 200.0 * ~mask
+    scores = randn(gen, 2, 4, 4, scale=2) + 200.0 * (~mask).float()
     return Case("scores (2, 4, 4) whose masked keys score 200 above the allowed ones, padding lengths [2, 4]",
                 (scores, mask), frozenset({MASKED_ABOVE}))
 
