@@ -2137,7 +2137,28 @@ def reversal_model_cases(gen: torch.Generator) -> list[Case]:
         tokens = torch.randint(0, V, (B, T), generator=gen)
         cases.append(Case(f"ReversalModel({V}, {T}, {D}, {H}) on tokens of shape ({B}, {T})", (tokens,),
                           init=(V, T, D, H), params=tiny_params(gen, V, T, D)))
+    B, V, seq_len, T, D, H = 2, 9, 8, 5, 8, 2  # sequences shorter than seq_len: positions for T tokens only
+    tokens = torch.randint(0, V, (B, T), generator=gen)
+    cases.append(Case(f"ReversalModel({V}, {seq_len}, {D}, {H}) on tokens of shape ({B}, {T}), shorter than "
+                      f"seq_len = {seq_len}", (tokens,), init=(V, seq_len, D, H), params=tiny_params(gen, V, seq_len, D)))
     return cases
+
+
+def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """Tokens shorter than seq_len met seq_len positions: the whole table was added."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    T, seq_len = case.inputs[0].shape[-1], case.init[1]
+    if not found or T == seq_len or {int(found.group(1)), int(found.group(2))} != {T, seq_len}:
+        return None
+    evidence = f"your code raised {out.error}: {T} is T, the tokens given; {seq_len} is seq_len"
+    line = re.search(r"\(line \d+: (.*)\)$", out.error)
+    if re.search(r"pos\.weight\b", line.group(1) if line else "") or re.search(r"pos\.weight\b", out.source):
+        return (evidence, f"self.pos.weight is the whole position table, seq_len = {seq_len} rows: it fits only "
+                f"sequences of exactly seq_len tokens, and these have T = {T}. Look up the positions of the tokens "
+                "given: self.pos(torch.arange(tokens.shape[1])).")
+    return (evidence, f"Your positions have seq_len = {seq_len} rows, but these sequences have T = {T} tokens: "
+            "positions must follow the tokens given, not the longest sequence the model allows. Use "
+            "self.pos(torch.arange(tokens.shape[1])).")
 
 
 def _tiny(init, p, tokens, positions="before"):
@@ -2192,6 +2213,7 @@ EXERCISES_05 = [
         returns="readout(attention(tok(tokens) + pos(positions))), shape (B, T, V)",
         reference=ref.ReversalModel, make_cases=reversal_model_cases, module=True,
         mistakes=(
+            Mistake("whole-position-table", _whole_position_table, on_error=True),
             raised("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
                    "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
                    error=r"index out of range|out of bounds", source=r"pos\(\s*tokens\s*\)", both=True),
