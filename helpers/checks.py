@@ -23,7 +23,7 @@ import torch
 
 from helpers import exercises as registry
 from helpers.exercises import Case, Exercise, Outcome, close, first_difference, fresh
-from helpers.harness import ModuleShapeError, call, candidate_kind, run_case
+from helpers.harness import AttachedWeights, ModuleShapeError, call, candidate_kind, run_case
 
 DEFAULT_SEED = 0
 WIDTH = 88  # characters per line of a check's report
@@ -173,6 +173,12 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     if torch.isfinite(out.output).all() and close(out.output, expected):
         if out.output.dtype != expected.dtype:
             return failed(*registry.dtype_problem(ex, out, expected))
+        if weights_case and out.returned_type == AttachedWeights.__name__:
+            return failed("not-detached", "self.last_weights holds the right weights, but they still require grad: "
+                          "they are attached to the graph of the forward pass that made them",
+                          "Keep a detached copy: self.last_weights = weights.detach(). Kept as they are, they hold "
+                          "on to the whole graph of the forward pass (and every tensor in it) until the next call, "
+                          "and .numpy(), for plotting, refuses a tensor that requires grad.")
         return None  # right: there is no mistake to name (and the grader judges many right answers)
     for mistake in ex.mistakes + registry.COMMON_VALUES:
         if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):

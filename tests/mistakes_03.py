@@ -155,8 +155,9 @@ class Head(nn.Module):
 
     def forward(self, X, mask=None):
         q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
-        self.last_weights = self.weights(self.scores(q, k), mask)
-        return self.finish(self.last_weights @ v)
+        weights = self.weights(self.scores(q, k), mask)
+        self.last_weights = weights.detach()
+        return self.finish(weights @ v)
 
 
 class HeadUnusedOutProj(Head):
@@ -198,6 +199,13 @@ class HeadKeepsScores(Head):
         scores = self.scores(q, k)
         self.last_weights = scores if mask is None else scores.masked_fill(~mask, float("-inf"))
         return self.finish(self.weights(scores, mask) @ v)
+
+
+class HeadNotDetached(Head):
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        self.last_weights = self.weights(self.scores(q, k), mask)  # no .detach()
+        return self.finish(self.last_weights @ v)
 
 
 class HeadFloat64(Head):
@@ -244,6 +252,7 @@ MISTAKES = [
     ("3.2", padding_lengths_as_row, "lengths-not-column", "lengths[:, None]"),
     ("3.4", attention_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("3.5", HeadKeepsScores, "weights-are-scores", "self.last_weights holds the scores"),
+    ("3.5", HeadNotDetached, "not-detached", "Keep a detached copy: self.last_weights = weights.detach()"),
     ("3.5", HeadFloat64, "mixed-dtypes", "This line makes float64: `return q.double()"),
     ("3.3", softmax_zero_times_inf, "zero-times-inf", "0 × -inf = NaN"),
     ("3.3", softmax_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),

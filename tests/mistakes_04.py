@@ -129,8 +129,9 @@ class Heads(nn.Module):
 
     def forward(self, X, mask=None):
         q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
-        self.last_weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))
-        return self.finish(self.merge(self.last_weights @ v))
+        weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))
+        self.last_weights = weights.detach()
+        return self.finish(self.merge(weights @ v))
 
 
 class HeadsViewNoTranspose(Heads):
@@ -259,6 +260,13 @@ class HeadsMaskAtAxis2(HeadsRight):
 class HeadsMaskAlwaysUnsqueezed(HeadsRight):
     def head_mask(self, mask):
         return None if mask is None else mask.unsqueeze(1)  # a (T, T) mask too: (T, 1, T)
+
+
+class HeadsNotDetached(HeadsRight):
+    def forward(self, X, mask=None):
+        q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
+        self.last_weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))  # no detach
+        return self.finish(self.merge(self.last_weights @ v))
 
 
 class HeadsValuesNotSplit(HeadsRight):
@@ -575,6 +583,7 @@ MISTAKES = [
     ("4.3", HeadsMaskIgnored, "mask-ignored", "The mask made no difference"),
     ("4.3", HeadsNoScaling, "no-scaling", "divide them by √d_head"),
     ("4.3", HeadsKeepsScores, "weights-are-scores", "self.last_weights holds the scores"),
+    ("4.3", HeadsNotDetached, "not-detached", "they still require grad"),
     ("4.3", HeadsAveragesWeights, "heads-averaged", "(B, H, T, T): head_grid and the explorer"),
     ("4.3", HeadsOwnSoftmax, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("4.3", HeadsAsserts, "init-assert", "An assert is not the check asked for"),
