@@ -23,7 +23,7 @@ import torch
 
 from helpers import exercises as registry
 from helpers.exercises import Case, Exercise, Outcome, close, first_difference, fresh
-from helpers.harness import ModuleShapeError, call, candidate_kind, run_case
+from helpers.harness import AttachedWeights, ModuleShapeError, call, candidate_kind, run_case
 
 DEFAULT_SEED = 0
 WIDTH = 88  # characters per line of a check's report
@@ -114,6 +114,10 @@ def expected_for(ex: Exercise, case: Case) -> Any:
     return expected
 
 
+# The comparison that builds each mask, for a mask of another dtype: key j against query i, or against a length.
+BOOL_EXAMPLES = {"padding_mask": "j < length: torch.arange(T) < lengths[:, None]"}
+
+
 def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     """The first problem with `out`, as a FAILED Result; None when it is right."""
 
@@ -148,15 +152,15 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         return failed(
             "not-a-tensor",
             f"expected a torch.Tensor, got a {out.returned_type}",
-            f"{ex.name} should return {ex.returns}. Compute it with tensor operations, "
-            "or turn a list of rows into a tensor with torch.stack.",
+            f"{ex.name} should return {ex.returns}. Compute it with tensor operations, or turn what you "
+            "built into a tensor: torch.tensor(...) for a list of numbers, torch.stack(...) for a list of tensors.",
         )
     if expected.dtype == torch.bool and out.output.dtype != torch.bool:
         return failed(
             "not-bool",
             f"expected a tensor of booleans (True = may attend), got one of {out.output.dtype}",
-            "Build the mask from a comparison (j <= i) or with dtype=torch.bool, so that "
-            "masked_fill(~mask, ...) can use it.",
+            f"Build the mask from a comparison ({BOOL_EXAMPLES.get(ex.name, 'j <= i')}) or with dtype=torch.bool, "
+            "so that masked_fill(~mask, ...) can use it.",
         )
     if expected.is_floating_point() and not out.output.is_floating_point():
         return failed(
@@ -169,6 +173,12 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     if torch.isfinite(out.output).all() and close(out.output, expected):
         if out.output.dtype != expected.dtype:
             return failed(*registry.dtype_problem(ex, out, expected))
+        if weights_case and out.returned_type == AttachedWeights.__name__:
+            return failed("not-detached", "self.last_weights holds the right weights, but they still require grad: "
+                          "they are attached to the graph of the forward pass that made them",
+                          "Keep a detached copy: self.last_weights = weights.detach(). Kept as they are, they hold "
+                          "on to the whole graph of the forward pass (and every tensor in it) until the next call, "
+                          "and .numpy(), for plotting, refuses a tensor that requires grad.")
         return None  # right: there is no mistake to name (and the grader judges many right answers)
     for mistake in ex.mistakes + registry.COMMON_VALUES:
         if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):

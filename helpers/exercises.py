@@ -585,6 +585,20 @@ wrong_axis = rows_sum_to_one(
         "over dim=0 (the sentences). " + WRONG_AXIS_MESSAGE,
     },
 )
+# X Xᵀ is symmetric, so softmax over dim=-2 equals the right weights transposed: the numbers show one or the other.
+SYMMETRIC_AXIS_MESSAGE = (
+    ", or the right weights were transposed afterwards (.transpose(-2, -1), .mT): X Xᵀ is symmetric, so both "
+    "give exactly these numbers. Each row holds one query's weights over all keys: softmax over the last "
+    "dimension, dim=-1, and use the weights as they come out."
+)
+wrong_axis_of_symmetric = rows_sum_to_one(
+    "wrong-axis",
+    {
+        -2: "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries)" + SYMMETRIC_AXIS_MESSAGE,
+        -3: "Rows do not sum to 1, but the values sum to 1 across the batch: softmax ran "
+        "over dim=0 (the sentences). " + WRONG_AXIS_MESSAGE,
+    },
+)
 not_normalised = rows_sum_to_one(
     "not-normalised",
     {},
@@ -594,8 +608,14 @@ not_normalised = rows_sum_to_one(
 
 # Where torch warned about .T on a tensor that is not 2-D (it warns once a process), or where the
 # code has .T and the error is about sizes: .T with any other error says nothing.
-dot_T_on_batch = raised("dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True,
-                        error=r"must match the size|cannot be multiplied|size mismatch|expected .*shape|dimension")
+# The line that raised is in the error too: inspect cannot read a class defined in a notebook, but the line
+# of its forward that failed is there, and .T on it is evidence enough.
+_SIZE_ERRORS = r"must match the size|cannot be multiplied|size mismatch|expected .*shape|dimension"
+_dot_T_by_source = raised("dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True,
+                          error=_SIZE_ERRORS)
+_dot_T_by_line = raised("dot-T-on-batch", DOT_T_MESSAGE, error=rf"(?:{_SIZE_ERRORS}).*\(line \d+: .*\.T\b")
+dot_T_on_batch = Mistake("dot-T-on-batch", lambda case, out, expected: _dot_T_by_source.found(case, out, expected)
+                         or _dot_T_by_line.found(case, out, expected), on_error=True)
 
 
 def _softmax_no_keepdim_max(s: Tensor) -> Tensor:
@@ -701,7 +721,7 @@ EXERCISES_01 = [
         make_cases=batch_cases,
         mistakes=(
             dot_T_on_batch,
-            wrong_axis,
+            wrong_axis_of_symmetric,
             matches(
                 "xt-x", XT_X_MESSAGE, lambda X: torch.softmax(X.mT @ X, dim=-1), "softmax(Xᵀ X)"
             ),
@@ -745,9 +765,10 @@ EXERCISES_01 = [
             ),
             matches(
                 "wrong-axis",
-                "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+                "Your weights' columns sum to 1, not their rows: softmax ran over dim=-2 (the queries)"
+                + SYMMETRIC_AXIS_MESSAGE,
                 lambda X: torch.softmax(ref.pairwise_scores(X), dim=-2) @ X,
-                "softmax over dim=-2, times X",
+                "softmax over dim=-2 (or the weights transposed), times X",
             ),
             matches(
                 "wrong-axis",
@@ -1169,7 +1190,43 @@ def masked_score_cases(gen: torch.Generator) -> list[Case]:
              (randn(gen, 2, 4, 4, scale=2), _fully_masked_row(2, 4)), frozenset({"fully-masked"})),
         Case("large scores (1, 3, 3), around 500, with a causal mask",
              (randn(gen, 1, 3, 3, scale=50, shift=500), ref.causal_mask(3)), frozenset({"large"})),
+        _masked_above_case(gen),
     ]
+
+
+def _masked_above_case(gen: torch.Generator) -> Case:
+    """Padding whose masked scores are 200 above the allowed ones: a softmax over every key
+    gives the allowed ones weights that underflow to 0, which no renormalising brings back."""
+    mask = _padding([2, 4], 4)
+    scores = randn(gen, 2, 4, 4, scale=2) + 200.0 * (~mask).float()
+    return Case("scores (2, 4, 4) whose masked keys score 200 above the allowed ones, padding lengths [2, 4]",
+                (scores, mask), frozenset({MASKED_ABOVE}))
+
+
+MASKED_ABOVE = "masked-above"
+
+
+def _renormalised_after_softmax(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """On the case whose masked keys score far above the allowed ones: rows that should sum
+    to 1 came out all 0 or NaN, as a softmax over every key, masked, then renormalised gives."""
+    if MASKED_ABOVE not in case.tags:
+        return None
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape):
+        return None
+    lost = ~torch.isfinite(got).all(dim=-1) | (got.abs().sum(dim=-1) < 1e-6)
+    lost &= expected.sum(dim=-1) > 0.5
+    if not lost.any():
+        return None
+    row = tuple(int(i) for i in lost.nonzero()[0])
+    def numbers(t: Tensor) -> str:
+        return "[" + ", ".join(fmt_num(float(x)) for x in t) + "]"
+
+    return (f"row {fmt_index(row)} should be {numbers(expected[row])}, got {numbers(got[row])}",
+            "Your weights came out 0 (or NaN) for every allowed key of a row whose masked keys score 200 above "
+            "them: a softmax over ALL the keys gives the allowed ones exp(-200), which is 0 in float32, and "
+            "zeroing the masked weights and renormalising cannot bring them back. Mask the scores with -inf "
+            "BEFORE the softmax: torch.softmax(scores.masked_fill(~mask, float('-inf')), dim=-1).")
 
 
 def masked_qkv_cases(gen: torch.Generator) -> list[Case]:
@@ -1379,7 +1436,8 @@ EXERCISES_03 = [
         returns="weights (B, T, T): masked keys exactly 0, other rows summing to 1, fully masked rows all 0",
         reference=ref.masked_softmax,
         make_cases=masked_score_cases,
-        mistakes=mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
+        mistakes=(Mistake("renormalised-after-softmax", _renormalised_after_softmax),
+                  *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask))),
     ),
     Exercise(
         id="3.4",
@@ -1528,7 +1586,15 @@ def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> 
         return " or ".join(name for name, size in names.items() if size == n) or "none of B, T, H, D"
 
     a, b = (int(g) for g in found.groups())
-    return (f"your code raised {out.error}: {a} is {what(a)}; {b} is {what(b)}",
+    evidence = f"your code raised {out.error}: {a} is {what(a)}; {b} is {what(b)}"
+    mask = case.inputs[1] if len(case.inputs) > 1 else None
+    if isinstance(mask, Tensor) and mask.dim() == 2 and sizes == {T, H}:
+        return (evidence, "The heads met the tokens on one axis, on a case whose mask is (T, T). A (T, T) mask "
+                "needs no head axis: it broadcasts over B and H as it is. If you gave it one, mask.unsqueeze(1) "
+                "made it (T, 1, T), which lines T up with the heads: add the head axis only to a 3-D mask, "
+                "(B, 1, T) or (B, T, T), e.g. `if mask is not None and mask.dim() == 3`. If not, check that q, k "
+                "and v are all split into (B, H, T, d_head).")
+    return (evidence,
             "The heads met another size on the same axis. Every tensor in a head's attention must be "
             "(B, H, T, ...): q, k AND v split with the same view and transpose, and a (B, 1, T) or (B, T, T) mask "
             "given its head axis at position 1, mask.unsqueeze(1).")
@@ -2025,9 +2091,11 @@ EXERCISES_04 += [
                               "zeros. Copy torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]) into it.",
                               "the output with q, k and v's biases at 0",
                               params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO)),
-            converter_mistake("no-bias", "nn.MultiheadAttention was created with bias=False, so it has no biases to "
-                              "copy ours' into: leave bias at its default, True, and copy in_proj_bias and "
-                              "out_proj.bias too.", "the output without any bias",
+            converter_mistake("no-bias", "Your nn.MultiheadAttention ran as if it had no biases at all: either "
+                              "ours' biases were never copied (in_proj_bias and out_proj.bias start at zeros), or "
+                              "it was created with bias=False, which leaves nowhere to copy them. Keep bias at its "
+                              "default, True, and copy into in_proj_bias and out_proj.bias too.",
+                              "the output without any bias",
                               params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO,
                                                            out_proj_bias=ZERO)),
             converter_mistake("weights-transposed", "nn.Linear keeps its weight as (out, in), and in_proj_weight "
@@ -2069,7 +2137,28 @@ def reversal_model_cases(gen: torch.Generator) -> list[Case]:
         tokens = torch.randint(0, V, (B, T), generator=gen)
         cases.append(Case(f"ReversalModel({V}, {T}, {D}, {H}) on tokens of shape ({B}, {T})", (tokens,),
                           init=(V, T, D, H), params=tiny_params(gen, V, T, D)))
+    B, V, seq_len, T, D, H = 2, 9, 8, 5, 8, 2  # sequences shorter than seq_len: positions for T tokens only
+    tokens = torch.randint(0, V, (B, T), generator=gen)
+    cases.append(Case(f"ReversalModel({V}, {seq_len}, {D}, {H}) on tokens of shape ({B}, {T}), shorter than "
+                      f"seq_len = {seq_len}", (tokens,), init=(V, seq_len, D, H), params=tiny_params(gen, V, seq_len, D)))
     return cases
+
+
+def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """Tokens shorter than seq_len met seq_len positions: the whole table was added."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    T, seq_len = case.inputs[0].shape[-1], case.init[1]
+    if not found or T == seq_len or {int(found.group(1)), int(found.group(2))} != {T, seq_len}:
+        return None
+    evidence = f"your code raised {out.error}: {T} is T, the tokens given; {seq_len} is seq_len"
+    line = re.search(r"\(line \d+: (.*)\)$", out.error)
+    if re.search(r"pos\.weight\b", line.group(1) if line else "") or re.search(r"pos\.weight\b", out.source):
+        return (evidence, f"self.pos.weight is the whole position table, seq_len = {seq_len} rows: it fits only "
+                f"sequences of exactly seq_len tokens, and these have T = {T}. Look up the positions of the tokens "
+                "given: self.pos(torch.arange(tokens.shape[1])).")
+    return (evidence, f"Your positions have seq_len = {seq_len} rows, but these sequences have T = {T} tokens: "
+            "positions must follow the tokens given, not the longest sequence the model allows. Use "
+            "self.pos(torch.arange(tokens.shape[1])).")
 
 
 def _tiny(init, p, tokens, positions="before"):
@@ -2124,6 +2213,7 @@ EXERCISES_05 = [
         returns="readout(attention(tok(tokens) + pos(positions))), shape (B, T, V)",
         reference=ref.ReversalModel, make_cases=reversal_model_cases, module=True,
         mistakes=(
+            Mistake("whole-position-table", _whole_position_table, on_error=True),
             raised("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
                    "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
                    error=r"index out of range|out of bounds", source=r"pos\(\s*tokens\s*\)", both=True),
@@ -2228,17 +2318,42 @@ def chunk_cases(gen: torch.Generator) -> list[Case]:
     def qkv(B, T, d):
         return randn(gen, B, T, d, scale=3.0), randn(gen, B, T, d), randn(gen, B, T, d)
 
+    def far_below(B, T, d):  # q·k / √d ≈ -10 · 10 · d / √d = -200: exp underflows unless m starts at -inf
+        q = 10.0 + 0.1 * randn(gen, B, T, d)
+        return q, -10.0 + 0.1 * randn(gen, B, T, d), randn(gen, B, T, d)
+
     T = randint(gen, 80, 120)
     return [
         Case("q, k, v (1, 10, 4) in blocks of 4 keys (the last block has 2)", (*qkv(1, 10, 4), 4)),
         Case("q, k, v (2, 13, 8) in blocks of 5 keys (the last block has 3)", (*qkv(2, 13, 8), 5)),
         Case("q, k, v (2, 6, 3) in one block of 6 keys", (*qkv(2, 6, 3), 6)),
+        Case("q, k, v (2, 7, 4) whose scores are all around -200, in blocks of 3 keys", (*far_below(2, 7, 4), 3)),
         Case(f"q, k, v (2, {T}, 8) in blocks of 8 keys, watching the largest tensor made", (*qkv(2, T, 8), 8)),
     ]
 
 
 def _blocks(S: int, block: int, drop_tail: bool) -> range:
     return range(0, S - block + 1, block) if drop_tail else range(0, S, block)
+
+
+# k or v sliced on the last axis, d: v[..., a:b] or v[:, :, a:b], with no `, :` after the slice.
+_SLICED_ON_D = re.compile(r"\b([kv])\[\s*(?:\.\.\.|:\s*,\s*:)\s*,\s*[^\],:]*:[^\],]*\]")
+
+
+def _sliced_on_d(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """The sizes of a product did not fit, and the code (or the line that raised) slices k or
+    v on their last axis, the features, instead of on the tokens."""
+    if not re.search(_MATMUL_SIZES + "|must match the size", out.error or ""):
+        return None
+    line = re.search(r"\(line \d+: (.*)\)$", out.error)
+    found = _SLICED_ON_D.search(line.group(1) if line else "") or _SLICED_ON_D.search(out.source)
+    if not found:
+        return None
+    name = found.group(1)
+    return (f"your code raised {out.error}",
+            f"You sliced {name} on its last axis, d (the features): {found.group(0)} takes some of every token's "
+            f"numbers, not a block of tokens. The tokens are on the second-to-last axis: "
+            f"{name}[..., start:start + block, :].")
 
 
 def _running_max(m: Tensor, block_max: Tensor, forget: bool) -> Tensor:
@@ -2262,11 +2377,11 @@ def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, st
 
 
 def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=None, rescale_out=True,
-             rescale_sum=True, divide=True):
+             rescale_sum=True, divide=True, start=float("-inf")):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
     1/√d unless given)."""
     q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
-    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    m = torch.full(q.shape[:-1] + (1,), start)
     s = torch.zeros(q.shape[:-1] + (1,))
     out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
     for i in _blocks(k.shape[-2], block, drop_tail):
@@ -2349,6 +2464,7 @@ EXERCISES_06 = [
                    "what chunking must avoid: compute one block's scores at a time, (B, T, block), fold them into the "
                    "running maximum, sum and output, and never keep or concatenate them all.",
                    error=r"^TooMuchMemory"),
+            Mistake("sliced-on-d", _sliced_on_d, on_error=True),
             *block_mistakes(_chunked),
             matches("out-not-rescaled", "You rescaled the running sum but not the running output: when a block raises "
                     "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
@@ -2357,6 +2473,10 @@ EXERCISES_06 = [
             matches("sum-not-rescaled", "You rescaled the running output but not the running sum: when a block "
                     "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
                     lambda *a: _chunked(*a, rescale_sum=False), "the sum without rescaling"),
+            matches("max-starts-at-zero", "Your running maximum starts at 0, so it never drops below 0: when a "
+                    "query's scores are all far below 0, every exp(score - m) is 0, the sum is 0 and out / s is "
+                    "0 / 0 = NaN. Start m at -inf: torch.full(..., float('-inf')).",
+                    lambda *a: _chunked(*a, start=0.0), "a running maximum that starts at 0"),
             matches("not-divided", "The last step is missing: the running output is a sum of exp(score - m) · v, "
                     "and attention's weights sum to 1 only once it is divided by the running sum: return out / s.",
                     lambda *a: _chunked(*a, divide=False), "the running output not divided by the sum"),

@@ -224,6 +224,12 @@ class ConstructorDidNotRaise(Exception):
     """A module was built from arguments its __init__ should have refused."""
 
 
+class AttachedWeights(Tensor):
+    """self.last_weights as a module kept them still attached to the graph of its forward
+    pass: the values, with the type's name (Outcome.returned_type) saying so. The check names
+    it only once the values are right, so that wrong weights are named for their values."""
+
+
 def step1_probe(module: nn.Module, X: Tensor) -> Tensor:
     """Step 1 stores hidden_size and is a working nn.Module (its training flag exists)."""
     return torch.tensor([float(module.hidden_size), float(module.training)])
@@ -250,7 +256,9 @@ def _forward_keeping_weights(module: nn.Module, inputs: tuple, layout: str) -> T
             f"after forward, self.last_weights should hold the attention weights {layout}, "
             "so that they can be plotted"
         )
-    return weights.detach() if wants_weights else out
+    if not wants_weights:
+        return out
+    return weights.detach().as_subclass(AttachedWeights) if weights.requires_grad else weights.detach()
 
 
 def keeps_weights(module: nn.Module, *inputs) -> Tensor:

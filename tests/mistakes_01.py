@@ -156,6 +156,15 @@ def attention_returns_weights(X):
     return weights
 
 
+def weights_transposed_after_softmax(X):
+    return torch.softmax(X @ X.transpose(-2, -1), dim=-1).transpose(-2, -1)
+
+
+def attention_weights_transposed(X):
+    weights = torch.softmax(X @ X.transpose(-2, -1), dim=-1)
+    return weights.transpose(-2, -1) @ X
+
+
 def attention_wrong_axis(X):
     scores = X @ X.transpose(-2, -1)
     return torch.softmax(scores, dim=1) @ X
@@ -231,7 +240,8 @@ MISTAKES = [
     ("1.2", softmax_unimported_F, "undefined-name", "add `import torch.nn.functional as F`"),
     ("1.1", scores_numpy, "float64", "NumPy computes in float64"),
     ("1.1", scores_x_at_x, "missing-transpose", "X @ X.T"),
-    ("1.3", weights_softmax_over_queries, "wrong-axis", "softmax ran over dim=-2 (the queries)"),
+    ("1.3", weights_softmax_over_queries, "wrong-axis", "softmax ran over dim=-2 (the queries), or the right"),
+    ("1.3", weights_transposed_after_softmax, "wrong-axis", "or the right weights were transposed afterwards"),
     ("1.3", weights_softmax_over_batch, "wrong-axis", "over dim=0 (the sentences)"),
     ("1.3", weights_dot_T, "dot-T-on-batch", "X.transpose(-2, -1)"),
     ("1.3", weights_no_softmax, "no-softmax", "softmax that turns them into weights is missing"),
@@ -239,7 +249,8 @@ MISTAKES = [
     ("1.4", attention_dot_T, "dot-T-on-batch", "`.T` reverses every dimension"),
     ("1.4", attention_no_softmax, "no-softmax", "forget the softmax"),
     ("1.4", attention_returns_weights, "returned-weights", "You returned the attention weights"),
-    ("1.4", attention_wrong_axis, "wrong-axis", "normalised over the queries"),
+    ("1.4", attention_wrong_axis, "wrong-axis", "softmax ran over dim=-2 (the queries), or the right"),
+    ("1.4", attention_weights_transposed, "wrong-axis", "or the right weights were transposed afterwards"),
     ("1.4", attention_xt_x, "xt-x", "Xᵀ X"),
     ("1.4", attention_naive_softmax, "overflow", "overflows on large scores"),
     ("1.4", attention_in_place, "in-place", "changed the caller's tensor"),

@@ -71,7 +71,7 @@ class Forward(Step2):
     def attend(self, q, k, v):
         scores = q @ k.transpose(-2, -1) * self.scale
         weights = torch.softmax(scores, dim=-1)
-        self.last_weights = weights
+        self.last_weights = weights.detach()
         return weights @ v
 
     def forward(self, x):
@@ -140,6 +140,13 @@ class ForwardForgetsWeights(Forward):
     def forward(self, x):
         q, k, v = self.linear_q(x), self.linear_k(x), self.linear_v(x)
         return F.scaled_dot_product_attention(q, k, v)
+
+
+class ForwardNotDetached(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1)
+        self.last_weights = weights  # no .detach(): the graph of the forward pass stays alive
+        return weights @ v
 
 
 class ForwardKeepsScores(Forward):
@@ -245,6 +252,7 @@ MISTAKES = [
     ("2.3", ForwardReturnsWeights, "returned-weights", "You returned the attention weights"),
     ("2.3", ForwardDotT, "dot-T-on-batch", "`.T` reverses every dimension"),
     ("2.3", ForwardForgetsWeights, "no-last-weights", "self.last_weights should hold the attention weights"),
+    ("2.3", ForwardNotDetached, "not-detached", "self.last_weights = weights.detach()"),
     ("2.3", ForwardKeepsScores, "weights-are-scores", "self.last_weights holds the scores, before the softmax"),
     ("2.5", qkv_unimported_F, "undefined-name", "`F` was never imported in this notebook"),
     ("2.4", entropy_nan_on_zeros, "zero-log-zero", "0 × -inf is NaN"),

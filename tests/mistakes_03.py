@@ -41,6 +41,10 @@ def padding_off_by_one(lengths, T):
     return (torch.arange(T) <= lengths[:, None])[:, None, :]
 
 
+def padding_floats(lengths, T):
+    return (torch.arange(T) < lengths[:, None]).float()[:, None, :]
+
+
 def padding_lengths_as_row(lengths, T):
     return (torch.arange(T) < lengths)[:, None, :]  # (T,) against (B,)
 
@@ -56,6 +60,11 @@ def softmax_mask_inverted(scores, mask):
 
 def softmax_mask_after(scores, mask):
     return torch.softmax(scores, dim=-1) * mask
+
+
+def softmax_then_renormalised(scores, mask):
+    weights = torch.softmax(scores, dim=-1) * mask
+    return weights / weights.sum(dim=-1, keepdim=True).clamp_min(1e-30)
 
 
 def softmax_mask_multiplied(scores, mask):
@@ -146,8 +155,9 @@ class Head(nn.Module):
 
     def forward(self, X, mask=None):
         q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
-        self.last_weights = self.weights(self.scores(q, k), mask)
-        return self.finish(self.last_weights @ v)
+        weights = self.weights(self.scores(q, k), mask)
+        self.last_weights = weights.detach()
+        return self.finish(weights @ v)
 
 
 class HeadUnusedOutProj(Head):
@@ -191,6 +201,13 @@ class HeadKeepsScores(Head):
         return self.finish(self.weights(scores, mask) @ v)
 
 
+class HeadNotDetached(Head):
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        self.last_weights = self.weights(self.scores(q, k), mask)  # no .detach()
+        return self.finish(self.last_weights @ v)
+
+
 class HeadFloat64(Head):
     def scores(self, q, k):
         return q.double() @ k.double().transpose(-2, -1) / math.sqrt(self.embed_size)  # "for precision"
@@ -220,7 +237,8 @@ MISTAKES = [
     ("3.1", causal_hides_diagonal, "hides-diagonal", "also hides the diagonal"),
     ("3.1", causal_inverted, "inverted-mask", "works the wrong way round"),
     ("3.1", causal_future, "future-not-past", "see the future and hides the past"),
-    ("3.1", causal_floats, "not-bool", "expected a tensor of booleans"),
+    ("3.1", causal_floats, "not-bool", "from a comparison (j <= i)"),
+    ("3.2", padding_floats, "not-bool", "from a comparison (j < length: torch.arange(T) < lengths[:, None])"),
     ("3.2", padding_over_queries, "over-queries", "hides the padded QUERIES' rows"),
     ("3.2", padding_no_query_axis, "no-query-axis", "add the query axis"),
     ("3.2", padding_inverted, "inverted-mask", "key_padding_mask is the opposite"),
@@ -228,11 +246,13 @@ MISTAKES = [
     ("3.3", softmax_mask_ignored, "mask-ignored", "The mask made no difference"),
     ("3.3", softmax_mask_inverted, "inverted-mask", "works the wrong way round"),
     ("3.3", softmax_mask_after, "mask-after-softmax", "applied after the softmax"),
+    ("3.3", softmax_then_renormalised, "renormalised-after-softmax", "renormalising cannot bring them back"),
     ("3.3", softmax_mask_multiplied, "mask-multiplied", "You multiplied the scores by the mask"),
     ("3.3", softmax_masked_fill_zero, "mask-multiplied", "You set the masked scores to 0 (`return torch.softmax("),
     ("3.2", padding_lengths_as_row, "lengths-not-column", "lengths[:, None]"),
     ("3.4", attention_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("3.5", HeadKeepsScores, "weights-are-scores", "self.last_weights holds the scores"),
+    ("3.5", HeadNotDetached, "not-detached", "Keep a detached copy: self.last_weights = weights.detach()"),
     ("3.5", HeadFloat64, "mixed-dtypes", "This line makes float64: `return q.double()"),
     ("3.3", softmax_zero_times_inf, "zero-times-inf", "0 × -inf = NaN"),
     ("3.3", softmax_nan_rows, "fully-masked-nan", "may attend no key at all came out as NaN"),

@@ -129,8 +129,9 @@ class Heads(nn.Module):
 
     def forward(self, X, mask=None):
         q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
-        self.last_weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))
-        return self.finish(self.merge(self.last_weights @ v))
+        weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))
+        self.last_weights = weights.detach()
+        return self.finish(self.merge(weights @ v))
 
 
 class HeadsViewNoTranspose(Heads):
@@ -254,6 +255,18 @@ class HeadsScaleByDHead(HeadsRight):
 class HeadsMaskAtAxis2(HeadsRight):
     def head_mask(self, mask):
         return mask if mask is None or mask.dim() == 2 else mask.unsqueeze(2)
+
+
+class HeadsMaskAlwaysUnsqueezed(HeadsRight):
+    def head_mask(self, mask):
+        return None if mask is None else mask.unsqueeze(1)  # a (T, T) mask too: (T, 1, T)
+
+
+class HeadsNotDetached(HeadsRight):
+    def forward(self, X, mask=None):
+        q, k, v = self.split(self.q_proj(X)), self.split(self.k_proj(X)), self.split(self.v_proj(X))
+        self.last_weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.head_mask(mask))  # no detach
+        return self.finish(self.merge(self.last_weights @ v))
 
 
 class HeadsValuesNotSplit(HeadsRight):
@@ -519,6 +532,14 @@ def convert_no_bias(ours):
     return theirs
 
 
+def convert_weights_only(ours):  # default bias=True, but only the weights copied
+    theirs = _mha(ours)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+    return theirs
+
+
 def convert_transposed_after_cat(ours):
     theirs = _mha(ours)
     with torch.no_grad():
@@ -562,6 +583,7 @@ MISTAKES = [
     ("4.3", HeadsMaskIgnored, "mask-ignored", "The mask made no difference"),
     ("4.3", HeadsNoScaling, "no-scaling", "divide them by √d_head"),
     ("4.3", HeadsKeepsScores, "weights-are-scores", "self.last_weights holds the scores"),
+    ("4.3", HeadsNotDetached, "not-detached", "they still require grad"),
     ("4.3", HeadsAveragesWeights, "heads-averaged", "(B, H, T, T): head_grid and the explorer"),
     ("4.3", HeadsOwnSoftmax, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("4.3", HeadsAsserts, "init-assert", "An assert is not the check asked for"),
@@ -600,10 +622,12 @@ MISTAKES = [
     ("4.5", convert_one_head, "wrong-num-heads", "pass ours.num_heads"),
     ("4.5", convert_d_head_heads, "wrong-num-heads", "pass ours.num_heads"),
     ("4.5", convert_load_state_dict, "state-dict-names", "names its parameters in_proj_weight"),
-    ("4.5", convert_no_bias, "no-bias", "created with bias=False"),
+    ("4.5", convert_no_bias, "no-bias", "or it was created with bias=False"),
+    ("4.5", convert_weights_only, "no-bias", "either ours' biases were never copied"),
     ("4.5", convert_transposed_after_cat, "cat-wrong-dim", "is already (3D, D)"),
     ("4.3", HeadsScaleByDHead, "scale-by-d", "divided by d_head, not by √d_head"),
     ("4.3", HeadsMaskAtAxis2, "heads-against-tokens", "4 is T, the tokens or d_head; 3 is B, the sentences or H"),
+    ("4.3", HeadsMaskAlwaysUnsqueezed, "heads-against-tokens", "A (T, T) mask needs no head axis"),
     ("4.3", HeadsValuesNotSplit, "heads-against-tokens", "4 is H, the heads; 3 is B, the sentences"),
     ("4.3", HeadsKeepsFirstSentence, "last-weights", "expected self.last_weights of shape (2, 2, 5, 5)"),
     ("4.3", HeadsFusedWithoutWeights, "no-last-weights", "forward must keep the attention weights"),

@@ -19,6 +19,17 @@ class ForgetsPositions(Positioned):
         return self.readout(self.attention(self.tok(tokens)))
 
 
+class WholePositionTable(Positioned):
+    def forward(self, tokens):
+        return self.readout(self.attention(self.tok(tokens) + self.pos.weight))  # seq_len rows, whatever T
+
+
+class PositionsUpToSeqLen(Positioned):
+    def forward(self, tokens):
+        positions = torch.arange(self.pos.num_embeddings)  # seq_len positions, whatever T
+        return self.readout(self.attention(self.tok(tokens) + self.pos(positions)))
+
+
 class PositionsAfterAttention(Positioned):
     def forward(self, tokens):
         positions = torch.arange(tokens.shape[1])
@@ -131,12 +142,14 @@ def equivariant_batch_axis_on_one_side(model, tokens, perm):
 
 MISTAKES = [
     ("5.1", ForgetsPositions, "no-positions", "The positions never reach the model"),
+    ("5.1", WholePositionTable, "whole-position-table", "self.pos.weight is the whole position table"),
+    ("5.1", PositionsUpToSeqLen, "whole-position-table", "Your positions have seq_len = 8 rows"),
     ("5.1", PositionsAfterAttention, "positions-after-attention", "added after attention"),
     ("5.2", equivariant_always, "always-true", "called models with positions equivariant"),
     ("5.2", equivariant_never, "always-false", "called models without positions not equivariant"),
     ("5.3", keys_diagonal, "identity", "every token attending to itself"),
     ("5.3", keys_off_by_one, "off-by-one", "Off by one"),
-    ("5.3", keys_as_list, "not-a-tensor", "got a list"),
+    ("5.3", keys_as_list, "not-a-tensor", "torch.tensor(...) for a list of numbers"),
     ("5.1", PositionsFromTokens, "positions-from-tokens", "self.pos(torch.arange(tokens.shape[1]))"),
     ("5.2", equivariant_alternating, "stateful", "depends on something besides the model it is given"),
     ("5.2", equivariant_inverted, "inverted", "answers the opposite question"),

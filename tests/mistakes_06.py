@@ -83,6 +83,38 @@ def chunked_keeps_every_block(q, k, v, block):
     return torch.softmax(torch.cat(blocks, dim=-1), dim=-1) @ v
 
 
+def chunked_max_starts_at_zero(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.zeros(q.shape[:-1] + (1,))  # not -inf: m never drops below 0
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        rescale = torch.exp(m - m_new)
+        exps = torch.exp(scores - m_new)
+        s = s * rescale + exps.sum(dim=-1, keepdim=True)
+        out = out * rescale + exps @ v[..., start : start + block, :]
+        m = m_new
+    return out / s
+
+
+def chunked_v_sliced_on_d(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        rescale = torch.exp(m - m_new)
+        exps = torch.exp(scores - m_new)
+        s = s * rescale + exps.sum(dim=-1, keepdim=True)
+        out = out * rescale + exps @ v[..., start : start + block]  # the features, not the tokens
+        m = m_new
+    return out / s
+
+
 def chunked_out_not_rescaled(q, k, v, block):
     q = q / math.sqrt(q.shape[-1])
     m = torch.full(q.shape[:-1] + (1,), float("-inf"))
@@ -235,6 +267,8 @@ MISTAKES = [
     ("6.2", chunked_no_rescale, "no-rescale", "Multiply the running sum"),
     ("6.2", chunked_per_block, "per-block", "normalised each block on its own"),
     ("6.2", chunked_drops_last_block, "last-block", "The last block was skipped"),
+    ("6.2", chunked_v_sliced_on_d, "sliced-on-d", "You sliced v on its last axis, d (the features)"),
+    ("6.2", chunked_max_starts_at_zero, "max-starts-at-zero", "Your running maximum starts at 0"),
     ("6.1", online_zero_start, "max-starts-at-zero", "Start m at -inf"),
     ("6.1", online_forgets_max, "max-forgotten", "m_new = torch.maximum(m, block's maximum)"),
     ("6.1", online_rescale_upside_down, "rescale-inverted", "multiply it by exp(m - m_new)"),

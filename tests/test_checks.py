@@ -249,3 +249,36 @@ def test_the_handed_out_bug_of_2_5_is_named_only_for_the_name_it_reads():
     assert evaluate("2.5", qkv_softmax_of_unset_name).mistake == "softmax-wrong-tensor"
     report = flat(evaluate("2.5", qkv_unimported_F).report())
     assert "softmax was handed a name that has no value yet" not in report
+
+
+def _defined_in_a_cell(code: str, name: str, filename: str):
+    """`name` as a notebook cell defines it: its lines are in linecache, but inspect cannot
+    read a class's source (it looks for the class in a module's file, and a cell has none)."""
+    import linecache
+
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    namespace = {"torch": torch, "nn": torch.nn}
+    exec(compile(code, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def test_dot_T_in_a_notebook_class_is_named_by_the_line_that_raised():
+    code = '''
+class MySelfAttention(nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.linear_q = nn.Linear(hidden_size, hidden_size)
+        self.linear_k = nn.Linear(hidden_size, hidden_size)
+        self.linear_v = nn.Linear(hidden_size, hidden_size)
+        self.scale = hidden_size**-0.5
+
+    def forward(self, X):
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X)
+        weights = torch.softmax(q @ k.T * self.scale, dim=-1)
+        self.last_weights = weights.detach()
+        return weights @ v
+'''
+    result = evaluate("2.3", _defined_in_a_cell(code, "MySelfAttention", "<cell dot-T>"))
+    assert result.mistake == "dot-T-on-batch", result.report()
+    assert "`.T` reverses every dimension" in flat(result.report())
