@@ -137,10 +137,28 @@ def _student_location(exc: BaseException) -> str:
 
 
 def _source_of(candidate: Any) -> str:
+    """The candidate's source, for the checks that recognise a mistake by its code. A class
+    defined in a notebook has no file that inspect can read, but its methods have lines (a
+    kernel, like the grader's child, keeps each cell's lines): their sources, joined."""
     try:
         return inspect.getsource(candidate)
     except Exception:  # not a function, no file, or a student object whose attributes raise
+        pass
+    if not isinstance(candidate, type):
         return ""
+    parts = []
+    try:
+        members = list(vars(candidate).values())
+    except Exception:  # a student's class whose namespace cannot be read
+        return ""
+    for member in members:
+        function = getattr(member, "__func__", member)
+        if inspect.isfunction(function):
+            try:
+                parts.append(inspect.getsource(function))
+            except Exception:
+                continue
+    return "\n".join(parts)
 
 
 def candidate_kind(candidate: Any) -> str:

@@ -256,3 +256,17 @@ def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch
     text = (tmp_path / "out" / "grades.csv").read_text()
     assert "ann,01,crashed" in text and "ben,01,ok" in text
     assert calls[0] is not calls[1]
+
+
+def test_the_source_of_a_class_defined_in_a_cell_is_read_from_its_methods():
+    """inspect cannot read a class from a notebook cell (its module has no file); the checks
+    that recognise a mistake by its code (.T on a batch, .double()) need it all the same."""
+    import linecache
+
+    source = ("class Head(torch.nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+              "        self.k = torch.nn.Linear(d, d)\n\n    def forward(self, X):\n        return X @ self.k(X).T\n")
+    linecache.cache["<cell 7>"] = (len(source), None, source.splitlines(True), "<cell 7>")
+    space = {"torch": torch, "__name__": "__main__"}
+    exec(compile(source, "<cell 7>", "exec"), space)
+    found = harness._source_of(space["Head"])
+    assert "return X @ self.k(X).T" in found and "self.k = torch.nn.Linear(d, d)" in found
