@@ -23,7 +23,7 @@ import torch
 
 from helpers import exercises as registry
 from helpers.exercises import Case, Exercise, Outcome, close, first_difference, fresh
-from helpers.harness import AttachedWeights, ModuleShapeError, call, candidate_kind, run_case
+from helpers.harness import AttachedWeights, ModuleShapeError, call, candidate_kind, run_case, wanted_kind
 
 DEFAULT_SEED = 0
 WIDTH = 88  # characters per line of a check's report
@@ -209,7 +209,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
 def wrong_kind(ex: Exercise, kind: str) -> Result | None:
     """A FAILED Result when the answer is not the kind of thing the exercise asks for:
     `kind` is candidate_kind() of it ("function", "class" or a type name)."""
-    wanted = "class" if ex.module else "function"
+    wanted = wanted_kind(ex.module)
     if kind == wanted:
         return None
     return Result(

@@ -2,46 +2,37 @@
 
     python -m helpers.grade SUBMISSIONS --out OUT [-j N] [--seed S] [--timeout SECONDS] [--tests DIR]
 
-Run with --help for the details. How it works:
+Run with --help for the details. How it works (helpers/grader/ has the parts):
 
 - This process (the parent) reads each notebook as JSON, never runs student code, and
   never writes to SUBMISSIONS.
-- helpers/sandbox.py workers (one per -j slot) run each notebook's code cells in a
-  sandboxed child: its own mount, network and PID namespaces, everything read-only but a
-  fresh /tmp, the course, submissions, output and home folders hidden, no privileges,
+- Worker processes (grader/worker.py, one slot per -j) run each notebook's code cells in
+  a sandboxed child: its own mount, network and PID namespaces, everything read-only but
+  a fresh /tmp, the course, submissions, output and home folders hidden, no privileges,
   limits on time, CPU, memory, processes and output. The child holds no reference
   implementation: a stand-in `helpers` package gives it only what the lesson's notebook
   imports from earlier lessons.
 - Each exercise is graded where its check cell calls check(): the child runs the
   student's definition on the grader's cases (the registry's, fresh random draws from
   --seed, and the instructor's) and sends back plain arrays. The parent judges them with
-  the same judge() as the notebooks' checks (helpers/grading.py), so the feedback names
-  the same mistakes.
+  the same judging as the notebooks' checks (grader/judge_notebook.py), so the feedback
+  names the same mistakes.
 
-This module imports only the standard library, so that the workers, which import torch,
-start while the parent imports torch and the course in helpers.grading.
+This module imports only the standard library (and the grader's standard-library parts),
+so that the workers, which import torch, start while the parent imports torch and the
+course in helpers.grader.classroom.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
-PROJECT = PACKAGE.parent
-
-OK, TIMEOUT, MEMORY, CRASHED = "ok", "timeout", "memory", "crashed"
-UNREADABLE, UNKNOWN, MISSING = "unreadable", "unknown-notebook", "missing"
-STATUSES = (OK, TIMEOUT, MEMORY, CRASHED, UNREADABLE, UNKNOWN, MISSING)
+from helpers.grader.workers import Slot, hidden_and_kept
 
 EPILOG = """\
 example:
@@ -106,147 +97,6 @@ or instructor test cases.
 
 
 # --------------------------------------------------------------------------------------
-# Workers
-
-
-@dataclass
-class Limits:
-    """What one notebook may use in its sandbox."""
-
-    wall: float = 60.0  # seconds per notebook, wall clock; the CPU limit is the same
-    memory_mb: int = 2048  # beyond what the worker uses before running any student code
-    processes: int = 32  # processes and threads of the sandbox's user
-    file_mb: int = 64  # the largest file it may write (in its own /tmp)
-    message: int = 16 << 20  # bytes it may send back (a lesson's outcomes on the course's cases: under 1 MB)
-
-    def as_job(self) -> dict:
-        """The limits as a job sends them: seconds and bytes."""
-        return {"wall": self.wall, "cpu": max(1, math.ceil(self.wall)), "memory": self.memory_mb << 20,
-                "processes": self.processes, "file": self.file_mb << 20, "message": self.message}
-
-
-class Worker:
-    """One slot of a helpers/sandbox.py process, which runs one job at a time for it.
-
-    Worker.start(slots, ...) launches one process for all the slots: it imports torch
-    once and forks a copy per slot, so that -j N does not pay N imports."""
-
-    def __init__(self, slot: int, to_worker: int, from_worker: int, process: subprocess.Popen) -> None:
-        self.slot, self.process = slot, process
-        self.writer = os.fdopen(to_worker, "w")
-        self.reader = os.fdopen(from_worker, "r")
-        self.isolation = self.reason = ""
-        self.pid: int | None = None
-
-    @classmethod
-    def start(cls, slots: list[int], hide: list[str], keep: list[str], isolation: str) -> list[Worker]:
-        """Start the process; each worker's ready() waits until it has imported torch and tried
-        the isolation."""
-        from helpers.sandbox import CHILD_ENVIRONMENT  # standard library only, like this module
-
-        env = dict(CHILD_ENVIRONMENT)  # none of this process's variables: student code runs in its children
-        if "LD_LIBRARY_PATH" in os.environ:  # some Python installations need it to start
-            env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
-        theirs, ours, setup = [], [], []
-        for slot in slots:
-            job_read, job_write = os.pipe()
-            result_read, result_write = os.pipe()
-            theirs += [job_read, result_write]
-            ours.append((slot, job_write, result_read))
-            setup.append({"slot": slot, "in": job_read, "out": result_write})
-        process = subprocess.Popen([sys.executable, "-P", str(PACKAGE / "sandbox.py")], stdin=subprocess.PIPE,
-                                   env=env, cwd=tempfile.gettempdir(), text=True, pass_fds=theirs)
-        for fd in theirs:
-            os.close(fd)
-        process.stdin.write(json.dumps({"slots": setup, "hide": hide, "keep": keep, "isolation": isolation}) + "\n")
-        process.stdin.close()
-        return [cls(slot, job_write, result_read, process) for slot, job_write, result_read in ours]
-
-    def ready(self) -> Worker:
-        """Wait for the worker's first line: its isolation and its PID."""
-        message = self.receive()
-        self.isolation, self.reason, self.pid = message["isolation"], message["reason"], message["pid"]
-        return self
-
-    def send(self, message: dict) -> None:
-        """One JSON line to the worker."""
-        self.writer.write(json.dumps(message) + "\n")
-        self.writer.flush()
-
-    def receive(self) -> dict:
-        """One JSON line from the worker; RuntimeError if it has stopped."""
-        line = self.reader.readline()
-        if not line:
-            raise RuntimeError(f"the grading worker for slot {self.slot} stopped")
-        return json.loads(line)
-
-    def run(self, job: dict, answer) -> dict:
-        """Run one notebook: what its child sent back and how it ended. When its check
-        asks for a verdict, `answer(exercise_id, messages so far)` gives the reply."""
-        self.send(job)
-        while True:
-            message = self.receive()
-            if "result" in message:
-                return message["result"]
-            self.send(answer(str(message.get("ask")), str(message.get("messages", ""))))
-
-    def close(self) -> None:
-        """Let the worker finish: it stops when its job pipe closes."""
-        for f in (self.writer, self.reader):
-            try:
-                f.close()
-            except OSError:
-                pass
-
-    def kill(self) -> None:
-        """Stop this worker at once (its children die with their namespaces)."""
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.close()
-
-
-def hidden_and_kept(submissions: Path, out: Path, tests: Path | None) -> tuple[list[str], list[str]]:
-    """The folders hidden from student code, and the ones inside them it needs (Python)."""
-    secret = [PROJECT, submissions.resolve(), out.resolve()] + ([tests.resolve()] if tests else [])
-    hide = [str(p) for p in secret] + [str(Path.home()), "/root", "/home", "/run", "/var/tmp", "/dev/shm",
-                                        tempfile.gettempdir()]
-    import site
-
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(os.path.realpath(sys.executable)).parent.parent),
-                  *site.getsitepackages()}
-    keep = sorted(str(Path(p).resolve()) for p in candidates
-                  if Path(p).is_dir() and not any(s == Path(p).resolve() or s.is_relative_to(Path(p).resolve())
-                                                  for s in secret))
-    return hide + [str(p) for p in course_copies(keep)], keep
-
-
-def course_copies(keep: list[str]) -> list[Path]:
-    """Other copies of the course this Python could import `helpers` from (an editable
-    install of another checkout, a path in a .pth file, an installed package): student code
-    that found one would hold the references. Whole checkouts are hidden; inside the
-    Python installation (`keep`), only the package; a virtual environment inside a hidden
-    checkout is brought back, as for the course itself."""
-    found: set[Path] = set()
-    for finder in sys.meta_path:  # setuptools' editable finders keep {package: folder} in MAPPING
-        mapping = getattr(sys.modules.get(getattr(finder, "__module__", "")), "MAPPING", None)
-        if isinstance(mapping, dict) and isinstance(mapping.get("helpers"), str):
-            found.add(Path(mapping["helpers"]).resolve())
-    for entry in sys.path:
-        if entry and (Path(entry) / "helpers" / "attention.py").is_file():
-            found.add((Path(entry) / "helpers").resolve())
-    copies = []
-    for package in found:
-        root = package.parent
-        inside_python = any(root == Path(k) or root.is_relative_to(k) for k in keep)
-        copies.append(package if inside_python else root)
-    return sorted(copies)
-
-
-
-# --------------------------------------------------------------------------------------
 # The command
 
 
@@ -306,13 +156,6 @@ def unsupported() -> str | None:
 
 
 
-def loud(text: str) -> str:
-    """`text` between two lines of exclamation marks, for what an instructor must not miss."""
-    bar = "!" * 88
-    return f"{bar}\n{text}\n{bar}"
-
-
-
 def main(argv: list[str] | None = None) -> int:
     """python -m helpers.grade; see --help."""
     started = time.monotonic()
@@ -323,11 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
     files = sum(1 for _ in args.submissions.glob("*/*.ipynb"))
     hide, keep = hidden_and_kept(args.submissions, args.out, args.tests)
-    workers = Worker.start(list(range(max(1, min(args.jobs, files)))), hide, keep, args.isolation)
+    workers = Slot.start(list(range(max(1, min(args.jobs, files)))), hide, keep, args.isolation)
     try:
-        from helpers import grading  # torch and the course, imported while the workers start
+        from helpers.grader import classroom  # torch and the course, imported while the workers start
 
-        return grading.grade(args, workers, hide, keep, started)
+        return classroom.grade(args, workers, hide, keep, started)
     finally:
         for worker in workers:
             worker.close()

@@ -168,6 +168,11 @@ def candidate_kind(candidate: Any) -> str:
     return "function" if callable(candidate) else type(candidate).__name__
 
 
+def wanted_kind(module: bool) -> str:
+    """The candidate_kind() an exercise asks for: a class for a module exercise."""
+    return "class" if module else "function"
+
+
 def call(spec: Spec, candidate: Any, inputs: list, case: Case) -> Any:
     """Call a function, or build a module, load the case's parameters and run it.
 

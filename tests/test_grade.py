@@ -20,7 +20,7 @@ import pytest
 
 from helpers import checks
 from helpers import exercises as registry
-from helpers.sandbox import UID_BASE
+from helpers.grader.isolation import UID_BASE
 from tests.grading import ROOT, answer, index_of, insert_after, notebook, save
 
 L01 = f"{registry.NOTEBOOK_FILES['01']}.ipynb"

@@ -17,9 +17,9 @@ import pytest
 
 from helpers import exercises as registry
 from helpers import grade as grade_command
-from helpers.grading import page_name
+from helpers.grader.outputs import page_name
 from tests.grading import ROOT, answer, index_of, insert_after, notebook, save
-from helpers.sandbox import UID_BASE
+from helpers.grader.isolation import UID_BASE
 from tests.test_grade import rows
 
 SEED = 11
@@ -28,7 +28,7 @@ FILES = {lesson: f"{stem}.ipynb" for lesson, stem in registry.NOTEBOOK_FILES.ite
 LONG_NAME = "s" * 245
 FORMULA_NAMES = ["=HYPERLINK(1)", "+1+1", "-2+3", "@SUM(A1)"]
 
-# The results pipe and the answers pipe of the grading child, as helpers/sandbox.py sets them up:
+# The results pipe and the answers pipe of the grading child, as helpers/grader/worker.py sets them up:
 # what a student who read the grader would write to.
 FORGED_44 = """import base64, json, os, struct
 def _line(message):
@@ -450,7 +450,7 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
                 ppid_chain = (entry / "status").read_text()
             except OSError:
                 continue
-            if "helpers/sandbox.py" in command and str(ROOT) in command and f"PPid:\t{grader.pid}" in ppid_chain:
+            if "helpers/grader/launch.py" in command and str(ROOT) in command and f"PPid:\t{grader.pid}" in ppid_chain:
                 found.append(entry.name)
         return found
 

@@ -13,19 +13,29 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import attention, grade, grading, harness
+from helpers import attention, grade, harness
+from helpers.grader import jobs, judge_notebook, outputs, protocol, submissions, workers
 from helpers import exercises as registry
 from tests.grading import ROOT
 
 EXAMPLE_TESTS = grade.EPILOG.split("# DIR/softmax.py\n", 1)[1].split("\n\nA file", 1)[0]
 
 
-def test_the_child_side_never_imports_the_package():
-    for name in ("harness.py", "sandbox.py"):
-        tree = ast.parse((ROOT / "helpers" / name).read_text())
-        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-        assert not [m for m in imported if m.split(".")[0] == "helpers"], name
+CHILD_SIDE = ("harness.py", "grader/__init__.py", "grader/launch.py", "grader/worker.py", "grader/run_notebook.py",
+              "grader/isolation.py", "grader/protocol.py")
+
+
+@pytest.mark.parametrize("name", CHILD_SIDE)
+def test_the_child_side_never_imports_the_package(name):
+    """What the worker loads (launch.py) imports nothing from `helpers`, which holds the
+    references, and, inside the grader's package, only the other files it loads."""
+    tree = ast.parse((ROOT / "helpers" / name).read_text())
+    imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]
+    relative = [a.name if n.module is None else n.module for n in ast.walk(tree)
+                if isinstance(n, ast.ImportFrom) and n.level for a in n.names]
+    assert not [m for m in imported if m.split(".")[0] == "helpers"], name
+    assert {f"grader/{m}.py" for m in relative} <= set(CHILD_SIDE), name
 
 
 @pytest.mark.parametrize("lesson", list(registry.LESSONS))
@@ -36,7 +46,7 @@ def test_a_lesson_gets_what_its_notebook_imports_and_none_of_its_answers(lesson)
         for names in re.findall(r"from helpers\.attention import ([\w, ]+)", "".join(cell["source"])):
             imported |= {n.strip() for n in names.split(",")}
     assert imported <= set(registry.PROVIDED[lesson])
-    source = grading.provided_source(registry.PROVIDED[lesson])
+    source = jobs.provided_source(registry.PROVIDED[lesson])
     space: dict = {}
     exec(compile(source, "<provided>", "exec"), space)
     for name in registry.PROVIDED[lesson]:
@@ -47,7 +57,7 @@ def test_a_lesson_gets_what_its_notebook_imports_and_none_of_its_answers(lesson)
 
 def test_provided_source_follows_what_a_definition_uses():
     space: dict = {}
-    exec(grading.provided_source(("BagOfTokens",)), space)
+    exec(jobs.provided_source(("BagOfTokens",)), space)
     assert {"BagOfTokens", "MultiHeadAttention", "split_heads", "merge_heads", "masked_softmax"} <= set(space)
     assert "ReversalModel" not in space and "to_torch_mha" not in space
     torch.manual_seed(0)
@@ -82,7 +92,7 @@ def plain(cells, metadata=None) -> dict:
     ("mixed.ipynb", plain(["# Exercise 1.1\n", "# Exercise 2.1\n"]), None),
 ])
 def test_course_notebooks_are_recognised(tmp_path, name, nb, lesson):
-    assert grading.read_submission("s", nb_file(tmp_path, name, nb)).notebook == lesson
+    assert submissions.read_submission("s", nb_file(tmp_path, name, nb)).notebook == lesson
 
 
 @pytest.mark.parametrize("content, words", [
@@ -94,7 +104,7 @@ def test_course_notebooks_are_recognised(tmp_path, name, nb, lesson):
     (json.dumps({"nbformat": 3, "worksheets": [], "cells": []}).encode(), "expected a version 4 notebook, got version 3"),
 ])
 def test_unreadable_files_say_what_was_expected_and_got(tmp_path, content, words):
-    sub = grading.read_submission("s", nb_file(tmp_path, "x.ipynb", content))
+    sub = submissions.read_submission("s", nb_file(tmp_path, "x.ipynb", content))
     assert words in sub.problem and sub.notebook is None
 
 
@@ -102,7 +112,7 @@ def test_cells_keep_their_numbers_and_exercise_ids(tmp_path):
     nb = plain(["import torch", "# Exercise 1.2 — softmax\ndef stable_softmax(s): ...", "y = 2"])
     nb["cells"].insert(1, {"cell_type": "markdown", "metadata": {}, "source": ["Some ", "text"]})
     nb["cells"][3]["metadata"] = {"course": {"exercise": "1.4"}}
-    cells = grading.read_submission("s", nb_file(tmp_path, "a.ipynb", nb)).cells
+    cells = submissions.read_submission("s", nb_file(tmp_path, "a.ipynb", nb)).cells
     assert [(c["index"], c["type"], c["exercise"]) for c in cells] == [
         (1, "code", None), (2, "markdown", None), (3, "code", "1.2"), (4, "code", "1.4")]
     assert cells[1]["source"] == "Some text"
@@ -162,10 +172,10 @@ def write_tests(folder: Path, source: str) -> Path:
 
 def test_the_documented_instructor_example_loads(tmp_path):
     example = "\n".join(line[2:] for line in EXAMPLE_TESTS.splitlines())
-    extra = grading.load_tests(write_tests(tmp_path / "tests", example))
+    extra = jobs.load_tests(write_tests(tmp_path / "tests", example))
     assert [c.label for c in extra["1.2"]] == ["one row of equal large scores"]
     assert [c.inputs for c in extra["3.1"]] == [(9,)]
-    cases = grading.cases_for(registry.get("3.1"), 5, extra)
+    cases = jobs.cases_for(registry.get("3.1"), 5, extra)
     assert cases[-1].label == "a causal mask for T=9"
     assert len(cases) == 2 * len(registry.get("3.1").make_cases(torch.Generator().manual_seed(0))) + 1
 
@@ -180,7 +190,7 @@ def test_the_documented_instructor_example_loads(tmp_path):
 ])
 def test_bad_instructor_cases_are_refused_before_grading(tmp_path, source, words):
     with pytest.raises(ValueError, match=re.escape(words)):
-        grading.load_tests(write_tests(tmp_path / "tests", source))
+        jobs.load_tests(write_tests(tmp_path / "tests", source))
 
 
 def test_bad_arguments_say_what_was_expected(tmp_path, capsys):
@@ -198,41 +208,41 @@ def test_help_explains_statuses_tests_and_an_example(capsys):
     with pytest.raises(SystemExit):
         grade.parse_args(["--help"])
     text = capsys.readouterr().out
-    for words in ("example:", "python -m helpers.grade submissions/ --out grades/", *grade.STATUSES, "--tests",
+    for words in ("example:", "python -m helpers.grade submissions/ --out grades/", *protocol.STATUSES, "--tests",
                   "CASES", "exit status"):
         assert words in text
 
 
 def test_output_files_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
     path = tmp_path / "grades.csv"
-    grading.write_atomically(path, "old\n")
+    outputs.write_atomically(path, "old\n")
 
     def broken(*args):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken)
     with pytest.raises(OSError):
-        grading.write_atomically(path, "new\n")
+        outputs.write_atomically(path, "new\n")
     assert path.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
 
 
 def test_limits_give_the_cpu_limit_in_whole_seconds():
-    job = grade.Limits(wall=2.5, memory_mb=100).as_job()
+    job = protocol.Limits(wall=2.5, memory_mb=100).as_job()
     assert job["cpu"] == math.ceil(2.5) and job["memory"] == 100 << 20
 
 
 def test_forged_messages_from_a_child_change_nothing_but_its_own_row(tmp_path):
-    sub = grading.read_submission("mallory", nb_file(tmp_path, "m.ipynb", plain(["x = 1"], {"course": {"notebook": "05"}})))
-    cases = {ex.id: grading.cases_for(ex, 1, {}) for ex in registry.EXERCISES.values()}
+    sub = submissions.read_submission("mallory", nb_file(tmp_path, "m.ipynb", plain(["x = 1"], {"course": {"notebook": "05"}})))
+    cases = {ex.id: jobs.cases_for(ex, 1, {}) for ex in registry.EXERCISES.values()}
     junk = [{"exercise": ["5.3"], "kind": "function"}, {"exercise": "5.3", "case": 0, "outcome": {"output": "x"}},
             {"exercise": "5.3", "kind": "function"}, {"exercise": "5.3", "case": 10**9, "outcome": None},
             {"exercise": "5.3", "case": 0, "outcome": {"output": {"tensor": "float32", "shape": [1], "data": ""}}},
             {"exercise": "9.9", "kind": "class"}, {"cell": "one"}, {"end": "yes"}, [1, 2], "text"]
     run = {"messages": "\n".join(json.dumps(m) for m in junk) + "\nnot json\n", "exit": 0, "signal": None,
            "timed_out": False, "overflow": False, "cpu": 0.1, "wall": 0.1, "finished": False}
-    graded = grading.Judging(sub, cases, grade.Limits()).result(run)
-    assert graded.status == grade.CRASHED and graded.total == 0  # no real "end": it did not finish
+    graded = judge_notebook.Judging(sub, cases, protocol.Limits()).result(run)
+    assert graded.status == protocol.CRASHED and graded.total == 0  # no real "end": it did not finish
     by_id = {r.exercise.id: r for r in graded.results}
     assert by_id["5.3"].mistake == "unreadable-result"
     assert by_id["5.1"].mistake == "not-graded"
@@ -243,7 +253,7 @@ def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch
     for student in ("ann", "ben"):
         (subs / student).mkdir(parents=True)
         (subs / student / "01.ipynb").write_text(json.dumps(plain(["x = 1"], {"course": {"notebook": "01"}})))
-    real_run, calls = grade.Worker.run, []
+    real_run, calls = workers.Slot.run, []
 
     def flaky(self, job, answer):
         calls.append(self)
@@ -251,7 +261,7 @@ def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch
             raise RuntimeError("the grading worker stopped (exit status -9)")
         return real_run(self, job, answer)
 
-    monkeypatch.setattr(grade.Worker, "run", flaky)
+    monkeypatch.setattr(workers.Slot, "run", flaky)
     assert grade.main([str(subs), "--out", str(tmp_path / "out"), "--seed", "1"]) == 0
     text = (tmp_path / "out" / "grades.csv").read_text()
     assert "ann,01,crashed" in text and "ben,01,ok" in text

@@ -1,0 +1,176 @@
+"""Finding and reading students' notebooks, as plain JSON: the parent never runs student
+code, and never writes to SUBMISSIONS. Every student folder gets a row (classroom.plan)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helpers import exercises as registry
+from helpers.grader.protocol import MISSING, UNREADABLE
+
+
+@dataclass
+class Submission:
+    """One notebook file of a student, as read (never run) by the parent."""
+
+    student: str
+    path: Path
+    name: str = ""  # the file's path inside the student's folder, as the feedback names it
+    notebook: str | None = None  # "01", or None when not recognised
+    cells: list[dict] = field(default_factory=list)  # every cell: index, type, source, exercise
+    problem: str = ""  # why it is unreadable
+    notes: list[str] = field(default_factory=list)
+
+
+MAX_NOTEBOOK_BYTES = 64 << 20  # a larger file is not read (course notebooks with outputs: under 2 MB)
+MAX_CODE_CHARACTERS = 1 << 20  # code kept per notebook until it runs (the course's lessons: under 40,000)
+EXERCISE_LINE = re.compile(r"^\s*#\s*Exercise\s+(\d+\.\d+)\b")
+
+
+def read_submission(student: str, path: Path, name: str = "") -> Submission:
+    """Read a notebook as plain JSON: its cells, which course notebook it is, or why it
+    cannot be read. Never raises for what is in the file."""
+    sub = Submission(student, path, name or printable(path.name))
+    try:  # O_NOFOLLOW: a link put in place after the folder was listed is refused too; O_NONBLOCK: a FIFO
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                sub.problem = "expected a notebook file, got a special file (a pipe, a device or a socket)"
+                return sub
+            raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+    except OSError as exc:
+        sub.problem = f"could not read the file: {exc.strerror}"
+        return sub
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        sub.problem = (f"expected a notebook of at most {MAX_NOTEBOOK_BYTES >> 20} MB, got a larger file "
+                       f"({path.stat().st_size / 2**20:,.0f} MB): clear its outputs and hand it in again")
+        return sub
+    if not raw.strip():
+        sub.problem = "the file is empty: expected a notebook (JSON), got 0 bytes"
+        return sub
+    try:
+        nb = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        sub.problem = "expected a notebook (JSON text), got a binary file"
+        return sub
+    except ValueError as exc:
+        sub.problem = f"expected a notebook (JSON), got malformed JSON: {exc}"
+        return sub
+    except RecursionError:
+        sub.problem = "expected a notebook (JSON), got JSON nested too deeply to be one"
+        return sub
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        got = f"a JSON {type(nb).__name__}" + ("" if not isinstance(nb, dict) else " without a list of cells")
+        sub.problem = f"expected a notebook (a JSON object with a list of cells), got {got}"
+        return sub
+    if str(nb.get("nbformat", 4)) != "4":
+        sub.problem = f"expected a version 4 notebook, got version {nb.get('nbformat')}: open it in JupyterLab and save it"
+        return sub
+    for index, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, dict):
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        if not isinstance(source, str):
+            source = ""
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        course = metadata.get("course") if isinstance(metadata.get("course"), dict) else {}
+        exercise = course.get("exercise") if isinstance(course.get("exercise"), str) else None
+        if exercise is None and (match := EXERCISE_LINE.match(source)):
+            exercise = match.group(1)
+        kind = str(cell.get("cell_type"))[:40]
+        if kind != "code":  # only its first line is ever shown: the parent keeps no more of it
+            source = next((line for line in source.splitlines() if line.strip()), "")[:200]
+        sub.cells.append({"index": index, "type": kind, "source": source, "exercise": exercise})
+    code = sum(len(c["source"]) for c in sub.cells if c["type"] == "code")
+    if code > MAX_CODE_CHARACTERS:
+        sub.cells = []
+        sub.problem = (f"expected code cells of at most {MAX_CODE_CHARACTERS:,} characters in all, got {code:,}: "
+                       "is there a huge string or pasted data in a code cell?")
+        return sub
+    sub.notebook = recognise(nb, path, sub.cells)
+    return sub
+
+
+def recognise(nb: dict, path: Path, cells: list[dict]) -> str | None:
+    """The course notebook ("01"): from the metadata, else the file name, else the ids
+    of its exercise cells."""
+    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    course = metadata.get("course") if isinstance(metadata.get("course"), dict) else {}
+    if course.get("notebook") in registry.LESSONS:
+        return course["notebook"]
+    if (lesson := lesson_from_name(path)) is not None:
+        return lesson
+    lessons = {c["exercise"].split(".")[0].zfill(2) for c in cells if c["exercise"] and c["type"] == "code"}
+    if len(lessons) == 1 and (lesson := lessons.pop()) in registry.LESSONS:
+        return lesson
+    return None
+
+
+LINK_PROBLEM = ("is a symbolic link; the grader follows no links (they could point at another student's work "
+                "or outside the submissions): hand in the file itself")
+
+
+def printable(name: str) -> str:
+    """A file or folder name as text that can be written anywhere: bytes that are not
+    UTF-8 (kept by Python as surrogates) are written as \\xNN, so that two names stay two."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def lesson_from_name(path: Path) -> str | None:
+    """The course notebook a file name points to ("...attention-is-a-weighted-sum..."), or None."""
+    name = path.stem.lower().replace("_", "-").replace(" ", "-")
+    for lesson, stem in registry.NOTEBOOK_FILES.items():
+        if stem.split("-", 1)[1] in name:
+            return lesson
+    return None
+
+
+def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str, str]], list[str]]:
+    """Every notebook (*.ipynb, any case, in any subfolder) of every SUBMISSIONS/<student>/,
+    read; for each student folder that holds none, the status of its rows and what was
+    found; notes about what was skipped. Symbolic links are never followed: a linked
+    notebook is an unreadable submission, a linked student folder has unreadable rows."""
+    submissions, empty, notes = [], {}, []
+    for entry in sorted(root.iterdir()):
+        student = printable(entry.name)
+        if entry.name.startswith("."):
+            notes.append(f"skipped {student}: a hidden folder or file (its name starts with a dot)")
+            continue
+        if entry.is_symlink():
+            empty[student] = (UNREADABLE, f"The student folder {student} {LINK_PROBLEM}.")
+            continue
+        if not entry.is_dir():
+            notes.append(f"skipped {student}: expected a folder per student, got a file")
+            continue
+        found, others, unread = [], [], []
+        for folder, dirs, files in os.walk(entry, onerror=unread.append):  # follows no links to folders
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints: Jupyter's copies
+            for name in sorted(files):
+                path = Path(folder) / name
+                relative = printable(path.relative_to(entry).as_posix())
+                if not name.lower().endswith(".ipynb"):
+                    others.append(relative)
+                elif path.is_symlink():
+                    found.append(Submission(student, path, relative, lesson_from_name(path),
+                                            problem=f"{relative} {LINK_PROBLEM}"))
+                else:
+                    found.append(read_submission(student, path, relative))
+        problems = " ".join(f"Could not read {printable(os.path.relpath(e.filename or '', root))[:120]}: {e.strerror}."
+                            for e in unread[:3] if isinstance(e, OSError))
+        if not found:
+            listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            what = f"found {len(others)} other files ({listed})." if others else "" if problems else "it is empty."
+            empty[student] = (MISSING, " ".join(filter(None, [f"No notebook (.ipynb) found in the folder {student}:",
+                                                              what, problems])))
+        else:
+            for sub in found[:1]:
+                sub.notes += [problems] if problems else []
+        submissions += found
+    return submissions, empty, notes
