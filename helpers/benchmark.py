@@ -30,7 +30,7 @@ import nbformat
 import torch
 
 from helpers.attention import attention_from_qkv, chunked_attention
-from helpers.build import run_notebook
+from helpers.kernel import run_notebook
 from helpers.cost import peak_memory_mb
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,6 +34,7 @@ from nbformat import NotebookNode
 
 from helpers import exercises as registry
 from helpers import online as online_links
+from helpers.kernel import run_notebook
 from helpers.online import Online
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,22 +375,6 @@ def check(root: Path = ROOT, online: Online | None = None) -> list[str]:
             if cell.cell_type == "code" and cell.source.strip() and cell.execution_count is None:
                 problems.append(f"{path}: cell {index + 1} was never executed; run python -m helpers.build --execute")
     return [p.replace(str(root) + os.sep, "") for p in problems]
-
-
-def run_notebook(nb: NotebookNode, cwd: Path, timeout: int = 120) -> NotebookNode:
-    """Execute `nb` in place in a fresh python3 kernel started in `cwd`, drawing plots inline
-    as a student's kernel does (whatever MPLBACKEND says here); returns it."""
-    from nbclient import NotebookClient
-
-    backend = os.environ.pop("MPLBACKEND", None)
-    try:
-        NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(cwd)}}
-        ).execute()
-    finally:
-        if backend is not None:
-            os.environ["MPLBACKEND"] = backend
-    return nb
 
 
 def execute(path: Path, online: Online) -> None:

@@ -14,7 +14,7 @@ from helpers import exercises as registry
 from helpers import harness
 from helpers.grader.jobs import cases_for, job_for, load_tests
 from helpers.grader.judge_notebook import Graded, Judging
-from helpers.grader.outputs import feedback_page, grades_csv, loud, page_name, summary, write_atomically
+from helpers.grader.outputs import loud, summary, write_outputs
 from helpers.grader.protocol import CRASHED, MISSING, UNKNOWN, UNREADABLE, Limits
 from helpers.grader.submissions import Submission, find_submissions, lesson_from_name
 from helpers.grader.workers import Slot
@@ -74,67 +74,69 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     notes += plan_notes
     limits = Limits(wall=args.timeout, memory_mb=args.memory)
     cases = {ex.id: cases_for(ex, seed, extra) for ex in registry.EXERCISES.values()}
-    jobs_by_notebook = {notebook: job_for(notebook, limits, cases, extra) for notebook in sorted({s.notebook for s in to_run})}
+    jobs = {notebook: job_for(notebook, limits, cases, extra) for notebook in sorted({s.notebook for s in to_run})}
     harness.warm_up()  # while the workers start: nn.MultiheadAttention's first call imports 0.5 s of torch
-    for worker in workers:
-        worker.ready()
-    slots = len(workers)
+    pool = Pool(workers, hide, keep, args.isolation)
     ready = time.monotonic()
-    isolation = {(w.isolation, w.reason) for w in workers}
-    name, reason = sorted(isolation)[0]
-    if name != "namespaces":
+    if pool.isolation != "namespaces":
         print(loud(f"NO ISOLATION: student code runs with resource limits only, able to read and write "
-                   f"whatever this user can ({reason})."), file=sys.stderr)
-    free = list(workers)
-    lock = threading.Lock()
+                   f"whatever this user can ({pool.reason})."), file=sys.stderr)
     progress = _progress(len(to_run))
 
-    def run_one(sub: Submission) -> Graded:
-        with lock:
-            worker = free.pop()
-        try:
-            job = dict(jobs_by_notebook[sub.notebook],
-                       cells=[c for c in sub.cells if c["type"] == "code"])
-            judging = Judging(sub, cases, limits)
-            try:
-                result = worker.run(job, judging.answer)
-            except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
-                worker.kill()
-                worker = Slot.start([worker.slot], hide, keep, args.isolation)[0].ready()
-                return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
-                              notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
-            try:
-                graded = judging.result(result)
-            except Exception as exc:  # what came back could not be judged: this row only
-                return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
-                              notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."])
-            graded.notes = sub.notes + graded.notes
-            return graded
-        finally:
-            with lock:
-                free.append(worker)
-                progress.update(1)
+    def grade_one(sub: Submission) -> Graded:
+        job = dict(jobs[sub.notebook], cells=[c for c in sub.cells if c["type"] == "code"])
+        graded = pool.run(sub, job, Judging(sub, cases, limits))
+        progress.update(1)
+        return graded
 
-    with ThreadPoolExecutor(slots) as pool:
-        rows += list(pool.map(run_one, to_run))
+    with ThreadPoolExecutor(len(workers)) as threads:
+        rows += list(threads.map(grade_one, to_run))
     progress.close()
-    workers[:] = free  # the command closes them and waits for their processes
+    workers[:] = pool.free  # the command closes them and waits for their processes
     order = {nb: i for i, nb in enumerate(registry.LESSONS)}
     rows.sort(key=lambda r: (r.student, order.get(r.notebook, 99), r.notebook, r.file))
     notebooks = sorted({r.notebook for r in rows if r.notebook in registry.LESSONS}, key=order.get)
     exercise_ids = [ex.id for nb in notebooks for ex in registry.for_notebook(nb)]
-    write_atomically(args.out / "grades.csv", grades_csv(rows, exercise_ids))
-    for student in sorted({r.student for r in rows}):
-        try:
-            write_atomically(args.out / "feedback" / page_name(student),
-                             feedback_page(student, [r for r in rows if r.student == student]))
-        except OSError as exc:  # one page that cannot be written costs that page only; grades.csv has the points
-            notes.append(f"Could not write the feedback page of {student!r}: {exc.strerror or exc}.")
-    text = summary(rows, exercise_ids, seed, name, reason, notes, time.monotonic() - started, ready - started, args.out)
-    write_atomically(args.out / "summary.txt", text)
+    text = write_outputs(args.out, rows, exercise_ids, notes, lambda: summary(
+        rows, exercise_ids, seed, pool.isolation, pool.reason, notes, time.monotonic() - started, ready - started,
+        args.out))
     print(text)
     return 0
 
+
+class Pool:
+    """The worker slots, each grading one notebook at a time for one of the threads; a slot
+    whose worker fails is replaced, and costs that notebook's row only."""
+
+    def __init__(self, workers: list[Slot], hide: list[str], keep: list[str], isolation: str) -> None:
+        for worker in workers:
+            worker.ready()
+        self.free, self.hide, self.keep, self.choice = list(workers), hide, keep, isolation
+        self.isolation, self.reason = sorted({(w.isolation, w.reason) for w in workers})[0]
+        self.lock = threading.Lock()
+
+    def run(self, sub: Submission, job: dict, judging: Judging) -> Graded:
+        """Run one notebook in a free slot while `judging` answers its checks; its row."""
+        with self.lock:
+            worker = self.free.pop()
+        try:
+            try:
+                result = worker.run(job, judging.answer)
+            except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
+                worker.kill()
+                worker = Slot.start([worker.slot], self.hide, self.keep, self.choice)[0].ready()
+                return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
+                              notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
+        finally:
+            with self.lock:
+                self.free.append(worker)
+        try:
+            graded = judging.result(result)
+        except Exception as exc:  # what came back could not be judged: this row only
+            return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
+                          notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."])
+        graded.notes = sub.notes + graded.notes
+        return graded
 
 
 def _progress(total: int):

@@ -116,3 +116,18 @@ def summary(rows: list[Graded], exercise_ids: list[str], seed: int, isolation: s
     lines += notes
     lines.append(f"Wrote {out / 'grades.csv'} and {len(students)} pages in {out / 'feedback'}.")
     return "\n".join(lines)
+
+
+def write_outputs(out: Path, rows: list[Graded], exercise_ids: list[str], notes: list[str], summarise) -> str:
+    """grades.csv, a feedback page per student, then summary.txt (`summarise()`, called once
+    the pages are written, so that `notes` holds any page that could not be); the summary."""
+    write_atomically(out / "grades.csv", grades_csv(rows, exercise_ids))
+    for student in sorted({r.student for r in rows}):
+        try:
+            write_atomically(out / "feedback" / page_name(student),
+                             feedback_page(student, [r for r in rows if r.student == student]))
+        except OSError as exc:  # one page that cannot be written costs that page only; grades.csv has the points
+            notes.append(f"Could not write the feedback page of {student!r}: {exc.strerror or exc}.")
+    text = summarise()
+    write_atomically(out / "summary.txt", text)
+    return text
