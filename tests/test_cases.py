@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from helpers import attention as ref
-from helpers import checks, exercises, grading, harness
+from helpers import checks, exercises, harness
+from helpers.grader import jobs
 from helpers.checks import FAILED, PASSED, evaluate
 from helpers.exercises import Case
 from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06
@@ -58,7 +59,7 @@ def test_a_table_of_the_notebooks_answers_fails_on_the_graders_fresh_draws(ex_id
     assert evaluate(ex_id, lookup).status == PASSED  # the notebook's own check cannot tell
     for seed in (1, 2, 3):
         assert evaluate(ex_id, lookup, seed=seed).status == FAILED
-    assert len(grading.cases_for(ex, 1, {})) == 2 * len(drawn(ex_id, 0))
+    assert len(jobs.cases_for(ex, 1, {})) == 2 * len(drawn(ex_id, 0))
 
 
 # --- the panels of 4.4 and 5.2
