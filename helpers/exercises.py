@@ -1093,7 +1093,7 @@ def qkv_variants(formula: Callable[..., Tensor], width: str, score: str = "q k�
 
 def _entropy_epsilon(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     """-Σ w log(w + ε), or log of w clamped at ε, with an ε large enough to move the result."""
-    w = case.inputs[0].double()
+    w = case.inputs[0]
     for eps in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6):
         for how, log in ((f"log(w + {eps:g})", (w + eps).log()), (f"log(w.clamp(min={eps:g}))", w.clamp(min=eps).log())):
             wrong = -(w * log).sum(dim=-1)
@@ -1416,6 +1416,20 @@ def length_cases(gen: torch.Generator) -> list[Case]:
     return [case(lengths, T), case(lengths2, T2), case(torch.tensor([T3]), T3, " (no padding)")]
 
 
+def _longest_not_T(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """A mask as wide as the longest sentence instead of T."""
+    lengths, T = case.inputs
+    longest = int(lengths.max())
+    if longest == T or tuple(out.output.shape) != (len(lengths), 1, longest):
+        return None
+    if not close(out.output, expected[..., :longest]):
+        return None
+    return (f"expected shape {tuple(expected.shape)}, got {tuple(out.output.shape)}: a mask as wide as the longest "
+            f"sentence, {longest}, not T = {T}",
+            f"The batch is padded to T = {T}, which can be more than its longest sentence ({longest} here): the "
+            "mask needs one column per position, torch.arange(T), not torch.arange(lengths.max()).")
+
+
 def _padding(lengths, T):
     return ref.padding_mask(torch.tensor(lengths), T)
 
@@ -1524,6 +1538,11 @@ def _head(p, X, mask=None, *, softmax=None, out=True, scale=None, values="v_proj
         return weights @ project(p, "out_proj", v)
     mixed = weights @ v
     return project(p, "out_proj", mixed) if out else mixed
+
+
+def _masked_softmax_over_queries(scores, mask):
+    """masked_softmax with the softmax over dim=-2, masked scores at -inf, NaN set to 0."""
+    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-2).nan_to_num(0.0)
 
 
 def _softmax_ignoring_mask(scores, mask=None):
@@ -1668,6 +1687,7 @@ EXERCISES_03 = [
             matches("off-by-one", "Off by one: a sentence of length n has real tokens at positions "
                     "0 to n - 1, so key j is real when j < n, not j <= n.",
                     lambda lengths, T: (torch.arange(T) <= lengths[:, None])[:, None, :], "positions j <= length"),
+            Mistake("longest-not-T", _longest_not_T),
         ),
     ),
     Exercise(
@@ -1683,7 +1703,10 @@ EXERCISES_03 = [
         reference=ref.masked_softmax,
         make_cases=masked_score_cases,
         mistakes=(Mistake("renormalised-after-softmax", _renormalised_after_softmax),
-                  *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask))),
+                  *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
+                  matches("wrong-axis", "Your weights were normalised over the queries (dim=1 of (B, T, T), or "
+                          "dim=-2). " + WRONG_AXIS_MESSAGE, _masked_softmax_over_queries,
+                          "the masked softmax over dim=-2")),
     ),
     Exercise(
         id="3.4",
@@ -1697,8 +1720,10 @@ EXERCISES_03 = [
         returns="softmax of the masked, scaled scores, times v: shape (B, T, d)",
         reference=ref.masked_attention,
         make_cases=masked_qkv_cases,
-        mistakes=mask_mistakes(
-            lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v
+        mistakes=(
+            *mask_mistakes(lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v),
+            *scale_mistakes(lambda q, k, v, mask, scale: ref.masked_softmax(q @ k.mT * scale, mask) @ v, width_of_q,
+                            SCALE_QKV),
         ),
     ),
     Exercise(
@@ -2038,6 +2063,11 @@ class Panel:
         return "your test said " + "; and ".join(parts)
 
 
+TENSOR_VERDICT = raised(
+    "tensor-verdict", "Your test returned a one-element tensor, not Python's True or False: comparisons such as "
+    "(a - b).abs().max() < 1e-5, and .all() or .any(), give tensors. torch.allclose(...) returns a bool; otherwise "
+    "wrap the result: bool(...) (or .item()).", error=r"should return True or False, got a tensor")
+
 STATEFUL_MESSAGE = ("Your test's answer depends on something besides the model it is given: a counter, a variable "
                     "kept between calls, random numbers. It must give the same answer every time it is given the "
                     "same model: run the model on both inputs and compare, on every call.")
@@ -2200,6 +2230,15 @@ def converter_mistake(key: str, message: Message, what: str, params: Callable[..
     return matches(key, message, buggy, what, with_init=True)
 
 
+def _stacked_as(p: dict[str, Tensor], order: tuple[str, str, str]) -> dict[str, Tensor]:
+    """The parameters nn.MultiheadAttention reads when ours' projections are stacked in `order`."""
+    new = dict(p)
+    for slot, source in zip("qkv", order):
+        for what in ("weight", "bias"):
+            new[f"{slot}_proj.{what}"] = p[f"{source}_proj.{what}"]
+    return new
+
+
 def _not_mha(out: Outcome) -> str:
     if "got a NoneType" in out.error:
         return "to_torch_mha returned nothing: did you forget `return theirs`?"
@@ -2263,6 +2302,7 @@ EXERCISES_04 += [
             raised("in-place", _test_changed_X, error=r"^ChangedItsInput"),
             raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
                    "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            TENSOR_VERDICT,
             *test_mistakes(
                 INDEPENDENCE,
                 "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), "
@@ -2323,6 +2363,12 @@ EXERCISES_04 += [
                     lambda init, p, X, *m: _across_batch(init, p, X), "attention across the batch", with_init=True),
             converter_mistake("qkv-order", "q and k are swapped: in_proj_weight stacks the projections in the order "
                               "q, k, v.", "q and k swapped", swap_qk=True),
+            *(converter_mistake("qkv-order", f"Your in_proj_weight stacks the projections in the order {', '.join(order)}; "
+                                "nn.MultiheadAttention reads them as q, k, v: torch.cat([ours.q_proj.weight, "
+                                "ours.k_proj.weight, ours.v_proj.weight]), and the biases in the same order.",
+                                f"the projections stacked {', '.join(order)}",
+                                params=(lambda order: lambda init, p: _stacked_as(p, order))(order))
+              for order in (("q", "v", "k"), ("v", "k", "q"), ("k", "v", "q"), ("v", "q", "k"))),
             converter_mistake("out-proj-not-copied", "out_proj still holds nn.MultiheadAttention's own random weights: "
                               "copy out_proj.weight and out_proj.bias too.", "the output through a new out_proj",
                               out_params=None, params=lambda init, p: {**p, **_fresh_torch_out_proj(init)}),
@@ -2390,6 +2436,19 @@ def reversal_model_cases(gen: torch.Generator) -> list[Case]:
     return cases
 
 
+def _scores_met_vectors(case: Case, out: Outcome) -> Finding | None:
+    """V read-out scores met D-wide vectors on one axis: something was added after the read-out."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    V, D = case.init[0], case.init[2]
+    if not found or V == D or {int(found.group(1)), int(found.group(2))} != {V, D}:
+        return None
+    return (f"your code raised {out.error}: {V} is V, the read-out's scores per token; {D} is D, the width of token "
+            "and position vectors",
+            "Vectors of width D (token or position vectors) met the read-out's scores, of width V: the read-out comes "
+            "last. Add the positions to the token vectors, before attention: "
+            "self.readout(self.attention(self.tok(tokens) + self.pos(positions))).")
+
+
 def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
     """Tokens shorter than seq_len met seq_len positions: the whole table was added."""
     found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
@@ -2407,22 +2466,38 @@ def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> 
             "self.pos(torch.arange(tokens.shape[1])).")
 
 
-def _tiny(init, p, tokens, positions="before"):
+def _tiny(init, p, tokens, positions="before", readout=True):
     """ReversalModel from parameters p, with the positions added before attention, after
-    it, not at all, or looked up by token ("tokens") instead of by position."""
+    it, not at all, multiplied, or looked up by token ("tokens", "tokens-clamped"), by
+    sentence ("batch"), backwards ("reversed") or from 1 ("from-1", the last clamped)
+    instead of by position 0 ... T - 1; without the read-out if not `readout`."""
     attention = {k.removeprefix("attention."): v for k, v in p.items() if k.startswith("attention.")}
     x = p["tok.weight"][tokens]
-    pos = p["pos.weight"][: tokens.shape[1]]
+    table = p["pos.weight"]
+    B, T = tokens.shape
+    pos = table[:T]
     if positions == "tokens":
-        if int(tokens.max()) >= p["pos.weight"].shape[0]:
+        if int(tokens.max()) >= table.shape[0]:
             raise RuntimeError("a token is past the end of the position table")
-        x = x + p["pos.weight"][tokens]
+        x = x + table[tokens]
+    if positions == "tokens-clamped":
+        x = x + table[tokens.clamp(max=table.shape[0] - 1)]
+    if positions == "batch":
+        if B > table.shape[0]:
+            raise RuntimeError("more sentences than positions")
+        x = x + table[:B, None, :]
+    if positions == "reversed":
+        x = x + pos.flip(0)
+    if positions == "from-1":
+        x = x + table[torch.arange(1, T + 1).clamp(max=table.shape[0] - 1)]
+    if positions == "multiplied":
+        x = x * pos
     if positions == "before":
         x = x + pos
     x = _mha(attention, x, H=init[3])
     if positions == "after":
         x = x + pos
-    return project(p, "readout", x)
+    return project(p, "readout", x) if readout else x
 
 
 def _is_flip_like(perm: Tensor) -> bool:
@@ -2476,6 +2551,30 @@ EXERCISES_05 = [
             matches("positions-after-attention", "The positions were added after attention: attention itself then still "
                     "cannot tell positions apart. Add them to the token vectors before attention.",
                     lambda *a: _tiny(*a, positions="after"), "positions added after attention", with_init=True),
+            matches("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table "
+                    "(clamped here to fit it). The positions are 0, 1, ..., T - 1: "
+                    "self.pos(torch.arange(tokens.shape[1])).", lambda *a: _tiny(*a, positions="tokens-clamped"),
+                    "positions looked up by token value, clamped to the table", with_init=True),
+            matches("positions-of-batch", "Each sentence got one position vector for all its tokens, the one of its "
+                    "index in the batch: torch.arange(tokens.shape[0]) counts the B sentences. The positions run along "
+                    "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
+                    lambda *a: _tiny(*a, positions="batch"), "position b added to every token of sentence b",
+                    with_init=True),
+            matches("positions-reversed", "Your positions run backwards, T - 1 down to 0: token i must get position i, "
+                    "self.pos(torch.arange(T)), so that the same position always means the same place. (Reversing "
+                    "is what the model should learn, not what its positions say.)",
+                    lambda *a: _tiny(*a, positions="reversed"), "positions T - 1, ..., 0", with_init=True),
+            matches("positions-from-1", "Your positions start at 1: the first token is position 0, and the table has "
+                    "rows 0 to seq_len - 1. Use torch.arange(T), 0 to T - 1.",
+                    lambda *a: _tiny(*a, positions="from-1"), "positions 1, ..., T (the last clamped to the table)",
+                    with_init=True),
+            matches("positions-multiplied", "You multiplied the token vectors by the position vectors: add them, "
+                    "self.tok(tokens) + self.pos(positions), so that each keeps its own information.",
+                    lambda *a: _tiny(*a, positions="multiplied"), "token vectors times position vectors", with_init=True),
+            matches("no-readout", "You returned attention's output, (B, T, D): the model ends with the read-out, "
+                    "self.readout(...), which gives a score for each of the V tokens, (B, T, V).",
+                    lambda *a: _tiny(*a, readout=False), "attention's output without the read-out", with_init=True),
+            Mistake("scores-met-vectors", lambda case, out, expected: _scores_met_vectors(case, out), on_error=True),
         ),
     ),
     Exercise(
@@ -2490,6 +2589,11 @@ EXERCISES_05 = [
                    "permuted = tokens[:, perm].", error=r"^ChangedItsInput"),
             raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
                    "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            TENSOR_VERDICT,
+            raised("vocab-axis", "out[..., perm] permutes the LAST axis of the output, the V scores of each token; "
+                   "perm reorders the positions, the second axis: out[:, perm].",
+                   error=r"must match the size of tensor b|out of bounds|out of range",
+                   source=r"\[\s*(\.\.\.|:\s*,\s*:)\s*,\s*perm\s*\]", both=True),
             raised("batch-axis", "perm permutes the T positions of each sequence, so index the token axis, the second "
                    "one: tokens[:, perm] (and out[:, perm]), not tokens[perm], which permutes the sequences.",
                    error=r"^IndexError", source=r"(tokens|out\w*|\))\[\s*perm\s*\]", both=True),
@@ -2623,7 +2727,7 @@ def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, st
 
 
 def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=None, rescale_out=True,
-             rescale_sum=True, divide=True, start=float("-inf")):
+             rescale_sum=True, divide=True, start=float("-inf"), inverted=False):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
     1/√d unless given)."""
     q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
@@ -2636,7 +2740,7 @@ def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, 
             out = out + torch.softmax(scores, dim=-1) @ v[..., i : i + block, :]
             continue
         m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
-        rescale_by = torch.exp(m - m_new) if rescale else 1.0
+        rescale_by = (torch.exp(m_new - m).nan_to_num(0.0, posinf=0.0) if inverted else torch.exp(m - m_new)) if rescale else 1.0
         exps = torch.exp(scores - m_new)
         s = (s * rescale_by if rescale_sum else s) + exps.sum(dim=-1, keepdim=True)
         out = (out * rescale_by if rescale_out else out) + exps @ v[..., i : i + block, :]
@@ -2716,6 +2820,10 @@ EXERCISES_06 = [
                     "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
                     "out = out * rescale + exps @ v_block.", lambda *a: _chunked(*a, rescale_out=False),
                     "the output without rescaling"),
+            matches("rescale-inverted", "The rescaling factor is upside down: the running sum and output were "
+                    "computed with exp(score - m) and must become exp(score - m_new), so multiply them by "
+                    "exp(m - m_new), which is at most 1, not by exp(m_new - m).",
+                    lambda *a: _chunked(*a, inverted=True), "the sum and output rescaled by exp(m_new - m)"),
             matches("sum-not-rescaled", "You rescaled the running output but not the running sum: when a block "
                     "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
                     lambda *a: _chunked(*a, rescale_sum=False), "the sum without rescaling"),

@@ -332,8 +332,7 @@ def verdicts(test, panel: list[Callable[[], Any]], inputs, order: tuple[int, ...
                                                or _bytes_of(after.contiguous()) != _bytes_of(before.contiguous())):
                 raise ChangedItsInput(f"your test changed the {name} it was given, in place")
         if isinstance(verdict, Tensor) and verdict.numel() == 1:
-            raise TypeError(f"your test should return True or False, got a tensor: {verdict.item()!r} inside "
-                            f"tensor({verdict.item()!r})")
+            raise TypeError(f"your test should return True or False, got a tensor: tensor({verdict.item()!r})")
         if not isinstance(verdict, bool):
             raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
         results[index] = float(verdict)
