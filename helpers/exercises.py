@@ -332,7 +332,27 @@ COMMON_ERRORS = (
     raised("no-last-weights", "forward must keep the attention weights it computed, for plotting: "
            "self.last_weights = weights.detach(), right after the softmax.",
            error=r"self\.last_weights should hold the attention weights"),
+    raised("init-returns", "__init__ must not return anything: calling the class builds the object, and __init__ "
+           "only fills it in. Remove the `return` line from __init__.", error=r"__init__\(\) should return None"),
+    raised("super-init-args", "nn.Module's own __init__ takes no arguments: call super().__init__() with empty "
+           "parentheses, then store what your module needs yourself, on the lines after it (self.name = name).",
+           error=r"__init__\(\) (takes 1 positional argument but \d+ were given|got an unexpected keyword argument)",
+           source=r"super\([^)]*\)\.__init__\(\s*[^)\s]", both=True),
+    raised("tensor-as-bool", lambda out: _tensor_as_bool(out),
+           error=r"Boolean value of Tensor with more than one value is ambiguous"),
 )
+
+
+def _tensor_as_bool(out: Outcome) -> str:
+    line = re.search(r"\(line \d+: (.*)\)$", out.error)
+    test = re.match(r"(?:el)?if\s+(not\s+)?([A-Za-z_][\w.]*)\s*:", line.group(1)) if line else None
+    if test and not test.group(1):
+        name = test.group(2)
+        return (f"`if {name}:` asks a whole tensor for one True or False, which Python cannot have from more than "
+                f"one value. To ask whether {name} was given at all, write `if {name} is not None:`.")
+    return ("A tensor of more than one value stood where Python needs one True or False (if, while, and, or, not). "
+            "To test that an argument was given, write `is not None`; to test its values, reduce them first, "
+            "with .all() or .any().")
 
 
 def _sizes_of(case: Case) -> dict[str, int]:
@@ -394,8 +414,38 @@ def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     return None
 
 
-# Results right but for a scale, whatever the exercise. Tried after an exercise's own mistakes.
-COMMON_VALUES = (Mistake("proportional", _proportional),)
+def _right_numbers_other_shape(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """The right numbers in another shape: an axis of size 1 added or lost, or one repeated."""
+    got = out.output
+    if tuple(got.shape) == tuple(expected.shape) or got.dim() == expected.dim() == 0:
+        return None
+    if got.numel() == expected.numel() and tuple(got.squeeze().shape) == tuple(expected.squeeze().shape):
+        if not close(got.reshape(expected.shape), expected):
+            return None
+        shapes = f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}; the numbers are right"
+        if got.dim() > expected.dim():
+            return (shapes, f"Your result has an extra axis of size 1 (keepdim=True, unsqueeze or [None] adds one): "
+                    f"only its shape is off. Return shape {tuple(expected.shape)}.")
+        return (shapes, f"Your result lost an axis of size 1 (a reduction without keepdim=True, squeeze, or indexing "
+                f"drops one): only its shape is off. Return shape {tuple(expected.shape)}; unsqueeze puts the axis back.")
+    if got.dim() != expected.dim() or got.numel() <= expected.numel():
+        return None
+    try:
+        spread = expected.expand(got.shape)
+    except RuntimeError:
+        return None
+    if not close(got, spread):
+        return None
+    axes = [i for i, (a, b) in enumerate(zip(expected.shape, got.shape)) if a == 1 and b != 1]
+    return (f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}: the right numbers, repeated along "
+            f"axis {', '.join(str(a) for a in axes)}",
+            f"Your result repeats the same numbers along an axis that should have size 1 (expand or repeat made "
+            f"it). Keep shape {tuple(expected.shape)}: broadcasting stretches an axis of size 1 wherever it is "
+            "used, without a copy.")
+
+
+# Results right but for a scale or a shape, whatever the exercise. Tried after an exercise's own mistakes.
+COMMON_VALUES = (Mistake("proportional", _proportional), Mistake("shape-of-right-numbers", _right_numbers_other_shape))
 
 
 # --------------------------------------------------------------------------------------
@@ -645,6 +695,57 @@ NO_KEEPDIM_MESSAGE = (
     "Use keepdim=True."
 )
 
+def _entries_left_zero(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Every score is either right or exactly 0, and some that should not be are 0: the loops
+    skipped some (i, j) pairs. Which ones they skipped names the loop."""
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape) or got.dim() != 2 or not torch.isfinite(got).all():
+        return None
+    zero = (got == 0) & ~torch.isclose(expected, torch.zeros_like(expected), atol=ATOL)
+    right = torch.isclose(got.double(), expected.double(), rtol=RTOL, atol=ATOL)
+    if not zero.any() or not (right | zero).all():
+        return None
+    T = got.shape[0]
+    i, j = torch.meshgrid(torch.arange(T), torch.arange(T), indexing="ij")
+    expect_nonzero = ~torch.isclose(expected, torch.zeros_like(expected), atol=ATOL)
+    evidence = (f"{int(zero.sum())} of {got.numel()} scores are 0 where X Xᵀ is not, and every other score is right")
+    for where, region, message in (
+        (f"row {T - 1} and column {T - 1}, the last token's", (i == T - 1) | (j == T - 1),
+         f"Your loops stop one token early: range(T - 1) never reaches token T - 1 = {T - 1}. Loop over range(T)."),
+        ("every score below the diagonal (j < i)", j < i,
+         "Your inner loop starts at i (range(i, T)), so scores[i, j] with j < i keeps its 0. X Xᵀ is symmetric, but "
+         "every pair needs its score: loop j over range(T)."),
+        ("every score above the diagonal (j > i)", j > i,
+         "Your inner loop stops at i (range(i + 1)), so scores[i, j] with j > i keeps its 0. X Xᵀ is symmetric, but "
+         "every pair needs its score: loop j over range(T)."),
+    ):
+        if torch.equal(zero, region & expect_nonzero):
+            return f"{evidence}: the zeros are {where}", message
+    return (evidence, "Your loops skip some pairs (i, j), whose scores keep the 0 they started with. Every token i "
+            "needs a score with every token j: for i in range(T), for j in range(T).")
+
+
+ENTRIES_LEFT_ZERO = Mistake("entries-left-zero", _entries_left_zero)
+
+
+def _unscaled_too_early(formula: Callable[..., Tensor], what: str) -> tuple[Mistake, ...]:
+    """Lesson 01's attention has no scale: scores divided by √D (or by D), as lesson 02 does.
+    formula(X, c) is the exercise's result with the scores times c; `what` names it, {} for the divisor."""
+    message = ("You scaled the scores, dividing X Xᵀ by {how}: lesson 02 adds that scale, for queries and keys. Here "
+               "the weights are softmax(X Xᵀ) with nothing else.")
+    return (
+        matches("scaled", message.format(how="√D"), lambda X: formula(X, X.shape[-1] ** -0.5), what.format("√D")),
+        matches("scaled", message.format(how="D"), lambda X: formula(X, 1 / X.shape[-1]), what.format("D")),
+    )
+
+
+def _across_sentences(X: Tensor) -> Tensor:
+    """Simple self-attention over every token of the batch at once: (B·T) tokens, flattened."""
+    B, T, D = X.shape
+    flat = X.reshape(B * T, D)
+    return (torch.softmax(flat @ flat.T, dim=-1) @ flat).reshape(B, T, D)
+
+
 EXERCISES_01 = [
     Exercise(
         id="1.1",
@@ -674,6 +775,22 @@ EXERCISES_01 = [
                 @ torch.nn.functional.normalize(X, dim=-1).T,
                 "the cosine similarities",
             ),
+            matches("same-token", "scores[i, j] holds X[i] · X[i] for every j: the second vector should be token "
+                    "j's, scores[i, j] = X[i] · X[j].", lambda X: (X * X).sum(dim=-1)[:, None].expand(-1, X.shape[0]),
+                    "each row filled with X[i] · X[i]"),
+            matches("same-token", "scores[i, j] holds X[j] · X[j] for every i: the first vector should be token "
+                    "i's, scores[i, j] = X[i] · X[j].", lambda X: (X * X).sum(dim=-1)[None, :].expand(X.shape[0], -1),
+                    "each column filled with X[j] · X[j]"),
+            matches("distance", "You computed the squared distances between tokens, |X[i] - X[j]|². Scores are dot "
+                    "products, scores[i, j] = X[i] · X[j]: similar tokens get a LARGE score, not a small one.",
+                    lambda X: ((X[:, None, :] - X[None, :, :]) ** 2).sum(dim=-1), "the squared distances"),
+            matches("distance", "You computed the distances between tokens, |X[i] - X[j]|. Scores are dot products, "
+                    "scores[i, j] = X[i] · X[j]: similar tokens get a LARGE score, not a small one.",
+                    lambda X: ((X[:, None, :] - X[None, :, :]) ** 2).sum(dim=-1).sqrt(), "the distances"),
+            matches("softmaxed", "You returned attention weights, softmax(X Xᵀ): this exercise asks for the scores "
+                    "before any softmax, X Xᵀ itself. The softmax comes next, in exercise 1.2.",
+                    lambda X: torch.softmax(X @ X.T, dim=-1), "softmax(X Xᵀ)"),
+            ENTRIES_LEFT_ZERO,
         ),
     ),
     Exercise(
@@ -696,6 +813,10 @@ EXERCISES_01 = [
                     lambda s: _softmax_shifted_by(s, s.amin(dim=-1, keepdim=True)), "a softmax shifted by each row's minimum"),
             matches("row-mean", ROW_SHIFT_MESSAGE.format(what="mean"),
                     lambda s: _softmax_shifted_by(s, s.mean(dim=-1, keepdim=True)), "a softmax shifted by each row's mean"),
+            matches("divided-by-max", "Your softmax divides each row by its maximum before exp: the stable softmax "
+                    "SUBTRACTS it, exp(scores - max), which leaves the result unchanged; exp(scores / max) changes it.",
+                    lambda s: torch.softmax(s / s.amax(dim=-1, keepdim=True), dim=-1),
+                    "softmax(scores / each row's maximum)"),
             wrong_axis,
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
             non_finite_in_low_rows(
@@ -731,6 +852,9 @@ EXERCISES_01 = [
                 ref.pairwise_scores,
                 "X Xᵀ without softmax",
             ),
+            matches("returned-output", "You returned the output, weights @ X (B, T, D): this function stops at the "
+                    "weights, softmax(X Xᵀ), shape (B, T, T).", ref.simple_self_attention, "softmax(X Xᵀ) X"),
+            *_unscaled_too_early(lambda X, c: torch.softmax(X @ X.mT * c, dim=-1), "softmax(X Xᵀ / {})"),
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
             not_normalised,
         ),
@@ -782,6 +906,11 @@ EXERCISES_01 = [
                 lambda X: X @ torch.softmax(X.mT @ X, dim=-1),
                 "X softmax(Xᵀ X)",
             ),
+            *_unscaled_too_early(lambda X, c: torch.softmax(X @ X.mT * c, dim=-1) @ X, "softmax(X Xᵀ / {}) X"),
+            matches("across-batch", "Every token attended to every token of the whole batch, B·T of them, not only to "
+                    "those of its own sentence: X was flattened to (B·T, D). Keep the batch axis: "
+                    "X @ X.transpose(-2, -1) gives (B, T, T), one matrix per sentence.", _across_sentences,
+                    "attention over the whole batch flattened"),
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
         ),
     ),
@@ -867,6 +996,39 @@ def weight_cases(gen: torch.Generator) -> list[Case]:
     ]
 
 
+def _no_hidden_size(out: Outcome) -> str:
+    stored = re.search(r"its __init__ stored: (.*?)(?: \(line \d+.*)?$", out.error)
+    names = [n for n in (stored.group(1).split(", ") if stored else []) if n != "nothing"]
+    if not names:
+        return ("Your __init__ stored nothing on the module. After super().__init__(), keep the size: "
+                "self.hidden_size = hidden_size (the check, and steps 2 and 3, read it by that name).")
+    listed = ", ".join(f"self.{n}" for n in names)
+    return (f"Your __init__ stored {listed}, but no self.hidden_size: the check, and steps 2 and 3, read it by "
+            "exactly that name. Write self.hidden_size = hidden_size.")
+
+
+def _hidden_size_value(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape) or float(got[0]) == float(expected[0]):
+        return None
+    return (f"expected self.hidden_size = {fmt_num(float(expected[0]))}, as built with MySelfAttention("
+            f"{case.init[0]}), got {fmt_num(float(got[0]))}",
+            "self.hidden_size must be the size the module is built with, the argument hidden_size: "
+            "self.hidden_size = hidden_size, not a number of your own.")
+
+
+def _forward_changed(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape) or not (got[2] == 0 and expected[2] == 1):
+        return None
+    return (f"expected forward(X) to hand back a tensor of X's shape, {tuple(case.inputs[0].shape)}, as the "
+            "placeholder does; yours did not",
+            "Leave forward as it was given, `return X`, until step 3 fills it in: step 1 changes __init__ only.")
+
+
+NO_SCALE = raised("no-scale", "Your module has no self.scale: set it in __init__, after the layers: "
+                  "self.scale = hidden_size ** -0.5 (that is 1/√D).", error=r"has no attribute 'scale'")
+
 SUPER_INIT_MESSAGE = (
     "An nn.Module must call super().__init__() at the start of its __init__, before it "
     "stores anything: that is what sets up its parameters, submodules and hooks."
@@ -878,12 +1040,69 @@ no_super_init = raised(
 )
 
 
-def _attend(p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_from="linear_k", transpose=False):
-    """Reference-style attention from parameters p, with one thing changed for a mistake."""
-    q, k, v = project(p, q_from, X), project(p, k_from, X), project(p, values, X)
+def _attend(p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_from="linear_k", transpose=False,
+            **change):
+    """Reference-style attention from parameters p, with one thing changed for a mistake
+    (values="X": the weights multiply X itself; `change`: as _qkv_attention)."""
+    q, k = project(p, q_from, X), project(p, k_from, X)
+    v = X if values == "X" else project(p, values, X)
     scale = X.shape[-1] ** -0.5 if scale is None else scale
-    scores = (k @ q.mT if transpose else q @ k.mT) * scale
-    return torch.softmax(scores, dim=dim) @ v
+    return _qkv_attention(k if transpose else q, q if transpose else k, v, scale, dim=dim, **change)
+
+
+def _qkv_attention(q, k, v, scale, *, dim=-1, softmax=True, scale_after=False, weights_T=False, weights_only=False,
+                   softmax_of_v=False):
+    """softmax(q kᵀ · scale) v, with one thing changed for a mistake: the softmax over `dim`, left
+    out, or applied to v (then scores @ softmax(v)); the scale applied to the weights after the
+    softmax; the weights transposed before they multiply v; or the weights returned."""
+    scores = q @ k.mT * (1.0 if scale_after else scale)
+    if softmax_of_v:
+        return scores @ torch.softmax(v, dim=-1)
+    weights = torch.softmax(scores, dim=dim) if softmax else scores
+    if scale_after:
+        weights = weights * scale
+    if weights_only:
+        return weights
+    return (weights.mT if weights_T else weights) @ v
+
+
+def qkv_variants(formula: Callable[..., Tensor], width: str, score: str = "q kᵀ") -> tuple[Mistake, ...]:
+    """What attention from q, k and v can get wrong besides its scale, for formula(*args, **change)
+    (the changes of _qkv_attention), in an exercise's names: `width` is what it calls the width."""
+    scaled = f"{score} / √{width}"
+    return (
+        matches("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+                lambda *a: formula(*a, dim=-2), "softmax over dim=-2"),
+        matches("no-softmax", f"The softmax is missing: your weights are the raw scores {scaled}, not rows that sum "
+                f"to 1. weights = torch.softmax(scores, dim=-1), then weights @ v.",
+                lambda *a: formula(*a, softmax=False), f"({scaled}) v without softmax"),
+        matches("softmax-wrong-tensor", "softmax was applied to v, and the raw scores multiplied it. The softmax "
+                "turns the scores into weights: weights = torch.softmax(scores, dim=-1), then weights @ v.",
+                lambda *a: formula(*a, softmax_of_v=True), "scores @ softmax(v)"),
+        matches("scale-after-softmax", f"The scale was applied to the weights, after the softmax: divide the scores "
+                f"by √{width} BEFORE the softmax, so that it keeps the weights soft; afterwards, it only shrinks "
+                "rows that should sum to 1.", lambda *a: formula(*a, scale_after=True),
+                f"softmax({score}) / √{width}, times v"),
+        matches("weights-transposed", "The weights were transposed before they multiplied v: row i of the weights "
+                "holds query i's weights over the keys, so weights @ v as they come out of the softmax.",
+                lambda *a: formula(*a, weights_T=True), "weightsᵀ @ v"),
+        matches("returned-weights", "You returned the attention weights (B, T, T). The output is weights @ v, "
+                f"shape (B, T, {width}).", lambda *a: formula(*a, weights_only=True), "the attention weights"),
+    )
+
+
+def _entropy_epsilon(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """-Σ w log(w + ε), or log of w clamped at ε, with an ε large enough to move the result."""
+    w = case.inputs[0]
+    for eps in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6):
+        for how, log in ((f"log(w + {eps:g})", (w + eps).log()), (f"log(w.clamp(min={eps:g}))", w.clamp(min=eps).log())):
+            wrong = -(w * log).sum(dim=-1)
+            if close(out.output, wrong) and not close(wrong, expected):
+                return (f"{first_difference(expected, out.output)}; your result equals -Σ w {how}",
+                        f"Your ε = {eps:g}, added to keep log away from 0, moves every entropy by about ε per weight, "
+                        "more than the check allows. Use torch.special.entr(w) or torch.xlogy(w, w), which give "
+                        "0 log 0 = 0 exactly, or an ε of 1e-12.")
+    return None
 
 
 def scale_messages(width: str, divide: str, multiplied: str = "") -> dict[str, str]:
@@ -1006,7 +1225,12 @@ EXERCISES_02 = [
         make_cases=module_skeleton_cases,
         module=True,
         probe=step1_probe,
-        mistakes=(no_super_init,),
+        mistakes=(
+            no_super_init,
+            raised("no-hidden-size", lambda out: _no_hidden_size(out), error=r"^MissingAttribute: "),
+            Mistake("hidden-size-value", lambda case, out, expected: _hidden_size_value(case, out, expected)),
+            Mistake("forward-changed", lambda case, out, expected: _forward_changed(case, out, expected)),
+        ),
     ),
     Exercise(
         id="2.2",
@@ -1024,6 +1248,7 @@ EXERCISES_02 = [
         probe=step2_probe,
         mistakes=(
             no_super_init,
+            NO_SCALE,
             matches(
                 "scale-multiplied",
                 SCALE_HIDDEN["scale-multiplied"],
@@ -1060,6 +1285,7 @@ EXERCISES_02 = [
         probe=keeps_weights,
         mistakes=(
             no_super_init,
+            NO_SCALE,
             dot_T_on_batch,
             *scale_mistakes(lambda p, X, scale: _attend(p, X, scale=scale), width_of_X, SCALE_HIDDEN),
             matches("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
@@ -1076,6 +1302,15 @@ EXERCISES_02 = [
             matches("returned-weights", "You returned the attention weights (B, T, T). The output is weights @ v, "
                     "shape (B, T, D).", lambda p, X: torch.softmax(project(p, "linear_q", X) @ project(p, "linear_k", X).mT
                     * X.shape[-1] ** -0.5, dim=-1), "the attention weights"),
+            matches("keys-never-used", "Your scores are q qᵀ: k never entered them. Each query is compared with "
+                    "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
+                    lambda p, X: _attend(p, X, k_from="linear_q"), "softmax(q qᵀ / √D) v"),
+            matches("queries-never-used", "Your scores are k kᵀ: q never entered them. Each query is compared with "
+                    "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
+                    lambda p, X: _attend(p, X, q_from="linear_k"), "softmax(k kᵀ / √D) v"),
+            matches("weights-times-X", "The weights multiplied X itself, not the values: take v = self.linear_v(X), "
+                    "then weights @ v.", lambda p, X: _attend(p, X, values="X"), "weights @ X"),
+            *qkv_variants(lambda p, X, **change: _attend(p, X, **change), "D")[1:5],
             *last_weights_mistakes(_attend_scores, "(B, T, T)"),
         ),
     ),
@@ -1101,6 +1336,10 @@ EXERCISES_02 = [
                     "natural log (torch.log).", lambda w: ref.row_entropy(w) / math.log(2), "the entropy in bits"),
             matches("wrong-axis", "You summed over the wrong dimension: each row (the last dimension) is one "
                     "query's weights; sum over dim=-1.", lambda w: torch.special.entr(w).sum(dim=0), "a sum over dim 0"),
+            matches("summed-all", "You summed over every number at once, giving one entropy for the whole tensor: "
+                    "each row (the last dimension) has its own entropy. Sum over dim=-1 only.",
+                    lambda w: torch.special.entr(w).sum(), "the sum over the whole tensor"),
+            Mistake("epsilon", _entropy_epsilon),
         ),
     ),
     Exercise(
@@ -1120,6 +1359,7 @@ EXERCISES_02 = [
                    "the scores into weights: give it the scores.",
                    error=r"local variable 'weights'|name 'weights' is not defined"),
             *scale_mistakes(lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q, SCALE_QKV),
+            *qkv_variants(lambda q, k, v, **change: _qkv_attention(q, k, v, q.shape[-1] ** -0.5, **change), "d"),
             matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
                     lambda q, k, v: torch.softmax(ref.scaled_scores(q, k), -1) @ k, "weights @ k"),
         ),
@@ -1141,6 +1381,12 @@ EXERCISES_02 = [
             *scale_mistakes(lambda q, k, scale: q @ k.mT * scale, width_of_q, SCALE_SCORES),
             matches("transposed-scores", "Your scores are k qᵀ: row i must hold query i's scores, so q comes first.",
                     lambda q, k: ref.scaled_scores(k, q), "k qᵀ / √d"),
+            matches("softmaxed", "You returned the weights, softmax(q kᵀ / √d): scaled_scores stops before the "
+                    "softmax and returns the scores themselves, q kᵀ / √d.",
+                    lambda q, k: torch.softmax(ref.scaled_scores(q, k), dim=-1), "softmax(q kᵀ / √d)"),
+            matches("qt-k", "qᵀ k compares features with features, (B, d, d). Scores compare every query with "
+                    "every key: q @ k.transpose(-2, -1), (B, T, d) x (B, d, T) -> (B, T, T).",
+                    lambda q, k: q.mT @ k * q.shape[-1] ** -0.5, "qᵀ k / √d"),
         ),
     ),
 ]
@@ -1168,6 +1414,20 @@ def length_cases(gen: torch.Generator) -> list[Case]:
         return Case(f"lengths {lengths.tolist()} padded to T={T}{note}", (lengths, T))
 
     return [case(lengths, T), case(lengths2, T2), case(torch.tensor([T3]), T3, " (no padding)")]
+
+
+def _longest_not_T(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """A mask as wide as the longest sentence instead of T."""
+    lengths, T = case.inputs
+    longest = int(lengths.max())
+    if longest == T or tuple(out.output.shape) != (len(lengths), 1, longest):
+        return None
+    if not close(out.output, expected[..., :longest]):
+        return None
+    return (f"expected shape {tuple(expected.shape)}, got {tuple(out.output.shape)}: a mask as wide as the longest "
+            f"sentence, {longest}, not T = {T}",
+            f"The batch is padded to T = {T}, which can be more than its longest sentence ({longest} here): the "
+            "mask needs one column per position, torch.arange(T), not torch.arange(lengths.max()).")
 
 
 def _padding(lengths, T):
@@ -1278,6 +1538,11 @@ def _head(p, X, mask=None, *, softmax=None, out=True, scale=None, values="v_proj
         return weights @ project(p, "out_proj", v)
     mixed = weights @ v
     return project(p, "out_proj", mixed) if out else mixed
+
+
+def _masked_softmax_over_queries(scores, mask):
+    """masked_softmax with the softmax over dim=-2, masked scores at -inf, NaN set to 0."""
+    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-2).nan_to_num(0.0)
 
 
 def _softmax_ignoring_mask(scores, mask=None):
@@ -1422,6 +1687,7 @@ EXERCISES_03 = [
             matches("off-by-one", "Off by one: a sentence of length n has real tokens at positions "
                     "0 to n - 1, so key j is real when j < n, not j <= n.",
                     lambda lengths, T: (torch.arange(T) <= lengths[:, None])[:, None, :], "positions j <= length"),
+            Mistake("longest-not-T", _longest_not_T),
         ),
     ),
     Exercise(
@@ -1437,7 +1703,10 @@ EXERCISES_03 = [
         reference=ref.masked_softmax,
         make_cases=masked_score_cases,
         mistakes=(Mistake("renormalised-after-softmax", _renormalised_after_softmax),
-                  *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask))),
+                  *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
+                  matches("wrong-axis", "Your weights were normalised over the queries (dim=1 of (B, T, T), or "
+                          "dim=-2). " + WRONG_AXIS_MESSAGE, _masked_softmax_over_queries,
+                          "the masked softmax over dim=-2")),
     ),
     Exercise(
         id="3.4",
@@ -1451,8 +1720,10 @@ EXERCISES_03 = [
         returns="softmax of the masked, scaled scores, times v: shape (B, T, d)",
         reference=ref.masked_attention,
         make_cases=masked_qkv_cases,
-        mistakes=mask_mistakes(
-            lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v
+        mistakes=(
+            *mask_mistakes(lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v),
+            *scale_mistakes(lambda q, k, v, mask, scale: ref.masked_softmax(q @ k.mT * scale, mask) @ v, width_of_q,
+                            SCALE_QKV),
         ),
     ),
     Exercise(
@@ -1792,6 +2063,11 @@ class Panel:
         return "your test said " + "; and ".join(parts)
 
 
+TENSOR_VERDICT = raised(
+    "tensor-verdict", "Your test returned a one-element tensor, not Python's True or False: comparisons such as "
+    "(a - b).abs().max() < 1e-5, and .all() or .any(), give tensors. torch.allclose(...) returns a bool; otherwise "
+    "wrap the result: bool(...) (or .item()).", error=r"should return True or False, got a tensor")
+
 STATEFUL_MESSAGE = ("Your test's answer depends on something besides the model it is given: a counter, a variable "
                     "kept between calls, random numbers. It must give the same answer every time it is given the "
                     "same model: run the model on both inputs and compare, on every call.")
@@ -1954,6 +2230,15 @@ def converter_mistake(key: str, message: Message, what: str, params: Callable[..
     return matches(key, message, buggy, what, with_init=True)
 
 
+def _stacked_as(p: dict[str, Tensor], order: tuple[str, str, str]) -> dict[str, Tensor]:
+    """The parameters nn.MultiheadAttention reads when ours' projections are stacked in `order`."""
+    new = dict(p)
+    for slot, source in zip("qkv", order):
+        for what in ("weight", "bias"):
+            new[f"{slot}_proj.{what}"] = p[f"{source}_proj.{what}"]
+    return new
+
+
 def _not_mha(out: Outcome) -> str:
     if "got a NoneType" in out.error:
         return "to_torch_mha returned nothing: did you forget `return theirs`?"
@@ -2017,6 +2302,7 @@ EXERCISES_04 += [
             raised("in-place", _test_changed_X, error=r"^ChangedItsInput"),
             raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
                    "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            TENSOR_VERDICT,
             *test_mistakes(
                 INDEPENDENCE,
                 "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), "
@@ -2077,6 +2363,12 @@ EXERCISES_04 += [
                     lambda init, p, X, *m: _across_batch(init, p, X), "attention across the batch", with_init=True),
             converter_mistake("qkv-order", "q and k are swapped: in_proj_weight stacks the projections in the order "
                               "q, k, v.", "q and k swapped", swap_qk=True),
+            *(converter_mistake("qkv-order", f"Your in_proj_weight stacks the projections in the order {', '.join(order)}; "
+                                "nn.MultiheadAttention reads them as q, k, v: torch.cat([ours.q_proj.weight, "
+                                "ours.k_proj.weight, ours.v_proj.weight]), and the biases in the same order.",
+                                f"the projections stacked {', '.join(order)}",
+                                params=(lambda order: lambda init, p: _stacked_as(p, order))(order))
+              for order in (("q", "v", "k"), ("v", "k", "q"), ("k", "v", "q"), ("v", "q", "k"))),
             converter_mistake("out-proj-not-copied", "out_proj still holds nn.MultiheadAttention's own random weights: "
                               "copy out_proj.weight and out_proj.bias too.", "the output through a new out_proj",
                               out_params=None, params=lambda init, p: {**p, **_fresh_torch_out_proj(init)}),
@@ -2144,6 +2436,19 @@ def reversal_model_cases(gen: torch.Generator) -> list[Case]:
     return cases
 
 
+def _scores_met_vectors(case: Case, out: Outcome) -> Finding | None:
+    """V read-out scores met D-wide vectors on one axis: something was added after the read-out."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    V, D = case.init[0], case.init[2]
+    if not found or V == D or {int(found.group(1)), int(found.group(2))} != {V, D}:
+        return None
+    return (f"your code raised {out.error}: {V} is V, the read-out's scores per token; {D} is D, the width of token "
+            "and position vectors",
+            "Vectors of width D (token or position vectors) met the read-out's scores, of width V: the read-out comes "
+            "last. Add the positions to the token vectors, before attention: "
+            "self.readout(self.attention(self.tok(tokens) + self.pos(positions))).")
+
+
 def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
     """Tokens shorter than seq_len met seq_len positions: the whole table was added."""
     found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
@@ -2161,22 +2466,38 @@ def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> 
             "self.pos(torch.arange(tokens.shape[1])).")
 
 
-def _tiny(init, p, tokens, positions="before"):
+def _tiny(init, p, tokens, positions="before", readout=True):
     """ReversalModel from parameters p, with the positions added before attention, after
-    it, not at all, or looked up by token ("tokens") instead of by position."""
+    it, not at all, multiplied, or looked up by token ("tokens", "tokens-clamped"), by
+    sentence ("batch"), backwards ("reversed") or from 1 ("from-1", the last clamped)
+    instead of by position 0 ... T - 1; without the read-out if not `readout`."""
     attention = {k.removeprefix("attention."): v for k, v in p.items() if k.startswith("attention.")}
     x = p["tok.weight"][tokens]
-    pos = p["pos.weight"][: tokens.shape[1]]
+    table = p["pos.weight"]
+    B, T = tokens.shape
+    pos = table[:T]
     if positions == "tokens":
-        if int(tokens.max()) >= p["pos.weight"].shape[0]:
+        if int(tokens.max()) >= table.shape[0]:
             raise RuntimeError("a token is past the end of the position table")
-        x = x + p["pos.weight"][tokens]
+        x = x + table[tokens]
+    if positions == "tokens-clamped":
+        x = x + table[tokens.clamp(max=table.shape[0] - 1)]
+    if positions == "batch":
+        if B > table.shape[0]:
+            raise RuntimeError("more sentences than positions")
+        x = x + table[:B, None, :]
+    if positions == "reversed":
+        x = x + pos.flip(0)
+    if positions == "from-1":
+        x = x + table[torch.arange(1, T + 1).clamp(max=table.shape[0] - 1)]
+    if positions == "multiplied":
+        x = x * pos
     if positions == "before":
         x = x + pos
     x = _mha(attention, x, H=init[3])
     if positions == "after":
         x = x + pos
-    return project(p, "readout", x)
+    return project(p, "readout", x) if readout else x
 
 
 def _is_flip_like(perm: Tensor) -> bool:
@@ -2230,6 +2551,30 @@ EXERCISES_05 = [
             matches("positions-after-attention", "The positions were added after attention: attention itself then still "
                     "cannot tell positions apart. Add them to the token vectors before attention.",
                     lambda *a: _tiny(*a, positions="after"), "positions added after attention", with_init=True),
+            matches("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table "
+                    "(clamped here to fit it). The positions are 0, 1, ..., T - 1: "
+                    "self.pos(torch.arange(tokens.shape[1])).", lambda *a: _tiny(*a, positions="tokens-clamped"),
+                    "positions looked up by token value, clamped to the table", with_init=True),
+            matches("positions-of-batch", "Each sentence got one position vector for all its tokens, the one of its "
+                    "index in the batch: torch.arange(tokens.shape[0]) counts the B sentences. The positions run along "
+                    "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
+                    lambda *a: _tiny(*a, positions="batch"), "position b added to every token of sentence b",
+                    with_init=True),
+            matches("positions-reversed", "Your positions run backwards, T - 1 down to 0: token i must get position i, "
+                    "self.pos(torch.arange(T)), so that the same position always means the same place. (Reversing "
+                    "is what the model should learn, not what its positions say.)",
+                    lambda *a: _tiny(*a, positions="reversed"), "positions T - 1, ..., 0", with_init=True),
+            matches("positions-from-1", "Your positions start at 1: the first token is position 0, and the table has "
+                    "rows 0 to seq_len - 1. Use torch.arange(T), 0 to T - 1.",
+                    lambda *a: _tiny(*a, positions="from-1"), "positions 1, ..., T (the last clamped to the table)",
+                    with_init=True),
+            matches("positions-multiplied", "You multiplied the token vectors by the position vectors: add them, "
+                    "self.tok(tokens) + self.pos(positions), so that each keeps its own information.",
+                    lambda *a: _tiny(*a, positions="multiplied"), "token vectors times position vectors", with_init=True),
+            matches("no-readout", "You returned attention's output, (B, T, D): the model ends with the read-out, "
+                    "self.readout(...), which gives a score for each of the V tokens, (B, T, V).",
+                    lambda *a: _tiny(*a, readout=False), "attention's output without the read-out", with_init=True),
+            Mistake("scores-met-vectors", lambda case, out, expected: _scores_met_vectors(case, out), on_error=True),
         ),
     ),
     Exercise(
@@ -2244,6 +2589,11 @@ EXERCISES_05 = [
                    "permuted = tokens[:, perm].", error=r"^ChangedItsInput"),
             raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
                    "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            TENSOR_VERDICT,
+            raised("vocab-axis", "out[..., perm] permutes the LAST axis of the output, the V scores of each token; "
+                   "perm reorders the positions, the second axis: out[:, perm].",
+                   error=r"must match the size of tensor b|out of bounds|out of range",
+                   source=r"\[\s*(\.\.\.|:\s*,\s*:)\s*,\s*perm\s*\]", both=True),
             raised("batch-axis", "perm permutes the T positions of each sequence, so index the token axis, the second "
                    "one: tokens[:, perm] (and out[:, perm]), not tokens[perm], which permutes the sequences.",
                    error=r"^IndexError", source=r"(tokens|out\w*|\))\[\s*perm\s*\]", both=True),
@@ -2377,7 +2727,7 @@ def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, st
 
 
 def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=None, rescale_out=True,
-             rescale_sum=True, divide=True, start=float("-inf")):
+             rescale_sum=True, divide=True, start=float("-inf"), inverted=False):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
     1/√d unless given)."""
     q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
@@ -2390,7 +2740,7 @@ def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, 
             out = out + torch.softmax(scores, dim=-1) @ v[..., i : i + block, :]
             continue
         m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
-        rescale_by = torch.exp(m - m_new) if rescale else 1.0
+        rescale_by = (torch.exp(m_new - m).nan_to_num(0.0, posinf=0.0) if inverted else torch.exp(m - m_new)) if rescale else 1.0
         exps = torch.exp(scores - m_new)
         s = (s * rescale_by if rescale_sum else s) + exps.sum(dim=-1, keepdim=True)
         out = (out * rescale_by if rescale_out else out) + exps @ v[..., i : i + block, :]
@@ -2470,6 +2820,10 @@ EXERCISES_06 = [
                     "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
                     "out = out * rescale + exps @ v_block.", lambda *a: _chunked(*a, rescale_out=False),
                     "the output without rescaling"),
+            matches("rescale-inverted", "The rescaling factor is upside down: the running sum and output were "
+                    "computed with exp(score - m) and must become exp(score - m_new), so multiply them by "
+                    "exp(m - m_new), which is at most 1, not by exp(m_new - m).",
+                    lambda *a: _chunked(*a, inverted=True), "the sum and output rescaled by exp(m_new - m)"),
             matches("sum-not-rescaled", "You rescaled the running output but not the running sum: when a block "
                     "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
                     lambda *a: _chunked(*a, rescale_sum=False), "the sum without rescaling"),

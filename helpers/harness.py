@@ -253,9 +253,25 @@ class AttachedWeights(Tensor):
     it only once the values are right, so that wrong weights are named for their values."""
 
 
+class MissingAttribute(AttributeError):
+    """A module lacks an attribute the exercise names; the message lists what it stores instead."""
+
+
+def _own_attributes(module: nn.Module) -> list[str]:
+    """The names a module's __init__ stored on it: plain attributes, layers and parameters."""
+    names = [n for n in vars(module) if not n.startswith("_") and n != "training"]
+    return names + [n for n in (*module._modules, *module._parameters, *module._buffers) if n not in names]
+
+
 def step1_probe(module: nn.Module, X: Tensor) -> Tensor:
-    """Step 1 stores hidden_size and is a working nn.Module (its training flag exists)."""
-    return torch.tensor([float(module.hidden_size), float(module.training)])
+    """Step 1 stores hidden_size, is a working nn.Module (its training flag exists), and its
+    placeholder forward still hands back a tensor of X's shape (1.0 if so)."""
+    if not hasattr(module, "hidden_size"):
+        stored = ", ".join(_own_attributes(module)) or "nothing"
+        raise MissingAttribute(f"your module has no attribute hidden_size; its __init__ stored: {stored}")
+    out = module(X)
+    hands_back = isinstance(out, Tensor) and tuple(out.shape) == tuple(X.shape)
+    return torch.tensor([float(module.hidden_size), float(module.training), float(hands_back)])
 
 
 def step2_probe(module: nn.Module, X: Tensor) -> Tensor:
@@ -321,7 +337,7 @@ def verdicts(test, panel: list[Callable[[], Any]], inputs, order: tuple[int, ...
                                                or _bytes_of(after.contiguous()) != _bytes_of(before.contiguous())):
                 raise ChangedItsInput(f"your test changed the {name} it was given, in place")
         if isinstance(verdict, Tensor) and verdict.numel() == 1:
-            verdict = bool(verdict)
+            raise TypeError(f"your test should return True or False, got a tensor: tensor({verdict.item()!r})")
         if not isinstance(verdict, bool):
             raise TypeError(f"your test should return True or False, got a {type(verdict).__name__}")
         results[index] = float(verdict)
@@ -344,21 +360,38 @@ INF = math.inf
 # Lesson 04's panel, in its own order (the check shuffles it per case). Each model is
 # attention over every token of the batch at once, where a rule says which tokens each
 # token may see: (sentence offset from, to; token offset from, to; last key position).
-# The offsets are query minus key. All are instances of one class, told apart only by
-# what they compute. (keeps sentences apart, what it does, its rule)
+# The offsets are query minus key; a last 1 marks a model whose outputs move in their last
+# digits (by a factor 1 + 2⁻²⁰) once it is given any input other than the first it saw, as
+# arithmetic done in another order does: only a comparison with a tolerance calls it right.
+# All are instances of one class, told apart only by what they compute.
+# (keeps sentences apart, what it does, its rule)
 INDEPENDENCE_PANEL = (
-    (True, "attention within each sentence", (0, 0, -INF, INF, INF)),
-    (True, "attention within each sentence (a second copy)", (0, 0, -INF, INF, INF)),
-    (True, "causal attention within each sentence", (0, 0, 0, INF, INF)),
-    (True, "attention within each sentence to its first token only", (0, 0, -INF, INF, 0)),
+    (True, "attention within each sentence", (0, 0, -INF, INF, INF, 0)),
+    (True, "attention within each sentence (a second copy)", (0, 0, -INF, INF, INF, 0)),
+    (True, "causal attention within each sentence", (0, 0, 0, INF, INF, 0)),
+    (True, "attention within each sentence to its first token only", (0, 0, -INF, INF, 0, 0)),
     (False, "attention across the batch at each position (a batch-first tensor read as sequence-first)",
-     (-INF, INF, 0, 0, INF)),
-    (False, "attention over every token of the whole batch", (-INF, INF, -INF, INF, INF)),
+     (-INF, INF, 0, 0, INF, 0)),
+    (False, "attention over every token of the whole batch", (-INF, INF, -INF, INF, INF, 0)),
     (False, "attention in which each sentence also sees the sentence before it, so that changing "
-     "sentence 1 moves sentence 2 only", (0, 1, -INF, INF, INF)),
+     "sentence 1 moves sentence 2 only", (0, 1, -INF, INF, INF, 0)),
     (False, "attention in which each sentence also sees the sentence after it, so that changing "
-     "sentence 1 moves sentence 0 only", (-1, 0, -INF, INF, INF)),
+     "sentence 1 moves sentence 0 only", (-1, 0, -INF, INF, INF, 0)),
+    (True, "attention within each sentence whose outputs differ in their last digits (one part in a million) "
+     "from one batch to another, as floats computed in another order do", (0, 0, -INF, INF, INF, 1)),
 )
+
+LAST_DIGITS = 1.0 + 2.0**-20  # about one part in a million: 8 steps of float32's last digit
+
+
+def _last_digits(model: nn.Module, given: Tensor, out: Tensor, moves: bool) -> Tensor:
+    """`out`, moved in its last digits when `moves` and `given` is not the first input the
+    model saw: every model keeps that first input, so that none can be told apart by its
+    attributes."""
+    if model.first_seen is None:
+        model.first_seen = given.clone()
+    same = tuple(given.shape) == tuple(model.first_seen.shape) and torch.equal(given, model.first_seen)
+    return out if same or not moves else out * LAST_DIGITS
 
 
 def _allowed(sizes: tuple[int, int], rule: tuple[float, ...]) -> Tensor:
@@ -377,12 +410,15 @@ class Attention(nn.Module):
         super().__init__()
         self.mha = mha
         self.register_buffer("rule", torch.tensor(rule, dtype=torch.float64))
+        self.first_seen = None
 
     def forward(self, X: Tensor) -> Tensor:
         B, T, D = X.shape
         flat = X.reshape(1, B * T, D)  # (B, T, D) -> (1, B·T, D)
-        hidden = ~_allowed((B, T), tuple(self.rule.tolist()))
-        return self.mha(flat, flat, flat, attn_mask=hidden, need_weights=False)[0].reshape(B, T, D)
+        rule = tuple(self.rule.tolist())
+        hidden = ~_allowed((B, T), rule[:5])
+        out = self.mha(flat, flat, flat, attn_mask=hidden, need_weights=False)[0].reshape(B, T, D)
+        return _last_digits(self, X, out, bool(rule[5]))
 
 
 def run_independence_test(candidate, inputs, case: Case) -> Tensor:
@@ -397,17 +433,20 @@ def run_independence_test(candidate, inputs, case: Case) -> Tensor:
 # embedding plus a position vector, attention between positions whose offset (query minus
 # key) lies in a range, a position vector added after, a read-out, and the positions
 # read out backwards or not. A "constant" position vector is the same at every position.
+# A last 1 marks outputs that move in their last digits, as in INDEPENDENCE_PANEL.
 # (equivariant, what it is, (varied positions before attention, token offset from, to,
-# varied positions after attention, backwards))
+# varied positions after attention, backwards, last digits))
 EQUIVARIANCE_PANEL = (
-    (True, "attention without positions", (0, -INF, INF, 0, 0)),
-    (True, "attention without positions (a second copy)", (0, -INF, INF, 0, 0)),
-    (True, "a model in which each token attends only to itself", (0, 0, 0, 0, 0)),
-    (True, "attention without positions, with other weights", (0, -INF, INF, 0, 0)),
-    (False, "attention with learned positions added before it", (1, -INF, INF, 0, 0)),
-    (False, "causal attention (each token sees only the ones before it)", (0, 0, INF, 0, 0)),
-    (False, "a model that reads its positions out backwards", (0, -INF, INF, 0, 1)),
-    (False, "attention with learned positions added after it", (0, -INF, INF, 1, 0)),
+    (True, "attention without positions", (0, -INF, INF, 0, 0, 0)),
+    (True, "attention without positions (a second copy)", (0, -INF, INF, 0, 0, 0)),
+    (True, "a model in which each token attends only to itself", (0, 0, 0, 0, 0, 0)),
+    (True, "attention without positions, with other weights", (0, -INF, INF, 0, 0, 0)),
+    (False, "attention with learned positions added before it", (1, -INF, INF, 0, 0, 0)),
+    (False, "causal attention (each token sees only the ones before it)", (0, 0, INF, 0, 0, 0)),
+    (False, "a model that reads its positions out backwards", (0, -INF, INF, 0, 1, 0)),
+    (False, "attention with learned positions added after it", (0, -INF, INF, 1, 0, 0)),
+    (True, "attention without positions whose outputs differ in their last digits (one part in a million) when "
+     "the tokens come in another order, as floats summed in another order do", (0, -INF, INF, 0, 0, 1)),
 )
 
 
@@ -427,16 +466,17 @@ class TokenModel(nn.Module):
         self.register_buffer("before", (positions if rule[0] else constant).clone())
         self.register_buffer("after", (positions if rule[3] else constant).clone())
         self.register_buffer("rule", torch.tensor(rule, dtype=torch.float64))
+        self.first_seen = None
 
     def forward(self, tokens: Tensor) -> Tensor:
         T = tokens.shape[1]
-        _, t_from, t_to, _, backwards = self.rule.tolist()
+        _, t_from, t_to, _, backwards, moves = self.rule.tolist()
         t = torch.arange(T)
         dt = t[:, None] - t[None, :]  # (T, T) query minus key
         x = self.tok(tokens) + self.before[:T]  # (B, T, D)
         x = self.mha(x, x, x, attn_mask=~((dt >= t_from) & (dt <= t_to)), need_weights=False)[0] + self.after[:T]
         out = self.readout(x)  # (B, T, D) -> (B, T, V)
-        return out.flip(1) if backwards else out
+        return _last_digits(self, tokens, out.flip(1) if backwards else out, bool(moves))
 
 
 def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:

@@ -221,6 +221,70 @@ def softmax_exp_of_the_sum(scores):
     return shifted.exp() / shifted.sum(dim=-1, keepdim=True).exp()
 
 
+# --- named from their outcomes (issue 11's second round)
+
+
+def scores_loops_stop_early(X):
+    T = len(X)
+    scores = torch.zeros(T, T)
+    for i in range(T - 1):
+        for j in range(T - 1):
+            scores[i, j] = X[i] @ X[j]
+    return scores
+
+
+def scores_lower_triangle_only(X):
+    T = len(X)
+    scores = torch.zeros(T, T)
+    for i in range(T):
+        for j in range(i + 1):
+            scores[i, j] = X[i] @ X[j]
+    return scores
+
+
+def scores_row_token_twice(X):
+    T = len(X)
+    scores = torch.zeros(T, T)
+    for i in range(T):
+        for j in range(T):
+            scores[i, j] = (X[i] * X[i]).sum()
+    return scores
+
+
+def scores_distances(X):
+    return torch.cdist(X, X)
+
+
+def scores_softmaxed(X):
+    return F.softmax(X @ X.T, dim=1)
+
+
+def softmax_divided_by_max(scores):
+    top = scores.max(dim=-1, keepdim=True).values
+    e = torch.exp(scores / top)
+    return e / e.sum(-1, keepdim=True)
+
+
+def weights_scaled_by_D(X):
+    return torch.softmax(X @ X.transpose(1, 2) / X.shape[2], dim=2)
+
+
+def weights_times_X(X):
+    weights = torch.softmax(X @ X.transpose(-2, -1), dim=-1)
+    return weights @ X
+
+
+def attention_scaled(X):
+    scores = X @ X.mT * X.shape[-1] ** -0.5
+    return torch.softmax(scores, -1) @ X
+
+
+def attention_over_whole_batch(X):
+    B, T, D = X.shape
+    tokens = X.view(B * T, D)
+    return (torch.softmax(tokens @ tokens.T, dim=-1) @ tokens).view(B, T, D)
+
+
 MISTAKES = [
     ("1.1", scores_xt_x, "xt-x", "Xᵀ X"),
     ("1.1", scores_cosine, "cosine", "cosine similarity"),
@@ -262,4 +326,14 @@ MISTAKES = [
     ("1.4", attention_transposed_values, "matmul-sizes", "The two sides of @ do not fit"),
     ("1.4", attention_x_times_weights, "weights-second", "The weights come first"),
     ("1.2", softmax_exp_of_the_sum, "not-normalised", "each row must sum to 1"),
+    ("1.1", scores_loops_stop_early, "entries-left-zero", "range(T - 1) never reaches token T - 1"),
+    ("1.1", scores_lower_triangle_only, "entries-left-zero", "the zeros are every score above the diagonal"),
+    ("1.1", scores_row_token_twice, "same-token", "holds X[i] · X[i] for every j"),
+    ("1.1", scores_distances, "distance", "the distances between tokens"),
+    ("1.1", scores_softmaxed, "softmaxed", "the scores before any softmax"),
+    ("1.2", softmax_divided_by_max, "divided-by-max", "SUBTRACTS it"),
+    ("1.3", weights_scaled_by_D, "scaled", "dividing X Xᵀ by D"),
+    ("1.3", weights_times_X, "returned-output", "this function stops at the weights"),
+    ("1.4", attention_scaled, "scaled", "dividing X Xᵀ by √D"),
+    ("1.4", attention_over_whole_batch, "across-batch", "X was flattened to (B·T, D)"),
 ]

@@ -234,6 +234,113 @@ def scores_over_sqrt_T(q, k):
     return q @ k.transpose(-2, -1) / math.sqrt(k.shape[-2])
 
 
+# --- named from their outcomes (issue 11's second round)
+
+
+class Step1(nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+
+    def forward(self, X):
+        return X
+
+
+class Step1OtherName(Step1):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        del self.hidden_size
+        self.size = hidden_size
+
+
+class Step1FixedSize(Step1):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.hidden_size = 32
+
+
+class Step1ForwardEmptied(Step1):
+    def forward(self, X):
+        return None
+
+
+class Step1SuperGetsSize(nn.Module):
+    def __init__(self, hidden_size):
+        super(Step1SuperGetsSize, self).__init__(hidden_size=hidden_size)
+        self.hidden_size = hidden_size
+
+
+class Step1ReturnsSelf(Step1):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        return self
+
+
+class Step2NoScale(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        del self.scale
+
+
+class ForwardKeysAsQueries(Forward):
+    def forward(self, x):
+        q = self.linear_q(x)
+        return self.attend(q, q, self.linear_v(x))
+
+
+class ForwardTimesX(Forward):
+    def forward(self, x):
+        return self.attend(self.linear_q(x), self.linear_k(x), x)
+
+
+class ForwardScaledWeights(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1), dim=-1) / math.sqrt(self.hidden_size)
+        self.last_weights = weights.detach()
+        return weights @ v
+
+
+def entropy_kept_dim(weights):
+    return -torch.xlogy(weights, weights).sum(-1, keepdim=True)
+
+
+def entropy_of_everything(weights):
+    return torch.special.entr(weights).sum()
+
+
+def entropy_with_epsilon(weights):
+    return -(weights * (weights + 1e-3).log()).sum(-1)
+
+
+def qkv_softmax_over_queries(q, k, v):
+    return F.softmax(q @ k.mT / math.sqrt(q.shape[-1]), dim=1) @ v
+
+
+def qkv_no_softmax(q, k, v):
+    return (q @ k.mT / math.sqrt(q.shape[-1])) @ v
+
+
+def qkv_softmax_of_v(q, k, v):
+    return (q @ k.mT / math.sqrt(q.shape[-1])) @ torch.softmax(v, -1)
+
+
+def qkv_weights_transposed(q, k, v):
+    weights = torch.softmax(q @ k.mT / math.sqrt(q.shape[-1]), dim=-1)
+    return weights.transpose(1, 2) @ v
+
+
+def qkv_returns_weights(q, k, v):
+    return torch.softmax(q @ k.mT / math.sqrt(q.shape[-1]), dim=-1)
+
+
+def scores_softmaxed(q, k):
+    return torch.softmax(q @ k.transpose(1, 2) / math.sqrt(q.shape[-1]), dim=2)
+
+
+def scores_features(q, k):
+    return torch.einsum("btd,bte->bde", q, k) / math.sqrt(q.shape[-1])
+
+
 MISTAKES = [
     ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
     ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
@@ -271,4 +378,23 @@ MISTAKES = [
     ("2.4", entropy_abs, "zero-log-zero", "0 × log 0 came out as NaN"),
     ("2.5", qkv_values_twice, "matmul-sizes", "here they are 8 and 5"),
     ("2.6", scores_over_sqrt_T, "scale-wrong-size", "divided by √5, and 5 is T"),
+    ("2.1", Step1OtherName, "no-hidden-size", "Your __init__ stored self.size, but no self.hidden_size"),
+    ("2.1", Step1FixedSize, "hidden-size-value", "expected self.hidden_size = 8"),
+    ("2.1", Step1ForwardEmptied, "forward-changed", "Leave forward as it was given"),
+    ("2.1", Step1SuperGetsSize, "super-init-args", "takes no arguments"),
+    ("2.1", Step1ReturnsSelf, "init-returns", "__init__ must not return anything"),
+    ("2.2", Step2NoScale, "no-scale", "Your module has no self.scale"),
+    ("2.3", ForwardKeysAsQueries, "keys-never-used", "Your scores are q qᵀ"),
+    ("2.3", ForwardTimesX, "weights-times-X", "multiplied X itself"),
+    ("2.3", ForwardScaledWeights, "scale-after-softmax", "applied to the weights, after the softmax"),
+    ("2.4", entropy_kept_dim, "shape-of-right-numbers", "an extra axis of size 1"),
+    ("2.4", entropy_of_everything, "summed-all", "one entropy for the whole tensor"),
+    ("2.4", entropy_with_epsilon, "epsilon", "Your ε = 0.001"),
+    ("2.5", qkv_softmax_over_queries, "wrong-axis", "normalised over the queries"),
+    ("2.5", qkv_no_softmax, "no-softmax", "The softmax is missing"),
+    ("2.5", qkv_softmax_of_v, "softmax-wrong-tensor", "softmax was applied to v"),
+    ("2.5", qkv_weights_transposed, "weights-transposed", "transposed before they multiplied v"),
+    ("2.5", qkv_returns_weights, "returned-weights", "shape (B, T, d)"),
+    ("2.6", scores_softmaxed, "softmaxed", "stops before the softmax"),
+    ("2.6", scores_features, "qt-k", "compares features with features"),
 ]

@@ -233,6 +233,40 @@ class HeadPrints(Head):
         return super().forward(X, mask)
 
 
+# --- named from their outcomes (issue 11's second round)
+
+
+def causal_with_batch_axis(T):
+    return torch.tril(torch.ones(T, T)).bool()[None]
+
+
+def padding_to_longest(lengths, T):
+    width = int(max(lengths))
+    return (torch.arange(width)[None, :] < lengths[:, None]).unsqueeze(1)
+
+
+def padding_for_every_query(lengths, T):
+    keep = torch.arange(T)[None, :] < lengths[:, None]
+    return keep[:, None, :].repeat(1, T, 1)
+
+
+def softmax_over_queries(scores, mask):
+    weights = torch.softmax(scores.masked_fill(mask == 0, float("-inf")), dim=-2)
+    return torch.nan_to_num(weights)
+
+
+def attention_unscaled(q, k, v, mask):
+    weights = torch.softmax((q @ k.mT).masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.nan_to_num(0.0) @ v
+
+
+class HeadIfMask(Head):
+    def weights(self, scores, mask):
+        if mask:
+            return super().weights(scores, mask)
+        return torch.softmax(scores, dim=-1)
+
+
 MISTAKES = [
     ("3.1", causal_hides_diagonal, "hides-diagonal", "also hides the diagonal"),
     ("3.1", causal_inverted, "inverted-mask", "works the wrong way round"),
@@ -273,6 +307,12 @@ MISTAKES = [
     ("3.3", softmax_plus_log_mask, "fully-masked-nan", "may attend no key at all came out as NaN"),
     ("3.1", causal_transposed, "future-not-past", "see the future and hides the past"),
     ("3.5", HeadScaleByT, "scale-wrong-size", "√5, T, instead of the width of q and k, √8"),
+    ("3.1", causal_with_batch_axis, "shape-of-right-numbers", "an extra axis of size 1"),
+    ("3.2", padding_to_longest, "longest-not-T", "not torch.arange(lengths.max())"),
+    ("3.2", padding_for_every_query, "shape-of-right-numbers", "repeats the same numbers along an axis"),
+    ("3.3", softmax_over_queries, "wrong-axis", "normalised over the queries"),
+    ("3.4", attention_unscaled, "no-scaling", "The scores were not scaled"),
+    ("3.5", HeadIfMask, "tensor-as-bool", "write `if mask is not None:`"),
 ]
 
 RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask)]

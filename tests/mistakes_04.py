@@ -376,7 +376,7 @@ def independent_prints(attention, X):
 
 
 def independent_exact(attention, X):
-    """Right on this panel too: a sentence that may not see another gets exact zeros from it."""
+    """Wrong: == wants every bit equal, and floats computed in another order differ in their last digits."""
     out = attention(X)
     changed = X.clone()
     changed[1] += 1
@@ -557,6 +557,26 @@ def convert_by_data(ours):
     return theirs
 
 
+# --- named from their outcomes (issue 11's second round)
+
+
+def independent_tensor_verdict(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return (attention(changed)[others] - out[others]).abs().max() < 1e-5
+
+
+def convert_v_k_q(ours):
+    theirs = nn.MultiheadAttention(ours.embed_size, ours.num_heads, batch_first=True)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.v_proj.weight, ours.k_proj.weight, ours.q_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.v_proj.bias, ours.k_proj.bias, ours.q_proj.bias]))
+        theirs.out_proj.load_state_dict(ours.out_proj.state_dict())
+    return theirs
+
+
 MISTAKES = [
     ("4.1", split_view_only, "view-no-transpose", "View as (B, T, H, d_head) first"),
     ("4.1", split_keeps_tokens_first, "split-no-transpose", "swap T and H with .transpose(1, 2)"),
@@ -631,8 +651,11 @@ MISTAKES = [
     ("4.3", HeadsValuesNotSplit, "heads-against-tokens", "4 is H, the heads; 3 is B, the sentences"),
     ("4.3", HeadsKeepsFirstSentence, "last-weights", "expected self.last_weights of shape (2, 2, 5, 5)"),
     ("4.3", HeadsFusedWithoutWeights, "no-last-weights", "forward must keep the attention weights"),
+    ("4.4", independent_exact, "exact-equality", "Compare with torch.allclose"),
+    ("4.4", independent_tensor_verdict, "tensor-verdict", "returned a one-element tensor"),
+    ("4.5", convert_v_k_q, "qkv-order", "in the order v, k, q"),
 ]
 
 RIGHT = [("4.3", MultiHeadAttention), ("4.3", HeadsRight), ("4.1", split_right_by_chunk),
          ("4.1", split_view_after_transpose),
-         ("4.2", merge_right_by_cat), ("4.4", independent_alone), ("4.4", independent_exact), ("4.5", convert_by_data)]
+         ("4.2", merge_right_by_cat), ("4.4", independent_alone), ("4.5", convert_by_data)]

@@ -140,6 +140,52 @@ def equivariant_batch_axis_on_one_side(model, tokens, perm):
     return torch.allclose(model(tokens)[:, perm], model(tokens[perm]))
 
 
+# --- named from their outcomes (issue 11's second round)
+
+
+class PositionsTimesTokens(Positioned):
+    def forward(self, tokens):
+        return self.readout(self.attention(self.tok(tokens) * self.pos.weight[: tokens.shape[1]]))
+
+
+class PositionsPerSentence(Positioned):
+    def forward(self, tokens):
+        where = torch.arange(len(tokens))  # B, not T
+        return self.readout(self.attention(self.tok(tokens) + self.pos(where).unsqueeze(1)))
+
+
+class PositionsBackwards(Positioned):
+    def forward(self, tokens):
+        T = tokens.shape[1]
+        return self.readout(self.attention(self.tok(tokens) + self.pos(torch.arange(T).flip(0))))
+
+
+class PositionsFromOne(Positioned):
+    def forward(self, tokens):
+        T = tokens.shape[1]
+        where = torch.arange(1, T + 1).clamp(max=self.pos.num_embeddings - 1)
+        return self.readout(self.attention(self.tok(tokens) + self.pos(where)))
+
+
+class NoReadout(Positioned):
+    def forward(self, tokens):
+        return self.attention(self.tok(tokens) + self.pos(torch.arange(tokens.shape[1])))
+
+
+class PositionsAddedToScores(Positioned):
+    def forward(self, tokens):
+        scores = self.readout(self.attention(self.tok(tokens)))
+        return scores + self.pos(torch.arange(tokens.shape[1]))
+
+
+def equivariant_tensor_verdict(model, tokens, perm):
+    return torch.isclose(model(tokens[:, perm]), model(tokens)[:, perm], atol=1e-5).all()
+
+
+def equivariant_last_axis(model, tokens, perm):
+    return torch.allclose(model(tokens[:, perm]), model(tokens)[:, :, perm], atol=1e-5)
+
+
 MISTAKES = [
     ("5.1", ForgetsPositions, "no-positions", "The positions never reach the model"),
     ("5.1", WholePositionTable, "whole-position-table", "self.pos.weight is the whole position table"),
@@ -167,6 +213,14 @@ MISTAKES = [
     ("5.3", keys_negative_step, "negative-step", "cannot be sliced with a negative step"),
     ("5.1", PositionsOnTheWrongAxis, "broadcast-sizes", "3 is B, 6 is T"),
     ("5.2", equivariant_batch_axis_on_one_side, "batch-axis", "index the token axis"),
+    ("5.1", PositionsTimesTokens, "positions-multiplied", "add them"),
+    ("5.1", PositionsPerSentence, "positions-of-batch", "counts the B sentences"),
+    ("5.1", PositionsBackwards, "positions-reversed", "Your positions run backwards"),
+    ("5.1", PositionsFromOne, "positions-from-1", "Your positions start at 1"),
+    ("5.1", NoReadout, "no-readout", "the model ends with the read-out"),
+    ("5.1", PositionsAddedToScores, "scores-met-vectors", "the read-out comes last"),
+    ("5.2", equivariant_tensor_verdict, "tensor-verdict", "returned a one-element tensor"),
+    ("5.2", equivariant_last_axis, "vocab-axis", "permutes the LAST axis of the output"),
 ]
 
 RIGHT = [("5.3", keys_flipped)]

@@ -260,6 +260,25 @@ def chunked_drops_last_block(q, k, v, block):
     return out / s
 
 
+# --- named from their outcomes (issue 11's second round)
+
+
+def chunked_rescale_upside_down(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        factor = torch.where(torch.isinf(m), torch.zeros_like(m), torch.exp(m_new - m))  # upside down
+        exps = torch.exp(scores - m_new)
+        s = s * factor + exps.sum(dim=-1, keepdim=True)
+        out = out * factor + exps @ v[..., start : start + block, :]
+        m = m_new
+    return out / s
+
+
 MISTAKES = [
     ("6.1", online_no_rescale, "no-rescale", "Multiply the running sum"),
     ("6.1", online_per_block, "per-block", "normalised each block on its own"),
@@ -283,4 +302,5 @@ MISTAKES = [
     ("6.2", chunked_sum_not_rescaled, "sum-not-rescaled", "but not the running sum"),
     ("6.2", chunked_not_divided, "not-divided", "return out / s"),
     ("6.2", chunked_divided_by_d, "scale-by-d", "divided by d, not by √d"),
+    ("6.2", chunked_rescale_upside_down, "rescale-inverted", "The rescaling factor is upside down"),
 ]

@@ -61,3 +61,21 @@ def test_block_copies():
         torch.testing.assert_close(reg._online(*case.inputs), expected("6.1", case))
     for case in cases("6.2"):
         torch.testing.assert_close(reg._chunked(*case.inputs), expected("6.2", case))
+
+
+def test_attention_from_qkv_copy():
+    for case in cases("2.5"):
+        q = case.inputs[0]
+        torch.testing.assert_close(reg._qkv_attention(*case.inputs, q.shape[-1] ** -0.5), expected("2.5", case))
+
+
+def test_qkv_order_copy_stacked_in_order_is_the_reference():
+    for case in cases("4.5"):
+        torch.testing.assert_close(reg._converted(case.init, reg._stacked_as(case.params, ("q", "k", "v")), *case.inputs),
+                                   expected("4.5", case), atol=1e-5, rtol=1e-5)
+
+
+def test_lesson_01_copies():
+    for case in cases("1.4"):
+        X = case.inputs[0]
+        torch.testing.assert_close(reg._across_sentences(X[:1]), expected("1.4", case)[:1])
