@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.build import run_notebook
+from helpers.kernel import run_notebook
 
 from tests.grading import answers_only
 
