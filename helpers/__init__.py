@@ -9,7 +9,7 @@ Shape legend, used everywhere in the course:
 Modules:
     attention  reference implementations, shared by checks, grader and demos
     exercises  the registry of graded exercises
-    harness    calling student code on a case (shared by the checks and the grader's child)
+    running    step 1 of a check: calling student code on a case (the checks and the grader's child)
     checks     the student-facing check() and progress()
     plot       heatmaps and line charts
     data       the toy embeddings

@@ -30,8 +30,8 @@ import nbformat
 import torch
 
 from helpers.attention import attention_from_qkv, chunked_attention
-from helpers.kernel import run_notebook
 from helpers.cost import peak_memory_mb
+from helpers.kernel import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = {"05": 30.0}

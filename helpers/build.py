@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_STUB, END_STUB = "### BEGIN STUB", "### END STUB"
 MARKERS = (BEGIN, END, BEGIN_STUB, END_STUB)
-EXERCISE_LINE = re.compile(r"^# Exercise (\d+\.\d+)\b")
 NOTEBOOK_NAME = re.compile(r"^(\d\d)-[a-z0-9-]+\.ipynb$")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -72,10 +71,7 @@ def exercise_id(cell: NotebookNode) -> str | None:
     """The exercise id of a code cell, from its first line (or else its metadata)."""
     if cell.cell_type != "code":
         return None
-    match = EXERCISE_LINE.match(cell.source)
-    if match:
-        return match.group(1)
-    return cell.metadata.get("course", {}).get("exercise")
+    return registry.exercise_in(cell.source) or cell.metadata.get("course", {}).get("exercise")
 
 
 def calls_check(cell: NotebookNode, ex_id: str) -> bool:
@@ -170,7 +166,7 @@ def notebook_id(path: Path, nb: NotebookNode) -> str:
             [f'{path}: metadata course.notebook is {recorded!r}, expected "{match.group(1)}" from the file name']
         )
     if recorded not in registry.LESSONS:
-        raise AuthoringError([f"{path}: notebook {recorded} is not in helpers/exercises.py LESSONS"])
+        raise AuthoringError([f"{path}: notebook {recorded} has no lesson module: write helpers/lessons/lesson{recorded}.py"])
     return recorded
 
 
@@ -222,7 +218,7 @@ def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None =
                 problems.append(where('solution markers in a cell that is not an exercise: its first line should be "# Exercise N.M"'))
             continue
         meta_id = nb.cells[index].metadata.get("course", {}).get("exercise")
-        if meta_id is not None and EXERCISE_LINE.match(cell.source) and meta_id != ex_id:
+        if meta_id is not None and registry.exercise_in(cell.source) and meta_id != ex_id:
             problems.append(where(f"metadata says exercise {meta_id} but the first line says {ex_id}"))
         if ex_id in seen:
             problems.append(where(f"exercise {ex_id} is used twice: first at {seen[ex_id]}"))
@@ -231,7 +227,7 @@ def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None =
         found.append(ex_id)
         known = registry.EXERCISES.get(ex_id)
         if known is None:
-            problems.append(where(f"exercise {ex_id} is not in the registry (helpers/exercises.py)"))
+            problems.append(where(f"exercise {ex_id} is in no lesson module (helpers/lessons/lessonNN.py)"))
         elif known.notebook != nb_id:
             problems.append(where(f"exercise {ex_id} belongs to notebook {known.notebook} in the registry"))
         if not has_markers:

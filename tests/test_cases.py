@@ -12,10 +12,12 @@ import pytest
 import torch
 
 from helpers import attention as ref
-from helpers import checks, exercises, harness
-from helpers.grader import jobs
-from helpers.checks import FAILED, PASSED, evaluate
+from helpers import checks, exercises, judging, running
+from helpers.checks import evaluate
 from helpers.exercises import Case
+from helpers.grader import jobs
+from helpers.judging import FAILED, PASSED
+from helpers.lessons import common
 from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06
 from tests.grading import ROOT
 
@@ -29,7 +31,7 @@ def drawn(ex_id: str, seed: int) -> list[Case]:
 
 def wire(cases: list[Case]) -> str:
     """The cases as the grader's child receives them."""
-    return json.dumps([harness.encode_case(c) for c in cases])
+    return json.dumps([running.encode_case(c) for c in cases])
 
 
 @pytest.mark.parametrize("ex_id", ALL)
@@ -51,7 +53,7 @@ def test_cases_are_float32_whatever_the_default_dtype(ex_id):
 @pytest.mark.parametrize("ex_id", ["3.1", "3.2", "5.3"])
 def test_a_table_of_the_notebooks_answers_fails_on_the_graders_fresh_draws(ex_id):
     ex = exercises.get(ex_id)
-    table = {wire([c]): ex.reference(*harness.fresh(c.inputs)) for c in drawn(ex_id, checks.DEFAULT_SEED)}
+    table = {wire([c]): ex.reference(*running.fresh(c.inputs)) for c in drawn(ex_id, checks.DEFAULT_SEED)}
 
     def lookup(*inputs):
         return table[wire([Case("", tuple(inputs))])]
@@ -65,7 +67,7 @@ def test_a_table_of_the_notebooks_answers_fails_on_the_graders_fresh_draws(ex_id
 # --- the panels of 4.4 and 5.2
 
 
-PANELS = {"4.4": (harness.INDEPENDENCE_PANEL, 2), "5.2": (harness.EQUIVARIANCE_PANEL, 4)}
+PANELS = {"4.4": (running.INDEPENDENCE_PANEL, 2), "5.2": (running.EQUIVARIANCE_PANEL, 4)}
 
 
 @pytest.mark.parametrize("ex_id", PANELS)
@@ -74,7 +76,7 @@ def test_the_reference_test_gives_each_model_of_the_panel_its_designed_verdict(e
     panel, _ = PANELS[ex_id]
     ex = exercises.get(ex_id)
     for case in drawn(ex_id, seed):
-        got = harness.call(ex, ex.reference, harness.fresh(case.inputs), case)
+        got = running.call(ex, ex.reference, running.fresh(case.inputs), case)
         assert got.tolist() == [float(right) for right, _, _ in panel], case.label
 
 
@@ -95,7 +97,7 @@ def test_the_models_of_a_panel_cannot_be_told_apart_by_looking_at_them(ex_id):
         seen.append(model)
         return True
 
-    harness.call(ex, look, harness.fresh(case.inputs), case)
+    running.call(ex, look, running.fresh(case.inputs), case)
     assert len(seen) == len(PANELS[ex_id][0]) >= 8
     assert len({type(m) for m in seen}) == 1
     assert len({tuple(sorted(vars(m))) for m in seen}) == 1
@@ -119,17 +121,18 @@ def test_token_one_of_every_sentence_is_not_told_to_use_allclose():
     assert "not ==" not in report and "X[:, 1] is token 1 of every sentence" in report
 
 
-# --- 6.2's memory, as the grader's child measures it: harness.py alone, one thread
+# --- 6.2's memory, as the grader's child measures it: helpers/running/ alone, one thread
 
 
-def test_the_memory_runner_works_in_a_child_that_has_harness_alone(tmp_path):
+def test_the_memory_runner_works_in_a_child_that_has_the_running_package_alone(tmp_path):
     script = textwrap.dedent(f"""
         import importlib.util, math, sys
         import torch
         torch.set_num_threads(1)
-        spec = importlib.util.spec_from_file_location("harness", {str(ROOT / "helpers" / "harness.py")!r})
+        spec = importlib.util.spec_from_file_location("course_running", {str(ROOT / "helpers" / "running" / "__init__.py")!r},
+                                                      submodule_search_locations=[{str(ROOT / "helpers" / "running")!r}])
         h = importlib.util.module_from_spec(spec)
-        sys.modules["harness"] = h
+        sys.modules["course_running"] = h
         spec.loader.exec_module(h)
         assert "helpers" not in sys.modules
 
@@ -164,7 +167,7 @@ def test_the_memory_runner_lets_a_single_block_hold_the_whole_row():
     q, k, v, block = case.inputs
     assert block == k.shape[-2]
     naive = lambda q, k, v, block: torch.softmax(q @ k.mT / q.shape[-1] ** 0.5, dim=-1) @ v  # noqa: E731
-    out = harness.run_case(exercises.get("6.2"), naive, case)
+    out = running.run_case(exercises.get("6.2"), naive, case)
     assert out.error is None and torch.allclose(out.output, ref.chunked_attention(q, k, v, block), atol=1e-5)
 
 
@@ -182,8 +185,8 @@ def test_the_memory_runner_lets_a_single_block_hold_the_whole_row():
     ("ZeroDivisionError: integer division or modulo by zero", "init-wrong-error"),
 ])
 def test_a_refusal_must_be_a_value_error_naming_both_numbers(error, key):
-    case = Case("MultiHeadAttention(14, 4)", (harness.MUST_RAISE,), frozenset({harness.MUST_RAISE}), init=(14, 4))
-    problem = exercises.refusal_problem(exercises.get("4.3"), case, harness.Outcome(error=error))
+    case = Case("MultiHeadAttention(14, 4)", (running.MUST_RAISE,), frozenset({running.MUST_RAISE}), init=(14, 4))
+    problem = common.refusal_problem(exercises.get("4.3"), case, running.Outcome(error=error))
     assert (problem and problem[0]) == key
 
 
@@ -210,6 +213,6 @@ def test_a_test_whose_answers_alternate_call_by_call_is_named_so():
     order = (0, 4, 1, 2, 5, 6, 3, 7, 8)  # the two copies, 0 and 1, both called at an even position
     case = Case(case.label, case.inputs, init=(D, H, order), params=case.params)
     said = torch.tensor([1.0 if order.index(i) % 2 == 0 else 0.0 for i in range(len(order))])
-    result = checks.judge(ex, case, harness.Outcome(output=said, returned_type="Tensor", inputs_changed=(False,)))
+    result = judging.judge(ex, case, running.Outcome(output=said, returned_type="Tensor", inputs_changed=(False,)))
     assert result.mistake == "stateful"
     assert "said True, False, True, False, True, False, True, False, True: it alternates" in " ".join(result.evidence.split())

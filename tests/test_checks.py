@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from helpers import attention as ref
-from helpers import checks, exercises
-from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, check, evaluate
+from helpers import checks, exercises, judging
+from helpers.checks import check, evaluate
+from helpers.judging import FAILED, NOT_ATTEMPTED, PASSED
+from helpers.lessons import toolkit
 from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06
 
 MISTAKES = sum((m.MISTAKES for m in (mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06)), [])
@@ -96,20 +98,20 @@ def test_float64_from_code_it_cannot_see_names_no_cause():
 
 def test_cases_separate_sizes():
     """B, T and D differ in every batch case, so mixed-up axes cannot pass by accident."""
-    for case in exercises.batch_cases(torch.Generator().manual_seed(0)):
+    for case in toolkit.batch_cases(torch.Generator().manual_seed(0)):
         B, T, D = case.inputs[0].shape
         assert T != D and (B == 1 or len({B, T, D}) == 3)
 
 
 def test_cases_depend_on_the_seed():
-    first = exercises.batch_cases(torch.Generator().manual_seed(0))[0].inputs[0]
-    again = exercises.batch_cases(torch.Generator().manual_seed(0))[0].inputs[0]
-    other = exercises.batch_cases(torch.Generator().manual_seed(1))[0].inputs[0]
+    first = toolkit.batch_cases(torch.Generator().manual_seed(0))[0].inputs[0]
+    again = toolkit.batch_cases(torch.Generator().manual_seed(0))[0].inputs[0]
+    other = toolkit.batch_cases(torch.Generator().manual_seed(1))[0].inputs[0]
     assert torch.equal(first, again) and not torch.equal(first, other)
 
 
 def test_large_case_really_overflows_a_naive_softmax():
-    large = [c for c in exercises.score_cases(torch.Generator().manual_seed(0)) if "large" in c.tags]
+    large = [c for c in toolkit.score_cases(torch.Generator().manual_seed(0)) if "large" in c.tags]
     assert large and torch.isnan(large[0].inputs[0].exp() / large[0].inputs[0].exp().sum()).any()
 
 
@@ -192,7 +194,7 @@ def test_check_returns_the_students_function_when_it_passes(capsys):
     assert check("1.4", mine) is mine
     out = capsys.readouterr().out
     assert out.startswith("✔ Exercise 1.4 passed") and "failed" not in out and "reference" not in out
-    assert max(len(line) for line in out.splitlines()) <= checks.WIDTH
+    assert max(len(line) for line in out.splitlines()) <= judging.WIDTH
 
 
 def test_check_hands_over_the_reference_when_it_fails(capsys):
@@ -203,7 +205,7 @@ def test_check_hands_over_the_reference_when_it_fails(capsys):
     assert out.startswith("✘ Exercise 1.4 failed")
     assert "Likely mistake: Your output is X Xᵀ X: did you forget the softmax?" in flat(out)
     assert "the course's reference simple_self_attention" in flat(out)
-    assert max(len(line) for line in out.splitlines()) <= checks.WIDTH
+    assert max(len(line) for line in out.splitlines()) <= judging.WIDTH
 
 
 def test_check_never_raises_even_if_the_check_itself_breaks(capsys, monkeypatch):

@@ -17,9 +17,9 @@ import pytest
 
 from helpers import exercises as registry
 from helpers import grade as grade_command
+from helpers.grader.isolation import UID_BASE
 from helpers.grader.outputs import page_name
 from tests.grading import ROOT, answer, index_of, insert_after, notebook, save
-from helpers.grader.isolation import UID_BASE
 from tests.test_grade import rows
 
 SEED = 11
@@ -61,7 +61,7 @@ FORGED_END = "import os\nos.write(3, b'{\"end\": true, \"printed\": 0}\\n')\nos.
 HARNESS_PATCH = """import gc, types
 def _patch():
     for thing in gc.get_objects():
-        if isinstance(thing, types.ModuleType) and thing.__name__ == "course_harness":
+        if isinstance(thing, types.ModuleType) and thing.__name__ == "course_running":
             real = thing.run_case
             def run_case(spec, candidate, case):
                 if spec.name == "stable_softmax":

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import attention, grade, harness
-from helpers.grader import jobs, judge_notebook, outputs, protocol, submissions, workers
+from helpers import attention, grade, running
 from helpers import exercises as registry
+from helpers.grader import jobs, judge_notebook, outputs, protocol, submissions, workers
 from tests.grading import ROOT
 
 EXAMPLE_TESTS = grade.EPILOG.split("# DIR/softmax.py\n", 1)[1].split("\n\nA file", 1)[0]
 
 
-CHILD_SIDE = ("harness.py", "grader/__init__.py", "grader/launch.py", "grader/worker.py", "grader/run_notebook.py",
+CHILD_SIDE = ("running/__init__.py", "running/core.py", "running/probes.py", "running/wire.py", "grader/__init__.py", "grader/launch.py", "grader/worker.py", "grader/run_notebook.py",
               "grader/isolation.py", "grader/protocol.py")
 
 
@@ -35,7 +35,8 @@ def test_the_child_side_never_imports_the_package(name):
     relative = [a.name if n.module is None else n.module for n in ast.walk(tree)
                 if isinstance(n, ast.ImportFrom) and n.level for a in n.names]
     assert not [m for m in imported if m.split(".")[0] == "helpers"], name
-    assert {f"grader/{m}.py" for m in relative} <= set(CHILD_SIDE), name
+    folder = name.rsplit("/", 1)[0]
+    assert {f"{folder}/{m}.py" for m in relative} <= set(CHILD_SIDE), name
 
 
 @pytest.mark.parametrize("lesson", list(registry.LESSONS))
@@ -129,8 +130,8 @@ def test_cells_keep_their_numbers_and_exercise_ids(tmp_path):
     torch.randn(4, 3).T,  # not contiguous
 ])
 def test_tensors_travel_as_exact_plain_arrays(tensor):
-    wire = json.loads(json.dumps(harness.encode_tensor(tensor)))
-    back = harness.decode_tensor(wire)
+    wire = json.loads(json.dumps(running.encode_tensor(tensor)))
+    back = running.decode_tensor(wire)
     assert back.dtype == tensor.dtype and back.shape == tensor.shape
     assert torch.equal(back.view(-1).view(torch.uint8), tensor.contiguous().view(-1).view(torch.uint8))
 
@@ -145,22 +146,22 @@ def test_tensors_travel_as_exact_plain_arrays(tensor):
     ("__import__('os')", "expected an encoded tensor"),
 ])
 def test_the_parent_refuses_anything_but_plain_arrays(wire, words):
-    with pytest.raises(harness.DecodeError, match=re.escape(words)):
-        harness.decode_tensor(wire)
+    with pytest.raises(running.DecodeError, match=re.escape(words)):
+        running.decode_tensor(wire)
 
 
 def test_an_outcome_from_the_child_is_checked_field_by_field():
-    good = harness.encode_outcome(harness.Outcome(output=torch.ones(2), returned_type="Tensor",
+    good = running.encode_outcome(running.Outcome(output=torch.ones(2), returned_type="Tensor",
                                                   inputs_changed=(False,), warnings=("w",), source="def f(): ..."))
-    assert torch.equal(harness.decode_outcome(json.loads(json.dumps(good))).output, torch.ones(2))
+    assert torch.equal(running.decode_outcome(json.loads(json.dumps(good))).output, torch.ones(2))
     for key, bad in (("inputs_changed", "yes"), ("warnings", [1]), ("error", 3), ("source", None)):
-        with pytest.raises(harness.DecodeError, match=key):
-            harness.decode_outcome(dict(good, **{key: bad}))
-    assert harness.decode_outcome(dict(good, not_implemented="true")).not_implemented is False
+        with pytest.raises(running.DecodeError, match=key):
+            running.decode_outcome(dict(good, **{key: bad}))
+    assert running.decode_outcome(dict(good, not_implemented="true")).not_implemented is False
 
 
 def test_an_output_that_cannot_travel_becomes_an_error():
-    out = harness.encode_outcome(harness.Outcome(output=torch.ones(2, dtype=torch.complex64), returned_type="Tensor"))
+    out = running.encode_outcome(running.Outcome(output=torch.ones(2, dtype=torch.complex64), returned_type="Tensor"))
     assert out["output"] is None and "your code returned a tensor of torch.complex64" in out["error"]
 
 
@@ -278,5 +279,5 @@ def test_the_source_of_a_class_defined_in_a_cell_is_read_from_its_methods():
     linecache.cache["<cell 7>"] = (len(source), None, source.splitlines(True), "<cell 7>")
     space = {"torch": torch, "__name__": "__main__"}
     exec(compile(source, "<cell 7>", "exec"), space)
-    found = harness._source_of(space["Head"])
+    found = running.core._source_of(space["Head"])
     assert "return X @ self.k(X).T" in found and "self.k = torch.nn.Linear(d, d)" in found

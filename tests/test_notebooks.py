@@ -12,7 +12,6 @@ import nbformat
 import pytest
 
 from helpers.kernel import run_notebook
-
 from tests.grading import answers_only
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ across processes so that student code never runs where the references are:
 
 1. Running (the worker's sandboxed child, which holds no reference implementation):
    run_notebook.py runs the notebook's cells; each check() runs the answer on every test
-   case with helpers/harness.py and sends the outcomes, plain data, to the worker.
+   case with helpers/running/ and sends the outcomes, plain data, to the worker.
 2. Judging (the parent): judge_notebook.py judges those outcomes with the notebook's own
    judging (helpers/checks.py) and decides each exercise's points.
 

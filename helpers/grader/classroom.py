@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from helpers import exercises as registry
-from helpers import harness
+from helpers import running
 from helpers.grader.jobs import cases_for, job_for, load_tests
 from helpers.grader.judge_notebook import Graded, Judging
 from helpers.grader.outputs import loud, summary, write_outputs
@@ -75,7 +75,7 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     limits = Limits(wall=args.timeout, memory_mb=args.memory)
     cases = {ex.id: cases_for(ex, seed, extra) for ex in registry.EXERCISES.values()}
     jobs = {notebook: job_for(notebook, limits, cases, extra) for notebook in sorted({s.notebook for s in to_run})}
-    harness.warm_up()  # while the workers start: nn.MultiheadAttention's first call imports 0.5 s of torch
+    running.warm_up()  # while the workers start: nn.MultiheadAttention's first call imports 0.5 s of torch
     pool = Pool(workers, hide, keep, args.isolation)
     ready = time.monotonic()
     if pool.isolation != "namespaces":

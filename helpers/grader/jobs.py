@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 import helpers as helpers_package
-from helpers import checks, harness
+from helpers import checks, running
 from helpers import exercises as registry
 from helpers.exercises import Case, Exercise
 from helpers.grader.protocol import Limits
@@ -98,11 +98,11 @@ def cases_for(ex: Exercise, seed: int, extra: dict[str, list[Case]]) -> list[Cas
 
 
 def _callable_name(f) -> str | None:
-    """The name the child looks a probe or runner up by, in helpers.harness.CALLABLES."""
+    """The name the child looks a probe or runner up by, in helpers.running.CALLABLES."""
     if f is None:
         return None
-    if harness.CALLABLES.get(f.__name__) is not f:
-        raise ValueError(f"{f.__name__} is not one of helpers.harness.CALLABLES: the grader's child cannot run it")
+    if running.CALLABLES.get(f.__name__) is not f:
+        raise ValueError(f"{f.__name__} is not one of helpers.running.CALLABLES: the grader's child cannot run it")
     return f.__name__
 
 
@@ -128,9 +128,9 @@ def load_tests(folder: Path) -> dict[str, list[Case]]:
                 raise ValueError(f"{path}: CASES[{exercise_id!r}] should be a list of Case, got {cases!r:.80}")
             for case in cases:
                 try:
-                    harness.encode_case(case)
-                    expected = harness.call(ex, ex.reference, harness.fresh(case.inputs), case)
-                    harness.encode_tensor(expected)
+                    running.encode_case(case)
+                    expected = running.call(ex, ex.reference, running.fresh(case.inputs), case)
+                    running.encode_tensor(expected)
                 except Exception as exc:
                     raise ValueError(f"{path}: the reference {ex.name} cannot run case {case.label!r} of "
                                      f"{exercise_id}: {type(exc).__name__}: {exc}. It is called as {ex.signature}.") from None
@@ -143,7 +143,7 @@ def reply_bytes(ex: Exercise, cases: list[Case]) -> int:
     plus room for the rest of each outcome."""
     total = 0
     for case in cases:
-        expected = harness.call(ex, ex.reference, harness.fresh(case.inputs), case)
+        expected = running.call(ex, ex.reference, running.fresh(case.inputs), case)
         total += 4 * expected.numel() * expected.element_size() // 3 + 4096
     return total
 
@@ -165,5 +165,5 @@ def job_for(notebook: str, limits: Limits, cases: dict[str, list[Case]], extra: 
         "exports": dict(helpers_package.EXPORTS),  # what `from helpers import ...` gives a notebook
         "exercises": [{"id": ex.id, "name": ex.name, "module": ex.module, "probe": _callable_name(ex.probe),
                        "runner": _callable_name(ex.runner),
-                       "cases": [harness.encode_case(c) for c in cases[ex.id]]} for ex in lesson],
+                       "cases": [running.encode_case(c) for c in cases[ex.id]]} for ex in lesson],
     }

@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from helpers import checks, harness
 from helpers import exercises as registry
-from helpers.checks import FAILED, NOT_ATTEMPTED, PASSED, Result
+from helpers import judging, running
 from helpers.exercises import Case, Exercise
 from helpers.grader import protocol
 from helpers.grader.jobs import provided_names, provided_source
 from helpers.grader.protocol import CRASHED, MEMORY, OK, TIMEOUT, Limits
 from helpers.grader.submissions import Submission
+from helpers.judging import FAILED, PASSED, Result
 
 PRINTED_NOTE = 1_000_000  # characters of printed output worth a note in the feedback
 
@@ -235,24 +235,22 @@ def _judge_exercise(sub, ex: Exercise, cases: list[Case], kind: dict | None, out
         why = f" ({errors[0]})" if errors else ""
         return failed("missing", f"no {ex.name} was defined{why}",
                       f"Define {ex.signature} in the cell of exercise {ex.id}.")
-    problem = checks.wrong_kind(ex, str(kind["kind"])[:80])
+    problem = judging.wrong_kind(ex, str(kind["kind"])[:80])
     if problem is not None:
         return problem
-    for index, case in enumerate(cases):
-        if index not in outcomes:
-            return failed("not-finished", f"grading stopped while your code ran on {case.label}", stopped, case.label)
-        try:
-            out = harness.decode_outcome(outcomes[index])
-        except harness.DecodeError as exc:
-            return failed("unreadable-result", f"what came back from your code could not be read ({exc})",
-                          f"{ex.name} should return {ex.returns}.", case.label)
-        if out.not_implemented:
-            return Result(ex, NOT_ATTEMPTED)
-        try:
-            failure = checks.judge(ex, case, out)
-        except Exception as exc:  # the same safety net as check() in the notebook
-            failure = failed("check-error", f"the check could not judge your answer ({type(exc).__name__}: {exc})",
+
+    def received():
+        """The outcomes that came back, decoded, in the order of the cases; a failure in
+        place of the first one that did not come back or cannot be read."""
+        for index, case in enumerate(cases):
+            if index not in outcomes:
+                yield failed("not-finished", f"grading stopped while your code ran on {case.label}", stopped, case.label)
+                return
+            try:
+                yield running.decode_outcome(outcomes[index])
+            except running.DecodeError as exc:
+                yield failed("unreadable-result", f"what came back from your code could not be read ({exc})",
                              f"{ex.name} should return {ex.returns}.", case.label)
-        if failure is not None:
-            return failure
-    return Result(ex, PASSED, checked=tuple(case.label for case in cases))
+                return
+
+    return judging.verdict(ex, cases, received())

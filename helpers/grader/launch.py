@@ -1,6 +1,6 @@
 """The grader's worker process starts here: `python -P helpers/grader/launch.py`.
 
-It loads helpers/harness.py and this package by path, under names of their own and
+It loads helpers/running/ and this package by path, under names of their own and
 without the `helpers` package, whose references student code must never find, then
 takes them out of sys.modules, where a notebook would look, and serves (worker.main).
 A script rather than `python -m`: -m would import `helpers` first.
@@ -25,12 +25,12 @@ def load(name: str, path: str, package: bool = False):
 
 
 def main() -> None:
-    harness = load("course_harness", os.path.join(os.path.dirname(HERE), "harness.py"))
+    running = load("course_running", os.path.join(os.path.dirname(HERE), "running", "__init__.py"), package=True)
     load("course_grader", os.path.join(HERE, "__init__.py"), package=True)
     worker = importlib.import_module("course_grader.worker")
-    for name in [n for n in sys.modules if n == "course_harness" or n.split(".")[0] == "course_grader"]:
+    for name in [n for n in sys.modules if n.split(".")[0] in ("course_running", "course_grader")]:
         del sys.modules[name]
-    worker.main(harness)
+    worker.main(running)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 
 from helpers import exercises as registry
-from helpers.checks import NOT_ATTEMPTED, PASSED
 from helpers.grader.judge_notebook import Graded
 from helpers.grader.protocol import STATUSES
+from helpers.judging import NOT_ATTEMPTED, PASSED
 
 
 def loud(text: str) -> str:

@@ -4,8 +4,8 @@ check(), run the answer on every test case and send the outcomes to the worker.
 
 The second step, judging those outcomes, happens in the parent (judge_notebook.py),
 which holds the references; this process has none. Standard library only at import (the
-worker loads this package by path, without the course); the measuring code, running.py
-of `helpers`, is handed in as `harness`.
+worker loads this package by path, without the course); the measuring code, helpers/running/
+of `helpers`, is handed in as `running`.
 """
 
 from __future__ import annotations
@@ -50,11 +50,11 @@ class Grandchild:
     """Runs one notebook's cells and sends back, for each exercise, the outcome of the
     student's definition on every case."""
 
-    def __init__(self, job: dict, fd: int, answers: int, harness) -> None:
-        self.job, self.fd, self.answers, self.h = job, fd, answers, harness
+    def __init__(self, job: dict, fd: int, answers: int, running) -> None:
+        self.job, self.fd, self.answers, self.h = job, fd, answers, running
         self.pid = os.getpid()
         self.exercises = {ex["id"]: ex for ex in job["exercises"]}
-        self.cases = {ex["id"]: [harness.decode_case(c) for c in ex["cases"]] for ex in job["exercises"]}
+        self.cases = {ex["id"]: [running.decode_case(c) for c in ex["cases"]] for ex in job["exercises"]}
         self.done: set[str] = set()
         self.seen: list[str] = []  # exercise cells run whose exercise is not graded yet
         main = types.ModuleType("__main__")  # the notebook's own namespace, as in a kernel
@@ -64,7 +64,7 @@ class Grandchild:
         self.ns["display"] = lambda *args, **kwargs: None  # Jupyter's, which notebooks call without importing
         shell = Shell(self)
         self.ns["get_ipython"] = lambda: shell  # what IPython's transformer turns magics and `!` lines into
-        self.fingerprint = _fingerprint(harness)
+        self.fingerprint = _fingerprint(running)
 
     def intact(self) -> bool:
         """Whether the code that measures the student's answers is still the grader's: a
@@ -270,9 +270,14 @@ class Shell:
         return lambda *args, **kwargs: None  # system, getoutput, set_next_input, ...
 
 
-def _fingerprint(harness) -> tuple:
-    """Which objects the grading code in the child is made of (see Grandchild.intact)."""
-    return (tuple((name, id(value)) for name, value in sorted(vars(harness).items()) if callable(value)),
+def _fingerprint(running) -> tuple:
+    """Which objects the grading code in the child is made of (see Grandchild.intact): every
+    function and class of the running package and of its modules, of this class and of
+    the protocol, and the writers they send with."""
+    modules = [running] + [m for m in vars(running).values()
+                           if isinstance(m, types.ModuleType) and m.__name__.startswith(running.__name__ + ".")]
+    return (tuple((m.__name__, name, id(value)) for m in modules for name, value in sorted(vars(m).items())
+                  if callable(value)),
             tuple((name, id(value)) for name, value in sorted(vars(Grandchild).items()) if callable(value)),
             tuple((name, id(value)) for name, value in sorted(vars(protocol).items()) if callable(value)),
             id(protocol.json.dumps), id(os.write))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,6 @@ class Submission:
 
 MAX_NOTEBOOK_BYTES = 64 << 20  # a larger file is not read (course notebooks with outputs: under 2 MB)
 MAX_CODE_CHARACTERS = 1 << 20  # code kept per notebook until it runs (the course's lessons: under 40,000)
-EXERCISE_LINE = re.compile(r"^\s*#\s*Exercise\s+(\d+\.\d+)\b")
 
 
 def read_submission(student: str, path: Path, name: str = "") -> Submission:
@@ -82,8 +80,8 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         course = metadata.get("course") if isinstance(metadata.get("course"), dict) else {}
         exercise = course.get("exercise") if isinstance(course.get("exercise"), str) else None
-        if exercise is None and (match := EXERCISE_LINE.match(source)):
-            exercise = match.group(1)
+        if exercise is None:
+            exercise = registry.exercise_in(source)
         kind = str(cell.get("cell_type"))[:40]
         if kind != "code":  # only its first line is ever shown: the parent keeps no more of it
             source = next((line for line in source.splitlines() if line.strip()), "")[:200]

@@ -35,8 +35,16 @@ import tempfile
 import time
 
 from . import protocol, run_notebook
-from .isolation import PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, _libc, drop_privileges, isolate
-from .isolation import own_proc, probe_isolation
+from .isolation import (
+    PR_SET_DUMPABLE,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+    _libc,
+    drop_privileges,
+    isolate,
+    own_proc,
+    probe_isolation,
+)
 from .protocol import ANSWERS_FD, CHILD_ENVIRONMENT, RESULTS_FD
 
 # Modules a student may reasonably import, loaded before any student code runs: once the
@@ -58,10 +66,10 @@ MAX_JUDGING = 30.0  # seconds of the parent's judging added to a notebook's wall
 class Worker:
     """Imports torch once; serves one slot's jobs; forks a sandboxed child per job."""
 
-    def __init__(self, slot: int, harness) -> None:
+    def __init__(self, slot: int, running) -> None:
         run_notebook.use_transformer()
-        self.slot, self.harness = slot, harness  # helpers/harness.py, loaded by launch.py
-        import torch  # the harness imported it; here for the thread settings
+        self.slot, self.running = slot, running  # helpers/running/, loaded by launch.py
+        import torch  # the running imported it; here for the thread settings
 
         torch.set_num_threads(1)
         torch.set_num_interop_threads(1)
@@ -70,7 +78,7 @@ class Worker:
                 __import__(name)
             except ImportError:
                 pass
-        self.harness.warm_up()
+        self.running.warm_up()
         self.make_folders()
 
     def make_folders(self) -> None:
@@ -122,7 +130,7 @@ class Worker:
             self.limits(job, vm)
             sys.stdout, sys.stderr = run_notebook.Sink(), run_notebook.Sink()
             sys.stdin = io.StringIO()
-            child = run_notebook.Grandchild(job, fd, answers, self.harness)
+            child = run_notebook.Grandchild(job, fd, answers, self.running)
             child.install_helpers()
             child.run()
             child.send(protocol.finished(sys.stdout.size + sys.stderr.size))
@@ -357,17 +365,17 @@ def _remove(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def main(harness) -> None:
+def main(running) -> None:
     """Read the setup (the slots, each with the pipes it reads jobs from and writes results
     to), import torch once, then fork a worker per extra slot and serve the first one here.
-    `harness`: helpers/harness.py, loaded by launch.py."""
+    `running`: helpers/running/, loaded by launch.py."""
     global GRADER
     GRADER = os.getppid()
     setup = json.loads(sys.stdin.readline())
     if _libc is not None:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may read this one's memory
     slots, hide, keep = setup["slots"], setup["hide"], setup["keep"]
-    worker = Worker(slots[0]["slot"], harness)
+    worker = Worker(slots[0]["slot"], running)
     if setup["isolation"] == "auto":
         isolation, reason = probe_isolation(hide, keep, worker.stage, worker.slot)
     else:

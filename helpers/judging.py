@@ -1,0 +1,234 @@
+"""Judging an answer, the second step of every check: compare what the student's code
+returned on a test input (an Outcome, plain data) with the course's reference, and name
+the likely mistake. It never calls student code, so the grader judges here, in its own
+process, what its sandboxed child ran (helpers/grader/judge_notebook.py); the first step,
+running the code, is helpers/running/.
+
+    verdict(exercise, cases, outcomes) -> Result    one loop, for check() and the grader
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import torch
+
+from helpers.lessons import common
+from helpers.lessons.records import Exercise
+from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE
+from helpers.running import AttachedWeights, Case, ModuleShapeError, Outcome, call, fresh, wanted_kind
+from helpers.tolerances import close, first_difference
+
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+WIDTH = 88  # characters per line of a check's report
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+
+IN_PLACE_MESSAGE = (
+    "Your function changed the caller's tensor. An in-place operation (x -= m, "
+    "x.exp_(), masked_fill_, x[...] = ...) writes into the tensor you were given; "
+    "compute a new one instead (x = x - m)."
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one exercise.
+
+    status:   PASSED, FAILED or NOT_ATTEMPTED
+    mistake:  the key of the mistake found ("wrong-axis", "in-place", ...) or None
+    case:     the label of the input it failed on ("" if none)
+    evidence: what was expected and what was got
+    message:  the likely mistake and how to fix it
+    checked:  labels of the inputs that passed
+    """
+
+    exercise: Exercise
+    status: str
+    mistake: str | None = None
+    case: str = ""
+    evidence: str = ""
+    message: str = ""
+    checked: tuple[str, ...] = ()
+
+    @property
+    def points(self) -> int:
+        return self.exercise.points if self.status == PASSED else 0
+
+    def report(self) -> str:
+        """The text a student reads: a status line, then details when it failed, wrapped
+        to fit a notebook's output area."""
+        ex = self.exercise
+        if self.status == PASSED:
+            inputs = "; ".join(self.checked)
+            return wrap(f"✔ Exercise {ex.id} passed: {ex.name} is right on all {len(self.checked)} test inputs ({inputs}).")
+        if self.status == NOT_ATTEMPTED:
+            return wrap(
+                f"… Exercise {ex.id} not attempted yet: {ex.name} still raises "
+                f"NotImplementedError. Replace that line with your code."
+            )
+        where = f" on {self.case}" if self.case else ""
+        stop = "" if self.evidence.endswith((".", "?", "!")) else "."
+        return "\n".join(
+            [
+                wrap(f"✘ Exercise {ex.id} failed{where}:"),
+                wrap(f"{self.evidence}{stop}", indent="    "),
+                wrap(f"Likely mistake: {self.message}", indent="    "),
+            ]
+        )
+
+
+def wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=False, break_on_hyphens=False)
+
+
+_expected: dict[int, tuple[Case, Any]] = {}  # id(case) -> (case, the reference's outcome)
+
+
+def expected_for(ex: Exercise, case: Case) -> Any:
+    """What the reference gives on a case, computed once per case object: the grader judges
+    every submission on the same cases, and the panels of 4.4 and 5.2 take tens of ms."""
+    cached = _expected.get(id(case))
+    if cached is not None and cached[0] is case:
+        return cached[1]
+    with torch.no_grad():
+        expected = call(ex, ex.reference, fresh(case.inputs), case)
+    if len(_expected) >= 1024:
+        _expected.pop(next(iter(_expected)))
+    _expected[id(case)] = (case, expected)
+    return expected
+
+
+# The comparison that builds each mask, for a mask of another dtype: key j against query i, or against a length.
+BOOL_EXAMPLES = {"padding_mask": "j < length: torch.arange(T) < lengths[:, None]"}
+
+
+def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
+    """The first problem with `out`, as a FAILED Result; None when it is right."""
+
+    def failed(mistake: str, evidence: str, message: str) -> Result:
+        return Result(ex, FAILED, mistake, case.label, evidence, message)
+
+    if MUST_RAISE in case.tags:  # the reference raises here: there is nothing to compare with
+        problem = common.refusal_problem(ex, case, out)
+        return failed(*problem) if problem else None
+    expected = expected_for(ex, case)
+    weights_case = LAST_WEIGHTS in case.tags
+    if out.error is not None:
+        for mistake in ex.mistakes + common.COMMON_ERRORS:
+            if mistake.on_error and (finding := mistake.found(case, out, expected)):
+                return failed(mistake.key, *finding)
+        if out.error.startswith(ModuleShapeError.__name__):
+            return failed(
+                "module-layout",
+                out.error.split(": ", 1)[1],
+                f"The check loads known weights into your layers by name, so {ex.name} needs "
+                f"{ex.returns}.",
+            )
+        return failed(
+            "raised",
+            f"your code raised {out.error}",
+            "Read the error: which line, which shapes? Print the shapes of your tensors "
+            f"on a small input. {ex.name} should return {ex.returns}.",
+        )
+    if out.output is None:
+        if out.returned_type == "NoneType":
+            return failed("returned-none", "expected a tensor, got None", "Did you forget `return`?")
+        return failed(
+            "not-a-tensor",
+            f"expected a torch.Tensor, got a {out.returned_type}",
+            f"{ex.name} should return {ex.returns}. Compute it with tensor operations, or turn what you "
+            "built into a tensor: torch.tensor(...) for a list of numbers, torch.stack(...) for a list of tensors.",
+        )
+    if expected.dtype == torch.bool and out.output.dtype != torch.bool:
+        return failed(
+            "not-bool",
+            f"expected a tensor of booleans (True = may attend), got one of {out.output.dtype}",
+            f"Build the mask from a comparison ({BOOL_EXAMPLES.get(ex.name, 'j <= i')}) or with dtype=torch.bool, "
+            "so that masked_fill(~mask, ...) can use it.",
+        )
+    if expected.is_floating_point() and not out.output.is_floating_point():
+        return failed(
+            "not-float",
+            f"expected floating-point numbers, got a tensor of {out.output.dtype}",
+            "Start from a float tensor, e.g. torch.zeros(T, T), not torch.zeros(T, T, dtype=torch.long).",
+        )
+    if any(out.inputs_changed):
+        return failed("in-place", "expected your input to be left as it was, but it was modified", IN_PLACE_MESSAGE)
+    if torch.isfinite(out.output).all() and close(out.output, expected):
+        if out.output.dtype != expected.dtype:
+            return failed(*common.dtype_problem(ex, out, expected))
+        if weights_case and out.returned_type == AttachedWeights.__name__:
+            return failed("not-detached", "self.last_weights holds the right weights, but they still require grad: "
+                          "they are attached to the graph of the forward pass that made them",
+                          "Keep a detached copy: self.last_weights = weights.detach(). Kept as they are, they hold "
+                          "on to the whole graph of the forward pass (and every tensor in it) until the next call, "
+                          "and .numpy(), for plotting, refuses a tensor that requires grad.")
+        return None  # right: there is no mistake to name (and the grader judges many right answers)
+    for mistake in ex.mistakes + common.COMMON_VALUES:
+        if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):
+            return failed(mistake.key, *finding)
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape):
+        return failed(
+            "shape",
+            f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}",
+            f"{ex.name} should return {ex.returns}.",
+        )
+    if not torch.isfinite(got).all():
+        return failed(
+            "non-finite",
+            f"expected finite numbers, got {int((~torch.isfinite(got)).sum())} NaN or inf",
+            "Look for exp of a large number, or a division by zero.",
+        )
+    if not close(got, expected):
+        return failed(
+            "values",
+            first_difference(expected, got),
+            f"{ex.name} should return {ex.returns}. Work through a tiny input by hand and "
+            "compare it with your function, step by step.",
+        )
+    return None
+
+
+def wrong_kind(ex: Exercise, kind: str) -> Result | None:
+    """A FAILED Result when the answer is not the kind of thing the exercise asks for:
+    `kind` is candidate_kind() of it ("function", "class" or a type name)."""
+    wanted = wanted_kind(ex.module)
+    if kind == wanted:
+        return None
+    return Result(
+        ex,
+        FAILED,
+        f"not-a-{wanted}",
+        evidence=f"expected a {wanted}, got a {kind}",
+        message=f"Define {ex.signature} in the exercise cell and run that cell first.",
+    )
+
+
+
+def could_not_judge(ex: Exercise, exc: Exception, label: str = "") -> Result:
+    """The verdict when judging itself failed: never a traceback for the student."""
+    return Result(ex, FAILED, "check-error", label, f"the check could not judge your answer ({type(exc).__name__}: {exc})",
+                  f"{ex.name} should return {ex.returns}.")
+
+
+def verdict(ex: Exercise, cases: list[Case], outcomes: Iterable[Outcome | Result]) -> Result:
+    """Judge the outcomes of the cases in order; the first failure wins. Outcomes are made
+    lazily, so that a check stops calling student code at the first failure. An outcome
+    that is a Result already is the grader saying that a case has none to judge (grading
+    stopped before it, or what came back could not be read)."""
+    for case, out in zip(cases, outcomes, strict=True):
+        if isinstance(out, Result):
+            return out
+        if out.not_implemented:
+            return Result(ex, NOT_ATTEMPTED)
+        try:
+            failure = judge(ex, case, out)
+        except Exception as exc:  # whatever the answer returned, the student gets a verdict
+            failure = could_not_judge(ex, exc, case.label)
+        if failure is not None:
+            return failure
+    return Result(ex, PASSED, checked=tuple(case.label for case in cases))

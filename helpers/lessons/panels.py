@@ -1,0 +1,143 @@
+"""The panels of models that judge a student's test (exercises 4.4 and 5.2), and the mistakes
+such a test makes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from helpers.lessons.records import Finding, Mistake
+from helpers.lessons.toolkit import source_line
+from helpers.running import Case, Outcome
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the parent knows of a test-writing exercise's panel (running.*_PANEL):
+    members:  (the right verdict, what the model is, its rule) in the panel's own order
+    noun:     what the models are called, in the plural: "modules"
+    yes, no:  what a right True and a right False say of them (plural verbs): "keep sentences apart"
+    order_at: where the case's init keeps the shuffled order"""
+
+    members: tuple
+    noun: str
+    yes: str
+    no: str
+    order_at: int
+
+    def wrong(self, got: Tensor, expected: Tensor) -> str:
+        """Which models got the wrong verdict, e.g. 'your test said True for 2 modules that mix
+        sentences, among them <what the first one is>; and False for a module that keeps
+        sentences apart: <what it is>'."""
+        parts = []
+        for right in (True, False):
+            wrong = [i for i in range(len(self.members)) if bool(expected[i]) == right and got[i] != expected[i]]
+            if not wrong:
+                continue
+            said, kind = ("False", self.yes) if right else ("True", self.no)
+            first = self.members[wrong[0]][1]
+            if len(wrong) == 1:
+                parts.append(f"{said} for one of the {self.noun} that {kind}: {first}")
+            else:
+                parts.append(f"{said} for {len(wrong)} {self.noun} that {kind}, among them {first}")
+        return "your test said " + "; and ".join(parts)
+
+
+STATEFUL_MESSAGE = ("Your test's answer depends on something besides the model it is given: a counter, a variable "
+                    "kept between calls, random numbers. It must give the same answer every time it is given the "
+                    "same model: run the model on both inputs and compare, on every call.")
+
+
+EXACT_MESSAGE = ("Your test compares with == (or torch.equal), which wants every bit equal; floats computed in a "
+                 "different order differ in their last digits. Compare with torch.allclose.")
+
+
+def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: str, otherwise: str,
+                  patterns: tuple[Mistake, ...] = ()) -> tuple[Mistake, ...]:
+    """The mistakes of a test written for a panel of models: one answer for every model,
+    answers that change between identical models or alternate call by call, the opposite
+    answers, exact comparison of floats, then `patterns` particular to the exercise, and
+    last, any other wrong answers, listed model by model with the message `otherwise`."""
+    n = len(panel.members)
+
+    def differs_on_copies(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (n,) or got[0] == got[1]:  # the panel's first two models are exact copies
+            return None
+        return (f"your test said {'True' if got[0] else 'False'} for {panel.members[0][1]} and "
+                f"{'True' if got[1] else 'False'} for an exact copy of it", STATEFUL_MESSAGE)
+
+    def alternates(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (n,):
+            return None
+        in_calls = [bool(got[i]) for i in case.init[panel.order_at]]
+        if not all(a != b for a, b in zip(in_calls, in_calls[1:])):
+            return None
+        said = ", ".join(str(v) for v in in_calls)
+        return (f"in the order the models were given to it, your test said {said}: it alternates, whatever the "
+                "model", STATEFUL_MESSAGE)
+
+    def exact(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        compares_exactly = re.search(r"==|\.equal\(|torch\.equal", out.source)
+        if not compares_exactly or re.search(r"allclose|isclose|assert_close", out.source):
+            return None
+        if tuple(got.shape) != (n,) or not ((got <= expected).all() and (got < expected).any()):
+            return None
+        return panel.wrong(got, expected), EXACT_MESSAGE
+
+    def always(key: str, value: bool, message: str) -> Mistake:
+        def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+            got = out.output
+            if tuple(got.shape) != (n,) or not (got == float(value)).all():
+                return None
+            wrong = int((expected != float(value)).sum())
+            kind = panel.no if value else panel.yes
+            return f"your test said {value} for all {n} {panel.noun}, {wrong} of which {kind}", message
+
+        return Mistake(key, found)
+
+    def anything_else(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        if tuple(out.output.shape) != (n,):
+            return None
+        return panel.wrong(out.output, expected), otherwise
+
+    return (
+        Mistake("stateful", differs_on_copies),
+        always("always-true", True, always_true),
+        always("always-false", False, always_false),
+        Mistake("inverted", lambda case, out, expected: (panel.wrong(out.output, expected), inverted)
+                if tuple(out.output.shape) == (n,) and torch.equal(out.output, 1 - expected) else None),
+        Mistake("stateful", alternates),
+        Mistake("exact-equality", exact),
+        *patterns,
+        Mistake("verdicts", anything_else),
+    )
+
+
+def _pattern(key: str, message: str, test: Callable[[Tensor, Tensor], bool], panel: Panel) -> Mistake:
+    """A test whose verdicts (in the panel's order) pass test(got, expected)."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (len(panel.members),) or not test(got, expected):
+            return None
+        return panel.wrong(got, expected), message
+
+    return Mistake(key, found)
+
+
+def _source_pattern(key: str, message: str, source: str, panel: Panel) -> Mistake:
+    """A test with wrong verdicts whose code matches `source`."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        if tuple(out.output.shape) != (len(panel.members),) or not source_line(out, source):
+            return None
+        return panel.wrong(out.output, expected), message
+
+    return Mistake(key, found)

@@ -1,0 +1,116 @@
+"""The scaling mistakes every attention exercise can make (no scale, the square root of the wrong\nwidth, multiplied where it should divide), worded for each exercise's own variables; and the\nq, k and v layers' parameters the module exercises load."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from helpers.lessons.records import Finding, Mistake
+from helpers.lessons.toolkit import matches, randn, sizes_named
+from helpers.running import Case, Outcome, fresh
+from helpers.tolerances import close, first_difference
+
+
+def linear_params(gen: torch.Generator, D: int, names: tuple[str, ...]) -> dict[str, Tensor]:
+    """Weights and biases for nn.Linear(D, D) layers with these names, scaled like
+    PyTorch's own initialisation so that scores stay in a realistic range."""
+    params = {}
+    for name in names:
+        params[f"{name}.weight"] = randn(gen, D, D, scale=D**-0.5)
+        params[f"{name}.bias"] = randn(gen, D, scale=0.1)
+    return params
+
+
+def project(p: dict[str, Tensor], name: str, X: Tensor) -> Tensor:
+    """What nn.Linear layer `name` with parameters p does to X."""
+    return X @ p[f"{name}.weight"].T + p[f"{name}.bias"]
+
+
+def scale_messages(width: str, divide: str, multiplied: str = "") -> dict[str, str]:
+    """The scaling mistakes' messages in an exercise's own names: `width` is what the code
+    calls the width (D, d), `divide` how that code divides by its square root."""
+    return {
+        "divide": divide,
+        "no-scaling": f"The scores were not scaled. Divide q kᵀ by √{width} ({divide}): otherwise their spread grows "
+        f"with {width} and the softmax saturates.",
+        "scale-by-d": f"The scores were divided by {width}, not by √{width}. The spread of q·k grows like "
+        f"√{width}, so √{width} is what brings it back to about 1: {divide}.",
+        "scale-multiplied": multiplied or f"The scores were multiplied by √{width} instead of divided by it: "
+        f"{divide}.",
+    }
+
+
+SCALE_HIDDEN = scale_messages("D", "multiply by self.scale = hidden_size ** -0.5, note the minus sign")
+
+
+SCALE_QKV = scale_messages("d", "/ math.sqrt(q.shape[-1])")
+
+
+SCALE_SCORES = scale_messages(
+    "d", "/ math.sqrt(d)",
+    # The notebook's test of the handed-out bug (tests/test_notebooks.py) reads "√D" in its first words.
+    "The scores were multiplied by √D instead of divided by it, D being the width of q and k (d in this code): "
+    "write / math.sqrt(d).",
+)
+
+
+SCALE_EMBED = scale_messages("D", "/ math.sqrt(self.embed_size)")
+
+
+SCALE_CHUNKED = scale_messages("d", "q = q / math.sqrt(q.shape[-1]), once, before the loop")
+
+
+def scale_mistakes(formula: Callable[..., Tensor], width: Callable[..., int], messages: dict[str, str]
+                   ) -> tuple[Mistake, ...]:
+    """The three scaling mistakes for formula(*args, scale=...); width(*args) is the D
+    (or d) whose square root the scores should be divided by; `messages` say it in the
+    exercise's own names (scale_messages)."""
+    return (
+        matches("no-scaling", messages["no-scaling"], lambda *a: formula(*a, scale=1.0), "unscaled scores"),
+        matches(
+            "scale-by-d",
+            messages["scale-by-d"],
+            lambda *a: formula(*a, scale=1.0 / width(*a)),
+            "scores divided by the width",
+        ),
+        matches(
+            "scale-multiplied",
+            messages["scale-multiplied"],
+            lambda *a: formula(*a, scale=width(*a) ** 0.5),
+            "scores multiplied by the width's square root",
+        ),
+        wrong_size_scale(formula, width, messages["divide"]),
+    )
+
+
+def wrong_size_scale(formula: Callable[..., Tensor], width: Callable[..., int], divide: str) -> Mistake:
+    """Scores divided by the square root of another size of the input than the width."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        args = ([case.params] if case.params else []) + fresh(case.inputs)
+        right = width(*args)
+        for n, name in sizes_named(case).items():
+            if n in (1, right):
+                continue
+            try:
+                wrong = formula(*args, scale=n**-0.5)
+            except RuntimeError:
+                continue
+            if close(out.output, wrong, equal_nan=True) and not close(wrong, expected):
+                return (f"{first_difference(expected, out.output)}; your result equals the scores divided by "
+                        f"√{n}, and {n} is {name}",
+                        f"The scores were divided by the square root of the wrong size: √{n}, {name}, instead of "
+                        f"the width of q and k, √{right}: {divide}.")
+        return None
+
+    return Mistake("scale-wrong-size", found)
+
+
+def width_of_X(p, X, *rest) -> int:
+    return X.shape[-1]
+
+
+def width_of_q(q, *rest) -> int:
+    return q.shape[-1]

@@ -1,0 +1,71 @@
+"""Running student code on a case: the part of checking that calls student code.
+
+This module is shared by the notebooks' checks (in the student's own process) and by the
+grader's sandboxed child process, which loads this file on its own, without the rest of
+the `helpers` package. So it must never import `helpers`: the child must not hold the
+course's reference implementations, or a student could find them and hand them in.
+
+It holds:
+    core.py     Case, Outcome (the plain data a check passes around); call, run_case
+    probes.py   probes and runners: what an exercise does with a candidate instead of calling it
+    wire.py     encode, decode: plain-array JSON for cases and outcomes between processes
+
+and nothing else: the grader's child loads this package by path (grader/launch.py).
+"""
+
+
+from .core import (  # noqa: F401
+    HERE,
+    TORCH_DIR,
+    Case,
+    ModuleShapeError,
+    Outcome,
+    Spec,
+    bytes_of,
+    call,
+    candidate_kind,
+    fresh,
+    load_params,
+    run_case,
+    wanted_kind,
+)
+from .probes import (  # noqa: F401
+    CALLABLES,
+    EQUIVARIANCE_PANEL,
+    INDEPENDENCE_PANEL,
+    INF,
+    LAST_DIGITS,
+    LAST_WEIGHTS,
+    MUST_RAISE,
+    AttachedWeights,
+    Attention,
+    ChangedItsInput,
+    ConstructorDidNotRaise,
+    MissingAttribute,
+    MultiHeadAttention,
+    TokenModel,
+    TooMuchMemory,
+    keeps_head_weights,
+    keeps_weights,
+    run_chunked,
+    run_converter,
+    run_equivariance_test,
+    run_independence_test,
+    step1_probe,
+    step2_probe,
+    verdicts,
+    warm_up,
+)
+from .wire import (  # noqa: F401
+    DTYPES,
+    MAX_ELEMENTS,
+    DecodeError,
+    decode,
+    decode_case,
+    decode_outcome,
+    decode_tensor,
+    encode,
+    encode_case,
+    encode_outcome,
+    encode_tensor,
+)

@@ -1,0 +1,220 @@
+"""Step 1 of a check, running: call a student's answer on one test case and record what
+it did as plain data (an Outcome). The only code that calls student code."""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import os
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+
+# --------------------------------------------------------------------------------------
+# Data types
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of inputs for an exercise.
+
+    label:  how the check describes it, e.g. "a batch of 2 sentences (B=2, T=5, D=3)"
+    inputs: the positional arguments passed to the student's function (or module's forward)
+    tags:   what the case is for, e.g. {"large"} for values that overflow a naive exp
+    init:   for a module exercise, the arguments its class is built with
+    params: for a module exercise, parameter values loaded into it by name before the
+            call ("linear_q.weight": tensor), so that its output can be compared
+    """
+
+    label: str
+    inputs: tuple[Tensor, ...]
+    tags: frozenset[str] = frozenset()
+    init: tuple = ()
+    params: dict[str, Tensor] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What calling a candidate on one case produced. Plain data: no student objects.
+
+    output:        the returned value as a tensor, or None if it raised or returned garbage
+    returned_type: the type name of what came back ("Tensor", "list", "NoneType", ...)
+    error:         "ExceptionType: message (where)" if the call raised, else None
+    not_implemented: the call raised NotImplementedError (the exercise stub)
+    inputs_changed: for each input, whether the call modified it in place
+    warnings:      the messages of warnings the call raised
+    source:        the candidate's source code if it could be read, else ""
+    """
+
+    output: Tensor | None = None
+    returned_type: str = ""
+    error: str | None = None
+    not_implemented: bool = False
+    inputs_changed: tuple[bool, ...] = ()
+    warnings: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to call an exercise's candidate: the parts of an Exercise that the child needs.
+
+    name:   the function or class the student defines, for messages
+    module: the candidate is an nn.Module class, built with case.init and case.params
+    probe:  probe(module, *inputs) instead of module(*inputs)
+    runner: runner(candidate, inputs, case) instead of any of the above
+    """
+
+    name: str
+    module: bool = False
+    probe: Callable[..., Tensor] | None = None
+    runner: Callable[..., Tensor] | None = None
+
+
+class ModuleShapeError(Exception):
+    """A student's module is missing a parameter the exercise names, or has it in another shape."""
+
+
+def load_params(module: nn.Module, params: dict[str, Tensor]) -> None:
+    """Copy known values into a module's parameters by name, explaining what is missing."""
+    own = dict(module.named_parameters(remove_duplicate=False))
+    for name, value in params.items():
+        if name not in own:
+            layer = name.rsplit(".", 1)[0]
+            raise ModuleShapeError(
+                f"your module has no parameter {name}: is {layer} defined in __init__ as an "
+                f"nn.Linear with bias, under that name?"
+            )
+        if tuple(own[name].shape) != tuple(value.shape):
+            raise ModuleShapeError(f"{name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)}")
+    with torch.no_grad():
+        for name, value in params.items():
+            own[name].copy_(value)
+
+
+def fresh(inputs) -> list:
+    """Copies of a case's inputs: tensors cloned, anything else (an int) as it is."""
+    return [x.clone() if isinstance(x, Tensor) else x for x in inputs]
+
+
+# --------------------------------------------------------------------------------------
+# Calling a candidate (the only code that calls student code)
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the helpers package: not the student's code
+TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
+
+
+def _student_location(exc: BaseException) -> str:
+    """' (line 4: scores = X @ X.T)' for the deepest frame outside torch and helpers."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not os.path.abspath(f.filename).startswith((HERE, TORCH_DIR))
+    ]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    return f" (line {frame.lineno}: {line})" if line else f" (line {frame.lineno})"
+
+
+def _source_of(candidate: Any) -> str:
+    """The candidate's source, for the checks that recognise a mistake by its code. A class
+    defined in a notebook has no file that inspect can read, but its methods have lines (a
+    kernel, like the grader's child, keeps each cell's lines): their sources, joined."""
+    try:
+        return inspect.getsource(candidate)
+    except Exception:  # not a function, no file, or a student object whose attributes raise
+        pass
+    if not isinstance(candidate, type):
+        return ""
+    parts = []
+    try:
+        members = list(vars(candidate).values())
+    except Exception:  # a student's class whose namespace cannot be read
+        return ""
+    for member in members:
+        function = getattr(member, "__func__", member)
+        if inspect.isfunction(function):
+            try:
+                parts.append(inspect.getsource(function))
+            except Exception:
+                continue
+    return "\n".join(parts)
+
+
+def candidate_kind(candidate: Any) -> str:
+    """"class", "function" (anything else callable) or the type's name ("int", "NoneType")."""
+    if isinstance(candidate, type):
+        return "class"
+    return "function" if callable(candidate) else type(candidate).__name__
+
+
+def wanted_kind(module: bool) -> str:
+    """The candidate_kind() an exercise asks for: a class for a module exercise."""
+    return "class" if module else "function"
+
+
+def call(spec: Spec, candidate: Any, inputs: list, case: Case) -> Any:
+    """Call a function, or build a module, load the case's parameters and run it.
+
+    Used for the student's code and for the reference alike. Any random numbers the
+    candidate draws come from a fixed seed and leave the caller's generator untouched.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(0)  # torch.manual_seed(0) also queues seeds for GPUs: 1 ms a call
+        if spec.runner:
+            return spec.runner(candidate, inputs, case)
+        if not spec.module:
+            return candidate(*inputs)
+        module = candidate(*case.init)
+        if not isinstance(module, nn.Module):
+            raise ModuleShapeError(f"{spec.name}(...) built a {type(module).__name__}, expected an nn.Module")
+        load_params(module, case.params)
+        return spec.probe(module, *inputs) if spec.probe else module(*inputs)
+
+
+def bytes_of(x: Tensor) -> bytes:
+    return x.detach().reshape(-1).view(torch.uint8).numpy().tobytes()
+
+
+def run_case(spec: Spec, candidate: Any, case: Case) -> Outcome:
+    """Call `candidate` on copies of the case's inputs and record what happened."""
+    inputs = fresh(case.inputs)
+    source = _source_of(candidate)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call(spec, candidate, inputs, case)
+        except NotImplementedError:
+            return Outcome(not_implemented=True, source=source)
+        except (Exception, SystemExit) as exc:  # student code may raise anything at all
+            message = " ".join(str(exc).split())
+            if len(message) > 300:
+                message = message[:300] + " ..."
+            return Outcome(
+                error=f"{type(exc).__name__}: {message}{_student_location(exc)}",
+                warnings=tuple(str(w.message) for w in caught),
+                source=source,
+            )
+    # Compared as bytes, so that a student who patches torch.equal cannot hide a change.
+    changed = tuple(
+        isinstance(x, Tensor)
+        and (tuple(x.shape) != tuple(original.shape) or x.dtype != original.dtype
+             or bytes_of(x.contiguous()) != bytes_of(original.contiguous()))
+        for x, original in zip(inputs, case.inputs)
+    )
+    output = None
+    if isinstance(result, Tensor):
+        output = result.detach().as_subclass(Tensor).clone()
+    return Outcome(
+        output=output,
+        returned_type=type(result).__name__,
+        inputs_changed=changed,
+        warnings=tuple(str(w.message) for w in caught),
+        source=source,
+    )

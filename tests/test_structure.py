@@ -1,0 +1,87 @@
+"""The package's shape: imports run one way, no module grows past what one reader holds,
+and the command modules are imported by nothing."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "helpers"
+MAX_LINES = 400
+# Longer on purpose, with the reason:
+LONGER = {
+    "helpers.build": "one pass over a master notebook, its markers and the problems it refuses; split, the "
+                     "passes would share every data structure",
+    "helpers.lessons.lesson04": "a lesson is one file, and lesson 04 has the most exercises (five, two of them "
+                                "answered by a test and a converter, each with its own runner and panel)",
+    "helpers.grader.worker": "one process's loop: forking, limits, relaying questions and reaping belong together",
+}
+COMMANDS = ("helpers.grade", "helpers.build", "helpers.benchmark")  # run with python -m, imported by nothing
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The package's modules that `name` imports, anywhere in the file (a function's lazy
+    import counts: it is a dependency all the same)."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = (base + ("." + node.module if node.module else "")) if node.level else node.module
+            found |= {module} | {f"{module}.{a.name}" for a in node.names}
+    return {m for m in found if m in known and m != name}
+
+
+GRAPH = {name: imports(name, path, modules()) for name, path in modules().items()}
+
+
+def test_no_module_imports_itself_through_others():
+    """Depth-first search of the import graph: a module met again while it is still open
+    closes a cycle."""
+    open_, done, cycles = [], set(), []
+
+    def visit(module: str) -> None:
+        open_.append(module)
+        for other in sorted(GRAPH[module]):
+            if other in open_:
+                cycles.append(" -> ".join(open_[open_.index(other):] + [other]))
+            elif other not in done:
+                visit(other)
+        open_.pop()
+        done.add(module)
+
+    for module in sorted(GRAPH):
+        if module not in done:
+            visit(module)
+    assert not cycles, cycles
+
+
+def test_the_search_finds_a_cycle_when_there_is_one():
+    """The graph is built from the real files: a cycle through the grader's modules would
+    show, as the old grade.py <-> grading.py one did."""
+    assert "helpers.grader.protocol" in GRAPH["helpers.grader.judge_notebook"]
+    assert "helpers.grader.classroom" in GRAPH["helpers.grade"]  # a lazy import counts
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_commands_are_imported_by_nothing(command):
+    assert not [name for name, uses in GRAPH.items() if command in uses]
+
+
+@pytest.mark.parametrize("name", sorted(modules()))
+def test_modules_stay_short(name):
+    lines = len(modules()[name].read_text().splitlines())
+    assert lines <= MAX_LINES or name in LONGER, f"{name} has {lines} lines (at most {MAX_LINES}, or say why in LONGER)"
