@@ -5,6 +5,8 @@
                                         has cells that were never executed; names each one
     python -m helpers.build --execute   re-execute solutions/ in place to refresh their
                                         outputs, then regenerate notebooks/
+    python -m helpers.build --nbgrader DIR   write an nbgrader course's source/ tree and
+                                        config into DIR (helpers/nbgrader_source.py)
 
 Every notebook, master and student copy, opens with a setup cell that the build writes
 (helpers/online.py): with the course's repository set in pyproject.toml ([tool.course]),
@@ -404,11 +406,16 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="report what is out of sync and exit 1 if anything is")
     group.add_argument("--execute", action="store_true", help="re-execute solutions/ to refresh outputs, then build")
+    group.add_argument("--nbgrader", type=Path, metavar="DIR", help="write an nbgrader course (source/, config) into DIR")
     parser.add_argument("--root", type=Path, default=ROOT, help="the course folder (default: this checkout)")
     parser.add_argument("notebooks", nargs="*", help="with --execute: only these masters (default: all)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     try:
+        if args.nbgrader:
+            from helpers import nbgrader_source
+            print("\n".join(nbgrader_source.write(args.nbgrader.resolve(), root)))
+            return 0
         if args.check:
             problems = check(root)
             for problem in problems:
