@@ -95,7 +95,7 @@ def source_notebook(path: Path, master: NotebookNode, seen: dict[str, str] | Non
             check_at = next(i for i in range(index + 1, len(nb.cells)) if nb.cells[i].cell_type == "code")
             checks[check_at] = ex_id
         elif index in checks:
-            ex = registry.get(checks[index])
+            ex = registry.EXERCISES[checks[index]]
             cell.metadata["nbgrader"] = _meta(check_id(ex.id), grade=True, locked=True, points=ex.points)
         elif cell.cell_type == "markdown" or online_links.is_setup(cell):
             name = "setup" if cell.cell_type == "code" else INVALID_ID.sub("-", cell.get("id") or "") or "text"
