@@ -20,6 +20,7 @@ from typing import Any, Callable
 import torch
 
 from helpers import exercises as registry
+from helpers import nbgrader_checks
 from helpers.judging import FAILED, PASSED, Result, could_not_judge, verdict, wrap, wrong_kind
 from helpers.running import candidate_kind, run_case
 
@@ -51,11 +52,13 @@ def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
     """
     ex = registry.get(exercise_id)
     try:
-        result = evaluate(exercise_id, candidate)
+        with nbgrader_checks.student_stderr_to_stdout():
+            result = evaluate(exercise_id, candidate)
     except Exception as exc:  # a check must explain, not crash, whatever it is given
         result = could_not_judge(ex, exc)
     _results[exercise_id] = result
-    print(result.report())
+    stream = nbgrader_checks.report_stream(result.status == PASSED)  # stderr for a failure under nbgrader
+    print(result.report(), file=stream)
     if result.status == PASSED:
         return candidate
     print(
@@ -63,7 +66,8 @@ def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
             f"→ The cells below use the course's reference {ex.name}, so the notebook keeps "
             "running. Run this cell again after you change your code.",
             indent="  ",
-        )
+        ),
+        file=stream,
     )
     return ex.reference
 

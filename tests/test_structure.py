@@ -13,8 +13,6 @@ PACKAGE = ROOT / "helpers"
 MAX_LINES = 400
 # Longer on purpose, with the reason:
 LONGER = {
-    "helpers.build": "one pass over a master notebook, its markers and the problems it refuses; split, the "
-                     "passes would share every data structure",
     "helpers.lessons.lesson04": "a lesson is one file, and lesson 04 has the most exercises (five, two of them "
                                 "answered by a test and a converter, each with its own runner and panel)",
     "helpers.grader.worker": "one process's loop: forking, limits, relaying questions and reaping belong together",
