@@ -256,6 +256,10 @@ def grade_at_scale(class_size: int, jobs: int = 2) -> None:
         late = max((s for s in samples if s[1] < notebooks), key=lambda s: s[1], default=samples[-1])
         growth = (late[2] - early[2]) / max(1, late[1] - early[1])  # kB per notebook graded
         projected_mb = peak + growth * (6000 - notebooks) / 1024 + held * (1000 - class_size) / 2**20
+        if late[1] - early[1] < 50:  # the allocator's steps swamp the slope
+            print(f"  the grading process: peak {peak:.0f} MiB; too few notebooks to project its growth "
+                  "(use --class-size 50 or more)")
+            return
         print(f"  the grading process (parent only, /proc VmHWM sampled every 0.2 s): peak {peak:.0f} MiB; resident "
               f"{early[2] / 1024:.0f} MiB after {early[1]} notebooks, {late[2] / 1024:.0f} MiB after {late[1]}: "
               f"{growth:.1f} kB more a notebook graded; the submissions it reads before grading hold "
