@@ -3,13 +3,17 @@
     python -m helpers.benchmark            every notebook in solutions/ and notebooks/
     python -m helpers.benchmark --repeat 3 best of three runs each
     python -m helpers.benchmark --grading  only the grader's figures
+    python -m helpers.benchmark --class-size 50   only grading a class of 50 students x 6 lessons,
+                                                  projected to 1,000 students
 
 Prints figures; never fails a build. Targets: every notebook under 15 s on a 2-core CPU
 (lesson 05 under 30 s); the course's MultiHeadAttention forward within 1.3x of
 nn.MultiheadAttention on a (8, 256, 256) input with 8 heads; lesson 06's chunked attention
 under 1/8 of the naive version's peak memory at T = 4096 (see helpers/cost.py for how);
 grading a submission under 1.5x executing it once (where we are headed: 0.7x), and
--j 2 grading 20 submissions at least 1.7x faster than -j 1. Each notebook run starts a
+-j 2 grading 20 submissions at least 1.7x faster than -j 1; a class of 1,000 students x
+every lesson graded with -j 2 in under 30 minutes, with the parent's memory bounded (the
+class-size figure projects it from a smaller class). Each notebook run starts a
 fresh kernel, as a student's Run All does, and each grading run is the whole command,
 so the figures include start-up and imports. An empty notebook is timed first as the
 floor that start-up alone costs.
@@ -18,11 +22,14 @@ floor that start-up alone costs.
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,7 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook; the best is reported")
     parser.add_argument("--grading", action="store_true", help="only the grader's figures")
+    parser.add_argument("--class-size", type=int, default=None, metavar="N",
+                        help="only grade a made-up class of N students x 6 lessons with -j 2 and project the time "
+                             "for 1,000 (the full benchmark uses 100)")
     args = parser.parse_args(argv)
+    if args.class_size is not None:
+        if args.class_size < 3:
+            parser.error(f"expected --class-size of at least 3 (right, wrong and untouched), got {args.class_size}")
+        grade_at_scale(args.class_size)
+        return 0
     if args.grading:
         compare_grading(args.repeat)
         return 0
@@ -74,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lesson 06 peak memory at T = 4096: naive {naive:.1f} MiB, chunked (blocks of 128) {chunked:.1f} MiB, "
           f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})")
     compare_grading(args.repeat)
+    grade_at_scale(100)
     return 0
 
 
@@ -124,6 +140,145 @@ def compare_grading(repeat: int, class_size: int = 20) -> None:
               f"speed-up {serial / parallel:.2f} (target >= 1.7: {'ok' if serial / parallel >= 1.7 else 'BELOW TARGET'})")
         print(f"  of which grading, once the workers are ready: -j 1 {serial_grading:.1f} s, -j 2 {parallel_grading:.1f} s; "
               f"speed-up {serial_grading / parallel_grading:.2f}; the rest is start-up (imports, workers), paid once")
+
+
+SCALE_TARGET_MINUTES = 30.0
+
+
+def make_class(folder: Path, class_size: int) -> dict[str, int]:
+    """`class_size` students, each with every lesson, as a class hands them in: a third
+    right (the masters' answers), a third with one wrong answer a lesson (from
+    tests/mistakes_0N.py, spliced into the exercise's cell, the rest right), a third the
+    untouched student notebooks. Returns how many notebooks of each kind."""
+    sys.path.insert(0, str(ROOT))  # tests/ is the repository's, not the package's
+    from helpers import exercises as registry
+    from tests.grading import notebook, save
+
+    wrong: dict[str, list[tuple[str, str]]] = {}  # lesson -> [(exercise id, the wrong answer's source)]
+    for lesson in registry.LESSONS:
+        module = __import__(f"tests.mistakes_{lesson}", fromlist=["MISTAKES"])
+        for exercise_id, answer, _key, _phrase in module.MISTAKES:
+            try:
+                source = inspect.getsource(answer)
+            except (OSError, TypeError):  # made at run time (a lambda, exec): nothing to splice
+                continue
+            if source.startswith(("def ", "class ")):
+                name = registry.get(exercise_id).name
+                wrong.setdefault(lesson, []).append((exercise_id, source.replace(answer.__name__, name, 1)))
+    kinds = {"right": 0, "wrong": 0, "untouched": 0}
+    for i in range(class_size):
+        kind = ("right", "wrong", "untouched")[i % 3]
+        for lesson in registry.LESSONS:
+            name = f"{registry.NOTEBOOK_FILES[lesson]}.ipynb"
+            if kind == "right":
+                nb = notebook(lesson, solved="all")
+            elif kind == "wrong":
+                exercise_id, source = wrong[lesson][(i // 3) % len(wrong[lesson])]
+                nb = notebook(lesson, solved="all", answers={exercise_id: source})
+            else:
+                nb = json.loads((ROOT / "notebooks" / name).read_text())
+            save(folder, f"student{i:04d}", name, nb)
+            kinds[kind] += 1
+    return kinds
+
+
+def _watch(process: subprocess.Popen, samples: list[tuple[float, int, int, int]], progress: list[int]) -> None:
+    """Sample the grading process's own resident memory (VmRSS, and VmHWM, the kernel's
+    record of its peak) from /proc every 0.2 s until it ends, with how many notebooks it had
+    graded then. Its workers are other processes, so they are not counted."""
+    start = time.monotonic()
+    while process.poll() is None:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+        except OSError:
+            break
+        rss, hwm = (int(re.search(rf"^{k}:\s+(\d+) kB", status, re.M).group(1)) for k in ("VmRSS", "VmHWM"))
+        samples.append((time.monotonic() - start, progress[0], rss, hwm))
+        time.sleep(0.2)
+
+
+def _relay(stream, progress: list[int]) -> None:
+    """Pass the command's stderr (its progress bar) through, noting how many notebooks it shows done."""
+    while chunk := stream.read1(4096):
+        sys.stderr.buffer.write(chunk)
+        sys.stderr.buffer.flush()
+        if found := re.findall(rb"(\d+)/\d+ \[", chunk):
+            progress[0] = int(found[-1])
+
+
+def grade_at_scale(class_size: int, jobs: int = 2) -> None:
+    """Grade a made-up class of `class_size` students x every lesson with -j `jobs`, the
+    whole command as an instructor runs it, its progress bar shown; print the wall time,
+    notebooks per second, the projected time for 1,000 students (target: under 30 minutes)
+    and the grading process's peak memory, sampled from /proc (the parent alone: its
+    sandboxed workers are other processes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        started = time.perf_counter()
+        kinds = make_class(tmp / "class", class_size)
+        notebooks = sum(kinds.values())
+        print(f"class of {class_size}: {notebooks} notebooks ({kinds['right']} right, {kinds['wrong']} with one wrong "
+              f"answer from tests/mistakes_0N.py, {kinds['untouched']} untouched), made in "
+              f"{time.perf_counter() - started:.0f} s; grading with -j {jobs}:", flush=True)
+        samples: list[tuple[float, int, int, int]] = []
+        progress = [0]
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "helpers.grade", str(tmp / "class"), "--out", str(tmp / "out"),
+                                    "--seed", "1", "-j", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        relay = threading.Thread(target=_relay, args=(process.stderr, progress))
+        watch = threading.Thread(target=_watch, args=(process, samples, progress))
+        relay.start()
+        watch.start()
+        process.wait()
+        wall = time.perf_counter() - start
+        relay.join()
+        watch.join()
+        if process.returncode != 0:
+            print(f"the grader exited with status {process.returncode}; no figures")
+            return
+        held = submissions_held(tmp / "class") / class_size  # bytes a student, read before grading starts
+        summary = (tmp / "out" / "summary.txt").read_text()
+        inside, startup = map(float, re.search(r"in ([\d.]+) s \(([\d.]+) s of it starting up\)", summary).groups())
+        statuses = re.search(r"^Statuses: (.*)$", summary, re.M).group(1)
+    grading = inside - startup
+    per = grading / notebooks
+    projected = (wall - grading) + per * 1000 * notebooks / class_size
+    verdict = "ok" if projected < SCALE_TARGET_MINUTES * 60 else "OVER TARGET"
+    print(f"  wall {wall:.1f} s for {notebooks} notebooks ({notebooks / wall:.2f} notebooks/s, {wall / notebooks:.3f} s "
+          f"each), of which grading once the workers were ready {grading:.1f} s ({notebooks / grading:.2f} notebooks/s); "
+          f"statuses: {statuses}")
+    print(f"  projected for 1,000 students x 6 lessons: {projected / 60:.1f} min (start-up and writing as here, plus "
+          f"{per:.3f} s a notebook; target < {SCALE_TARGET_MINUTES:.0f} min: {verdict})")
+    if samples:
+        peak = max(s[3] for s in samples) / 1024
+        early = next((s for s in samples if s[1] >= notebooks // 10), samples[0])
+        late = max((s for s in samples if s[1] < notebooks), key=lambda s: s[1], default=samples[-1])
+        growth = (late[2] - early[2]) / max(1, late[1] - early[1])  # kB per notebook graded
+        projected_mb = peak + growth * (6000 - notebooks) / 1024 + held * (1000 - class_size) / 2**20
+        if late[1] - early[1] < 50:  # the allocator's steps swamp the slope
+            print(f"  the grading process: peak {peak:.0f} MiB; too few notebooks to project its growth "
+                  "(use --class-size 50 or more)")
+            return
+        print(f"  the grading process (parent only, /proc VmHWM sampled every 0.2 s): peak {peak:.0f} MiB; resident "
+              f"{early[2] / 1024:.0f} MiB after {early[1]} notebooks, {late[2] / 1024:.0f} MiB after {late[1]}: "
+              f"{growth:.1f} kB more a notebook graded; the submissions it reads before grading hold "
+              f"{held / 1024:.0f} KiB a student (tracemalloc); so about {projected_mb:.0f} MiB projected for 1,000")
+
+
+def submissions_held(folder: Path) -> int:
+    """Bytes of Python objects the grader's parent holds for a class's submissions once it
+    has read them all (it reads every notebook before grading starts), by tracemalloc."""
+    import tracemalloc
+
+    from helpers.grader.submissions import find_submissions
+
+    tracemalloc.start()
+    try:
+        found = find_submissions(folder)  # noqa: F841 - held while its memory is measured
+        return tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
 
 
 def compare_multi_head_attention(repeat: int, shape: tuple[int, int, int] = (8, 256, 256), heads: int = 8) -> None:

@@ -34,9 +34,9 @@ import nbformat
 
 from helpers import exercises as registry
 from helpers import online as online_links
+from helpers.authoring import ROOT, AuthoringError, master_notebook, masters, render, student_notebook
 from helpers.kernel import run_notebook
 from helpers.online import Online
-from helpers.authoring import (ROOT, AuthoringError, master_notebook, masters, render, student_notebook)
 
 
 @dataclass

@@ -32,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+from helpers.grader.roster import read_roster  # standard library only
 from helpers.grader.workers import Slot, hidden_and_kept
 
 EPILOG = """\
@@ -46,6 +47,10 @@ example:
                              student, notebook, status, points per exercise, total, max
   grades/feedback/alice.md   per exercise: passed, or what failed and the likely mistake
   grades/summary.txt         the summary printed at the end, with the seed and isolation
+  grades/gradebook.csv       one line per student: lesson totals, course total, a Points
+                             Possible line, and the --roster's columns (id, email, ...)
+  grades/gradescope/alice.json  Gradescope's results.json shape: score, a test per exercise
+  grades/report.html         per exercise: pass rate, mean points, the mistakes made and by whom
 
 status (a crash is never shown as a plain zero):
   ok                the notebook ran; its points are what its code earned
@@ -117,6 +122,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="wall-clock and CPU seconds per notebook (default 60)")
     parser.add_argument("--memory", type=int, default=2048, help="MB of memory per notebook (default 2048)")
     parser.add_argument("--tests", type=Path, default=None, help="a folder of extra test cases (see below)")
+    parser.add_argument("--roster", type=Path, default=None,
+                        help="a CSV with a 'folder' column and any others (id, email, name): copied into gradebook.csv")
     parser.add_argument("--isolation", choices=("auto", "none"), default="auto",
                         help="auto: Linux namespaces where available (default); none: resource limits only")
     args = parser.parse_args(argv)
@@ -129,6 +136,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"expected -j >= 1, --timeout > 0 and --memory >= 64, got {args.jobs}, {args.timeout}, {args.memory}")
     if args.tests is not None and not args.tests.is_dir():
         parser.error(f"--tests should be a folder of .py files, got {args.tests}")
+    if args.roster is not None and not args.roster.is_file():
+        parser.error(f"--roster should be a CSV file, got {args.roster} ({'a folder' if args.roster.exists() else 'nothing there'})")
+    try:
+        args.roster_table = read_roster(args.roster) if args.roster is not None else None
+    except ValueError as exc:
+        parser.error(str(exc))
     if (refusal := unsupported()) is not None:
         parser.exit(2, f"{parser.prog}: {refusal}\n")
     try:
@@ -165,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
 
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
     files = sum(1 for _ in args.submissions.glob("*/*.ipynb"))
-    hide, keep = hidden_and_kept(args.submissions, args.out, args.tests)
+    hide, keep = hidden_and_kept(args.submissions, args.out, args.tests, args.roster)
     workers = Slot.start(list(range(max(1, min(args.jobs, files)))), hide, keep, args.isolation)
     try:
         from helpers.grader import classroom  # torch and the course, imported while the workers start

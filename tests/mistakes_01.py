@@ -152,7 +152,7 @@ def attention_no_softmax(X):
 def attention_returns_weights(X):
     scores = X @ X.transpose(-2, -1)
     weights = torch.softmax(scores, dim=-1)
-    out = weights @ X
+    out = weights @ X  # noqa: F841 - the bug: the output is computed and dropped
     return weights
 
 

@@ -173,7 +173,7 @@ def entropy_wrong_axis(weights):
 
 
 def qkv_softmax_of_unset_name(q, k, v):  # the bug handed out in 2.5
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # noqa: F841 - the bug: scores computed, then unused
     weights = torch.softmax(weights, dim=-1)  # noqa: F821
     return weights @ v
 

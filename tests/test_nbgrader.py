@@ -37,9 +37,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import authoring, build, kernel
+from helpers import authoring, build, kernel, nbgrader_source
 from helpers import exercises as registry
-from helpers import nbgrader_source
 from tests.grading import ROOT, answer
 
 nbgrader = pytest.importorskip("nbgrader", reason="nbgrader is a test dependency: pip install -r requirements-dev.txt")

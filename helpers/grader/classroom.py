@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from helpers import exercises as registry
 from helpers import running
+from helpers.grader import gradebook, report
 from helpers.grader.jobs import cases_for, job_for, load_tests
 from helpers.grader.judge_notebook import Graded, Judging
 from helpers.grader.outputs import loud, summary, write_outputs
@@ -86,6 +87,7 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     def grade_one(sub: Submission) -> Graded:
         job = dict(jobs[sub.notebook], cells=[c for c in sub.cells if c["type"] == "code"])
         graded = pool.run(sub, job, Judging(sub, cases, limits))
+        sub.cells = []  # judged: its code is not kept while the rest of the class is graded
         progress.update(1)
         return graded
 
@@ -97,6 +99,8 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     rows.sort(key=lambda r: (r.student, order.get(r.notebook, 99), r.notebook, r.file))
     notebooks = sorted({r.notebook for r in rows if r.notebook in registry.LESSONS}, key=order.get)
     exercise_ids = [ex.id for nb in notebooks for ex in registry.for_notebook(nb)]
+    notes += gradebook.write_exports(args.out, rows, getattr(args, "roster_table", None))
+    notes += report.write_report(args.out, rows, notebooks, seed)
     text = write_outputs(args.out, rows, exercise_ids, notes, lambda: summary(
         rows, exercise_ids, seed, pool.isolation, pool.reason, notes, time.monotonic() - started, ready - started,
         args.out))

@@ -17,8 +17,9 @@ import torch
 import helpers as helpers_package
 from helpers import checks, running
 from helpers import exercises as registry
-from helpers.exercises import Case, Exercise
 from helpers.grader.protocol import Limits
+from helpers.lessons.records import Exercise
+from helpers.running import Case
 
 PACKAGE = Path(__file__).resolve().parent.parent  # helpers
 

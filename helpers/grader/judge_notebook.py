@@ -9,12 +9,13 @@ from dataclasses import dataclass, field, replace
 
 from helpers import exercises as registry
 from helpers import judging, running
-from helpers.exercises import Case, Exercise
 from helpers.grader import protocol
 from helpers.grader.jobs import provided_names, provided_source
 from helpers.grader.protocol import CRASHED, MEMORY, OK, TIMEOUT, Limits
 from helpers.grader.submissions import Submission
 from helpers.judging import FAILED, PASSED, Result
+from helpers.lessons.records import Exercise
+from helpers.running import Case
 
 PRINTED_NOTE = 1_000_000  # characters of printed output worth a note in the feedback
 

@@ -27,7 +27,8 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".writing-", suffix=".part")  # short: any name fits
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
+        # backslashreplace: a lone surrogate (student code can raise ValueError("\ud800")) is written as text
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as f:
             f.write(text)
         os.replace(temporary, path)
     except BaseException:

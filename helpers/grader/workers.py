@@ -103,9 +103,11 @@ class Slot:
         self.close()
 
 
-def hidden_and_kept(submissions: Path, out: Path, tests: Path | None) -> tuple[list[str], list[str]]:
+def hidden_and_kept(submissions: Path, out: Path, tests: Path | None,
+                    roster: Path | None = None) -> tuple[list[str], list[str]]:
     """The folders hidden from student code, and the ones inside them it needs (Python)."""
     secret = [PROJECT, submissions.resolve(), out.resolve()] + ([tests.resolve()] if tests else [])
+    secret += [roster.resolve().parent] if roster else []  # names and e-mails of the class
     hide = [str(p) for p in secret] + [str(Path.home()), "/root", "/home", "/run", "/var/tmp", "/dev/shm",
                                         tempfile.gettempdir()]
     import site
