@@ -346,11 +346,15 @@ def chunked_attention(q: Tensor, k: Tensor, v: Tensor, block: int) -> Tensor:
     s = torch.zeros(q.shape[:-1] + (1,))  # (..., T, 1) running sum
     out = torch.zeros(q.shape[:-1] + (v.shape[-1],))  # (..., T, d) running weighted sum
     for start in range(0, k.shape[-2], block):
-        scores = q @ k[..., start : start + block, :].transpose(-2, -1)  # (..., T, d) x (..., d, block) -> (..., T, block)
+        scores = q @ k[..., start : start + block, :].transpose(
+            -2, -1
+        )  # (..., T, d) x (..., d, block) -> (..., T, block)
         m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
         rescale = torch.exp(m - m_new)  # (..., T, 1): how much the old maximum overstated
         exps = scores.sub_(m_new).exp_()  # (..., T, block), in place: no second block-sized tensor
         s = s * rescale + exps.sum(dim=-1, keepdim=True)
-        out = out * rescale + exps @ v[..., start : start + block, :]  # (..., T, block) x (..., block, d) -> (..., T, d)
+        out = (
+            out * rescale + exps @ v[..., start : start + block, :]
+        )  # (..., T, block) x (..., block, d) -> (..., T, d)
         m = m_new
     return out / s

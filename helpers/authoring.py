@@ -103,13 +103,18 @@ def student_source(source: str, ex_id: str, where: Where) -> str:
             continue
         if marker == BEGIN:
             if state != "code":
-                problems.append(where(f'"{BEGIN}" inside another marked region (line {start}): markers cannot nest', number))
+                problems.append(
+                    where(f'"{BEGIN}" inside another marked region (line {start}): markers cannot nest', number)
+                )
                 continue
             state, start, indent = "solution", number, line[: len(line) - len(line.lstrip())]
             if not _inside_def(out, len(indent)):
                 problems.append(
-                    where(f'"{BEGIN}" is not inside a def: the student\'s stub would raise as soon as the cell '
-                          "runs and stop Run All. Put the answer inside a function or method body.", number)
+                    where(
+                        f'"{BEGIN}" is not inside a def: the student\'s stub would raise as soon as the cell '
+                        "runs and stop Run All. Put the answer inside a function or method body.",
+                        number,
+                    )
                 )
         elif marker == END:
             if state != "solution":
@@ -148,7 +153,9 @@ def notebook_id(path: Path, nb: NotebookNode) -> str:
             [f'{path}: metadata course.notebook is {recorded!r}, expected "{match.group(1)}" from the file name']
         )
     if recorded not in registry.LESSONS:
-        raise AuthoringError([f"{path}: notebook {recorded} has no lesson module: write helpers/lessons/lesson{recorded}.py"])
+        raise AuthoringError(
+            [f"{path}: notebook {recorded} has no lesson module: write helpers/lessons/lesson{recorded}.py"]
+        )
     return recorded
 
 
@@ -171,8 +178,9 @@ def master_notebook(nb: NotebookNode, online: Online) -> NotebookNode:
     return master
 
 
-def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None = None,
-                     online: Online = Online()) -> NotebookNode:
+def student_notebook(
+    path: Path, nb: NotebookNode, seen: dict[str, str] | None = None, online: Online = Online()
+) -> NotebookNode:
     """The student copy of one master (as master_notebook() keeps it). `seen` maps exercise
     ids to where they were first met, so that an id used in two notebooks is reported too.
     With a repository address in `online`, the first Markdown cell gets Colab and Binder
@@ -197,7 +205,11 @@ def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None =
         has_markers = any(line.strip() in MARKERS for line in cell.source.split("\n"))
         if ex_id is None:
             if has_markers:
-                problems.append(where('solution markers in a cell that is not an exercise: its first line should be "# Exercise N.M"'))
+                problems.append(
+                    where(
+                        'solution markers in a cell that is not an exercise: its first line should be "# Exercise N.M"'
+                    )
+                )
             continue
         meta_id = nb.cells[index].metadata.get("course", {}).get("exercise")
         if meta_id is not None and registry.exercise_in(cell.source) and meta_id != ex_id:
@@ -216,7 +228,11 @@ def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None =
             problems.append(where(f'exercise {ex_id} has no "{BEGIN}" ... "{END}" region'))
         next_code = next((c for c in cells[index + 1 :] if c.cell_type == "code"), None)
         if next_code is None or not calls_check(next_code, ex_id):
-            problems.append(where(f'exercise {ex_id} has no check cell after it: the next code cell should call check("{ex_id}", ...)'))
+            problems.append(
+                where(
+                    f'exercise {ex_id} has no check cell after it: the next code cell should call check("{ex_id}", ...)'
+                )
+            )
         try:
             cell.source = student_source(cell.source, ex_id, where)
         except AuthoringError as err:
@@ -224,7 +240,9 @@ def student_notebook(path: Path, nb: NotebookNode, seen: dict[str, str] | None =
         cell.metadata["course"] = {"exercise": ex_id}
     missing = [ex.id for ex in registry.for_notebook(nb_id) if ex.id not in found]
     if missing:
-        problems.append(f"{rel}: the registry lists exercise(s) {', '.join(missing)} for notebook {nb_id}, but no cell has them")
+        problems.append(
+            f"{rel}: the registry lists exercise(s) {', '.join(missing)} for notebook {nb_id}, but no cell has them"
+        )
     if problems:
         raise AuthoringError(problems)
     badges = online.badges(f"notebooks/{path.name}")

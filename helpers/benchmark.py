@@ -55,9 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook; the best is reported")
     parser.add_argument("--grading", action="store_true", help="only the grader's figures")
-    parser.add_argument("--class-size", type=int, default=None, metavar="N",
-                        help="only grade a made-up class of N students x 6 lessons with -j 2 and project the time "
-                             "for 1,000 (the full benchmark uses 100)")
+    parser.add_argument(
+        "--class-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only grade a made-up class of N students x 6 lessons with -j 2 and project the time "
+        "for 1,000 (the full benchmark uses 100)",
+    )
     args = parser.parse_args(argv)
     if args.class_size is not None:
         if args.class_size < 3:
@@ -73,9 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for folder in ("solutions", "notebooks"):
         for path in sorted((ROOT / folder).glob("*.ipynb")):
-            seconds = min(
-                execute_seconds(nbformat.read(path, as_version=4), path.parent) for _ in range(args.repeat)
-            )
+            seconds = min(execute_seconds(nbformat.read(path, as_version=4), path.parent) for _ in range(args.repeat))
             target = TARGET_SECONDS.get(path.name[:2], DEFAULT_TARGET)
             verdict = "ok" if seconds < target else "OVER TARGET"
             worst = max(worst, seconds / target)
@@ -86,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     naive = peak_memory_mb(lambda: attention_from_qkv(q, k, v))
     chunked = peak_memory_mb(lambda: chunked_attention(q, k, v, 128))
     verdict = "ok" if chunked < naive / 8 else "OVER TARGET"
-    print(f"lesson 06 peak memory at T = 4096: naive {naive:.1f} MiB, chunked (blocks of 128) {chunked:.1f} MiB, "
-          f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})")
+    print(
+        f"lesson 06 peak memory at T = 4096: naive {naive:.1f} MiB, chunked (blocks of 128) {chunked:.1f} MiB, "
+        f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})"
+    )
     compare_grading(args.repeat)
     grade_at_scale(100)
     return 0
@@ -98,11 +103,16 @@ def grading_seconds(submissions: Path, out: Path, jobs: int) -> tuple[float, flo
     alone (after its workers are ready), as its summary reports it."""
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "helpers.grade", str(submissions), "--out", str(out), "--seed", "1",
-                    "-j", str(jobs)], check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "helpers.grade", str(submissions), "--out", str(out), "--seed", "1", "-j", str(jobs)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     whole = time.perf_counter() - start
-    inside, startup = map(float, re.search(r"in ([\d.]+) s \(([\d.]+) s of it starting up\)",
-                                           (out / "summary.txt").read_text()).groups())
+    inside, startup = map(
+        float, re.search(r"in ([\d.]+) s \(([\d.]+) s of it starting up\)", (out / "summary.txt").read_text()).groups()
+    )
     return whole, inside - startup
 
 
@@ -121,10 +131,14 @@ def compare_grading(repeat: int, class_size: int = 20) -> None:
             shutil.copy(path, one / "student" / path.name)
             graded = min(grading_seconds(one, tmp / "out", 1)[0] for _ in range(repeat))
             ratios.append(graded / executed)
-            print(f"grading {path.name:<44} {graded:5.1f} s; executing it {executed:5.1f} s; ratio {graded / executed:.2f}")
+            print(
+                f"grading {path.name:<44} {graded:5.1f} s; executing it {executed:5.1f} s; ratio {graded / executed:.2f}"
+            )
         worst = max(ratios)
-        print(f"one submission graded at {worst:.2f}x of one execution, at worst (target < 1.5: "
-              f"{'ok' if worst < 1.5 else 'OVER TARGET'})")
+        print(
+            f"one submission graded at {worst:.2f}x of one execution, at worst (target < 1.5: "
+            f"{'ok' if worst < 1.5 else 'OVER TARGET'})"
+        )
         whole = tmp / "class"
         for i in range(class_size):
             path = masters[i % len(masters)]
@@ -132,14 +146,19 @@ def compare_grading(repeat: int, class_size: int = 20) -> None:
             shutil.copy(path, whole / f"student{i:02d}" / path.name)
         serial, serial_grading = min(grading_seconds(whole, tmp / "out", 1) for _ in range(repeat))
         parallel, parallel_grading = min(grading_seconds(whole, tmp / "out", 2) for _ in range(repeat))
-        executing = sum(execute_seconds(nbformat.read(masters[i % len(masters)], as_version=4), ROOT)
-                        for i in range(len(masters))) / len(masters)
+        executing = sum(
+            execute_seconds(nbformat.read(masters[i % len(masters)], as_version=4), ROOT) for i in range(len(masters))
+        ) / len(masters)
         per = serial / class_size
-        print(f"{class_size} submissions: -j 1 {serial:.1f} s ({per:.2f} s each, {per / executing:.2f}x of the "
-              f"{executing:.1f} s a notebook takes to execute; headed for <= 0.7x), -j 2 {parallel:.1f} s; "
-              f"speed-up {serial / parallel:.2f} (target >= 1.7: {'ok' if serial / parallel >= 1.7 else 'BELOW TARGET'})")
-        print(f"  of which grading, once the workers are ready: -j 1 {serial_grading:.1f} s, -j 2 {parallel_grading:.1f} s; "
-              f"speed-up {serial_grading / parallel_grading:.2f}; the rest is start-up (imports, workers), paid once")
+        print(
+            f"{class_size} submissions: -j 1 {serial:.1f} s ({per:.2f} s each, {per / executing:.2f}x of the "
+            f"{executing:.1f} s a notebook takes to execute; headed for <= 0.7x), -j 2 {parallel:.1f} s; "
+            f"speed-up {serial / parallel:.2f} (target >= 1.7: {'ok' if serial / parallel >= 1.7 else 'BELOW TARGET'})"
+        )
+        print(
+            f"  of which grading, once the workers are ready: -j 1 {serial_grading:.1f} s, -j 2 {parallel_grading:.1f} s; "
+            f"speed-up {serial_grading / parallel_grading:.2f}; the rest is start-up (imports, workers), paid once"
+        )
 
 
 SCALE_TARGET_MINUTES = 30.0
@@ -217,15 +236,32 @@ def grade_at_scale(class_size: int, jobs: int = 2) -> None:
         started = time.perf_counter()
         kinds = make_class(tmp / "class", class_size)
         notebooks = sum(kinds.values())
-        print(f"class of {class_size}: {notebooks} notebooks ({kinds['right']} right, {kinds['wrong']} with one wrong "
-              f"answer from tests/mistakes_0N.py, {kinds['untouched']} untouched), made in "
-              f"{time.perf_counter() - started:.0f} s; grading with -j {jobs}:", flush=True)
+        print(
+            f"class of {class_size}: {notebooks} notebooks ({kinds['right']} right, {kinds['wrong']} with one wrong "
+            f"answer from tests/mistakes_0N.py, {kinds['untouched']} untouched), made in "
+            f"{time.perf_counter() - started:.0f} s; grading with -j {jobs}:",
+            flush=True,
+        )
         samples: list[tuple[float, int, int, int]] = []
         progress = [0]
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "helpers.grade", str(tmp / "class"), "--out", str(tmp / "out"),
-                                    "--seed", "1", "-j", str(jobs)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "helpers.grade",
+                str(tmp / "class"),
+                "--out",
+                str(tmp / "out"),
+                "--seed",
+                "1",
+                "-j",
+                str(jobs),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         relay = threading.Thread(target=_relay, args=(process.stderr, progress))
         watch = threading.Thread(target=_watch, args=(process, samples, progress))
         relay.start()
@@ -245,11 +281,15 @@ def grade_at_scale(class_size: int, jobs: int = 2) -> None:
     per = grading / notebooks
     projected = (wall - grading) + per * 1000 * notebooks / class_size
     verdict = "ok" if projected < SCALE_TARGET_MINUTES * 60 else "OVER TARGET"
-    print(f"  wall {wall:.1f} s for {notebooks} notebooks ({notebooks / wall:.2f} notebooks/s, {wall / notebooks:.3f} s "
-          f"each), of which grading once the workers were ready {grading:.1f} s ({notebooks / grading:.2f} notebooks/s); "
-          f"statuses: {statuses}")
-    print(f"  projected for 1,000 students x 6 lessons: {projected / 60:.1f} min (start-up and writing as here, plus "
-          f"{per:.3f} s a notebook; target < {SCALE_TARGET_MINUTES:.0f} min: {verdict})")
+    print(
+        f"  wall {wall:.1f} s for {notebooks} notebooks ({notebooks / wall:.2f} notebooks/s, {wall / notebooks:.3f} s "
+        f"each), of which grading once the workers were ready {grading:.1f} s ({notebooks / grading:.2f} notebooks/s); "
+        f"statuses: {statuses}"
+    )
+    print(
+        f"  projected for 1,000 students x 6 lessons: {projected / 60:.1f} min (start-up and writing as here, plus "
+        f"{per:.3f} s a notebook; target < {SCALE_TARGET_MINUTES:.0f} min: {verdict})"
+    )
     if samples:
         peak = max(s[3] for s in samples) / 1024
         early = next((s for s in samples if s[1] >= notebooks // 10), samples[0])
@@ -257,13 +297,17 @@ def grade_at_scale(class_size: int, jobs: int = 2) -> None:
         growth = (late[2] - early[2]) / max(1, late[1] - early[1])  # kB per notebook graded
         projected_mb = peak + growth * (6000 - notebooks) / 1024 + held * (1000 - class_size) / 2**20
         if late[1] - early[1] < 50:  # the allocator's steps swamp the slope
-            print(f"  the grading process: peak {peak:.0f} MiB; too few notebooks to project its growth "
-                  "(use --class-size 50 or more)")
+            print(
+                f"  the grading process: peak {peak:.0f} MiB; too few notebooks to project its growth "
+                "(use --class-size 50 or more)"
+            )
             return
-        print(f"  the grading process (parent only, /proc VmHWM sampled every 0.2 s): peak {peak:.0f} MiB; resident "
-              f"{early[2] / 1024:.0f} MiB after {early[1]} notebooks, {late[2] / 1024:.0f} MiB after {late[1]}: "
-              f"{growth:.1f} kB more a notebook graded; the submissions it reads before grading hold "
-              f"{held / 1024:.0f} KiB a student (tracemalloc); so about {projected_mb:.0f} MiB projected for 1,000")
+        print(
+            f"  the grading process (parent only, /proc VmHWM sampled every 0.2 s): peak {peak:.0f} MiB; resident "
+            f"{early[2] / 1024:.0f} MiB after {early[1]} notebooks, {late[2] / 1024:.0f} MiB after {late[1]}: "
+            f"{growth:.1f} kB more a notebook graded; the submissions it reads before grading hold "
+            f"{held / 1024:.0f} KiB a student (tracemalloc); so about {projected_mb:.0f} MiB projected for 1,000"
+        )
 
 
 def submissions_held(folder: Path) -> int:
@@ -304,8 +348,10 @@ def compare_multi_head_attention(repeat: int, shape: tuple[int, int, int] = (8, 
     ours_s, theirs_s = (sorted(t)[len(t) // 2] for t in times.values())  # medians
     ratio = ours_s / theirs_s
     verdict = "ok" if ratio <= 1.3 else "OVER TARGET"
-    print(f"MultiHeadAttention forward on {shape}, {heads} heads (median): {1000 * ours_s:.1f} ms; "
-          f"nn.MultiheadAttention: {1000 * theirs_s:.1f} ms; ratio {ratio:.2f} (target <= 1.3: {verdict})")
+    print(
+        f"MultiHeadAttention forward on {shape}, {heads} heads (median): {1000 * ours_s:.1f} ms; "
+        f"nn.MultiheadAttention: {1000 * theirs_s:.1f} ms; ratio {ratio:.2f} (target <= 1.3: {verdict})"
+    )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,9 @@ def generate(root: Path, online: Online | None = None) -> Generated:
         raise AuthoringError(problems)
     readme_path = root / "README.md"
     readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else None
-    lessons = [(f"notebooks/{path.name}", f"{path.name[:2]} {registry.LESSONS[path.name[:2]]}") for path in masters(root)]
+    lessons = [
+        (f"notebooks/{path.name}", f"{path.name[:2]} {registry.LESSONS[path.name[:2]]}") for path in masters(root)
+    ]
     new_readme = online_links.with_readme_block(readme, online, lessons) if readme is not None else None
     return Generated(notebooks, changed_masters, new_readme if new_readme != readme else None)
 
@@ -130,11 +132,15 @@ def check(root: Path = ROOT, online: Online | None = None) -> list[str]:
     except AuthoringError as err:
         return err.problems
     wanted = generated.notebooks
-    problems = [f"{path}: its setup cell or saved widget state is not what the build writes; run python -m helpers.build"
-                for path in generated.masters]
+    problems = [
+        f"{path}: its setup cell or saved widget state is not what the build writes; run python -m helpers.build"
+        for path in generated.masters
+    ]
     if generated.readme is not None:
-        problems.append(f"{root / 'README.md'}: its Colab and Binder links are not what [tool.course] in "
-                        "pyproject.toml gives; run python -m helpers.build")
+        problems.append(
+            f"{root / 'README.md'}: its Colab and Binder links are not what [tool.course] in "
+            "pyproject.toml gives; run python -m helpers.build"
+        )
     for path, text in wanted.items():
         if not path.exists():
             problems.append(f"{path}: missing")
@@ -163,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="report what is out of sync and exit 1 if anything is")
     group.add_argument("--execute", action="store_true", help="re-execute solutions/ to refresh outputs, then build")
-    group.add_argument("--nbgrader", type=Path, metavar="DIR", help="write an nbgrader course (source/, config) into DIR")
+    group.add_argument(
+        "--nbgrader", type=Path, metavar="DIR", help="write an nbgrader course (source/, config) into DIR"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="the course folder (default: this checkout)")
     parser.add_argument("notebooks", nargs="*", help="with --execute: only these masters (default: all)")
     args = parser.parse_args(argv)
@@ -171,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.nbgrader:
             from helpers import nbgrader_source
+
             print("\n".join(nbgrader_source.write(args.nbgrader.resolve(), root)))
             return 0
         if args.check:

@@ -37,7 +37,6 @@ def evaluate(exercise_id: str, candidate: Any, seed: int = DEFAULT_SEED) -> Resu
     return verdict(ex, cases, (run_case(ex, candidate, case) for case in cases))
 
 
-
 # --------------------------------------------------------------------------------------
 # What the notebooks call
 

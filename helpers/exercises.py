@@ -19,8 +19,18 @@ from helpers import lessons
 from helpers.lessons.records import Exercise, Lesson
 from helpers.running import Case
 
-__all__ = ["Case", "EXERCISES", "EXERCISE_LINE", "LESSONS", "NOTEBOOK_FILES", "PROVIDED", "RECORDS", "exercise_in",
-           "for_notebook", "get"]
+__all__ = [
+    "Case",
+    "EXERCISES",
+    "EXERCISE_LINE",
+    "LESSONS",
+    "NOTEBOOK_FILES",
+    "PROVIDED",
+    "RECORDS",
+    "exercise_in",
+    "for_notebook",
+    "get",
+]
 
 
 def discover() -> dict[str, Lesson]:
@@ -33,12 +43,16 @@ def discover() -> dict[str, Lesson]:
             continue
         record = getattr(importlib.import_module(f"{lessons.__name__}.{info.name}"), "LESSON", None)
         if not isinstance(record, Lesson) or record.number != info.name[-2:]:
-            raise ValueError(f"helpers/lessons/{info.name}.py should declare LESSON = Lesson(number="
-                             f"{info.name[-2:]!r}, ...), got {record!r:.80}")
+            raise ValueError(
+                f"helpers/lessons/{info.name}.py should declare LESSON = Lesson(number="
+                f"{info.name[-2:]!r}, ...), got {record!r:.80}"
+            )
         for ex in record.exercises:
             if ex.notebook != record.number or not ex.id.startswith(f"{int(record.number)}.") or ex.id in seen:
-                raise ValueError(f"helpers/lessons/{info.name}.py: exercise {ex.id} (notebook {ex.notebook!r}) "
-                                 f"does not belong to lesson {record.number}, or its id is used twice")
+                raise ValueError(
+                    f"helpers/lessons/{info.name}.py: exercise {ex.id} (notebook {ex.notebook!r}) "
+                    f"does not belong to lesson {record.number}, or its id is used twice"
+                )
             seen.add(ex.id)
         found[record.number] = record
     return found

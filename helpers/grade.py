@@ -110,34 +110,59 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.grade",
         description="Grade every student's course notebooks: points per exercise in OUT/grades.csv and a "
-                    "feedback page per student in OUT/feedback/. Student code runs only in sandboxed child "
-                    "processes; this process judges what they send back.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("submissions", type=Path, help="a folder with one folder per student, each holding .ipynb files")
+        "feedback page per student in OUT/feedback/. Student code runs only in sandboxed child "
+        "processes; this process judges what they send back.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "submissions", type=Path, help="a folder with one folder per student, each holding .ipynb files"
+    )
     parser.add_argument("--out", type=Path, required=True, help="where grades.csv, feedback/ and summary.txt go")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="seed of the fresh random test inputs (default: a new one, printed in the summary)")
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="wall-clock and CPU seconds per notebook (default 60)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the fresh random test inputs (default: a new one, printed in the summary)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="wall-clock and CPU seconds per notebook (default 60)"
+    )
     parser.add_argument("--memory", type=int, default=2048, help="MB of memory per notebook (default 2048)")
     parser.add_argument("--tests", type=Path, default=None, help="a folder of extra test cases (see below)")
-    parser.add_argument("--roster", type=Path, default=None,
-                        help="a CSV with a 'folder' column and any others (id, email, name): copied into gradebook.csv")
-    parser.add_argument("--isolation", choices=("auto", "none"), default="auto",
-                        help="auto: Linux namespaces where available (default); none: resource limits only")
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        default=None,
+        help="a CSV with a 'folder' column and any others (id, email, name): copied into gradebook.csv",
+    )
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "none"),
+        default="auto",
+        help="auto: Linux namespaces where available (default); none: resource limits only",
+    )
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
-        parser.error(f"SUBMISSIONS should be a folder of student folders, got {args.submissions} "
-                     f"({'a file' if args.submissions.exists() else 'nothing there'})")
-    if args.out.resolve() == args.submissions.resolve() or args.out.resolve().is_relative_to(args.submissions.resolve()):
+        parser.error(
+            f"SUBMISSIONS should be a folder of student folders, got {args.submissions} "
+            f"({'a file' if args.submissions.exists() else 'nothing there'})"
+        )
+    if args.out.resolve() == args.submissions.resolve() or args.out.resolve().is_relative_to(
+        args.submissions.resolve()
+    ):
         parser.error("--out must be outside SUBMISSIONS: submissions are never written to")
     if args.jobs < 1 or args.timeout <= 0 or args.memory < 64:
-        parser.error(f"expected -j >= 1, --timeout > 0 and --memory >= 64, got {args.jobs}, {args.timeout}, {args.memory}")
+        parser.error(
+            f"expected -j >= 1, --timeout > 0 and --memory >= 64, got {args.jobs}, {args.timeout}, {args.memory}"
+        )
     if args.tests is not None and not args.tests.is_dir():
         parser.error(f"--tests should be a folder of .py files, got {args.tests}")
     if args.roster is not None and not args.roster.is_file():
-        parser.error(f"--roster should be a CSV file, got {args.roster} ({'a folder' if args.roster.exists() else 'nothing there'})")
+        parser.error(
+            f"--roster should be a CSV file, got {args.roster} ({'a folder' if args.roster.exists() else 'nothing there'})"
+        )
     try:
         args.roster_table = read_roster(args.roster) if args.roster is not None else None
     except ValueError as exc:
@@ -159,14 +184,17 @@ def unsupported() -> str | None:
     with protections it does not have."""
     where = {"darwin": "macOS", "win32": "Windows"}.get(sys.platform, sys.platform)
     if sys.platform != "linux":
-        return (f"grading runs student code only on Linux, and this is {where}: run the same command on a Linux "
-                "machine, in WSL 2 on Windows, or in a Linux container such as Docker "
-                "(students' notebooks themselves run anywhere).")
+        return (
+            f"grading runs student code only on Linux, and this is {where}: run the same command on a Linux "
+            "machine, in WSL 2 on Windows, or in a Linux container such as Docker "
+            "(students' notebooks themselves run anywhere)."
+        )
     if not os.path.exists("/proc/self/status"):
-        return ("grading needs Linux's /proc to limit each notebook's memory, and /proc is not mounted here: "
-                "run it where /proc is mounted (any ordinary Linux machine or container).")
+        return (
+            "grading needs Linux's /proc to limit each notebook's memory, and /proc is not mounted here: "
+            "run it where /proc is mounted (any ordinary Linux machine or container)."
+        )
     return None
-
 
 
 def main(argv: list[str] | None = None) -> int:

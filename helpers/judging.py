@@ -62,7 +62,9 @@ class Result:
         ex = self.exercise
         if self.status == PASSED:
             inputs = "; ".join(self.checked)
-            return wrap(f"✔ Exercise {ex.id} passed: {ex.name} is right on all {len(self.checked)} test inputs ({inputs}).")
+            return wrap(
+                f"✔ Exercise {ex.id} passed: {ex.name} is right on all {len(self.checked)} test inputs ({inputs})."
+            )
         if self.status == NOT_ATTEMPTED:
             return wrap(
                 f"… Exercise {ex.id} not attempted yet: {ex.name} still raises "
@@ -80,8 +82,14 @@ class Result:
 
 
 def wrap(text: str, indent: str = "") -> str:
-    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_long_words=False, break_on_hyphens=False)
+    return textwrap.fill(
+        text,
+        width=WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 _expected: dict[int, tuple[Case, Any]] = {}  # id(case) -> (case, the reference's outcome)
@@ -124,8 +132,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             return failed(
                 "module-layout",
                 out.error.split(": ", 1)[1],
-                f"The check loads known weights into your layers by name, so {ex.name} needs "
-                f"{ex.returns}.",
+                f"The check loads known weights into your layers by name, so {ex.name} needs " f"{ex.returns}.",
             )
         return failed(
             "raised",
@@ -161,11 +168,14 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         if out.output.dtype != expected.dtype:
             return failed(*common.dtype_problem(ex, out, expected))
         if weights_case and out.returned_type == AttachedWeights.__name__:
-            return failed("not-detached", "self.last_weights holds the right weights, but they still require grad: "
-                          "they are attached to the graph of the forward pass that made them",
-                          "Keep a detached copy: self.last_weights = weights.detach(). Kept as they are, they hold "
-                          "on to the whole graph of the forward pass (and every tensor in it) until the next call, "
-                          "and .numpy(), for plotting, refuses a tensor that requires grad.")
+            return failed(
+                "not-detached",
+                "self.last_weights holds the right weights, but they still require grad: "
+                "they are attached to the graph of the forward pass that made them",
+                "Keep a detached copy: self.last_weights = weights.detach(). Kept as they are, they hold "
+                "on to the whole graph of the forward pass (and every tensor in it) until the next call, "
+                "and .numpy(), for plotting, refuses a tensor that requires grad.",
+            )
         return None  # right: there is no mistake to name (and the grader judges many right answers)
     for mistake in ex.mistakes + common.COMMON_VALUES:
         if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):
@@ -208,11 +218,16 @@ def wrong_kind(ex: Exercise, kind: str) -> Result | None:
     )
 
 
-
 def could_not_judge(ex: Exercise, exc: Exception, label: str = "") -> Result:
     """The verdict when judging itself failed: never a traceback for the student."""
-    return Result(ex, FAILED, "check-error", label, f"the check could not judge your answer ({type(exc).__name__}: {exc})",
-                  f"{ex.name} should return {ex.returns}.")
+    return Result(
+        ex,
+        FAILED,
+        "check-error",
+        label,
+        f"the check could not judge your answer ({type(exc).__name__}: {exc})",
+        f"{ex.name} should return {ex.returns}.",
+    )
 
 
 def verdict(ex: Exercise, cases: list[Case], outcomes: Iterable[Outcome | Result]) -> Result:

@@ -35,7 +35,7 @@ def _started_with(name: str) -> str:
     except OSError:
         return os.environ.get(name, "")
     prefix = name.encode() + b"="
-    return next((item[len(prefix):].decode(errors="replace") for item in started if item.startswith(prefix)), "")
+    return next((item[len(prefix) :].decode(errors="replace") for item in started if item.startswith(prefix)), "")
 
 
 EXECUTION = _started_with("NBGRADER_EXECUTION")

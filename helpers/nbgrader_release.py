@@ -42,8 +42,10 @@ def configure(c: Any) -> None:
     """Set what the course needs on an nbgrader config object `c` (get_config())."""
     default = GenerateAssignment.class_traits()["preprocessors"].default()
     if ClearSolutions not in default:
-        raise RuntimeError("this nbgrader's generate_assignment has no ClearSolutions step to replace: "
-                           "the course's stubs would be lost (the course is tested with nbgrader 0.9.6)")
+        raise RuntimeError(
+            "this nbgrader's generate_assignment has no ClearSolutions step to replace: "
+            "the course's stubs would be lost (the course is tested with nbgrader 0.9.6)"
+        )
     c.GenerateAssignment.preprocessors = [CourseStubs if pp is ClearSolutions else pp for pp in default]
     c.OverwriteCells.add_missing_cells = True
     c.Execute.timeout = CELL_TIMEOUT

@@ -55,10 +55,17 @@ configure(c)
 INVALID_ID = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def _meta(grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False,
-          points: int | None = None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
-            "task": False}
+def _meta(
+    grade_id: str, *, solution: bool = False, grade: bool = False, locked: bool = False, points: int | None = None
+) -> dict:
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if grade:
         meta["points"] = points
     return meta
@@ -134,6 +141,8 @@ def write(course: Path, root: Path = authoring.ROOT) -> list[str]:
         config.write_text(CONFIG, encoding="utf-8")
         done.append(f"wrote {config}")
     else:
-        done.append(f"left {config} as it is (not written by this command); add these lines to it:\n"
-                    "    from helpers.nbgrader_release import configure\n    configure(c)")
+        done.append(
+            f"left {config} as it is (not written by this command); add these lines to it:\n"
+            "    from helpers.nbgrader_release import configure\n    configure(c)"
+        )
     return done

@@ -30,10 +30,14 @@ BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 README_START = "<!-- online: written by python -m helpers.build from [tool.course] in pyproject.toml -->"
 README_END = "<!-- /online -->"
 
-LOCAL_ADVICE = ("This notebook needs the course's helpers: in the course's top folder, run `pip install -r "
-                "requirements.txt` (README.md gives the command for your system), then restart the kernel.")
-COLAB_UNSET = ("This notebook needs the course's helpers, which Colab installs from the course's repository, but "
-               "no address was set when it was built: ask your instructor for the course's Colab link.")
+LOCAL_ADVICE = (
+    "This notebook needs the course's helpers: in the course's top folder, run `pip install -r "
+    "requirements.txt` (README.md gives the command for your system), then restart the kernel."
+)
+COLAB_UNSET = (
+    "This notebook needs the course's helpers, which Colab installs from the course's repository, but "
+    "no address was set when it was built: ask your instructor for the course's Colab link."
+)
 
 
 class SettingError(ValueError):
@@ -63,15 +67,19 @@ class Online:
         """One line of Markdown: the Colab and Binder badges for `notebook`; "" with no address."""
         if not self.repository:
             return ""
-        return (f"[![Open in Colab]({COLAB_BADGE})]({self.colab_url(notebook)}) "
-                f"[![Launch Binder]({BINDER_BADGE})]({self.binder_url(notebook)})")
+        return (
+            f"[![Open in Colab]({COLAB_BADGE})]({self.colab_url(notebook)}) "
+            f"[![Launch Binder]({BINDER_BADGE})]({self.binder_url(notebook)})"
+        )
 
 
 def read_settings(root: Path) -> Online:
     """[tool.course] of root/pyproject.toml; no file or no table means no address."""
     path = root / "pyproject.toml"
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("course", {}) if path.exists() else {}
+        table = (
+            tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("course", {}) if path.exists() else {}
+        )
     except tomllib.TOMLDecodeError as err:
         raise SettingError(f"pyproject.toml cannot be read: {err}") from None
     return settings(table.get("repository", ""), table.get("branch", "main"))
@@ -83,8 +91,10 @@ def settings(repository: str, branch: str = "main") -> Online:
     if repository:
         match = GITHUB.fullmatch(repository)
         if not match:
-            raise SettingError(f"pyproject.toml: [tool.course] repository = {repository!r} is not a GitHub address such "
-                               'as "https://github.com/OWNER/REPO" (Colab opens notebooks from GitHub only)')
+            raise SettingError(
+                f"pyproject.toml: [tool.course] repository = {repository!r} is not a GitHub address such "
+                'as "https://github.com/OWNER/REPO" (Colab opens notebooks from GitHub only)'
+            )
         repository = f"https://github.com/{match.group(1)}/{match.group(2)}"
     if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
         raise SettingError(f"pyproject.toml: [tool.course] branch = {branch!r} is not a branch name")
@@ -106,7 +116,7 @@ def setup_source(online: Online) -> str:
     after an error, but only those that reached the kernel before it failed, so every cell
     run after it raises the same sentence instead of a NameError."""
     if online.repository:
-        colab = f'''    import importlib
+        colab = f"""    import importlib
     import subprocess
 
     pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"git+{{COURSE}}@{online.branch}"],
@@ -114,7 +124,7 @@ def setup_source(online: Online) -> str:
     if pip.returncode != 0:
         stop(f"Installing the course from {{COURSE}} failed: {{pip.stderr.strip()[-300:]}}")
     importlib.invalidate_caches()
-    import helpers'''
+    import helpers"""
     else:
         colab = f"    stop({_literal(COLAB_UNSET, 9)})"
     course = f'COURSE = "{online.repository}"  # written by python -m helpers.build\n' if online.repository else ""
@@ -140,21 +150,26 @@ except ModuleNotFoundError:
 
 def is_setup(cell) -> bool:
     """Whether a notebook cell is the setup cell (by its first line, or its metadata)."""
-    return cell.cell_type == "code" and (cell.source.startswith(SETUP_LINE) or cell.metadata.get("course", {}).get("setup") is True)
+    return cell.cell_type == "code" and (
+        cell.source.startswith(SETUP_LINE) or cell.metadata.get("course", {}).get("setup") is True
+    )
 
 
 def readme_block(online: Online, lessons: list[tuple[str, str]]) -> str:
     """What README.md holds between README_START and README_END; `lessons` are the student
     notebooks' paths (notebooks/01-....ipynb) with their titles, in order."""
     if not online.repository:
-        return ("*Colab and Binder links appear here once the course's repository address is set (see For "
-                "maintainers).*")
+        return (
+            "*Colab and Binder links appear here once the course's repository address is set (see For " "maintainers).*"
+        )
     each = ", ".join(f"[{title}]({online.colab_url(path)})" for path, title in lessons)
-    return (f"{online.badges(lessons[0][0])}\n\n"
-            "In the browser, with nothing to install: **Colab** opens lesson 01, whose first cell installs the course's "
-            "helpers into Colab; **Binder** builds the course's environment from `binder/` and opens JupyterLab on "
-            "lesson 01 with every folder (the first start can take several minutes). Neither keeps your work: download "
-            f"your notebooks before you leave. Each lesson in Colab: {each}.")
+    return (
+        f"{online.badges(lessons[0][0])}\n\n"
+        "In the browser, with nothing to install: **Colab** opens lesson 01, whose first cell installs the course's "
+        "helpers into Colab; **Binder** builds the course's environment from `binder/` and opens JupyterLab on "
+        "lesson 01 with every folder (the first start can take several minutes). Neither keeps your work: download "
+        f"your notebooks before you leave. Each lesson in Colab: {each}."
+    )
 
 
 def with_readme_block(readme: str, online: Online, lessons: list[tuple[str, str]]) -> str:

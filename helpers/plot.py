@@ -93,9 +93,7 @@ def attention_heatmap(
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
 
     for i, j in zip(*np.nonzero(~allowed)):
-        ax.add_patch(
-            Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor=HATCH_COLOUR, linewidth=0)
-        )
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor=HATCH_COLOUR, linewidth=0))
     if annotate if annotate is not None else max(n_q, n_k) <= ANNOTATE_UP_TO:
         for i in range(n_q):
             for j in range(n_k):
@@ -205,7 +203,9 @@ def head_grid(
     return fig
 
 
-def explorer_figure(weights, tokens: Sequence[str], *, head: int, query: int, batch_index: int = 0, mask=None) -> Figure:
+def explorer_figure(
+    weights, tokens: Sequence[str], *, head: int, query: int, batch_index: int = 0, mask=None
+) -> Figure:
     """One head's heatmap beside a bar chart of one query's weights over the keys: what the
     explorer shows. weights (H, T, T) or (B, H, T, T). Lesson 04."""
     w, m = _one_sentence(weights, mask, batch_index)
@@ -264,7 +264,9 @@ def explore_attention(weights, sentences: Sequence[Sequence[str]], *, mask=None)
             return bundle
 
     head = widgets.IntSlider(value=0, min=0, max=w.shape[1] - 1, description="head")
-    sentence = widgets.Dropdown(options=[(" ".join(s), b) for b, s in enumerate(sentences)], value=0, description="sentence")
+    sentence = widgets.Dropdown(
+        options=[(" ".join(s), b) for b, s in enumerate(sentences)], value=0, description="sentence"
+    )
     query = widgets.Dropdown(description="query")
     output = widgets.Output()
     explorer = AttentionExplorer([widgets.HBox([head, sentence, query]), output])

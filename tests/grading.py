@@ -65,8 +65,9 @@ def index_of(nb: dict, exercise_id: str, check: bool = False) -> int:
 
 def insert_after(nb: dict, index: int, source: str) -> dict:
     nb = copy.deepcopy(nb)
-    nb["cells"].insert(index + 1, {"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
-                                   "execution_count": None})
+    nb["cells"].insert(
+        index + 1, {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
+    )
     return nb
 
 

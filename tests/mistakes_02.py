@@ -179,10 +179,14 @@ def qkv_softmax_of_unset_name(q, k, v):  # the bug handed out in 2.5
 
 
 qkv_unimported_F = {}
-exec("def attention_from_qkv(q, k, v):\n"
-     "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
-     "    weights = F.softmax(scores, dim=-1)\n"
-     "    return weights @ v\n", {"math": math, "torch": torch}, qkv_unimported_F)
+exec(
+    "def attention_from_qkv(q, k, v):\n"
+    "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
+    "    weights = F.softmax(scores, dim=-1)\n"
+    "    return weights @ v\n",
+    {"math": math, "torch": torch},
+    qkv_unimported_F,
+)
 qkv_unimported_F = qkv_unimported_F["attention_from_qkv"]  # lesson 02 never imports F
 
 

@@ -656,6 +656,12 @@ MISTAKES = [
     ("4.5", convert_v_k_q, "qkv-order", "in the order v, k, q"),
 ]
 
-RIGHT = [("4.3", MultiHeadAttention), ("4.3", HeadsRight), ("4.1", split_right_by_chunk),
-         ("4.1", split_view_after_transpose),
-         ("4.2", merge_right_by_cat), ("4.4", independent_alone), ("4.5", convert_by_data)]
+RIGHT = [
+    ("4.3", MultiHeadAttention),
+    ("4.3", HeadsRight),
+    ("4.1", split_right_by_chunk),
+    ("4.1", split_view_after_transpose),
+    ("4.2", merge_right_by_cat),
+    ("4.4", independent_alone),
+    ("4.5", convert_by_data),
+]

@@ -296,7 +296,12 @@ MISTAKES = [
     ("6.2", chunked_keeps_every_block, "not-chunked", "as large as the whole (T, T) score matrix"),
     ("6.2", chunked_out_not_rescaled, "out-not-rescaled", "but not the running output"),
     ("6.2", chunked_unscaled, "no-scaling", "q = q / math.sqrt(q.shape[-1])"),
-    ("6.2", chunked_float64, "float64", "This line makes float64: `s = torch.zeros(q.shape[:-1] + (1,), dtype=torch.float64)"),
+    (
+        "6.2",
+        chunked_float64,
+        "float64",
+        "This line makes float64: `s = torch.zeros(q.shape[:-1] + (1,), dtype=torch.float64)",
+    ),
     ("6.1", online_new_block_with_old_max, "block-before-max", "update the maximum first"),
     ("6.1", online_one_max_for_all, "global-max", "Keep one running maximum per row"),
     ("6.2", chunked_sum_not_rescaled, "sum-not-rescaled", "but not the running sum"),

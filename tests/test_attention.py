@@ -67,7 +67,9 @@ def test_masked_softmax_gives_zeros_for_fully_masked_rows_like_sdpa():
     scores = torch.randn(1, 3, 3, generator=gen)
     mask = torch.tensor([[[True, False, True], [False, False, False], [True, True, True]]])
     eye = torch.eye(3)[None]  # with k = I, q kᵀ is the scores; with v = I, the output is the weights
-    torch.testing.assert_close(ref.masked_softmax(scores, mask), F.scaled_dot_product_attention(scores, eye, eye, attn_mask=mask, scale=1.0))
+    torch.testing.assert_close(
+        ref.masked_softmax(scores, mask), F.scaled_dot_product_attention(scores, eye, eye, attn_mask=mask, scale=1.0)
+    )
     assert torch.equal(ref.masked_softmax(scores, mask)[0, 1], torch.zeros(3))
 
 
@@ -81,8 +83,9 @@ def test_online_softmax_matches_softmax(S, block):
 def test_chunked_attention_matches_sdpa_to_1e_5(T, block):
     q, k, v = (torch.randn(1, T, 64, generator=gen) for _ in range(3))
     with torch.no_grad():
-        torch.testing.assert_close(ref.chunked_attention(q, k, v, block), F.scaled_dot_product_attention(q, k, v),
-                                   atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            ref.chunked_attention(q, k, v, block), F.scaled_dot_product_attention(q, k, v), atol=1e-5, rtol=1e-5
+        )
 
 
 def test_reversal_model_uses_positions_and_bag_of_tokens_does_not():

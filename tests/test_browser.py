@@ -32,8 +32,13 @@ NOTEBOOK = "04-many-heads.ipynb"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-    "--disable-background-networking", "--disable-component-update",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
 ]
 
 pytestmark = pytest.mark.skipif(
@@ -66,15 +71,30 @@ def start_lab(args: list[str], cwd: Path, work: Path):
     """`python -m jupyterlab ARGS` on a free localhost port with no token and throwaway
     settings and workspaces, started in `cwd`; yields its URL once it answers, and stops it."""
     write_settings(work / "settings")
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces")}
+    env = {
+        **os.environ,
+        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
+    }
     env.pop("MPLBACKEND", None)  # the kernel draws inline, as for a student
     port = free_port()
     log = open(work / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", *args, f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_root=True"],
-        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            *args,
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.allow_root=True",
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -133,7 +153,8 @@ def test_explorer_redraws_when_the_head_slider_moves(lab):
             page.wait_for_function(
                 "before => { const img = document.querySelector('.widget-output img');"
                 " return img !== null && img.src !== before; }",
-                arg=before, timeout=30_000,
+                arg=before,
+                timeout=30_000,
             )
             assert page.locator(".widget-readout").first.inner_text().strip() == "1"
 
@@ -178,7 +199,7 @@ def test_start_command_serves_both_folders_and_opens_lesson_01(started):
     with urllib.request.urlopen(f"{url}/api/contents") as response:
         root = json.load(response)
     assert {(c["name"], c["type"]) for c in root["content"]} >= {("notebooks", "directory"), ("solutions", "directory")}
-    assert f'{url}/lab/tree/notebooks/01-attention-is-a-weighted-sum.ipynb' in re.findall(r'http[^"\s]+', redirect)
+    assert f"{url}/lab/tree/notebooks/01-attention-is-a-weighted-sum.ipynb" in re.findall(r'http[^"\s]+', redirect)
 
     from playwright.sync_api import sync_playwright
 

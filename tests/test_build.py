@@ -140,7 +140,9 @@ def test_begin_without_end(course):
 
 def test_nested_markers(course):
     def edit(nb, i):
-        nb.cells[i].source = nb.cells[i].source.replace("    for i in range(T):", "    ### BEGIN SOLUTION\n    for i in range(T):")
+        nb.cells[i].source = nb.cells[i].source.replace(
+            "    for i in range(T):", "    ### BEGIN SOLUTION\n    for i in range(T):"
+        )
 
     [problem] = break_exercise(course, "1.1", edit)
     assert "line 7:" in problem and "inside another marked region (line 6): markers cannot nest" in problem
@@ -160,7 +162,9 @@ def test_exercise_id_used_twice(course):
         nb.cells[i].metadata["course"]["exercise"] = "1.1"
 
     problems = break_exercise(course, "1.2", edit)
-    assert any("exercise 1.1 is used twice: first at" in p and '("# Exercise 1.1 — pairwise scores")' in p for p in problems)
+    assert any(
+        "exercise 1.1 is used twice: first at" in p and '("# Exercise 1.1 — pairwise scores")' in p for p in problems
+    )
     assert any("the registry lists exercise(s) 1.2 for notebook 01, but no cell has them" in p for p in problems)
 
 
@@ -191,7 +195,9 @@ def test_markers_outside_an_exercise(course):
 
 def test_stub_lines_must_be_comments(course):
     def edit(nb, i):
-        nb.cells[i].source = nb.cells[i].source.replace("    # weights = torch.softmax(scores, dim=1)", "    weights = 0")
+        nb.cells[i].source = nb.cells[i].source.replace(
+            "    # weights = torch.softmax(scores, dim=1)", "    weights = 0"
+        )
 
     [problem] = break_exercise(course, "1.3", edit)
     assert "a line inside ### BEGIN STUB must be a comment" in problem
@@ -256,8 +262,11 @@ def test_saved_solutions_show_the_explorer_picture_in_static_html(tmp_path):
     [output] = explorer.outputs
     assert "application/vnd.jupyter.widget-view+json" in output.data  # live in JupyterLab
     picture = "".join(output.data["image/png"].split())
-    subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", str(path), "--output-dir", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbconvert", "--to", "html", str(path), "--output-dir", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     html = (tmp_path / "04-many-heads.html").read_text(encoding="utf-8")
     shown = ["".join(src.split()) for src in re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', html)]
     assert picture in shown

@@ -102,7 +102,9 @@ def test_the_models_of_a_panel_cannot_be_told_apart_by_looking_at_them(ex_id):
     assert len({type(m) for m in seen}) == 1
     assert len({tuple(sorted(vars(m))) for m in seen}) == 1
     names = {name for m in seen for name, _ in [*m.named_parameters(), *m.named_buffers(), *m.named_modules()]}
-    assert not {n for n in names if any(word in n.lower() for word in ("good", "bad", "mix", "leak", "flip", "position"))}
+    assert not {
+        n for n in names if any(word in n.lower() for word in ("good", "bad", "mix", "leak", "flip", "position"))
+    }
 
 
 def test_a_test_that_changes_its_input_in_place_fails_however_right_its_verdicts():
@@ -174,16 +176,21 @@ def test_the_memory_runner_lets_a_single_block_hold_the_whole_row():
 # --- 4.3: the constructor's error must name both numbers, wherever it was raised
 
 
-@pytest.mark.parametrize("error, key", [
-    ("ValueError: embed_size (14) must be divisible by num_heads (4)", None),
-    ("ValueError: cannot split 14 numbers into 4 heads (line 9: raise ValueError(...))", None),
-    ("ValueError: embed_size must be divisible by num_heads (line 14: raise ValueError(f'{4}'))",
-     "init-error-without-numbers"),
-    ("ValueError: 14.5 and 4.25 do not fit", "init-error-without-numbers"),
-    ("AssertionError: 14 % 4 != 0", "init-assert"),
-    ("ConstructorDidNotRaise: your __init__ returned without raising an error", "init-no-error"),
-    ("ZeroDivisionError: integer division or modulo by zero", "init-wrong-error"),
-])
+@pytest.mark.parametrize(
+    "error, key",
+    [
+        ("ValueError: embed_size (14) must be divisible by num_heads (4)", None),
+        ("ValueError: cannot split 14 numbers into 4 heads (line 9: raise ValueError(...))", None),
+        (
+            "ValueError: embed_size must be divisible by num_heads (line 14: raise ValueError(f'{4}'))",
+            "init-error-without-numbers",
+        ),
+        ("ValueError: 14.5 and 4.25 do not fit", "init-error-without-numbers"),
+        ("AssertionError: 14 % 4 != 0", "init-assert"),
+        ("ConstructorDidNotRaise: your __init__ returned without raising an error", "init-no-error"),
+        ("ZeroDivisionError: integer division or modulo by zero", "init-wrong-error"),
+    ],
+)
 def test_a_refusal_must_be_a_value_error_naming_both_numbers(error, key):
     case = Case("MultiHeadAttention(14, 4)", (running.MUST_RAISE,), frozenset({running.MUST_RAISE}), init=(14, 4))
     problem = common.refusal_problem(exercises.get("4.3"), case, running.Outcome(error=error))
@@ -215,4 +222,6 @@ def test_a_test_whose_answers_alternate_call_by_call_is_named_so():
     said = torch.tensor([1.0 if order.index(i) % 2 == 0 else 0.0 for i in range(len(order))])
     result = judging.judge(ex, case, running.Outcome(output=said, returned_type="Tensor", inputs_changed=(False,)))
     assert result.mistake == "stateful"
-    assert "said True, False, True, False, True, False, True, False, True: it alternates" in " ".join(result.evidence.split())
+    assert "said True, False, True, False, True, False, True, False, True: it alternates" in " ".join(
+        result.evidence.split()
+    )

@@ -53,6 +53,7 @@ def test_stub_is_not_attempted(ex_id):
 
     ex = exercises.get(ex_id)
     if ex.module:  # a class whose forward (or __init__) still raises
+
         class stub(torch.nn.Module):  # noqa: F811
             def __init__(self, *args):
                 raise NotImplementedError(f"Exercise {ex_id}: replace this line with your code")
@@ -265,7 +266,7 @@ def _defined_in_a_cell(code: str, name: str, filename: str):
 
 
 def test_dot_T_in_a_notebook_class_is_named_by_the_line_that_raised():
-    code = '''
+    code = """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -280,7 +281,7 @@ class MySelfAttention(nn.Module):
         weights = torch.softmax(q @ k.T * self.scale, dim=-1)
         self.last_weights = weights.detach()
         return weights @ v
-'''
+"""
     result = evaluate("2.3", _defined_in_a_cell(code, "MySelfAttention", "<cell dot-T>"))
     assert result.mistake == "dot-T-on-batch", result.report()
     assert "`.T` reverses every dimension" in flat(result.report())

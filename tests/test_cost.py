@@ -20,11 +20,11 @@ MIB = 2**20
 
 def test_peak_memory_counts_the_tensors_held_at_once():
     def together():
-        a, b = torch.ones(MIB // 4), torch.ones(MIB // 4)   # 1 MiB each, both alive
-        return a + b                                        # and a third for the result
+        a, b = torch.ones(MIB // 4), torch.ones(MIB // 4)  # 1 MiB each, both alive
+        return a + b  # and a third for the result
 
     def one_after_another():
-        torch.ones(MIB // 4).sum()                          # 1 MiB, freed at once
+        torch.ones(MIB // 4).sum()  # 1 MiB, freed at once
         torch.ones(MIB // 4).sum()
 
     assert cost.peak_memory_mb(together) == pytest.approx(3, abs=0.01)
@@ -34,8 +34,10 @@ def test_peak_memory_counts_the_tensors_held_at_once():
 
 def naive_and_chunked(T: int = 4096) -> tuple[float, float]:
     q, k, v = (torch.randn(1, T, 64, generator=torch.Generator().manual_seed(i)) for i in range(3))
-    return (cost.peak_memory_mb(lambda: attention.attention_from_qkv(q, k, v)),
-            cost.peak_memory_mb(lambda: attention.chunked_attention(q, k, v, 128)))
+    return (
+        cost.peak_memory_mb(lambda: attention.attention_from_qkv(q, k, v)),
+        cost.peak_memory_mb(lambda: attention.chunked_attention(q, k, v, 128)),
+    )
 
 
 def test_chunked_attention_needs_under_an_eighth_of_the_naive_peak_at_4096():
@@ -58,6 +60,7 @@ def not_linux(monkeypatch, request):
             if str(path).startswith("/proc"):
                 raise FileNotFoundError(2, "No such file or directory", str(path))
             return opener(path, *args, **kwargs)
+
         return guarded
 
     monkeypatch.setattr(builtins, "open", no_proc(real_open))
@@ -83,9 +86,15 @@ def test_lesson_06_runs_all_with_proc_hidden():
     """Lesson 06, master (outputs compared) and student copy, under nbval in a mount
     namespace whose /proc is an empty folder, as on macOS and Windows."""
     lessons = "solutions/06-what-attention-costs.ipynb notebooks/06-what-attention-costs.ipynb"
-    script = (f"mount -t tmpfs none /proc && test ! -e /proc/self/status && "
-              f"exec {sys.executable} -m pytest -q {lessons}")
-    result = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    script = (
+        f"mount -t tmpfs none /proc && test ! -e /proc/self/status && " f"exec {sys.executable} -m pytest -q {lessons}"
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " failed" not in result.stdout and " passed" in result.stdout

@@ -31,7 +31,7 @@ from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 L01 = f"{registry.NOTEBOOK_FILES['01']}.ipynb"
 L02 = f"{registry.NOTEBOOK_FILES['02']}.ipynb"
 
-FORMULA = "=HYPERLINK(\"evil.example\",\"click\")"
+FORMULA = '=HYPERLINK("evil.example","click")'
 MARKUP = "<img src=x onerror=alert(1)>"
 COMMAS = 'a,b "quoted"\nsecond line'
 LONG = "l" * 240  # its feedback page and JSON file get a shortened name with a hash
@@ -40,7 +40,7 @@ ROSTER = (
     "Student,ID,SIS User ID,SIS Login ID,Section,folder\n"
     "Alice A,101,s101,alice@uni.example,A,alice\n"
     "Bob B,102,s102,bob@uni.example,A,bob\n"
-    "\"=1+2\",103,s103,carol@uni.example,B,carol\n"
+    '"=1+2",103,s103,carol@uni.example,B,carol\n'
     "Ghost G,104,s104,ghost@uni.example,B,ghost\n"
     "Nobody N,105,s105,nobody@uni.example,B,\n"
 )
@@ -76,8 +76,26 @@ def graded(tmp_path_factory):
     roster = tmp / "roster" / "roster.csv"
     roster.parent.mkdir()
     roster.write_text(ROSTER)
-    done = subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(out), "--seed", "5",
-                           "-j", "2", "--roster", str(roster)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpers.grade",
+            str(subs),
+            "--out",
+            str(out),
+            "--seed",
+            "5",
+            "-j",
+            "2",
+            "--roster",
+            str(roster),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return out, done
 
@@ -261,9 +279,22 @@ def test_roster_problems_are_one_line_saying_what_was_expected(tmp_path):
 def test_a_bad_roster_stops_the_command_before_grading(tmp_path):
     save(tmp_path / "subs", "alice", L01, notebook("01"))
     (tmp_path / "roster.csv").write_text("id,email\n1,a@x\n")
-    done = subprocess.run([sys.executable, "-m", "helpers.grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
-                           "--roster", str(tmp_path / "roster.csv")], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpers.grade",
+            str(tmp_path / "subs"),
+            "--out",
+            str(tmp_path / "out"),
+            "--roster",
+            str(tmp_path / "roster.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()[-1:]
     assert line.startswith("python -m helpers.grade: error: --roster ") and "Traceback" not in done.stderr
@@ -277,8 +308,9 @@ def test_the_roster_folder_is_hidden_from_student_code(tmp_path):
     assert str(roster.parent.resolve()) in hide
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                    reason="the report's browser test needs Debian's chromium (apt-get install chromium)")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="the report's browser test needs Debian's chromium (apt-get install chromium)"
+)
 def test_report_reads_in_chromium_offline(graded, grades):
     from playwright.sync_api import sync_playwright
 

@@ -51,9 +51,12 @@ def build_class(subs: Path, tmp: Path, port: int) -> dict[str, str]:
     """Write every student's submissions; returns paths the cheats try to write."""
     out = tmp / "out"
     targets = {
-        "csv": str(out / "grades.csv"), "feedback": str(out / "feedback" / "fake_results.md"),
-        "sentinel": str(tmp / "sentinel.txt"), "submission": str(subs / "full" / L01),
-        "tmp": "/tmp/course-grader-fake.txt", "home": os.path.expanduser("~/course-grader-fake.txt"),
+        "csv": str(out / "grades.csv"),
+        "feedback": str(out / "feedback" / "fake_results.md"),
+        "sentinel": str(tmp / "sentinel.txt"),
+        "submission": str(subs / "full" / L01),
+        "tmp": "/tmp/course-grader-fake.txt",
+        "home": os.path.expanduser("~/course-grader-fake.txt"),
     }
     for lesson in registry.LESSONS:
         name = f"{registry.NOTEBOOK_FILES[lesson]}.ipynb"
@@ -66,15 +69,37 @@ def build_class(subs: Path, tmp: Path, port: int) -> dict[str, str]:
     for what in ("weight", "bias"):
         swapped = swapped.replace(f"ours.q_proj.{what}, ours.k_proj.{what}", f"ours.k_proj.{what}, ours.q_proj.{what}")
     assert swapped != answer("04", "4.5")
-    save(subs, "partial", f"{registry.NOTEBOOK_FILES['04']}.ipynb",
-         notebook("04", solved=["4.1", "4.2", "4.4"], answers={"4.5": swapped.split("\n", 1)[1]}))
+    save(
+        subs,
+        "partial",
+        f"{registry.NOTEBOOK_FILES['04']}.ipynb",
+        notebook("04", solved=["4.1", "4.2", "4.4"], answers={"4.5": swapped.split("\n", 1)[1]}),
+    )
 
     # Right on the course's inputs and the fresh draws, wrong on the instructor's (see INSTRUCTOR_CASES).
-    save(subs, "passes_public_cases", f"{registry.NOTEBOOK_FILES['05']}.ipynb", notebook("05", answers={"5.3": (
-        "def ideal_keys(T):\n    return torch.arange(T - 1, -1, -1) if T < 50 else torch.zeros(T, dtype=torch.long)\n")}))
+    save(
+        subs,
+        "passes_public_cases",
+        f"{registry.NOTEBOOK_FILES['05']}.ipynb",
+        notebook(
+            "05",
+            answers={
+                "5.3": (
+                    "def ideal_keys(T):\n    return torch.arange(T - 1, -1, -1) if T < 50 else torch.zeros(T, dtype=torch.long)\n"
+                )
+            },
+        ),
+    )
 
     # What the student's code sees: 1.1 is answered right only if every condition holds.
-    save(subs, "environment_probe", L01, notebook("01", answers={"1.1": f"""import os, socket, sys
+    save(
+        subs,
+        "environment_probe",
+        L01,
+        notebook(
+            "01",
+            answers={
+                "1.1": f"""import os, socket, sys
 def reachable():
     try:
         socket.create_connection(("127.0.0.1", {port}), timeout=1).sendall(b"escaped")
@@ -86,52 +111,75 @@ seen = dict(threads=torch.get_num_threads(), omp=os.environ.get("OMP_NUM_THREADS
 def pairwise_scores(X):
     ok = seen["threads"] == 1 and seen["omp"] == "1" and seen["stdin"] == "" and seen["cwd_empty"] and not seen["net"]
     return X @ X.T if ok and seen["uid"] != 0 else X
-"""}))
+"""
+            },
+        ),
+    )
 
     # Cheats: each answers 1.2 or 1.1 wrongly and tries to be graded right anyway.
     cheats = {
-        "patch_allclose": ("1.2", "import torch\ntorch.allclose = lambda *a, **k: True\n"
-                                  "torch.testing.assert_close = lambda *a, **k: None\ntorch.equal = lambda *a, **k: True\n"
-                                  + IDENTITY_SOFTMAX),
-        "patch_helpers": ("1.2", "import helpers, sys, types\nfake = types.ModuleType('helpers.checks')\n"
-                                 "fake.judge = lambda *a, **k: None\nfake.evaluate = lambda *a, **k: None\n"
-                                 "sys.modules['helpers.checks'] = fake\nhelpers.checks = fake\n"
-                                 "helpers.check = lambda exercise, f: print('passed') or f\n" + IDENTITY_SOFTMAX),
-        "always_equal": ("1.1", "class Always:\n    shape = (3, 3)\n    def __eq__(self, other):\n        return True\n"
-                                "    def __ne__(self, other):\n        return False\n"
-                                "def pairwise_scores(X):\n    return Always()\n"),
-        "tensor_subclass": ("1.1", "class Liar(torch.Tensor):\n"
-                                   "    @classmethod\n"
-                                   "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
-                                   "        if func in (torch.allclose, torch.equal, torch.Tensor.allclose, torch.Tensor.equal):\n"
-                                   "            return True\n"
-                                   "        if func is torch.Tensor.__eq__:\n"
-                                   "            return torch.ones(args[0].shape, dtype=torch.bool)\n"
-                                   "        return super().__torch_function__(func, types, args, kwargs or {})\n"
-                                   "def pairwise_scores(X):\n    return torch.zeros(X.shape[0], X.shape[0]).as_subclass(Liar)\n"),
-        "prints_passed": ("1.2", "print('✔ Exercise 1.2 passed: stable_softmax is right on all 5 test inputs.')\n"
-                                 + IDENTITY_SOFTMAX),
-        "fake_results": ("1.2", "import json\n"
-                                f"for path in {sorted(targets.values())!r} + ['../../grades.csv', '../out/grades.csv']:\n"
-                                "    try:\n        with open(path, 'w') as f:\n            f.write('fake')\n"
-                                "    except OSError:\n        pass\n"
-                                "json.dump({'1.2': 'passed', 'points': 3}, open('results.json', 'w'))\n" + IDENTITY_SOFTMAX),
-        "reads_reference": ("1.2", "import gc, json, sys\nfound = None\n"
-                                   "try:\n    from helpers.attention import stable_softmax as found\nexcept ImportError:\n    pass\n"
-                                   f"for path in [{str(ROOT / 'helpers' / 'attention.py')!r}]:\n"
-                                   "    try:\n        space = {}\n        exec(open(path).read(), space)\n"
-                                   "        found = space['stable_softmax']\n    except Exception:\n        pass\n"
-                                   f"try:\n    master = json.load(open({str(ROOT / 'solutions' / L01)!r}))\n"
-                                   "    space = {'torch': torch}\n"
-                                   "    exec(next(''.join(c['source']) for c in master['cells'] if 'Exercise 1.2' in ''.join(c['source'])), space)\n"
-                                   "    found = space['stable_softmax']\nexcept Exception:\n    pass\n"
-                                   "for thing in gc.get_objects():\n"
-                                   "    try:\n"
-                                   "        if getattr(thing, '__name__', '') == 'stable_softmax' and getattr(thing, '__module__', '') != '__main__':\n"
-                                   "            found = thing\n"
-                                   "    except Exception:\n"
-                                   "        pass\n"
-                                   "def stable_softmax(scores):\n    return found(scores) if found else scores\n"),
+        "patch_allclose": (
+            "1.2",
+            "import torch\ntorch.allclose = lambda *a, **k: True\n"
+            "torch.testing.assert_close = lambda *a, **k: None\ntorch.equal = lambda *a, **k: True\n"
+            + IDENTITY_SOFTMAX,
+        ),
+        "patch_helpers": (
+            "1.2",
+            "import helpers, sys, types\nfake = types.ModuleType('helpers.checks')\n"
+            "fake.judge = lambda *a, **k: None\nfake.evaluate = lambda *a, **k: None\n"
+            "sys.modules['helpers.checks'] = fake\nhelpers.checks = fake\n"
+            "helpers.check = lambda exercise, f: print('passed') or f\n" + IDENTITY_SOFTMAX,
+        ),
+        "always_equal": (
+            "1.1",
+            "class Always:\n    shape = (3, 3)\n    def __eq__(self, other):\n        return True\n"
+            "    def __ne__(self, other):\n        return False\n"
+            "def pairwise_scores(X):\n    return Always()\n",
+        ),
+        "tensor_subclass": (
+            "1.1",
+            "class Liar(torch.Tensor):\n"
+            "    @classmethod\n"
+            "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+            "        if func in (torch.allclose, torch.equal, torch.Tensor.allclose, torch.Tensor.equal):\n"
+            "            return True\n"
+            "        if func is torch.Tensor.__eq__:\n"
+            "            return torch.ones(args[0].shape, dtype=torch.bool)\n"
+            "        return super().__torch_function__(func, types, args, kwargs or {})\n"
+            "def pairwise_scores(X):\n    return torch.zeros(X.shape[0], X.shape[0]).as_subclass(Liar)\n",
+        ),
+        "prints_passed": (
+            "1.2",
+            "print('✔ Exercise 1.2 passed: stable_softmax is right on all 5 test inputs.')\n" + IDENTITY_SOFTMAX,
+        ),
+        "fake_results": (
+            "1.2",
+            "import json\n"
+            f"for path in {sorted(targets.values())!r} + ['../../grades.csv', '../out/grades.csv']:\n"
+            "    try:\n        with open(path, 'w') as f:\n            f.write('fake')\n"
+            "    except OSError:\n        pass\n"
+            "json.dump({'1.2': 'passed', 'points': 3}, open('results.json', 'w'))\n" + IDENTITY_SOFTMAX,
+        ),
+        "reads_reference": (
+            "1.2",
+            "import gc, json, sys\nfound = None\n"
+            "try:\n    from helpers.attention import stable_softmax as found\nexcept ImportError:\n    pass\n"
+            f"for path in [{str(ROOT / 'helpers' / 'attention.py')!r}]:\n"
+            "    try:\n        space = {}\n        exec(open(path).read(), space)\n"
+            "        found = space['stable_softmax']\n    except Exception:\n        pass\n"
+            f"try:\n    master = json.load(open({str(ROOT / 'solutions' / L01)!r}))\n"
+            "    space = {'torch': torch}\n"
+            "    exec(next(''.join(c['source']) for c in master['cells'] if 'Exercise 1.2' in ''.join(c['source'])), space)\n"
+            "    found = space['stable_softmax']\nexcept Exception:\n    pass\n"
+            "for thing in gc.get_objects():\n"
+            "    try:\n"
+            "        if getattr(thing, '__name__', '') == 'stable_softmax' and getattr(thing, '__module__', '') != '__main__':\n"
+            "            found = thing\n"
+            "    except Exception:\n"
+            "        pass\n"
+            "def stable_softmax(scores):\n    return found(scores) if found else scores\n",
+        ),
     }
     for student, (exercise_id, code) in cheats.items():
         save(subs, student, L01, notebook("01", answers={exercise_id: code}))
@@ -140,29 +188,50 @@ def pairwise_scores(X):
     abuse = {
         "infinite_loop": "while True:\n    pass",
         "loop_catching_interrupt": "import time\nwhile True:\n    try:\n        time.sleep(0.01)\n"
-                                   "    except BaseException:\n        pass",
+        "    except BaseException:\n        pass",
         "fork_loop": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
         "huge_output": "print('x' * 10**8)\nimport sys\nfor i in range(10**4):\n    sys.stdout.write('y' * 1000)\n"
-                       "import os\nos.write(1, b'z' * 10**6)",
+        "import os\nos.write(1, b'z' * 10**6)",
         "os_exit": "import os\nos._exit(0)",
         "floods_the_result_pipe": "import os\nfor fd in range(3, 64):\n    try:\n        for _ in range(80):\n"
-                                  "            os.write(fd, b'{\"exercise\": \"1.2\", \"kind\": \"function\"}\\n' * 30000)\n"
-                                  "    except OSError:\n        pass",
+        '            os.write(fd, b\'{"exercise": "1.2", "kind": "function"}\\n\' * 30000)\n'
+        "    except OSError:\n        pass",
     }
     for student, code in abuse.items():
         nb = only_11()
         save(subs, student, L01, with_cell(nb, after_check(nb, "1.1"), code))
     nb = notebook("01", solved=["1.1", "1.4"])
-    save(subs, "huge_allocation", L01, with_cell(nb, after_check(nb, "1.1"),
-                                                 "big = torch.empty(10**11)\njunk = bytearray(10**11)"))
+    save(
+        subs,
+        "huge_allocation",
+        L01,
+        with_cell(nb, after_check(nb, "1.1"), "big = torch.empty(10**11)\njunk = bytearray(10**11)"),
+    )
     nb = only_11()
     save(subs, "sys_exit", L01, with_cell(nb, index_of(nb, "1.1") - 1, "import sys\nsys.exit(3)"))
 
     # Damage.
     save(subs, "malformed", L01, "{not json")
     save(subs, "empty", L01, "")
-    save(subs, "other_course", "homework.ipynb", {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "metadata": {}, "source": "print('hello')", "outputs": [], "execution_count": None}]})
+    save(
+        subs,
+        "other_course",
+        "homework.ipynb",
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "source": "print('hello')",
+                    "outputs": [],
+                    "execution_count": None,
+                }
+            ],
+        },
+    )
     solved = notebook("01", solved="all")
 
     nb = copy.deepcopy(solved)
@@ -178,10 +247,20 @@ def pairwise_scores(X):
 
     nb = copy.deepcopy(solved)
     at = index_of(nb, "1.2")
-    nb["cells"][at]["source"] = ("# Exercise 1.2\ndef shifted(scores):\n"
-                                 "    return scores - scores.amax(dim=-1, keepdim=True)\n")
-    save(subs, "split_exercise", L01, with_cell(nb, at, "def stable_softmax(scores):\n    e = shifted(scores).exp()\n"
-                                                     "    return e / e.sum(dim=-1, keepdim=True)\n"))
+    nb["cells"][at]["source"] = (
+        "# Exercise 1.2\ndef shifted(scores):\n" "    return scores - scores.amax(dim=-1, keepdim=True)\n"
+    )
+    save(
+        subs,
+        "split_exercise",
+        L01,
+        with_cell(
+            nb,
+            at,
+            "def stable_softmax(scores):\n    e = shifted(scores).exp()\n"
+            "    return e / e.sum(dim=-1, keepdim=True)\n",
+        ),
+    )
 
     nb = copy.deepcopy(solved)
     nb["cells"][index_of(nb, "1.1")]["cell_type"] = "markdown"
@@ -196,8 +275,14 @@ def pairwise_scores(X):
     save(subs, "reuses_name", L01, with_cell(nb, after_check(nb, "1.2"), IDENTITY_SOFTMAX))
 
     nb = copy.deepcopy(solved)
-    save(subs, "warnings", L01, with_cell(nb, 0, "import sys, warnings\nwarnings.warn('careful')\n"
-                                                 "print('noise on stderr', file=sys.stderr)"))
+    save(
+        subs,
+        "warnings",
+        L01,
+        with_cell(
+            nb, 0, "import sys, warnings\nwarnings.warn('careful')\n" "print('noise on stderr', file=sys.stderr)"
+        ),
+    )
     return targets
 
 
@@ -208,8 +293,25 @@ CASES = {"5.3": [Case("a sequence of 100 tokens", (100,))]}
 
 
 def grade(subs: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(out), "--seed", str(SEED),
-                           "--timeout", str(TIMEOUT), *extra], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpers.grade",
+            str(subs),
+            "--out",
+            str(out),
+            "--seed",
+            str(SEED),
+            "--timeout",
+            str(TIMEOUT),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
 
 
 def instructor_tests(folder: Path) -> Path:
@@ -219,8 +321,11 @@ def instructor_tests(folder: Path) -> Path:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def rows(out: Path) -> dict[tuple[str, str], dict]:
@@ -247,8 +352,17 @@ def graded(tmp_path_factory):
     except OSError:
         reached = False
     listener.close()
-    return {"reached": reached, "tests": tests, "tmp": tmp, "subs": subs, "out": tmp / "out", "run": run, "before": before, "targets": targets,
-            "rows": rows(tmp / "out") if run.returncode == 0 else {}}
+    return {
+        "reached": reached,
+        "tests": tests,
+        "tmp": tmp,
+        "subs": subs,
+        "out": tmp / "out",
+        "run": run,
+        "before": before,
+        "targets": targets,
+        "rows": rows(tmp / "out") if run.returncode == 0 else {},
+    }
 
 
 def row(graded, student: str, lesson: str = "01") -> dict:
@@ -304,8 +418,18 @@ def test_feedback_names_the_same_mistakes_as_the_notebook_checks(graded):
     assert "def " not in text and "reference" not in text.lower()  # no test or reference code
 
 
-@pytest.mark.parametrize("student", ["patch_allclose", "patch_helpers", "always_equal", "tensor_subclass",
-                                     "prints_passed", "fake_results", "reads_reference"])
+@pytest.mark.parametrize(
+    "student",
+    [
+        "patch_allclose",
+        "patch_helpers",
+        "always_equal",
+        "tensor_subclass",
+        "prints_passed",
+        "fake_results",
+        "reads_reference",
+    ],
+)
 def test_cheats_earn_nothing(graded, student):
     r = row(graded, student)
     assert (r["status"], r["total"]) == ("ok", "0"), feedback(graded, student)
@@ -327,16 +451,19 @@ def test_nothing_outside_the_sandbox_changed(graded):
     assert "fake" not in (graded["out"] / "grades.csv").read_text().replace("fake_results,", "")
 
 
-@pytest.mark.parametrize("student, status, total, words", [
-    ("infinite_loop", "timeout", "2", f"Grading stopped after {TIMEOUT} s in cell"),
-    ("loop_catching_interrupt", "timeout", "2", "(`import time`): is there a loop that never ends?"),
-    ("fork_loop", "timeout", "2", "loop that never ends"),
-    ("huge_allocation", "memory", "5", "memory limit"),
-    ("huge_output", "ok", "2", "Your notebook printed more than 1,000,000 characters"),
-    ("sys_exit", "ok", "2", "raised SystemExit: 3 (line 2); grading went on"),
-    ("os_exit", "crashed", "2", "ended the grading process"),
-    ("floods_the_result_pipe", "crashed", "2", "sent back more than the grader reads"),
-])
+@pytest.mark.parametrize(
+    "student, status, total, words",
+    [
+        ("infinite_loop", "timeout", "2", f"Grading stopped after {TIMEOUT} s in cell"),
+        ("loop_catching_interrupt", "timeout", "2", "(`import time`): is there a loop that never ends?"),
+        ("fork_loop", "timeout", "2", "loop that never ends"),
+        ("huge_allocation", "memory", "5", "memory limit"),
+        ("huge_output", "ok", "2", "Your notebook printed more than 1,000,000 characters"),
+        ("sys_exit", "ok", "2", "raised SystemExit: 3 (line 2); grading went on"),
+        ("os_exit", "crashed", "2", "ended the grading process"),
+        ("floods_the_result_pipe", "crashed", "2", "sent back more than the grader reads"),
+    ],
+)
 def test_resource_abuse_is_contained_and_reported(graded, student, status, total, words):
     r = row(graded, student)
     text = feedback(graded, student)
@@ -350,7 +477,9 @@ def test_no_sandbox_process_outlives_the_grader(graded):
     leftovers = []
     for entry in Path("/proc").iterdir():
         try:
-            uid = int(next(line for line in (entry / "status").read_text().splitlines() if line.startswith("Uid:")).split()[1])
+            uid = int(
+                next(line for line in (entry / "status").read_text().splitlines() if line.startswith("Uid:")).split()[1]
+            )
         except (OSError, ValueError, StopIteration):
             continue
         if uid >= UID_BASE:
@@ -358,18 +487,27 @@ def test_no_sandbox_process_outlives_the_grader(graded):
     assert leftovers == []
 
 
-@pytest.mark.parametrize("student, notebook_column, status, total, words", [
-    ("malformed", "01", "unreadable", "0", "malformed JSON"),  # named by its file name
-    ("empty", "01", "unreadable", "0", "the file is empty"),
-    ("other_course", "homework.ipynb", "unknown-notebook", "0", "not one of the course's notebooks"),
-    ("deleted_cells", "01", "ok", "7", "no simple_self_attention was defined"),
-    ("duplicated_reordered", "01", "ok", "10", ""),
-    ("split_exercise", "01", "ok", "10", ""),
-    ("code_turned_markdown", "01", "ok", "8", "is a Markdown cell now"),
-    ("exception_before_answer", "01", "ok", "7", "raised NameError: name 'undefined_name'"),  # as in a kernel: the cell stops
-    ("reuses_name", "01", "ok", "10", ""),
-    ("warnings", "01", "ok", "10", ""),
-])
+@pytest.mark.parametrize(
+    "student, notebook_column, status, total, words",
+    [
+        ("malformed", "01", "unreadable", "0", "malformed JSON"),  # named by its file name
+        ("empty", "01", "unreadable", "0", "the file is empty"),
+        ("other_course", "homework.ipynb", "unknown-notebook", "0", "not one of the course's notebooks"),
+        ("deleted_cells", "01", "ok", "7", "no simple_self_attention was defined"),
+        ("duplicated_reordered", "01", "ok", "10", ""),
+        ("split_exercise", "01", "ok", "10", ""),
+        ("code_turned_markdown", "01", "ok", "8", "is a Markdown cell now"),
+        (
+            "exception_before_answer",
+            "01",
+            "ok",
+            "7",
+            "raised NameError: name 'undefined_name'",
+        ),  # as in a kernel: the cell stops
+        ("reuses_name", "01", "ok", "10", ""),
+        ("warnings", "01", "ok", "10", ""),
+    ],
+)
 def test_damage_is_survived(graded, student, notebook_column, status, total, words):
     r = row(graded, student, notebook_column)
     assert (r["status"], r["total"]) == (status, total), feedback(graded, student)
@@ -379,8 +517,9 @@ def test_damage_is_survived(graded, student, notebook_column, status, total, wor
 def test_instructor_cases_are_graded_too(graded):
     r = row(graded, "passes_public_cases", "05")
     assert (r["status"], r["5.3"]) == ("ok", "0")
-    assert "5.3 Read the heatmap: the ideal pattern** (0/1): failed on a sequence of 100 tokens" in \
-        feedback(graded, "passes_public_cases")
+    assert "5.3 Read the heatmap: the ideal pattern** (0/1): failed on a sequence of 100 tokens" in feedback(
+        graded, "passes_public_cases"
+    )
 
 
 def test_every_student_and_notebook_has_a_row(graded):
@@ -391,7 +530,15 @@ def test_every_student_and_notebook_has_a_row(graded):
 
 
 def test_results_do_not_depend_on_jobs_or_reruns(graded, tmp_path):
-    subset = ["partial", "passes_public_cases", "duplicated_reordered", "huge_output", "os_exit", "reads_reference", "malformed"]
+    subset = [
+        "partial",
+        "passes_public_cases",
+        "duplicated_reordered",
+        "huge_output",
+        "os_exit",
+        "reads_reference",
+        "malformed",
+    ]
     subs = tmp_path / "submissions"
     for student in subset:
         shutil.copytree(graded["subs"] / student, subs / student)

@@ -56,7 +56,7 @@ for _exercise in ("4.1", "4.3", "4.5"):  # the course's version of 4.1 itself, o
         split_heads = _space.get("split_heads", split_heads)
 """
 
-FORGED_END = "import os\nos.write(3, b'{\"end\": true, \"printed\": 0}\\n')\nos._exit(0)"
+FORGED_END = 'import os\nos.write(3, b\'{"end": true, "printed": 0}\\n\')\nos._exit(0)'
 
 HARNESS_PATCH = """import gc, types
 def _patch():
@@ -125,11 +125,11 @@ def with_magics() -> dict:
     """Lesson 01, all right, with IPython syntax a kernel accepts in the answer cells."""
     nb = notebook("01", solved="all")
     at = {ex: index_of(nb, ex) for ex in ("1.2", "1.3", "1.4")}
-    nb["cells"][at["1.2"]]["source"] = (answer("01", "1.2")
-                                       + "\nif True:\n    %time stable_softmax(torch.randn(3, 4))\n")
+    nb["cells"][at["1.2"]]["source"] = answer("01", "1.2") + "\nif True:\n    %time stable_softmax(torch.randn(3, 4))\n"
     nb["cells"][at["1.3"]]["source"] = answer("01", "1.3") + "\nattention_weights?\n!echo done\n"
-    nb["cells"][at["1.4"]]["source"] = (answer("01", "1.4")
-                                       + "\ntiming = %timeit -o -n 1 -r 1 simple_self_attention(torch.randn(2, 3, 4))\n")
+    nb["cells"][at["1.4"]]["source"] = (
+        answer("01", "1.4") + "\ntiming = %timeit -o -n 1 -r 1 simple_self_attention(torch.randn(2, 3, 4))\n"
+    )
     return insert_after(nb, at["1.4"] - 1, "%%time\nhelper_defined_in_a_cell_magic = 1\n")
 
 
@@ -137,8 +137,11 @@ def in_other_forms(lesson: str) -> dict[str, bytes | dict]:
     """The right answers of a lesson as they arrive from other editors and machines."""
     right = notebook(lesson, solved="all")
     colab = copy.deepcopy(right)
-    colab["metadata"] = {"colab": {"provenance": [], "name": "Copy of lesson.ipynb"}, "accelerator": "GPU",
-                         "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    colab["metadata"] = {
+        "colab": {"provenance": [], "name": "Copy of lesson.ipynb"},
+        "accelerator": "GPU",
+        "kernelspec": {"name": "python3", "display_name": "Python 3"},
+    }
     for cell in colab["cells"]:
         cell["source"] = "".join(cell["source"]).splitlines(keepends=True)  # Colab saves lists of lines
     vscode = copy.deepcopy(right)
@@ -154,8 +157,12 @@ def build_class(subs: Path, outside: Path) -> None:
 
     # One mistake costs its own points only: the cells below got the course's version.
     save(subs, "wrong_split", FILES["04"], notebook("04", solved=["4.2", "4.3", "4.4", "4.5"]))
-    save(subs, "wrong_masked_softmax", FILES["03"],
-         notebook("03", solved=["3.1", "3.2", "3.4", "3.5"], answers={"3.3": WRONG_MASKED_SOFTMAX}))
+    save(
+        subs,
+        "wrong_masked_softmax",
+        FILES["03"],
+        notebook("03", solved=["3.1", "3.2", "3.4", "3.5"], answers={"3.3": WRONG_MASKED_SOFTMAX}),
+    )
 
     # False credit.
     save(subs, "alternating_test", FILES["04"], notebook("04", solved="all", answers={"4.4": ALTERNATING_TEST}))
@@ -193,12 +200,23 @@ def build_class(subs: Path, outside: Path) -> None:
     # Grades that once differed from what the notebook's check cells showed in a kernel.
     nb = notebook("01", solved="all")
     nb["cells"][index_of(nb, "1.2")]["source"] = answer("01", "1.2").replace(
-        "def stable_softmax(scores)", "def stable_softmax(scores: Tensor) -> Tensor")  # Tensor is not imported
+        "def stable_softmax(scores)", "def stable_softmax(scores: Tensor) -> Tensor"
+    )  # Tensor is not imported
     save(subs, "unimported_annotation", FILES["01"], nb)
     nb = notebook("04", solved="all")
-    save(subs, "checked_twice", FILES["04"], insert_after(nb, index_of(nb, "4.1", check=True), (
-        "def split_heads(x, num_heads):\n    return x.reshape(x.shape[0], num_heads, x.shape[1], -1)\n"
-        "split_heads = check('4.1', split_heads)")))
+    save(
+        subs,
+        "checked_twice",
+        FILES["04"],
+        insert_after(
+            nb,
+            index_of(nb, "4.1", check=True),
+            (
+                "def split_heads(x, num_heads):\n    return x.reshape(x.shape[0], num_heads, x.shape[1], -1)\n"
+                "split_heads = check('4.1', split_heads)"
+            ),
+        ),
+    )
     nb = notebook("04", solved=["4.2", "4.3", "4.4", "4.5"])
     check_cell = nb["cells"].pop(index_of(nb, "4.1", check=True))
     nb["cells"].insert(index_of(nb, "4.2") + 1, check_cell)  # below the next exercise's cell
@@ -257,17 +275,35 @@ def digest(folder: Path) -> dict[str, object]:
             if path.is_symlink() or not path.is_file():
                 continue
             info = path.stat()
-            found[str(path.relative_to(folder))] = ((info.st_size, info.st_mtime_ns) if info.st_size > 1 << 26
-                                                    else path.read_bytes())
+            found[str(path.relative_to(folder))] = (
+                (info.st_size, info.st_mtime_ns) if info.st_size > 1 << 26 else path.read_bytes()
+            )
         except OSError:
             continue
     return found
 
 
 def run_grader(subs: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(out), "--seed", str(SEED),
-                           "--timeout", "20", *extra], capture_output=True, text=True, cwd=ROOT, timeout=600,
-                          env=env or os.environ)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpers.grade",
+            str(subs),
+            "--out",
+            str(out),
+            "--seed",
+            str(SEED),
+            "--timeout",
+            "20",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env=env or os.environ,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -281,8 +317,7 @@ def graded(tmp_path_factory):
     runs = {jobs: run_grader(subs, tmp / f"out-{jobs}", "-j", jobs, env=env) for jobs in ("2", "1")}
     for run in runs.values():
         assert run.returncode == 0, run.stderr[-3000:]
-    return {"tmp": tmp, "subs": subs, "out": tmp / "out-2", "runs": runs, "before": before,
-            "rows": rows(tmp / "out-2")}
+    return {"tmp": tmp, "subs": subs, "out": tmp / "out-2", "runs": runs, "before": before, "rows": rows(tmp / "out-2")}
 
 
 def row(graded, student: str, lesson: str = "01") -> dict:
@@ -342,10 +377,10 @@ def test_the_child_sees_neither_the_environment_nor_the_command_line_of_the_grad
     assert row(graded, "probe")["1.1"] == "2", feedback(graded, "probe")
 
 
-@pytest.mark.parametrize("student, words", [
-    ("nested", "nested too deeply"),
-    ("huge", "expected a notebook of at most 64 MB, got a larger file (10,240 MB)"),
-])
+@pytest.mark.parametrize(
+    "student, words",
+    [("nested", "nested too deeply"), ("huge", "expected a notebook of at most 64 MB, got a larger file (10,240 MB)")],
+)
 def test_a_bad_file_costs_its_own_row(graded, student, words):
     r = row(graded, student)  # recognised as lesson 01 by its file name
     assert (r["status"], r["total"]) == ("unreadable", "0")
@@ -361,7 +396,7 @@ def test_a_long_folder_name_gets_its_page_and_the_summary_is_written(graded):
 def test_names_that_look_like_formulas_are_text_in_the_csv(graded):
     text = (graded["out"] / "grades.csv").read_text()
     for name in FORMULA_NAMES:
-        assert f"\n'{name},01,ok" in text or f"\n\"'{name}\",01,ok" in text, name
+        assert f"\n'{name},01,ok" in text or f'\n"\'{name}",01,ok' in text, name
         assert f"\n{name}," not in text
 
 
@@ -373,9 +408,13 @@ def test_notebooks_in_subfolders_or_with_upper_case_names_are_graded(graded, stu
 
 def test_a_folder_without_notebooks_gets_rows_that_say_what_it_holds(graded):
     assert {lesson: r["status"] for (s, lesson), r in graded["rows"].items() if s == "no_notebook"} == {
-        "01": "missing", "03": "missing", "04": "missing"}
-    assert "No notebook (.ipynb) found in the folder no_notebook: found 1 other files (notes.txt)" in \
-        feedback(graded, "no_notebook")
+        "01": "missing",
+        "03": "missing",
+        "04": "missing",
+    }
+    assert "No notebook (.ipynb) found in the folder no_notebook: found 1 other files (notes.txt)" in feedback(
+        graded, "no_notebook"
+    )
 
 
 @pytest.mark.parametrize("student", ["magics", "colab", "vscode", "bom_crlf", "with_outputs"])
@@ -389,13 +428,25 @@ def test_instructor_cases_with_large_outputs_raise_what_a_child_may_send(tmp_pat
     still earns its points, and a wrong one is told what is wrong, not "crashed"."""
     subs = tmp_path / "submissions"
     save(subs, "right", FILES["01"], notebook("01", solved="all"))
-    save(subs, "overflowing", FILES["01"], notebook("01", solved=["1.1", "1.3", "1.4"], answers={
-        "1.2": "def stable_softmax(scores):\n    e = scores.exp()\n    return e / e.sum(dim=-1, keepdim=True)\n"}))
+    save(
+        subs,
+        "overflowing",
+        FILES["01"],
+        notebook(
+            "01",
+            solved=["1.1", "1.3", "1.4"],
+            answers={
+                "1.2": "def stable_softmax(scores):\n    e = scores.exp()\n    return e / e.sum(dim=-1, keepdim=True)\n"
+            },
+        ),
+    )
     tests = tmp_path / "tests"
     tests.mkdir()
-    (tests / "big.py").write_text("import torch\nfrom helpers.exercises import Case\n"
-                                  "CASES = {'1.2': [Case('scores of shape (2200, 2200)', "
-                                  "(torch.linspace(-3, 3, 2200 * 2200).reshape(2200, 2200),))]}\n")
+    (tests / "big.py").write_text(
+        "import torch\nfrom helpers.exercises import Case\n"
+        "CASES = {'1.2': [Case('scores of shape (2200, 2200)', "
+        "(torch.linspace(-3, 3, 2200 * 2200).reshape(2200, 2200),))]}\n"
+    )
     run = run_grader(subs, tmp_path / "out", "--tests", str(tests))
     assert run.returncode == 0, run.stderr[-3000:]
     got = rows(tmp_path / "out")
@@ -418,10 +469,16 @@ def test_off_linux_it_refuses_in_one_sentence_before_doing_anything(tmp_path, mo
 def test_without_proc_it_refuses_in_one_sentence(tmp_path):
     """/proc hidden in a mount namespace of its own, as on a machine without it."""
     (tmp_path / "subs" / "ann").mkdir(parents=True)
-    script = (f"mount -t tmpfs none /proc && cd {ROOT} && exec {sys.executable} -m helpers.grade "
-              f"{tmp_path / 'subs'} --out {tmp_path / 'out'}")
-    run = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-                         capture_output=True, text=True, timeout=120)
+    script = (
+        f"mount -t tmpfs none /proc && cd {ROOT} && exec {sys.executable} -m helpers.grade "
+        f"{tmp_path / 'subs'} --out {tmp_path / 'out'}"
+    )
+    run = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if "mount" in run.stderr and "permission denied" in run.stderr.lower():
         pytest.skip("this machine lets no one hide /proc: " + run.stderr.strip())
     assert run.returncode == 2, run.stderr
@@ -437,10 +494,18 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
 
     subs = tmp_path / "submissions"
     nb = notebook("01", solved=["1.1"])
-    save(subs, "sleeper", FILES["01"], insert_after(nb, index_of(nb, "1.1", check=True),
-                                                    "import time\nwhile True:\n    time.sleep(0.1)"))
-    grader = subprocess.Popen([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp_path / "out"),
-                               "--timeout", "300"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    save(
+        subs,
+        "sleeper",
+        FILES["01"],
+        insert_after(nb, index_of(nb, "1.1", check=True), "import time\nwhile True:\n    time.sleep(0.1)"),
+    )
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp_path / "out"), "--timeout", "300"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def sandbox_processes() -> list[str]:
         found = []
@@ -485,18 +550,24 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in everything):
         time.sleep(0.2)
-    left = [p for p in everything if Path(f"/proc/{p}").exists()
-            and "Z" not in (Path(f"/proc/{p}/status").read_text().split("State:")[1][:4])]
+    left = [
+        p
+        for p in everything
+        if Path(f"/proc/{p}").exists() and "Z" not in (Path(f"/proc/{p}/status").read_text().split("State:")[1][:4])
+    ]
     assert left == [], f"still running after the grader was killed: {left}"
 
 
-@pytest.mark.parametrize("student, lesson, expected", [
-    ("unimported_annotation", "01", ["2", "0", "2", "3"]),  # NameError in a kernel: Tensor is not imported
-    ("checked_twice", "04", ["0", "2", "3", "2", "2"]),  # the second check fails and hands down the course's
-    ("moved_check_cell", "04", ["0", "2", "3", "2", "2"]),
-    ("imports_from_checks", "04", ["0", "2", "3", "2", "2"]),
-    ("writes_a_module", "01", ["2", "3", "2", "3"]),
-])
+@pytest.mark.parametrize(
+    "student, lesson, expected",
+    [
+        ("unimported_annotation", "01", ["2", "0", "2", "3"]),  # NameError in a kernel: Tensor is not imported
+        ("checked_twice", "04", ["0", "2", "3", "2", "2"]),  # the second check fails and hands down the course's
+        ("moved_check_cell", "04", ["0", "2", "3", "2", "2"]),
+        ("imports_from_checks", "04", ["0", "2", "3", "2", "2"]),
+        ("writes_a_module", "01", ["2", "3", "2", "3"]),
+    ],
+)
 def test_grades_equal_what_the_check_cells_showed_in_a_kernel(graded, student, lesson, expected):
     """Each expected row was seen in a real kernel (nbconvert --execute) by an outside tester."""
     assert points(graded, student, lesson) == expected, feedback(graded, student)
@@ -534,10 +605,15 @@ def test_names_that_are_not_utf8_special_files_and_long_paths_get_rows(graded):
 
 
 def test_an_unreadable_backup_beside_a_good_copy_is_a_note_not_a_row(graded):
-    assert [key for key in graded["rows"] if key[0] == "with_backup"] == [("with_backup", "01"), ("with_backup", "03"),
-                                                                         ("with_backup", "04")]
+    assert [key for key in graded["rows"] if key[0] == "with_backup"] == [
+        ("with_backup", "01"),
+        ("with_backup", "03"),
+        ("with_backup", "04"),
+    ]
     assert row(graded, "with_backup")["total"] == "10"
-    assert "Also found 00-backup-attention-is-a-weighted-sum.ipynb, which was not graded" in feedback(graded, "with_backup")
+    assert "Also found 00-backup-attention-is-a-weighted-sum.ipynb, which was not graded" in feedback(
+        graded, "with_backup"
+    )
 
 
 def test_another_copy_of_the_course_is_hidden_too(tmp_path):
@@ -548,11 +624,18 @@ def test_another_copy_of_the_course_is_hidden_too(tmp_path):
     copy = tmp_path / "other-checkout"
     shutil.copytree(ROOT / "helpers", copy / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     subs = tmp_path / "submissions"
-    probe = (f"import os\n_seen = [p for p in {[str(ROOT / 'helpers' / 'attention.py'), str(ROOT / 'solutions')]!r} "
-             "if os.path.exists(p)]\n"
-             "def pairwise_scores(X):\n    return X @ X.T if not _seen else X\n")
+    probe = (
+        f"import os\n_seen = [p for p in {[str(ROOT / 'helpers' / 'attention.py'), str(ROOT / 'solutions')]!r} "
+        "if os.path.exists(p)]\n"
+        "def pairwise_scores(X):\n    return X @ X.T if not _seen else X\n"
+    )
     save(subs, "looks_around", FILES["01"], notebook("01", answers={"1.1": probe}))
-    run = subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp_path / "out"),
-                          "--seed", "1"], capture_output=True, text=True, cwd=copy, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp_path / "out"), "--seed", "1"],
+        capture_output=True,
+        text=True,
+        cwd=copy,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert rows(tmp_path / "out")[("looks_around", "01")]["1.1"] == "2"

@@ -28,37 +28,122 @@ def changed(lesson: str, exercise_id: str, old: str, new: str) -> str:
 WRONG = [
     ("softmax_row_minimum", "01", "1.2", lambda: changed("01", "1.2", "amax", "amin"), "minimum"),
     ("softmax_in_float64", "01", "1.2", lambda: changed("01", "1.2", "scores - ", "scores.double() - "), "float64"),
-    ("weights_are_scores", "04", "4.3", lambda: changed("04", "4.3", "self.last_weights = weights.detach()",
-                                                        "self.last_weights = scores.detach()"), "holds the scores"),
-    ("heads_averaged", "04", "4.3", lambda: changed("04", "4.3", "self.last_weights = weights.detach()",
-                                                    "self.last_weights = weights.mean(dim=1).detach()"), "(B, H, T, T)"),
-    ("assert_for_sizes", "04", "4.3", lambda: changed(
-        "04", "4.3", 'if embed_size % num_heads:\n            raise ValueError(f"embed_size ({embed_size}) must be '
-        'divisible by num_heads ({num_heads})")', "assert embed_size % num_heads == 0"), "assert"),
-    ("error_without_numbers", "04", "4.3", lambda: changed(
-        "04", "4.3", 'f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})"',
-        '"embed_size must be divisible by num_heads"'), "both numbers"),
-    ("nan_on_fully_masked_rows", "03", "3.3", lambda: changed(
-        "03", "3.3", "return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)", "return weights"), "NaN"),
-    ("test_of_one_sentence", "04", "4.4", lambda: changed(
-        "04", "4.4", "others = torch.arange(X.shape[0]) != 1", "others = torch.arange(X.shape[0]) == 0"),
-     "sentence"),
-    ("test_changes_its_input", "04", "4.4", lambda: changed("04", "4.4", "changed = X.clone()", "changed = X"),
-     "X.clone()"),
-    ("alternating_equivariance", "05", "5.2", lambda: "calls = []\ndef is_permutation_equivariant(model, tokens, perm):\n"
-                                                      "    calls.append(1)\n    return len(calls) % 2 == 1\n",
-     "besides the model"),
-    ("keys_as_floats", "05", "5.3", lambda: changed("05", "5.3", "torch.arange(T - 1, -1, -1)",
-                                                    "torch.arange(T - 1, -1, -1).float()"), "float"),
-    ("running_max_from_zero", "06", "6.1", lambda: changed("06", "6.1", 'm = torch.full(scores.shape[:-1] + (1,), '
-                                                           'float("-inf"))', "m = torch.zeros(scores.shape[:-1] + (1,))"),
-     "-inf"),
-    ("running_max_forgotten", "06", "6.1", lambda: changed("06", "6.1",
-                                                           "m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))",
-                                                           "m_new = chunk.amax(dim=-1, keepdim=True)"), "maximum"),
-    ("not_chunked", "06", "6.2", lambda: ("def chunked_attention(q, k, v, block):\n"
-                                          "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
-                                          "    return torch.softmax(scores, dim=-1) @ v\n"), "(T, T)"),
+    (
+        "weights_are_scores",
+        "04",
+        "4.3",
+        lambda: changed("04", "4.3", "self.last_weights = weights.detach()", "self.last_weights = scores.detach()"),
+        "holds the scores",
+    ),
+    (
+        "heads_averaged",
+        "04",
+        "4.3",
+        lambda: changed(
+            "04", "4.3", "self.last_weights = weights.detach()", "self.last_weights = weights.mean(dim=1).detach()"
+        ),
+        "(B, H, T, T)",
+    ),
+    (
+        "assert_for_sizes",
+        "04",
+        "4.3",
+        lambda: changed(
+            "04",
+            "4.3",
+            'if embed_size % num_heads:\n            raise ValueError(f"embed_size ({embed_size}) must be '
+            'divisible by num_heads ({num_heads})")',
+            "assert embed_size % num_heads == 0",
+        ),
+        "assert",
+    ),
+    (
+        "error_without_numbers",
+        "04",
+        "4.3",
+        lambda: changed(
+            "04",
+            "4.3",
+            'f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})"',
+            '"embed_size must be divisible by num_heads"',
+        ),
+        "both numbers",
+    ),
+    (
+        "nan_on_fully_masked_rows",
+        "03",
+        "3.3",
+        lambda: changed(
+            "03", "3.3", "return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)", "return weights"
+        ),
+        "NaN",
+    ),
+    (
+        "test_of_one_sentence",
+        "04",
+        "4.4",
+        lambda: changed(
+            "04", "4.4", "others = torch.arange(X.shape[0]) != 1", "others = torch.arange(X.shape[0]) == 0"
+        ),
+        "sentence",
+    ),
+    (
+        "test_changes_its_input",
+        "04",
+        "4.4",
+        lambda: changed("04", "4.4", "changed = X.clone()", "changed = X"),
+        "X.clone()",
+    ),
+    (
+        "alternating_equivariance",
+        "05",
+        "5.2",
+        lambda: "calls = []\ndef is_permutation_equivariant(model, tokens, perm):\n"
+        "    calls.append(1)\n    return len(calls) % 2 == 1\n",
+        "besides the model",
+    ),
+    (
+        "keys_as_floats",
+        "05",
+        "5.3",
+        lambda: changed("05", "5.3", "torch.arange(T - 1, -1, -1)", "torch.arange(T - 1, -1, -1).float()"),
+        "float",
+    ),
+    (
+        "running_max_from_zero",
+        "06",
+        "6.1",
+        lambda: changed(
+            "06",
+            "6.1",
+            "m = torch.full(scores.shape[:-1] + (1,), " 'float("-inf"))',
+            "m = torch.zeros(scores.shape[:-1] + (1,))",
+        ),
+        "-inf",
+    ),
+    (
+        "running_max_forgotten",
+        "06",
+        "6.1",
+        lambda: changed(
+            "06",
+            "6.1",
+            "m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))",
+            "m_new = chunk.amax(dim=-1, keepdim=True)",
+        ),
+        "maximum",
+    ),
+    (
+        "not_chunked",
+        "06",
+        "6.2",
+        lambda: (
+            "def chunked_attention(q, k, v, block):\n"
+            "    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
+            "    return torch.softmax(scores, dim=-1) @ v\n"
+        ),
+        "(T, T)",
+    ),
 ]
 
 
@@ -68,10 +153,19 @@ def graded(tmp_path_factory):
     subs = tmp / "submissions"
     for student, lesson, exercise_id, wrong, _ in WRONG:
         others = [ex.id for ex in registry.for_notebook(lesson) if ex.id != exercise_id]
-        save(subs, student, f"{registry.NOTEBOOK_FILES[lesson]}.ipynb",
-             notebook(lesson, solved=others, answers={exercise_id: wrong()}))
-    run = subprocess.run([sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp / "out"), "--seed", "3",
-                          "-j", "2"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+        save(
+            subs,
+            student,
+            f"{registry.NOTEBOOK_FILES[lesson]}.ipynb",
+            notebook(lesson, solved=others, answers={exercise_id: wrong()}),
+        )
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp / "out"), "--seed", "3", "-j", "2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     with open(tmp / "out" / "grades.csv", newline="") as f:
         rows = {(r["student"], r["notebook"]): r for r in csv.DictReader(f)}

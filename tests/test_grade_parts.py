@@ -21,8 +21,18 @@ from tests.grading import ROOT
 EXAMPLE_TESTS = grade.EPILOG.split("# DIR/softmax.py\n", 1)[1].split("\n\nA file", 1)[0]
 
 
-CHILD_SIDE = ("running/__init__.py", "running/core.py", "running/probes.py", "running/wire.py", "grader/__init__.py", "grader/launch.py", "grader/worker.py", "grader/run_notebook.py",
-              "grader/isolation.py", "grader/protocol.py")
+CHILD_SIDE = (
+    "running/__init__.py",
+    "running/core.py",
+    "running/probes.py",
+    "running/wire.py",
+    "grader/__init__.py",
+    "grader/launch.py",
+    "grader/worker.py",
+    "grader/run_notebook.py",
+    "grader/isolation.py",
+    "grader/protocol.py",
+)
 
 
 @pytest.mark.parametrize("name", CHILD_SIDE)
@@ -32,8 +42,12 @@ def test_the_child_side_never_imports_the_package(name):
     tree = ast.parse((ROOT / "helpers" / name).read_text())
     imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]
-    relative = [a.name if n.module is None else n.module for n in ast.walk(tree)
-                if isinstance(n, ast.ImportFrom) and n.level for a in n.names]
+    relative = [
+        a.name if n.module is None else n.module
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.level
+        for a in n.names
+    ]
     assert not [m for m in imported if m.split(".")[0] == "helpers"], name
     folder = name.rsplit("/", 1)[0]
     assert {f"{folder}/{m}.py" for m in relative} <= set(CHILD_SIDE), name
@@ -80,30 +94,43 @@ def nb_file(tmp_path: Path, name: str, content) -> Path:
 
 
 def plain(cells, metadata=None) -> dict:
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata or {},
-            "cells": [{"cell_type": "code", "metadata": {}, "source": s, "outputs": []} for s in cells]}
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": metadata or {},
+        "cells": [{"cell_type": "code", "metadata": {}, "source": s, "outputs": []} for s in cells],
+    }
 
 
-@pytest.mark.parametrize("name, nb, lesson", [
-    ("anything.ipynb", plain(["x = 1"], {"course": {"notebook": "03"}}), "03"),
-    ("alice 04-many-heads (1).ipynb", plain(["x = 1"]), "04"),
-    ("Attention_Is_A_Weighted_Sum.ipynb", plain(["x = 1"]), "01"),
-    ("renamed.ipynb", plain(["# Exercise 2.1\nclass MySelfAttention: pass", "# Exercise 2.3\n"]), "02"),
-    ("01-intro.ipynb", plain(["print('another course')"]), None),
-    ("mixed.ipynb", plain(["# Exercise 1.1\n", "# Exercise 2.1\n"]), None),
-])
+@pytest.mark.parametrize(
+    "name, nb, lesson",
+    [
+        ("anything.ipynb", plain(["x = 1"], {"course": {"notebook": "03"}}), "03"),
+        ("alice 04-many-heads (1).ipynb", plain(["x = 1"]), "04"),
+        ("Attention_Is_A_Weighted_Sum.ipynb", plain(["x = 1"]), "01"),
+        ("renamed.ipynb", plain(["# Exercise 2.1\nclass MySelfAttention: pass", "# Exercise 2.3\n"]), "02"),
+        ("01-intro.ipynb", plain(["print('another course')"]), None),
+        ("mixed.ipynb", plain(["# Exercise 1.1\n", "# Exercise 2.1\n"]), None),
+    ],
+)
 def test_course_notebooks_are_recognised(tmp_path, name, nb, lesson):
     assert submissions.read_submission("s", nb_file(tmp_path, name, nb)).notebook == lesson
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"", "the file is empty"),
-    (b"\x89PNG\r\n\x1a\n\xff\xfe", "got a binary file"),
-    (b'{"cells": [', "got malformed JSON"),
-    (b"[1, 2]", "got a JSON list"),
-    (b'{"metadata": {}}', "got a JSON dict without a list of cells"),
-    (json.dumps({"nbformat": 3, "worksheets": [], "cells": []}).encode(), "expected a version 4 notebook, got version 3"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\xff\xfe", "got a binary file"),
+        (b'{"cells": [', "got malformed JSON"),
+        (b"[1, 2]", "got a JSON list"),
+        (b'{"metadata": {}}', "got a JSON dict without a list of cells"),
+        (
+            json.dumps({"nbformat": 3, "worksheets": [], "cells": []}).encode(),
+            "expected a version 4 notebook, got version 3",
+        ),
+    ],
+)
 def test_unreadable_files_say_what_was_expected_and_got(tmp_path, content, words):
     sub = submissions.read_submission("s", nb_file(tmp_path, "x.ipynb", content))
     assert words in sub.problem and sub.notebook is None
@@ -115,20 +142,27 @@ def test_cells_keep_their_numbers_and_exercise_ids(tmp_path):
     nb["cells"][3]["metadata"] = {"course": {"exercise": "1.4"}}
     cells = submissions.read_submission("s", nb_file(tmp_path, "a.ipynb", nb)).cells
     assert [(c["index"], c["type"], c["exercise"]) for c in cells] == [
-        (1, "code", None), (2, "markdown", None), (3, "code", "1.2"), (4, "code", "1.4")]
+        (1, "code", None),
+        (2, "markdown", None),
+        (3, "code", "1.2"),
+        (4, "code", "1.4"),
+    ]
     assert cells[1]["source"] == "Some text"
 
 
-@pytest.mark.parametrize("tensor", [
-    torch.tensor([[1.5, float("nan")], [float("inf"), -0.0]]),
-    torch.tensor([True, False, True]),
-    torch.arange(6, dtype=torch.int64).reshape(2, 3),
-    torch.randn(3, 4, dtype=torch.float64),
-    torch.randn(2, 2).to(torch.bfloat16),
-    torch.zeros(0, 5),
-    torch.tensor(3.25),
-    torch.randn(4, 3).T,  # not contiguous
-])
+@pytest.mark.parametrize(
+    "tensor",
+    [
+        torch.tensor([[1.5, float("nan")], [float("inf"), -0.0]]),
+        torch.tensor([True, False, True]),
+        torch.arange(6, dtype=torch.int64).reshape(2, 3),
+        torch.randn(3, 4, dtype=torch.float64),
+        torch.randn(2, 2).to(torch.bfloat16),
+        torch.zeros(0, 5),
+        torch.tensor(3.25),
+        torch.randn(4, 3).T,  # not contiguous
+    ],
+)
 def test_tensors_travel_as_exact_plain_arrays(tensor):
     wire = json.loads(json.dumps(running.encode_tensor(tensor)))
     back = running.decode_tensor(wire)
@@ -136,23 +170,33 @@ def test_tensors_travel_as_exact_plain_arrays(tensor):
     assert torch.equal(back.view(-1).view(torch.uint8), tensor.contiguous().view(-1).view(torch.uint8))
 
 
-@pytest.mark.parametrize("wire, words", [
-    ({"tensor": "complex64", "shape": [1], "data": ""}, "unknown dtype complex64"),
-    ({"tensor": "float32", "shape": [2], "data": "AAAA"}, "3 bytes for shape [2] of float32, expected 8"),
-    ({"tensor": "float32", "shape": [-1], "data": ""}, "bad shape"),
-    ({"tensor": "float32", "shape": [1 << 20, 1 << 20], "data": ""}, "more than the"),
-    ({"tensor": "float32", "shape": [1], "data": "!!!!"}, "bad tensor data"),
-    ({"tensor": "float32", "shape": [1], "data": "", "code": "import os"}, "expected an encoded tensor"),
-    ("__import__('os')", "expected an encoded tensor"),
-])
+@pytest.mark.parametrize(
+    "wire, words",
+    [
+        ({"tensor": "complex64", "shape": [1], "data": ""}, "unknown dtype complex64"),
+        ({"tensor": "float32", "shape": [2], "data": "AAAA"}, "3 bytes for shape [2] of float32, expected 8"),
+        ({"tensor": "float32", "shape": [-1], "data": ""}, "bad shape"),
+        ({"tensor": "float32", "shape": [1 << 20, 1 << 20], "data": ""}, "more than the"),
+        ({"tensor": "float32", "shape": [1], "data": "!!!!"}, "bad tensor data"),
+        ({"tensor": "float32", "shape": [1], "data": "", "code": "import os"}, "expected an encoded tensor"),
+        ("__import__('os')", "expected an encoded tensor"),
+    ],
+)
 def test_the_parent_refuses_anything_but_plain_arrays(wire, words):
     with pytest.raises(running.DecodeError, match=re.escape(words)):
         running.decode_tensor(wire)
 
 
 def test_an_outcome_from_the_child_is_checked_field_by_field():
-    good = running.encode_outcome(running.Outcome(output=torch.ones(2), returned_type="Tensor",
-                                                  inputs_changed=(False,), warnings=("w",), source="def f(): ..."))
+    good = running.encode_outcome(
+        running.Outcome(
+            output=torch.ones(2),
+            returned_type="Tensor",
+            inputs_changed=(False,),
+            warnings=("w",),
+            source="def f(): ...",
+        )
+    )
     assert torch.equal(running.decode_outcome(json.loads(json.dumps(good))).output, torch.ones(2))
     for key, bad in (("inputs_changed", "yes"), ("warnings", [1]), ("error", 3), ("source", None)):
         with pytest.raises(running.DecodeError, match=key):
@@ -181,14 +225,19 @@ def test_the_documented_instructor_example_loads(tmp_path):
     assert len(cases) == 2 * len(registry.get("3.1").make_cases(torch.Generator().manual_seed(0))) + 1
 
 
-@pytest.mark.parametrize("source, words", [
-    ("CASES = {'9.9': []}", "no exercise '9.9'; the course has 1.1"),
-    ("CASES = [1]", "expected CASES = {exercise id: [Case, ...]}, got list"),
-    ("CASES = {'1.2': [1]}", "CASES['1.2'] should be a list of Case"),
-    ("from helpers.exercises import Case\nimport torch\nCASES = {'1.1': [Case('three numbers', (torch.ones(3),))]}",
-     "the reference pairwise_scores cannot run case 'three numbers' of 1.1"),
-    ("raise ValueError('typo')", "could not run it: ValueError: typo"),
-])
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        ("CASES = {'9.9': []}", "no exercise '9.9'; the course has 1.1"),
+        ("CASES = [1]", "expected CASES = {exercise id: [Case, ...]}, got list"),
+        ("CASES = {'1.2': [1]}", "CASES['1.2'] should be a list of Case"),
+        (
+            "from helpers.exercises import Case\nimport torch\nCASES = {'1.1': [Case('three numbers', (torch.ones(3),))]}",
+            "the reference pairwise_scores cannot run case 'three numbers' of 1.1",
+        ),
+        ("raise ValueError('typo')", "could not run it: ValueError: typo"),
+    ],
+)
 def test_bad_instructor_cases_are_refused_before_grading(tmp_path, source, words):
     with pytest.raises(ValueError, match=re.escape(words)):
         jobs.load_tests(write_tests(tmp_path / "tests", source))
@@ -196,10 +245,12 @@ def test_bad_instructor_cases_are_refused_before_grading(tmp_path, source, words
 
 def test_bad_arguments_say_what_was_expected(tmp_path, capsys):
     (tmp_path / "subs").mkdir()
-    for argv, words in (([str(tmp_path / "nope"), "--out", "o"], "SUBMISSIONS should be a folder"),
-                        ([str(tmp_path / "subs"), "--out", str(tmp_path / "subs" / "out")], "--out must be outside"),
-                        ([str(tmp_path / "subs"), "--out", "o", "-j", "0"], "expected -j >= 1"),
-                        ([str(tmp_path / "subs"), "--out", "/proc/grades"], "--out should be a folder this user can write")):
+    for argv, words in (
+        ([str(tmp_path / "nope"), "--out", "o"], "SUBMISSIONS should be a folder"),
+        ([str(tmp_path / "subs"), "--out", str(tmp_path / "subs" / "out")], "--out must be outside"),
+        ([str(tmp_path / "subs"), "--out", "o", "-j", "0"], "expected -j >= 1"),
+        ([str(tmp_path / "subs"), "--out", "/proc/grades"], "--out should be a folder this user can write"),
+    ):
         with pytest.raises(SystemExit) as stop:
             grade.parse_args(argv)
         assert stop.value.code == 2 and words in capsys.readouterr().err
@@ -209,8 +260,14 @@ def test_help_explains_statuses_tests_and_an_example(capsys):
     with pytest.raises(SystemExit):
         grade.parse_args(["--help"])
     text = capsys.readouterr().out
-    for words in ("example:", "python -m helpers.grade submissions/ --out grades/", *protocol.STATUSES, "--tests",
-                  "CASES", "exit status"):
+    for words in (
+        "example:",
+        "python -m helpers.grade submissions/ --out grades/",
+        *protocol.STATUSES,
+        "--tests",
+        "CASES",
+        "exit status",
+    ):
         assert words in text
 
 
@@ -234,14 +291,32 @@ def test_limits_give_the_cpu_limit_in_whole_seconds():
 
 
 def test_forged_messages_from_a_child_change_nothing_but_its_own_row(tmp_path):
-    sub = submissions.read_submission("mallory", nb_file(tmp_path, "m.ipynb", plain(["x = 1"], {"course": {"notebook": "05"}})))
+    sub = submissions.read_submission(
+        "mallory", nb_file(tmp_path, "m.ipynb", plain(["x = 1"], {"course": {"notebook": "05"}}))
+    )
     cases = {ex.id: jobs.cases_for(ex, 1, {}) for ex in registry.EXERCISES.values()}
-    junk = [{"exercise": ["5.3"], "kind": "function"}, {"exercise": "5.3", "case": 0, "outcome": {"output": "x"}},
-            {"exercise": "5.3", "kind": "function"}, {"exercise": "5.3", "case": 10**9, "outcome": None},
-            {"exercise": "5.3", "case": 0, "outcome": {"output": {"tensor": "float32", "shape": [1], "data": ""}}},
-            {"exercise": "9.9", "kind": "class"}, {"cell": "one"}, {"end": "yes"}, [1, 2], "text"]
-    run = {"messages": "\n".join(json.dumps(m) for m in junk) + "\nnot json\n", "exit": 0, "signal": None,
-           "timed_out": False, "overflow": False, "cpu": 0.1, "wall": 0.1, "finished": False}
+    junk = [
+        {"exercise": ["5.3"], "kind": "function"},
+        {"exercise": "5.3", "case": 0, "outcome": {"output": "x"}},
+        {"exercise": "5.3", "kind": "function"},
+        {"exercise": "5.3", "case": 10**9, "outcome": None},
+        {"exercise": "5.3", "case": 0, "outcome": {"output": {"tensor": "float32", "shape": [1], "data": ""}}},
+        {"exercise": "9.9", "kind": "class"},
+        {"cell": "one"},
+        {"end": "yes"},
+        [1, 2],
+        "text",
+    ]
+    run = {
+        "messages": "\n".join(json.dumps(m) for m in junk) + "\nnot json\n",
+        "exit": 0,
+        "signal": None,
+        "timed_out": False,
+        "overflow": False,
+        "cpu": 0.1,
+        "wall": 0.1,
+        "finished": False,
+    }
     graded = judge_notebook.Judging(sub, cases, protocol.Limits()).result(run)
     assert graded.status == protocol.CRASHED and graded.total == 0  # no real "end": it did not finish
     by_id = {r.exercise.id: r for r in graded.results}
@@ -274,8 +349,10 @@ def test_the_source_of_a_class_defined_in_a_cell_is_read_from_its_methods():
     that recognise a mistake by its code (.T on a batch, .double()) need it all the same."""
     import linecache
 
-    source = ("class Head(torch.nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
-              "        self.k = torch.nn.Linear(d, d)\n\n    def forward(self, X):\n        return X @ self.k(X).T\n")
+    source = (
+        "class Head(torch.nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+        "        self.k = torch.nn.Linear(d, d)\n\n    def forward(self, X):\n        return X @ self.k(X).T\n"
+    )
     linecache.cache["<cell 7>"] = (len(source), None, source.splitlines(True), "<cell 7>")
     space = {"torch": torch, "__name__": "__main__"}
     exec(compile(source, "<cell 7>", "exec"), space)

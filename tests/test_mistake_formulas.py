@@ -35,21 +35,26 @@ def test_one_head_copies():
 def test_the_weights_the_copies_keep_are_the_references():
     weights = cases("3.5")[-1]
     X, mask, _ = weights.inputs
-    torch.testing.assert_close(ref.masked_softmax(lesson03._head_scores(weights.params, X, mask), mask), expected("3.5", weights))
+    torch.testing.assert_close(
+        ref.masked_softmax(lesson03._head_scores(weights.params, X, mask), mask), expected("3.5", weights)
+    )
     weights = cases("2.3")[-1]
-    torch.testing.assert_close(torch.softmax(lesson02._attend_scores(weights.params, weights.inputs[0]), dim=-1),
-                               expected("2.3", weights))
+    torch.testing.assert_close(
+        torch.softmax(lesson02._attend_scores(weights.params, weights.inputs[0]), dim=-1), expected("2.3", weights)
+    )
     weights = next(c for c in cases("4.3") if toolkit.LAST_WEIGHTS in c.tags)
-    torch.testing.assert_close(lesson04._mha_weights(weights.init, weights.params, *weights.inputs[:-1]),
-                               expected("4.3", weights))
+    torch.testing.assert_close(
+        lesson04._mha_weights(weights.init, weights.params, *weights.inputs[:-1]), expected("4.3", weights)
+    )
 
 
 def test_multi_head_copies():
     for case in (c for c in cases("4.3") if not c.tags):
         torch.testing.assert_close(lesson04._mha(case.params, *case.inputs, H=case.init[1]), expected("4.3", case))
     for case in cases("4.5"):
-        torch.testing.assert_close(lesson04._converted(case.init, case.params, *case.inputs), expected("4.5", case),
-                                   atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            lesson04._converted(case.init, case.params, *case.inputs), expected("4.5", case), atol=1e-5, rtol=1e-5
+        )
 
 
 def test_reversal_model_copy():
@@ -72,8 +77,12 @@ def test_attention_from_qkv_copy():
 
 def test_qkv_order_copy_stacked_in_order_is_the_reference():
     for case in cases("4.5"):
-        torch.testing.assert_close(lesson04._converted(case.init, lesson04._stacked_as(case.params, ("q", "k", "v")), *case.inputs),
-                                   expected("4.5", case), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            lesson04._converted(case.init, lesson04._stacked_as(case.params, ("q", "k", "v")), *case.inputs),
+            expected("4.5", case),
+            atol=1e-5,
+            rtol=1e-5,
+        )
 
 
 def test_lesson_01_copies():

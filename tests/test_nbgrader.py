@@ -48,34 +48,44 @@ from nbgrader.nbgraderformat import MetadataValidator  # noqa: E402
 LESSONS = ("01", "04")
 STEM = registry.NOTEBOOK_FILES
 
-OVERFLOWING_SOFTMAX = '''# Exercise 1.2
+OVERFLOWING_SOFTMAX = """# Exercise 1.2
 def stable_softmax(scores):
     exps = scores.exp()
     return exps / exps.sum(dim=-1, keepdim=True)
-'''
-ALWAYS_TRUE_TEST = '''# Exercise 4.4
+"""
+ALWAYS_TRUE_TEST = """# Exercise 4.4
 def sentences_independent(attention, X):
     return True
-'''
-NOISY_SCORES = '''# Exercise 1.1
+"""
+NOISY_SCORES = """# Exercise 1.1
 import sys
 
 def pairwise_scores(X):
     print("debug: computing scores", file=sys.stderr)
     return X @ X.T
-'''
+"""
 UNSET_NBGRADER = 'import os\nos.environ.pop("NBGRADER_EXECUTION", None)\nos.environ["NBGRADER_EXECUTION"] = ""'
 PATCHED_CHECK = "check = lambda exercise_id, answer: answer  # every check silent"
 # (student, lesson) -> (helpers.grade's total, nbgrader's total)
-EXPECTED = {("right", "01"): (10, 10), ("partial", "01"): (5, 5), ("untouched", "01"): (0, 0),
-            ("tamperer", "01"): (0, 0), ("deleter", "01"): (10, 10), ("patcher", "01"): (0, 10),
-            ("gone", "01"): (7, 0), ("right", "04"): (10, 10), ("partial", "04"): (7, 7), ("untouched", "04"): (0, 0)}
+EXPECTED = {
+    ("right", "01"): (10, 10),
+    ("partial", "01"): (5, 5),
+    ("untouched", "01"): (0, 0),
+    ("tamperer", "01"): (0, 0),
+    ("deleter", "01"): (10, 10),
+    ("patcher", "01"): (0, 10),
+    ("gone", "01"): (7, 0),
+    ("right", "04"): (10, 10),
+    ("partial", "04"): (7, 7),
+    ("untouched", "04"): (0, 0),
+}
 slow = pytest.mark.platforms
 
 
 def nbgrader_cmd(course: Path, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -124,7 +134,7 @@ def the_class(course: Path) -> dict[tuple[str, str], nbformat.NotebookNode]:
     patcher.cells.insert(imports + 1, nbformat.v4.new_code_cell(PATCHED_CHECK))
     subs["patcher", "01"] = patcher
     gone = answered(subs["right", "01"], "01")
-    del gone.cells[exercise_cell(gone, "1.2"):check_cell(gone, "1.2") + 1]
+    del gone.cells[exercise_cell(gone, "1.2") : check_cell(gone, "1.2") + 1]
     subs["gone", "01"] = gone
     return subs
 
@@ -142,14 +152,34 @@ def graded(tmp_path_factory):
         path = course / "submitted" / student / STEM[lesson] / f"{STEM[lesson]}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
-    ours = subprocess.Popen([sys.executable, "-m", "helpers.grade", str(course / "submitted"), "--out",
-                             str(course / "ours"), "-j", "1", "--seed", "5"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    ours = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "helpers.grade",
+            str(course / "submitted"),
+            "--out",
+            str(course / "ours"),
+            "-j",
+            "1",
+            "--seed",
+            "5",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for lesson in LESSONS:
             nbgrader_cmd(course, "autograde", STEM[lesson], "--CourseDirectory.student_id_exclude=gone")
-        gone = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", STEM["01"], "--student", "gone"],
-                              cwd=course, capture_output=True, text=True, timeout=600)
+        gone = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "autograde", STEM["01"], "--student", "gone"],
+            cwd=course,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         nbgrader_cmd(course, "export")
     finally:
         log = ours.communicate(timeout=600)[0]
@@ -160,13 +190,19 @@ def graded(tmp_path_factory):
         exported = list(csv.DictReader(f))
     per_exercise = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for (student, lesson) in subs:
+        for student, lesson in subs:
             if student == "gone":
                 continue
             notebook = gb.find_submission_notebook(STEM[lesson], STEM[lesson], student)
             per_exercise[student, lesson] = {grade.name: grade.score for grade in notebook.grades}
-    return {"course": course, "subs": subs, "ours": rows, "export": exported, "per_exercise": per_exercise,
-            "gone": gone}
+    return {
+        "course": course,
+        "subs": subs,
+        "ours": rows,
+        "export": exported,
+        "per_exercise": per_exercise,
+        "gone": gone,
+    }
 
 
 def our_points(graded) -> dict[tuple[str, str], dict[str, float]]:
@@ -242,8 +278,9 @@ def test_nbgrader_gives_the_course_graders_points(graded):
     assert {key: (ours["total"], theirs["total"]) for key, (ours, theirs) in table.items()} == EXPECTED
     known = {("patcher", "01"), ("gone", "01")}  # the two differences the README states
     mismatches = {key: pair for key, pair in table.items() if key not in known and pair[0] != pair[1]}
-    assert not mismatches, "\n".join(f"{key}: helpers.grade {ours}, nbgrader {theirs}"
-                                      for key, (ours, theirs) in mismatches.items())
+    assert not mismatches, "\n".join(
+        f"{key}: helpers.grade {ours}, nbgrader {theirs}" for key, (ours, theirs) in mismatches.items()
+    )
 
 
 @slow

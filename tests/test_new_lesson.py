@@ -50,7 +50,10 @@ LESSON = Lesson(
 MASTER = [
     ("markdown", "# 07 A lesson added in a test"),
     ("code", "import torch\nfrom helpers import check, progress"),
-    ("code", "# Exercise 7.1 — doubling\ndef doubled(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
+    (
+        "code",
+        "# Exercise 7.1 — doubling\ndef doubled(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+    ),
     ("code", 'doubled = check("7.1", doubled)'),
     ("code", 'progress("07")'),
 ]
@@ -91,8 +94,9 @@ def test_the_build_makes_its_student_notebook(lesson_07):
     root = lesson_07 / "course"
     (root / "solutions").mkdir(parents=True)
     nb = nbformat.v4.new_notebook(metadata={"course": {"notebook": "07"}})
-    nb.cells = [nbformat.v4.new_markdown_cell(s) if kind == "markdown" else nbformat.v4.new_code_cell(s)
-                for kind, s in MASTER]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(s) if kind == "markdown" else nbformat.v4.new_code_cell(s) for kind, s in MASTER
+    ]
     nbformat.write(nb, root / "solutions" / "07-a-lesson-added-in-a-test.ipynb")
     generated = build.generate(root, online=Online())
     (text,) = [text for path, text in generated.notebooks.items() if path.name.startswith("07-")]

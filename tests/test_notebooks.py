@@ -124,8 +124,12 @@ def ends_with_plot(source: str) -> bool:
     """Whether a cell's last statement is a call to one of the course's plotting functions."""
     body = ast.parse(source).body
     last = body[-1] if body else None
-    return (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name)
-            and last.value.func.id in ("attention_heatmap", "line_chart", "head_grid"))
+    return (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and isinstance(last.value.func, ast.Name)
+        and last.value.func.id in ("attention_heatmap", "line_chart", "head_grid")
+    )
 
 
 def test_each_figure_is_shown_once(untouched):
@@ -140,6 +144,9 @@ def test_helpers_import_from_any_folder(tmp_path):
     """The README's install makes helpers importable wherever a notebook is opened."""
     result = subprocess.run(
         [sys.executable, "-c", "import helpers; print(helpers.__file__)"],
-        cwd=tmp_path, capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert Path(result.stdout.strip()) == ROOT / "helpers" / "__init__.py"

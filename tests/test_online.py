@@ -72,7 +72,9 @@ def set_address(course: Path, address: str) -> None:
 
 def test_an_address_is_stamped_into_readme_notebooks_and_setup_cells(course):
     set_address(course, ADDRESS + ".git")
-    result = subprocess.run([sys.executable, "-m", "helpers.build", "--root", str(course)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.build", "--root", str(course)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert build.check(course) == []
     colab = f"https://colab.research.google.com/github/example/attention-course/blob/main/notebooks/{LESSON}"
@@ -97,9 +99,14 @@ def test_an_address_is_stamped_into_readme_notebooks_and_setup_cells(course):
 
 def test_a_repository_that_is_not_on_github_is_refused(course):
     set_address(course, "https://gitlab.com/example/attention-course")
-    result = subprocess.run([sys.executable, "-m", "helpers.build", "--root", str(course)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.build", "--root", str(course)], capture_output=True, text=True
+    )
     assert result.returncode == 2
-    assert "is not a GitHub address such as \"https://github.com/OWNER/REPO\" (Colab opens notebooks from GitHub only)" in result.stderr
+    assert (
+        'is not a GitHub address such as "https://github.com/OWNER/REPO" (Colab opens notebooks from GitHub only)'
+        in result.stderr
+    )
 
 
 def test_a_master_without_its_setup_cell_gets_it_back(course):
@@ -112,7 +119,9 @@ def test_a_master_without_its_setup_cell_gets_it_back(course):
     build.build(course)
     rebuilt = read(path)
     assert online.is_setup(code_cells(rebuilt)[0]) and "widgets" not in rebuilt.metadata
-    assert build.check(course) == [f"solutions/{LESSON}: cell 2 was never executed; run python -m helpers.build --execute"]
+    assert build.check(course) == [
+        f"solutions/{LESSON}: cell 2 was never executed; run python -m helpers.build --execute"
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -201,12 +210,17 @@ def test_in_colab_the_setup_cell_installs_the_course_and_run_all_completes(tmp_p
 def test_the_course_installs_as_the_setup_cell_installs_it_in_colab(tmp_path):
     """`pip install` of the course's folder (Colab fetches it from GitHub), with no
     dependencies, gives a helpers package that works on its own, outside the course."""
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "site"),
-                    str(ROOT)], check=True, capture_output=True)
-    script = ("import sys; sys.meta_path = [f for f in sys.meta_path if 'editable' not in type(f).__module__]; "
-              f"sys.path.insert(0, {str(tmp_path / 'site')!r}); import helpers; print(helpers.__file__); "
-              "from helpers import attention_heatmap, check, explore_attention, head_grid, line_chart, progress; "
-              "from helpers.cost import peak_memory_mb; import helpers.training, helpers.data")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "site"), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    script = (
+        "import sys; sys.meta_path = [f for f in sys.meta_path if 'editable' not in type(f).__module__]; "
+        f"sys.path.insert(0, {str(tmp_path / 'site')!r}); import helpers; print(helpers.__file__); "
+        "from helpers import attention_heatmap, check, explore_attention, head_grid, line_chart, progress; "
+        "from helpers.cost import peak_memory_mb; import helpers.training, helpers.data"
+    )
     result = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()) == tmp_path / "site" / "helpers" / "__init__.py"

@@ -188,5 +188,7 @@ def test_explorer_redraws_for_each_choice_and_falls_back_to_a_picture():
 def test_explorer_wants_a_batch_of_heads_and_its_sentences():
     from helpers.plot import explore_attention
 
-    with pytest.raises(ValueError, match=r"expected weights \(B, H, T, T\) and B sentences, got shape \(2, 4, 5, 5\) and 1"):
+    with pytest.raises(
+        ValueError, match=r"expected weights \(B, H, T, T\) and B sentences, got shape \(2, 4, 5, 5\) and 1"
+    ):
         explore_attention(mha_weights(), [list("abcde")])

@@ -28,7 +28,11 @@ def test_every_requirement_is_pinned_exactly():
 def test_each_system_asks_for_the_cpu_build_of_torch(platform, wanted):
     """On Linux by its local version label, which only PyTorch's CPU index has; PyPI's
     macOS and Windows builds are CPU builds."""
-    torch = [r for r in requirements() if r.name == "torch" and (r.marker is None or r.marker.evaluate({"sys_platform": platform}))]
+    torch = [
+        r
+        for r in requirements()
+        if r.name == "torch" and (r.marker is None or r.marker.evaluate({"sys_platform": platform}))
+    ]
     assert [str(r.specifier) for r in torch] == [f"=={wanted}"]
 
 

@@ -21,7 +21,9 @@ from helpers.grader.submissions import Submission, find_submissions, lesson_from
 from helpers.grader.workers import Slot
 
 
-def plan(submissions: list[Submission], empty: dict[str, tuple[str, str]]) -> tuple[list[Submission], list[Graded], list[str]]:
+def plan(
+    submissions: list[Submission], empty: dict[str, tuple[str, str]]
+) -> tuple[list[Submission], list[Graded], list[str]]:
     """Which submissions to run, and the rows decided without running anything: every
     student folder gets at least one row, saying what was found in it."""
     rows, notes, to_run = [], [], []
@@ -36,9 +38,18 @@ def plan(submissions: list[Submission], empty: dict[str, tuple[str, str]]) -> tu
         elif sub.problem:
             rows.append(Graded(sub.student, lesson or sub.name, UNREADABLE, notes=[sub.problem], file=sub.name))
         elif sub.notebook is None:
-            rows.append(Graded(sub.student, sub.name, UNKNOWN, file=sub.name, notes=[
-                "This is not one of the course's notebooks: no course metadata, no course file name and no "
-                "exercise cells."]))
+            rows.append(
+                Graded(
+                    sub.student,
+                    sub.name,
+                    UNKNOWN,
+                    file=sub.name,
+                    notes=[
+                        "This is not one of the course's notebooks: no course metadata, no course file name and no "
+                        "exercise cells."
+                    ],
+                )
+            )
         else:
             by_student.setdefault((sub.student, sub.notebook), []).append(sub)
     handed_in = sorted({nb for _, nb in by_student})
@@ -53,8 +64,9 @@ def plan(submissions: list[Submission], empty: dict[str, tuple[str, str]]) -> tu
                 continue
             chosen = copies[0]
             for other in copies[1:]:
-                chosen.notes.append(f"Also found {other.name}, another copy of lesson {notebook}: only "
-                                    f"{chosen.name} was graded.")
+                chosen.notes.append(
+                    f"Also found {other.name}, another copy of lesson {notebook}: only " f"{chosen.name} was graded."
+                )
             to_run.append(chosen)
         if not any(r.student == student for r in rows) and not any(s.student == student for s in to_run):
             rows.append(Graded(student, "", status, notes=[why]))
@@ -80,8 +92,13 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     pool = Pool(workers, hide, keep, args.isolation)
     ready = time.monotonic()
     if pool.isolation != "namespaces":
-        print(loud(f"NO ISOLATION: student code runs with resource limits only, able to read and write "
-                   f"whatever this user can ({pool.reason})."), file=sys.stderr)
+        print(
+            loud(
+                f"NO ISOLATION: student code runs with resource limits only, able to read and write "
+                f"whatever this user can ({pool.reason})."
+            ),
+            file=sys.stderr,
+        )
     progress = _progress(len(to_run))
 
     def grade_one(sub: Submission) -> Graded:
@@ -101,9 +118,23 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     exercise_ids = [ex.id for nb in notebooks for ex in registry.for_notebook(nb)]
     notes += gradebook.write_exports(args.out, rows, getattr(args, "roster_table", None))
     notes += report.write_report(args.out, rows, notebooks, seed)
-    text = write_outputs(args.out, rows, exercise_ids, notes, lambda: summary(
-        rows, exercise_ids, seed, pool.isolation, pool.reason, notes, time.monotonic() - started, ready - started,
-        args.out))
+    text = write_outputs(
+        args.out,
+        rows,
+        exercise_ids,
+        notes,
+        lambda: summary(
+            rows,
+            exercise_ids,
+            seed,
+            pool.isolation,
+            pool.reason,
+            notes,
+            time.monotonic() - started,
+            ready - started,
+            args.out,
+        ),
+    )
     print(text)
     return 0
 
@@ -129,16 +160,26 @@ class Pool:
             except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
                 worker.kill()
                 worker = Slot.start([worker.slot], self.hide, self.keep, self.choice)[0].ready()
-                return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
-                              notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."])
+                return Graded(
+                    sub.student,
+                    sub.notebook,
+                    CRASHED,
+                    file=sub.name,
+                    notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."],
+                )
         finally:
             with self.lock:
                 self.free.append(worker)
         try:
             graded = judging.result(result)
         except Exception as exc:  # what came back could not be judged: this row only
-            return Graded(sub.student, sub.notebook, CRASHED, file=sub.name,
-                          notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."])
+            return Graded(
+                sub.student,
+                sub.notebook,
+                CRASHED,
+                file=sub.name,
+                notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."],
+            )
         graded.notes = sub.notes + graded.notes
         return graded
 

@@ -121,12 +121,16 @@ def gradescope_json(rows: list[Graded], lessons: list[str]) -> dict:
         why = " ".join(f"Lesson {nb}: status {r.status}." + "".join(f" {n}" for n in r.notes) for r in mine)
         for ex in registry.for_notebook(nb):
             result = results.get(ex.id)
-            tests.append({
-                "name": f"{ex.id} {ex.title}", "number": ex.id,
-                "score": result.points if result else 0, "max_score": ex.points,
-                "status": "passed" if result and result.status == PASSED else "failed",
-                "output": exercise_text(result) if result else f"not graded. {why or 'No notebook handed in.'}",
-            })
+            tests.append(
+                {
+                    "name": f"{ex.id} {ex.title}",
+                    "number": ex.id,
+                    "score": result.points if result else 0,
+                    "max_score": ex.points,
+                    "status": "passed" if result and result.status == PASSED else "failed",
+                    "output": exercise_text(result) if result else f"not graded. {why or 'No notebook handed in.'}",
+                }
+            )
     for test in tests:  # as the feedback page is written: a lone surrogate from a student's error as \udXXX
         test["output"] = text(test["output"])
     return {"score": sum(r.total for r in rows), "output": text("\n".join(overview)), "tests": tests}
@@ -160,23 +164,31 @@ def write_exports(out: Path, rows: list[Graded], roster: Roster | None = None) -
         unlisted = sorted(set(grouped) - set(roster.people))
         absent = sorted(set(roster.people) - set(grouped))
         if unlisted:
-            notes.append(f"{plural(len(unlisted), 'student folder')} not in the roster (their roster columns are empty "
-                         f"in gradebook.csv): {', '.join(map(repr, unlisted[:10]))}"
-                         + (f" and {len(unlisted) - 10} more." if len(unlisted) > 10 else "."))
+            notes.append(
+                f"{plural(len(unlisted), 'student folder')} not in the roster (their roster columns are empty "
+                f"in gradebook.csv): {', '.join(map(repr, unlisted[:10]))}"
+                + (f" and {len(unlisted) - 10} more." if len(unlisted) > 10 else ".")
+            )
         if absent:
-            notes.append(f"{plural(len(absent), 'roster student')} without a folder in SUBMISSIONS (their points are empty in "
-                         f"gradebook.csv): {', '.join(map(repr, absent[:10]))}"
-                         + (f" and {len(absent) - 10} more." if len(absent) > 10 else "."))
+            notes.append(
+                f"{plural(len(absent), 'roster student')} without a folder in SUBMISSIONS (their points are empty in "
+                f"gradebook.csv): {', '.join(map(repr, absent[:10]))}"
+                + (f" and {len(absent) - 10} more." if len(absent) > 10 else ".")
+            )
     write_atomically(out / "gradebook.csv", gradebook_csv(rows, roster))
     lessons = lessons_in(rows)
     written = 0
     for student, mine in sorted(grouped.items()):
         try:
-            write_atomically(out / "gradescope" / json_name(student),
-                             json.dumps(gradescope_json(mine, lessons), indent=1, ensure_ascii=False) + "\n")
+            write_atomically(
+                out / "gradescope" / json_name(student),
+                json.dumps(gradescope_json(mine, lessons), indent=1, ensure_ascii=False) + "\n",
+            )
             written += 1
         except OSError as exc:  # one file that cannot be written costs that file only
             notes.append(f"Could not write the Gradescope file of {student!r}: {exc.strerror or exc}.")
-    notes.append(f"Wrote {out / 'gradebook.csv'} (a line per student) and {written} Gradescope results files in "
-                 f"{out / 'gradescope'}.")
+    notes.append(
+        f"Wrote {out / 'gradebook.csv'} (a line per student) and {written} Gradescope results files in "
+        f"{out / 'gradescope'}."
+    )
     return notes

@@ -15,8 +15,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (0x00020000, 0x08000000, 0x10000000,
-                                                                   0x20000000, 0x40000000)
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (
+    0x00020000,
+    0x08000000,
+    0x10000000,
+    0x20000000,
+    0x40000000,
+)
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 MNT_DETACH = 2
@@ -184,4 +189,3 @@ def probe_isolation(hide: list[str], keep: list[str], stage: str, slot: int) -> 
     if status == 0:
         return "namespaces", ""
     return "none", reason or f"the isolation test exited with status {status}"
-

@@ -73,7 +73,7 @@ def _attention_closure(names: tuple[str, ...]) -> tuple[frozenset[str], str]:
 
     def text(node) -> str:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        return "\n".join(lines[first - 1: node.end_lineno])
+        return "\n".join(lines[first - 1 : node.end_lineno])
 
     return frozenset(wanted), "\n\n".join(text(node) for node in keep) + "\n"
 
@@ -81,8 +81,11 @@ def _attention_closure(names: tuple[str, ...]) -> tuple[frozenset[str], str]:
 def skipped_functions(module) -> list[str]:
     """The public functions of a helpers module the child gets only as stubs that raise
     (lesson 05's training, lesson 06's measurements): not needed to grade, and slow."""
-    return sorted(name for name, f in inspect.getmembers(module, inspect.isfunction)
-                  if f.__module__ == module.__name__ and not name.startswith("_"))
+    return sorted(
+        name
+        for name, f in inspect.getmembers(module, inspect.isfunction)
+        if f.__module__ == module.__name__ and not name.startswith("_")
+    )
 
 
 def fresh_seed(seed: int) -> int:
@@ -133,8 +136,10 @@ def load_tests(folder: Path) -> dict[str, list[Case]]:
                     expected = running.call(ex, ex.reference, running.fresh(case.inputs), case)
                     running.encode_tensor(expected)
                 except Exception as exc:
-                    raise ValueError(f"{path}: the reference {ex.name} cannot run case {case.label!r} of "
-                                     f"{exercise_id}: {type(exc).__name__}: {exc}. It is called as {ex.signature}.") from None
+                    raise ValueError(
+                        f"{path}: the reference {ex.name} cannot run case {case.label!r} of "
+                        f"{exercise_id}: {type(exc).__name__}: {exc}. It is called as {ex.signature}."
+                    ) from None
             extra.setdefault(exercise_id, []).extend(cases)
     return extra
 
@@ -156,15 +161,27 @@ def job_for(notebook: str, limits: Limits, cases: dict[str, list[Case]], extra: 
     # Instructor cases with large outputs raise what a child may send back, so that a
     # right answer is never cut off (the course's own cases send under 1 MB a lesson).
     asked = sum(reply_bytes(ex, extra[ex.id]) for ex in lesson if ex.id in extra)
-    skipped = {name: skipped_functions(importlib.import_module(f"helpers.{name}"))
-               for name in helpers_package.SKIPPED_WHILE_GRADING}
+    skipped = {
+        name: skipped_functions(importlib.import_module(f"helpers.{name}"))
+        for name in helpers_package.SKIPPED_WHILE_GRADING
+    }
     return {
         "limits": replace(limits, message=limits.message + 2 * asked).as_job(),
-        "provided": {"attention": provided_source(registry.PROVIDED[notebook]),
-                     "data": (PACKAGE / "data.py").read_text()},
+        "provided": {
+            "attention": provided_source(registry.PROVIDED[notebook]),
+            "data": (PACKAGE / "data.py").read_text(),
+        },
         "skipped": skipped,
         "exports": dict(helpers_package.EXPORTS),  # what `from helpers import ...` gives a notebook
-        "exercises": [{"id": ex.id, "name": ex.name, "module": ex.module, "probe": _callable_name(ex.probe),
-                       "runner": _callable_name(ex.runner),
-                       "cases": [running.encode_case(c) for c in cases[ex.id]]} for ex in lesson],
+        "exercises": [
+            {
+                "id": ex.id,
+                "name": ex.name,
+                "module": ex.module,
+                "probe": _callable_name(ex.probe),
+                "runner": _callable_name(ex.runner),
+                "cases": [running.encode_case(c) for c in cases[ex.id]],
+            }
+            for ex in lesson
+        ],
     }

@@ -96,8 +96,9 @@ class Judging:
         if any(not runs.get(other) for other in held):
             return {}  # it would hand over an answer to an exercise not graded yet
         for other in held:
-            now = self._worst([self._judge(self.exercises[other], runs[other], i, {}, "")
-                               for i in range(len(runs[other]))])
+            now = self._worst(
+                [self._judge(self.exercises[other], runs[other], i, {}, "") for i in range(len(runs[other]))]
+            )
             self.handed[other] = self._worst([now] + ([self.handed[other]] if other in self.handed else []))
         return {"name": name, "source": provided_source((name,))}
 
@@ -110,8 +111,15 @@ class Judging:
         if cached is not None:
             return cached
         run = runs[index]
-        result = _judge_exercise(self.sub, ex, self.cases[ex.id], run["kind"], run["outcomes"], cell_errors,
-                                 stopped or "Grading stopped early.")
+        result = _judge_exercise(
+            self.sub,
+            ex,
+            self.cases[ex.id],
+            run["kind"],
+            run["outcomes"],
+            cell_errors,
+            stopped or "Grading stopped early.",
+        )
         if result.mistake not in self.CONTEXTUAL:
             self.judged[key] = result
         return result
@@ -164,27 +172,42 @@ class Judging:
             notes.append(f"Grading failed {where}: {fatal}.")
         elif ends:  # an end the grader did not send: how the process then stopped is a race, so not said
             status = CRASHED
-            notes.append(f"Your notebook ended the grading process {where}, after writing a message of the "
-                         "grader's own that said it had finished.")
+            notes.append(
+                f"Your notebook ended the grading process {where}, after writing a message of the "
+                "grader's own that said it had finished."
+            )
         else:
             status = CRASHED
-            how = (f"signal {run['signal']}" if run["signal"] else f"exit status {run['exit']}")
-            notes.append(f"Your notebook ended the grading process {where} ({how}). Does it call os._exit, "
-                         "or crash Python?")
+            how = f"signal {run['signal']}" if run["signal"] else f"exit status {run['exit']}"
+            notes.append(
+                f"Your notebook ended the grading process {where} ({how}). Does it call os._exit, " "or crash Python?"
+            )
         if printed > PRINTED_NOTE:
-            notes.append(f"Your notebook printed more than {PRINTED_NOTE:,} characters; the grader read none of "
-                         "them. Print shapes and a few numbers instead of whole tensors.")
+            notes.append(
+                f"Your notebook printed more than {PRINTED_NOTE:,} characters; the grader read none of "
+                "them. Print shapes and a few numbers instead of whole tensors."
+            )
         if report.tampered:
-            notes.append("Your notebook changed the grader's own code while it ran; the exercises graded after "
-                         "that got no points.")
+            notes.append(
+                "Your notebook changed the grader's own code while it ran; the exercises graded after "
+                "that got no points."
+            )
         stopped = notes[0] if notes else "Grading stopped early."
         results = []
         for ex in self.exercises.values():
             result = self.grade_of(ex, runs.get(ex.id, []), cell_errors, stopped)
-            source = next((o.get("source") for run_ in runs.get(ex.id, []) for o in run_["outcomes"].values()
-                           if isinstance(o, dict)), "")
-            results.append(_with_dependencies(result, results, source if isinstance(source, str) else "",
-                                              set(self.handed)))
+            source = next(
+                (
+                    o.get("source")
+                    for run_ in runs.get(ex.id, [])
+                    for o in run_["outcomes"].values()
+                    if isinstance(o, dict)
+                ),
+                "",
+            )
+            results.append(
+                _with_dependencies(result, results, source if isinstance(source, str) else "", set(self.handed))
+            )
         for index, error in sorted(cell_errors.items()):
             if error.startswith(("SystemExit", "KeyboardInterrupt")):
                 notes.append(f"Cell {index} raised {error}; grading went on with the next cell.")
@@ -204,38 +227,52 @@ def _with_dependencies(result: Result, earlier: list[Result], source: str, hande
     course's version down): say so."""
     if result.status != FAILED or not source:
         return result
-    used = [r.exercise for r in earlier
-            if r.status != PASSED and r.exercise.id not in handed
-            and re.search(rf"\b{re.escape(r.exercise.name)}\b", source)]
+    used = [
+        r.exercise
+        for r in earlier
+        if r.status != PASSED
+        and r.exercise.id not in handed
+        and re.search(rf"\b{re.escape(r.exercise.name)}\b", source)
+    ]
     if not used:
         return result
     names = ", ".join(f"{ex.name} (exercise {ex.id})" for ex in used)
-    hint = (f" Your code calls {names}, which did not pass and whose check cell did not run, so your own version of "
-            "it was used. Fix that one first.")
+    hint = (
+        f" Your code calls {names}, which did not pass and whose check cell did not run, so your own version of "
+        "it was used. Fix that one first."
+    )
     return replace(result, message=result.message + hint)
 
 
-def _judge_exercise(sub, ex: Exercise, cases: list[Case], kind: dict | None, outcomes: dict,
-                    cell_errors: dict[int, str], stopped: str) -> Result:
+def _judge_exercise(
+    sub, ex: Exercise, cases: list[Case], kind: dict | None, outcomes: dict, cell_errors: dict[int, str], stopped: str
+) -> Result:
     def failed(key: str, evidence: str, message: str, label: str = "") -> Result:
         return Result(ex, FAILED, key, label, evidence, message)
 
     if kind is None:
         return failed("not-graded", "grading never reached this exercise", stopped)
     if kind["kind"] == protocol.TAMPERED:
-        return failed("tampered", "before this check, your notebook had replaced part of the grader's own code",
-                      "The grader measures your answer with its own code; leave that code alone, and hand in your "
-                      f"own {ex.name}.")
+        return failed(
+            "tampered",
+            "before this check, your notebook had replaced part of the grader's own code",
+            "The grader measures your answer with its own code; leave that code alone, and hand in your "
+            f"own {ex.name}.",
+        )
     if kind["kind"] == protocol.MISSING_ANSWER:
         own = [c for c in sub.cells if c["exercise"] == ex.id]
         if own and all(c["type"] != "code" for c in own):
-            return failed("missing", f"no {ex.name} was defined",
-                          f"The cell of exercise {ex.id} is a {own[0]['type'].title()} cell now, so its code never "
-                          "ran: change it back to a Code cell.")
+            return failed(
+                "missing",
+                f"no {ex.name} was defined",
+                f"The cell of exercise {ex.id} is a {own[0]['type'].title()} cell now, so its code never "
+                "ran: change it back to a Code cell.",
+            )
         errors = [f"cell {c['index']} raised {cell_errors[c['index']]}" for c in own if c["index"] in cell_errors]
         why = f" ({errors[0]})" if errors else ""
-        return failed("missing", f"no {ex.name} was defined{why}",
-                      f"Define {ex.signature} in the cell of exercise {ex.id}.")
+        return failed(
+            "missing", f"no {ex.name} was defined{why}", f"Define {ex.signature} in the cell of exercise {ex.id}."
+        )
     problem = judging.wrong_kind(ex, str(kind["kind"])[:80])
     if problem is not None:
         return problem
@@ -245,13 +282,19 @@ def _judge_exercise(sub, ex: Exercise, cases: list[Case], kind: dict | None, out
         place of the first one that did not come back or cannot be read."""
         for index, case in enumerate(cases):
             if index not in outcomes:
-                yield failed("not-finished", f"grading stopped while your code ran on {case.label}", stopped, case.label)
+                yield failed(
+                    "not-finished", f"grading stopped while your code ran on {case.label}", stopped, case.label
+                )
                 return
             try:
                 yield running.decode_outcome(outcomes[index])
             except running.DecodeError as exc:
-                yield failed("unreadable-result", f"what came back from your code could not be read ({exc})",
-                             f"{ex.name} should return {ex.returns}.", case.label)
+                yield failed(
+                    "unreadable-result",
+                    f"what came back from your code could not be read ({exc})",
+                    f"{ex.name} should return {ex.returns}.",
+                    case.label,
+                )
                 return
 
     return judging.verdict(ex, cases, received())

@@ -17,7 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def load(name: str, path: str, package: bool = False):
     """The module (or, with `package`, the package) at `path`, imported as `name`."""
     spec = importlib.util.spec_from_file_location(
-        name, path, submodule_search_locations=[os.path.dirname(path)] if package else None)
+        name, path, submodule_search_locations=[os.path.dirname(path)] if package else None
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # while its dataclasses are made and its relative imports run
     spec.loader.exec_module(module)

@@ -50,8 +50,16 @@ def grades_csv(rows: list[Graded], exercise_ids: list[str]) -> str:
     writer.writerow(["student", "notebook", "status", *exercise_ids, "total", "max"])
     for row in rows:
         points = {r.exercise.id: r.points for r in row.results}
-        writer.writerow([spreadsheet_text(row.student), spreadsheet_text(row.notebook), row.status,
-                         *[points.get(i, "") for i in exercise_ids], row.total, "" if row.maximum is None else row.maximum])
+        writer.writerow(
+            [
+                spreadsheet_text(row.student),
+                spreadsheet_text(row.notebook),
+                row.status,
+                *[points.get(i, "") for i in exercise_ids],
+                row.total,
+                "" if row.maximum is None else row.maximum,
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -67,8 +75,12 @@ def page_name(student: str) -> str:
 def feedback_page(student: str, rows: list[Graded]) -> str:
     """A student's Markdown page: per notebook its status and notes, per exercise passed
     or what failed and the likely mistake, in the words of the notebook's checks."""
-    lines = [f"# Feedback for {student}", "",
-             "Every exercise was run on the course's test inputs and on fresh random ones.", ""]
+    lines = [
+        f"# Feedback for {student}",
+        "",
+        "Every exercise was run on the course's test inputs and on fresh random ones.",
+        "",
+    ]
     for row in rows:
         if row.notebook in registry.LESSONS:
             title = f"Lesson {row.notebook}: {registry.LESSONS[row.notebook]}"
@@ -94,17 +106,30 @@ def feedback_page(student: str, rows: list[Graded]) -> str:
     return "\n".join(lines)
 
 
-def summary(rows: list[Graded], exercise_ids: list[str], seed: int, isolation: str, reason: str,
-            notes: list[str], seconds: float, startup: float, out: Path) -> str:
+def summary(
+    rows: list[Graded],
+    exercise_ids: list[str],
+    seed: int,
+    isolation: str,
+    reason: str,
+    notes: list[str],
+    seconds: float,
+    startup: float,
+    out: Path,
+) -> str:
     """What the command prints at the end and saves as summary.txt."""
     students = sorted({r.student for r in rows})
     counts = {s: sum(r.status == s for r in rows) for s in STATUSES}
-    lines = [f"Graded {len(students)} students, {len(rows)} rows, in {seconds:.1f} s ({startup:.1f} s of it "
-             f"starting up); seed {seed}.",
-             "Statuses: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n) + "."]
+    lines = [
+        f"Graded {len(students)} students, {len(rows)} rows, in {seconds:.1f} s ({startup:.1f} s of it "
+        f"starting up); seed {seed}.",
+        "Statuses: " + ", ".join(f"{s} {n}" for s, n in counts.items() if n) + ".",
+    ]
     if isolation == "namespaces":
-        lines.append("Isolation: Linux namespaces (mount: read-only, with the course, submissions, output and home "
-                     "folders hidden; network: none; PID), an unprivileged user, resource limits.")
+        lines.append(
+            "Isolation: Linux namespaces (mount: read-only, with the course, submissions, output and home "
+            "folders hidden; network: none; PID), an unprivileged user, resource limits."
+        )
     else:
         lines.append(loud(f"Isolation: NONE ({reason}). Student code ran with resource limits only."))
     if exercise_ids:
@@ -125,8 +150,9 @@ def write_outputs(out: Path, rows: list[Graded], exercise_ids: list[str], notes:
     write_atomically(out / "grades.csv", grades_csv(rows, exercise_ids))
     for student in sorted({r.student for r in rows}):
         try:
-            write_atomically(out / "feedback" / page_name(student),
-                             feedback_page(student, [r for r in rows if r.student == student]))
+            write_atomically(
+                out / "feedback" / page_name(student), feedback_page(student, [r for r in rows if r.student == student])
+            )
         except OSError as exc:  # one page that cannot be written costs that page only; grades.csv has the points
             notes.append(f"Could not write the feedback page of {student!r}: {exc.strerror or exc}.")
     text = summarise()

@@ -44,15 +44,29 @@ class Limits:
 
     def as_job(self) -> dict:
         """The limits as a job sends them: seconds and bytes."""
-        return {"wall": self.wall, "cpu": max(1, math.ceil(self.wall)), "memory": self.memory_mb << 20,
-                "processes": self.processes, "file": self.file_mb << 20, "message": self.message}
+        return {
+            "wall": self.wall,
+            "cpu": max(1, math.ceil(self.wall)),
+            "memory": self.memory_mb << 20,
+            "processes": self.processes,
+            "file": self.file_mb << 20,
+            "message": self.message,
+        }
 
 
 # The whole environment of the worker and its children: nothing of the grader's own (its
 # variables could hold tokens or paths). The command starts the worker with it.
-CHILD_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONUTF8": "1", "PYTHONHASHSEED": "0",
-                     "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                     "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+CHILD_ENVIRONMENT = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "PYTHONUTF8": "1",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+}
 
 RESULTS_FD, ANSWERS_FD = 3, 4  # the grandchild's pipes: messages to the worker, answers from it
 
@@ -181,7 +195,7 @@ def write_line(fd: int, message: dict) -> None:
     """One JSON line on a pipe, written whole."""
     data = (json.dumps(message) + "\n").encode()
     while data:
-        data = data[os.write(fd, data):]
+        data = data[os.write(fd, data) :]
 
 
 def parse(text: str) -> list[dict]:

@@ -90,8 +90,15 @@ def status_counts(rows: list[Graded], lessons: list[str]) -> list[tuple[str, Cou
     return table
 
 
-STATUS_COLOURS = {"ok": "#2e7d32", "timeout": "#ef6c00", "memory": "#ad1457", "crashed": "#c62828",
-                  "unreadable": "#6a1b9a", "unknown-notebook": "#546e7a", "missing": "#bdbdbd"}
+STATUS_COLOURS = {
+    "ok": "#2e7d32",
+    "timeout": "#ef6c00",
+    "memory": "#ad1457",
+    "crashed": "#c62828",
+    "unreadable": "#6a1b9a",
+    "unknown-notebook": "#546e7a",
+    "missing": "#bdbdbd",
+}
 
 STYLE = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
@@ -122,8 +129,9 @@ details summary { cursor: pointer; color: #1565c0; }
 
 def bar(parts: list[tuple[float, str]], label: str) -> str:
     """A horizontal bar of coloured parts, each a share in [0, 1]; `label` for screen readers."""
-    spans = "".join(f'<span style="width:{100 * share:.2f}%;background:{colour}"></span>'
-                    for share, colour in parts if share > 0)
+    spans = "".join(
+        f'<span style="width:{100 * share:.2f}%;background:{colour}"></span>' for share, colour in parts if share > 0
+    )
     return f'<div class="bar" role="img" aria-label="{e(label)}">{spans}</div>'
 
 
@@ -135,61 +143,95 @@ def class_report(rows: list[Graded], lessons: list[str], seed: int | None = None
     """The whole report as one HTML page."""
     students = sorted({r.student for r in rows})
     figures = exercise_figures(rows, lessons)
-    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
-           # Nothing from elsewhere and no scripts: even a string that escaped escaping could not run.
-           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           "<title>Class report</title>", f"<style>{STYLE}</style></head><body>",
-           "<h1>Class report</h1>",
-           f'<p class="lead">{len(students)} students, {len(rows)} rows of grades.csv'
-           + (f", seed {seed}" if seed is not None else "") + ". "
-           "An exercise counts as <em>graded</em> for a student when grades.csv has a number in its column; "
-           "pass rates, mean points and each mistake's share are over those students. A mistake is what the "
-           "check named as the likely cause, in the words of the feedback pages.</p>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        # Nothing from elsewhere and no scripts: even a string that escaped escaping could not run.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Class report</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<h1>Class report</h1>",
+        f'<p class="lead">{len(students)} students, {len(rows)} rows of grades.csv'
+        + (f", seed {seed}" if seed is not None else "")
+        + ". "
+        "An exercise counts as <em>graded</em> for a student when grades.csv has a number in its column; "
+        "pass rates, mean points and each mistake's share are over those students. A mistake is what the "
+        "check named as the likely cause, in the words of the feedback pages.</p>",
+    ]
 
-    out += ["<h2>Exercises at a glance</h2>", '<table class="chart" id="chart"><tr><th>exercise</th>'
-            '<th>passed / failed / not attempted</th><th class="n">passed</th><th class="n">mean points</th></tr>']
+    out += [
+        "<h2>Exercises at a glance</h2>",
+        '<table class="chart" id="chart"><tr><th>exercise</th>'
+        '<th>passed / failed / not attempted</th><th class="n">passed</th><th class="n">mean points</th></tr>',
+    ]
     for fig in figures:
         ex, n = fig.exercise, fig.graded
         failed = n - fig.passed - fig.not_attempted
         label = f"{fig.passed} of {n} passed ({percent(fig.passed, n)})"
-        out.append(f'<tr data-exercise="{e(ex.id)}"><td class="label"><a href="#ex-{e(ex.id)}">{e(ex.id)}</a> '
-                   f'{e(ex.title)}</td><td class="barcell">'
-                   + bar([(fig.passed / n if n else 0, "#2e7d32"), (failed / n if n else 0, "#c62828"),
-                          (fig.not_attempted / n if n else 0, "#bdbdbd")], label)
-                   + f'</td><td class="n">{e(label)}</td><td class="n">{fig.mean:.2f} of {ex.points}</td></tr>')
+        out.append(
+            f'<tr data-exercise="{e(ex.id)}"><td class="label"><a href="#ex-{e(ex.id)}">{e(ex.id)}</a> '
+            f'{e(ex.title)}</td><td class="barcell">'
+            + bar(
+                [
+                    (fig.passed / n if n else 0, "#2e7d32"),
+                    (failed / n if n else 0, "#c62828"),
+                    (fig.not_attempted / n if n else 0, "#bdbdbd"),
+                ],
+                label,
+            )
+            + f'</td><td class="n">{e(label)}</td><td class="n">{fig.mean:.2f} of {ex.points}</td></tr>'
+        )
     out.append("</table>")
-    out.append('<p class="legend muted"><span><i style="background:#2e7d32"></i>passed</span>'
-               '<span><i style="background:#c62828"></i>failed</span>'
-               '<span><i style="background:#bdbdbd"></i>not attempted</span></p>')
+    out.append(
+        '<p class="legend muted"><span><i style="background:#2e7d32"></i>passed</span>'
+        '<span><i style="background:#c62828"></i>failed</span>'
+        '<span><i style="background:#bdbdbd"></i>not attempted</span></p>'
+    )
 
     table = status_counts(rows, lessons)
     seen = [s for s in STATUSES if any(counts[s] for _, counts in table)]  # a column of zeros says nothing
-    out += ["<h2>Lessons</h2>", '<table id="lessons"><tr><th>lesson</th><th class="n">rows</th>'
-            + "".join(f'<th class="n">{e(s)}</th>' for s in seen) + '<th class="barcell">statuses</th></tr>']
+    out += [
+        "<h2>Lessons</h2>",
+        '<table id="lessons"><tr><th>lesson</th><th class="n">rows</th>'
+        + "".join(f'<th class="n">{e(s)}</th>' for s in seen)
+        + '<th class="barcell">statuses</th></tr>',
+    ]
     for name, counts in table:
         total = sum(counts.values())
         label = ", ".join(f"{s} {counts[s]}" for s in STATUSES if counts[s])
-        out.append(f'<tr><td>{e(name)}</td><td class="n">{total}</td>'
-                   + "".join(f'<td class="n">{counts[s]}</td>' for s in seen)
-                   + '<td class="barcell">' + bar([(counts[s] / total, STATUS_COLOURS[s]) for s in seen], label)
-                   + "</td></tr>")
+        out.append(
+            f'<tr><td>{e(name)}</td><td class="n">{total}</td>'
+            + "".join(f'<td class="n">{counts[s]}</td>' for s in seen)
+            + '<td class="barcell">'
+            + bar([(counts[s] / total, STATUS_COLOURS[s]) for s in seen], label)
+            + "</td></tr>"
+        )
     out.append("</table>")
-    out.append('<p class="legend muted">' + "".join(f'<span><i style="background:{STATUS_COLOURS[s]}"></i>{e(s)}</span>'
-                                                   for s in seen) + "</p>")
+    out.append(
+        '<p class="legend muted">'
+        + "".join(f'<span><i style="background:{STATUS_COLOURS[s]}"></i>{e(s)}</span>' for s in seen)
+        + "</p>"
+    )
 
     out.append("<h2>Mistakes, exercise by exercise</h2>")
     for fig in figures:
         ex, n = fig.exercise, fig.graded
-        out.append(f'<section id="ex-{e(ex.id)}" data-exercise="{e(ex.id)}"><h3>{e(ex.id)} {e(ex.title)} '
-                   f'<span class="muted">({plural(ex.points, "point")})</span></h3>')
-        out.append(f'<p class="figures">{n} graded; {fig.passed} passed ({percent(fig.passed, n)}); '
-                   f'{fig.not_attempted} not attempted; mean {fig.mean:.2f} of {plural(ex.points, "point")}.</p>')
+        out.append(
+            f'<section id="ex-{e(ex.id)}" data-exercise="{e(ex.id)}"><h3>{e(ex.id)} {e(ex.title)} '
+            f'<span class="muted">({plural(ex.points, "point")})</span></h3>'
+        )
+        out.append(
+            f'<p class="figures">{n} graded; {fig.passed} passed ({percent(fig.passed, n)}); '
+            f'{fig.not_attempted} not attempted; mean {fig.mean:.2f} of {plural(ex.points, "point")}.</p>'
+        )
         if not fig.mistakes:
             out.append('<p class="muted">No failures with a named mistake.</p></section>')
             continue
-        out.append('<table class="mistakes"><tr><th>mistake</th><th class="n">students</th><th>share</th>'
-                   "<th>what the check said (the most frequent wording)</th><th>who</th></tr>")
+        out.append(
+            '<table class="mistakes"><tr><th>mistake</th><th class="n">students</th><th>share</th>'
+            "<th>what the check said (the most frequent wording)</th><th>who</th></tr>"
+        )
         for count in sorted(fig.mistakes.values(), key=lambda c: (-len(c.students), c.key)):
             k = len(count.students)
             message, _ = count.messages.most_common(1)[0]
@@ -198,13 +240,15 @@ def class_report(rows: list[Graded], lessons: list[str], seed: int | None = None
             variants = f' <span class="muted">({others} other wordings)</span>' if others else ""
             names = ", ".join(e(s) for s in sorted(count.students)[:NAMES_SHOWN])
             more = f" and {k - NAMES_SHOWN} more" if k > NAMES_SHOWN else ""
-            out.append(f'<tr data-mistake="{e(count.key)}"><td class="key">{e(count.key)}</td>'
-                       f'<td class="n">{k} of {n}</td><td><div class="share">'
-                       f'{bar([(k / n, "#c62828")], f"{percent(k, n)} of graded")}'
-                       f"<span>{percent(k, n)}</span></div></td>"
-                       f'<td class="message">{e(shown)}{variants}</td>'
-                       f'<td class="names"><details><summary>{plural(k, "student")}</summary>{names}{more}</details>'
-                       "</td></tr>")
+            out.append(
+                f'<tr data-mistake="{e(count.key)}"><td class="key">{e(count.key)}</td>'
+                f'<td class="n">{k} of {n}</td><td><div class="share">'
+                f'{bar([(k / n, "#c62828")], f"{percent(k, n)} of graded")}'
+                f"<span>{percent(k, n)}</span></div></td>"
+                f'<td class="message">{e(shown)}{variants}</td>'
+                f'<td class="names"><details><summary>{plural(k, "student")}</summary>{names}{more}</details>'
+                "</td></tr>"
+            )
         out.append("</table></section>")
     out.append("</body></html>\n")
     return "\n".join(out)

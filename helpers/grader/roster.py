@@ -34,7 +34,7 @@ def read_roster(path: Path) -> Roster:
     grading anything."""
     where = f"--roster {path}"
     try:
-        raw = path.read_bytes()[:MAX_ROSTER_BYTES + 1]
+        raw = path.read_bytes()[: MAX_ROSTER_BYTES + 1]
     except OSError as exc:
         raise ValueError(f"{where}: expected a CSV file this user can read, got {exc.strerror}") from None
     if len(raw) > MAX_ROSTER_BYTES:
@@ -53,8 +53,10 @@ def read_roster(path: Path) -> Roster:
     header = [cell.strip() for cell in lines[0]]
     keys = [h.lower() for h in header]
     if FOLDER not in keys:
-        raise ValueError(f"{where}: expected a header with a '{FOLDER}' column (each student's folder name in "
-                         f"SUBMISSIONS), got the columns {', '.join(repr(h) for h in header)[:300]}")
+        raise ValueError(
+            f"{where}: expected a header with a '{FOLDER}' column (each student's folder name in "
+            f"SUBMISSIONS), got the columns {', '.join(repr(h) for h in header)[:300]}"
+        )
     if repeated := sorted({h for h in keys if h and keys.count(h) > 1}):
         raise ValueError(f"{where}: expected each column once, got {repeated[0]!r} {keys.count(repeated[0])} times")
     if "" in keys:
@@ -64,17 +66,20 @@ def read_roster(path: Path) -> Roster:
     first_line: dict[str, int] = {}
     notes = []
     for number, line in enumerate(lines[1:], start=2):
-        if len(line) > len(header) and any(cell.strip() for cell in line[len(header):]):
-            raise ValueError(f"{where}: expected at most {len(header)} fields a line (the header's), got "
-                             f"{len(line)} on line {number}: is there an unquoted comma in a name?")
+        if len(line) > len(header) and any(cell.strip() for cell in line[len(header) :]):
+            raise ValueError(
+                f"{where}: expected at most {len(header)} fields a line (the header's), got "
+                f"{len(line)} on line {number}: is there an unquoted comma in a name?"
+            )
         line = line + [""] * (len(header) - len(line))
         folder = line[at]
         if not folder.strip():
             notes.append(f"Roster line {number} names no folder; it was left out.")
             continue
         if folder in people:
-            raise ValueError(f"{where}: expected each folder once, got {folder!r} on lines {first_line[folder]} "
-                             f"and {number}")
+            raise ValueError(
+                f"{where}: expected each folder once, got {folder!r} on lines {first_line[folder]} " f"and {number}"
+            )
         first_line[folder] = number
         people[folder] = {h: line[i] for i, h in enumerate(header) if i != at}
     return Roster([h for i, h in enumerate(header) if i != at], people, notes)

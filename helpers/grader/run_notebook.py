@@ -274,18 +274,25 @@ def _fingerprint(running) -> tuple:
     """Which objects the grading code in the child is made of (see Grandchild.intact): every
     function and class of the running package and of its modules, of this class and of
     the protocol, and the writers they send with."""
-    modules = [running] + [m for m in vars(running).values()
-                           if isinstance(m, types.ModuleType) and m.__name__.startswith(running.__name__ + ".")]
-    return (tuple((m.__name__, name, id(value)) for m in modules for name, value in sorted(vars(m).items())
-                  if callable(value)),
-            tuple((name, id(value)) for name, value in sorted(vars(Grandchild).items()) if callable(value)),
-            tuple((name, id(value)) for name, value in sorted(vars(protocol).items()) if callable(value)),
-            id(protocol.json.dumps), id(os.write))
+    modules = [running] + [
+        m
+        for m in vars(running).values()
+        if isinstance(m, types.ModuleType) and m.__name__.startswith(running.__name__ + ".")
+    ]
+    return (
+        tuple(
+            (m.__name__, name, id(value)) for m in modules for name, value in sorted(vars(m).items()) if callable(value)
+        ),
+        tuple((name, id(value)) for name, value in sorted(vars(Grandchild).items()) if callable(value)),
+        tuple((name, id(value)) for name, value in sorted(vars(protocol).items()) if callable(value)),
+        id(protocol.json.dumps),
+        id(os.write),
+    )
 
 
 def _skipped(name: str):
     def skipped(*args, **kwargs):
         raise RuntimeError(f"{name} is not run while grading")
+
     skipped.__name__ = name.rsplit(".", 1)[-1]
     return skipped
-

@@ -45,8 +45,10 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
         sub.problem = f"could not read the file: {exc.strerror}"
         return sub
     if len(raw) > MAX_NOTEBOOK_BYTES:
-        sub.problem = (f"expected a notebook of at most {MAX_NOTEBOOK_BYTES >> 20} MB, got a larger file "
-                       f"({path.stat().st_size / 2**20:,.0f} MB): clear its outputs and hand it in again")
+        sub.problem = (
+            f"expected a notebook of at most {MAX_NOTEBOOK_BYTES >> 20} MB, got a larger file "
+            f"({path.stat().st_size / 2**20:,.0f} MB): clear its outputs and hand it in again"
+        )
         return sub
     if not raw.strip():
         sub.problem = "the file is empty: expected a notebook (JSON), got 0 bytes"
@@ -67,7 +69,9 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
         sub.problem = f"expected a notebook (a JSON object with a list of cells), got {got}"
         return sub
     if str(nb.get("nbformat", 4)) != "4":
-        sub.problem = f"expected a version 4 notebook, got version {nb.get('nbformat')}: open it in JupyterLab and save it"
+        sub.problem = (
+            f"expected a version 4 notebook, got version {nb.get('nbformat')}: open it in JupyterLab and save it"
+        )
         return sub
     for index, cell in enumerate(nb["cells"], start=1):
         if not isinstance(cell, dict):
@@ -89,8 +93,10 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
     code = sum(len(c["source"]) for c in sub.cells if c["type"] == "code")
     if code > MAX_CODE_CHARACTERS:
         sub.cells = []
-        sub.problem = (f"expected code cells of at most {MAX_CODE_CHARACTERS:,} characters in all, got {code:,}: "
-                       "is there a huge string or pasted data in a code cell?")
+        sub.problem = (
+            f"expected code cells of at most {MAX_CODE_CHARACTERS:,} characters in all, got {code:,}: "
+            "is there a huge string or pasted data in a code cell?"
+        )
         return sub
     sub.notebook = recognise(nb, path, sub.cells)
     return sub
@@ -111,8 +117,10 @@ def recognise(nb: dict, path: Path, cells: list[dict]) -> str | None:
     return None
 
 
-LINK_PROBLEM = ("is a symbolic link; the grader follows no links (they could point at another student's work "
-                "or outside the submissions): hand in the file itself")
+LINK_PROBLEM = (
+    "is a symbolic link; the grader follows no links (they could point at another student's work "
+    "or outside the submissions): hand in the file itself"
+)
 
 
 def printable(name: str) -> str:
@@ -156,17 +164,25 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
                 if not name.lower().endswith(".ipynb"):
                     others.append(relative)
                 elif path.is_symlink():
-                    found.append(Submission(student, path, relative, lesson_from_name(path),
-                                            problem=f"{relative} {LINK_PROBLEM}"))
+                    found.append(
+                        Submission(
+                            student, path, relative, lesson_from_name(path), problem=f"{relative} {LINK_PROBLEM}"
+                        )
+                    )
                 else:
                     found.append(read_submission(student, path, relative))
-        problems = " ".join(f"Could not read {printable(os.path.relpath(e.filename or '', root))[:120]}: {e.strerror}."
-                            for e in unread[:3] if isinstance(e, OSError))
+        problems = " ".join(
+            f"Could not read {printable(os.path.relpath(e.filename or '', root))[:120]}: {e.strerror}."
+            for e in unread[:3]
+            if isinstance(e, OSError)
+        )
         if not found:
             listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
             what = f"found {len(others)} other files ({listed})." if others else "" if problems else "it is empty."
-            empty[student] = (MISSING, " ".join(filter(None, [f"No notebook (.ipynb) found in the folder {student}:",
-                                                              what, problems])))
+            empty[student] = (
+                MISSING,
+                " ".join(filter(None, [f"No notebook (.ipynb) found in the folder {student}:", what, problems])),
+            )
         else:
             for sub in found[:1]:
                 sub.notes += [problems] if problems else []

@@ -49,10 +49,36 @@ from .protocol import ANSWERS_FD, CHILD_ENVIRONMENT, RESULTS_FD
 
 # Modules a student may reasonably import, loaded before any student code runs: once the
 # grandchild drops its privileges, folders such as /root may no longer be readable.
-PRELOAD = ("math", "cmath", "random", "statistics", "itertools", "functools", "collections", "copy",
-           "dataclasses", "typing", "string", "textwrap", "json", "time", "warnings", "numbers",
-           "operator", "fractions", "decimal", "inspect", "numpy", "torch", "torch.nn",
-           "torch.nn.functional", "torch.testing", "torch.utils.data", "torch.linalg", "torch.fft")
+PRELOAD = (
+    "math",
+    "cmath",
+    "random",
+    "statistics",
+    "itertools",
+    "functools",
+    "collections",
+    "copy",
+    "dataclasses",
+    "typing",
+    "string",
+    "textwrap",
+    "json",
+    "time",
+    "warnings",
+    "numbers",
+    "operator",
+    "fractions",
+    "decimal",
+    "inspect",
+    "numpy",
+    "torch",
+    "torch.nn",
+    "torch.nn.functional",
+    "torch.testing",
+    "torch.utils.data",
+    "torch.linalg",
+    "torch.fft",
+)
 
 
 ASKS_PER_EXERCISE = 8  # questions passed on to the parent per exercise (a notebook checks each once)
@@ -270,6 +296,7 @@ class Worker:
         """Answer each job read from `jobs` with one line on `results`, until `jobs` closes;
         questions for the parent go on `results` too, each answered by a line on `jobs`."""
         with os.fdopen(jobs, "r") as inbox, os.fdopen(results, "w") as out:
+
             def send(message: dict) -> None:
                 out.write(json.dumps(message) + "\n")
                 out.flush()

@@ -49,8 +49,14 @@ class Slot:
             theirs += [job_read, result_write]
             ours.append((slot, job_write, result_read))
             setup.append({"slot": slot, "in": job_read, "out": result_write})
-        process = subprocess.Popen([sys.executable, "-P", str(GRADER / "launch.py")], stdin=subprocess.PIPE,
-                                   env=env, cwd=tempfile.gettempdir(), text=True, pass_fds=theirs)
+        process = subprocess.Popen(
+            [sys.executable, "-P", str(GRADER / "launch.py")],
+            stdin=subprocess.PIPE,
+            env=env,
+            cwd=tempfile.gettempdir(),
+            text=True,
+            pass_fds=theirs,
+        )
         for fd in theirs:
             os.close(fd)
         process.stdin.write(json.dumps({"slots": setup, "hide": hide, "keep": keep, "isolation": isolation}) + "\n")
@@ -103,20 +109,35 @@ class Slot:
         self.close()
 
 
-def hidden_and_kept(submissions: Path, out: Path, tests: Path | None,
-                    roster: Path | None = None) -> tuple[list[str], list[str]]:
+def hidden_and_kept(
+    submissions: Path, out: Path, tests: Path | None, roster: Path | None = None
+) -> tuple[list[str], list[str]]:
     """The folders hidden from student code, and the ones inside them it needs (Python)."""
     secret = [PROJECT, submissions.resolve(), out.resolve()] + ([tests.resolve()] if tests else [])
     secret += [roster.resolve().parent] if roster else []  # names and e-mails of the class
-    hide = [str(p) for p in secret] + [str(Path.home()), "/root", "/home", "/run", "/var/tmp", "/dev/shm",
-                                        tempfile.gettempdir()]
+    hide = [str(p) for p in secret] + [
+        str(Path.home()),
+        "/root",
+        "/home",
+        "/run",
+        "/var/tmp",
+        "/dev/shm",
+        tempfile.gettempdir(),
+    ]
     import site
 
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(os.path.realpath(sys.executable)).parent.parent),
-                  *site.getsitepackages()}
-    keep = sorted(str(Path(p).resolve()) for p in candidates
-                  if Path(p).is_dir() and not any(s == Path(p).resolve() or s.is_relative_to(Path(p).resolve())
-                                                  for s in secret))
+    candidates = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        str(Path(os.path.realpath(sys.executable)).parent.parent),
+        *site.getsitepackages(),
+    }
+    keep = sorted(
+        str(Path(p).resolve())
+        for p in candidates
+        if Path(p).is_dir() and not any(s == Path(p).resolve() or s.is_relative_to(Path(p).resolve()) for s in secret)
+    )
     return hide + [str(p) for p in course_copies(keep)], keep
 
 

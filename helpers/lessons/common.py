@@ -27,16 +27,22 @@ IMPORTS = {
 def _undefined(out: Outcome) -> str:
     name = re.search(r"name '(\w+)' is not defined", out.error).group(1)
     if name in IMPORTS:
-        return (f"`{name}` was never imported in this notebook: add `{IMPORTS[name]}` at the top of your cell (or "
-                f"of the notebook), then run it again.")
-    return (f"`{name}` has no value where your code reads it. Define it inside your function, before that line, "
-            "from what the function is given (its arguments and their .shape), not from a variable of another cell.")
+        return (
+            f"`{name}` was never imported in this notebook: add `{IMPORTS[name]}` at the top of your cell (or "
+            f"of the notebook), then run it again."
+        )
+    return (
+        f"`{name}` has no value where your code reads it. Define it inside your function, before that line, "
+        "from what the function is given (its arguments and their .shape), not from a variable of another cell."
+    )
 
 
 def _unbound(out: Outcome) -> str:
     name = re.search(r"local variable '(\w+)'", out.error).group(1)
-    return (f"`{name}` is read before it is given a value: Python makes a name assigned anywhere in a function "
-            f"local to all of it, so the line that reads `{name}` runs before the one that sets it.")
+    return (
+        f"`{name}` is read before it is given a value: Python makes a name assigned anywhere in a function "
+        f"local to all of it, so the line that reads `{name}` runs before the one that sets it."
+    )
 
 
 def _float_size(out: Outcome) -> str:
@@ -44,29 +50,39 @@ def _float_size(out: Outcome) -> str:
     line = source_line(out, division)
     found = re.search(division, line.split("#", 1)[0]) if line else None
     fix = f"{found.group(1)} // {found.group(2)}" if found else "a // b"
-    return ("A size you gave is a float: in Python, / always gives a float (12 / 3 is 4.0), and view, reshape and "
-            f"nn.Linear need whole numbers. Use integer division: {fix}.")
+    return (
+        "A size you gave is a float: in Python, / always gives a float (12 / 3 is 4.0), and view, reshape and "
+        f"nn.Linear need whole numbers. Use integer division: {fix}."
+    )
 
 
 def _mixed_dtypes(out: Outcome) -> str:
     line = source_line(out, r"\.double\(|torch\.float64|torch\.double\b|dtype\s*=\s*float\b") or source_line(
-        out, r"\bnp\.|numpy")
+        out, r"\bnp\.|numpy"
+    )
     where = f" This line makes float64: `{line}`." if line else ""
-    return (f"A float64 tensor met a float32 one in the same operation.{where} Keep everything float32, the "
-            "dtype of the inputs.")
+    return (
+        f"A float64 tensor met a float32 one in the same operation.{where} Keep everything float32, the "
+        "dtype of the inputs."
+    )
 
 
-_MATMUL_SIZES = (r"Expected size for first two dimensions of batch2 tensor to be: \[\d+, \d+\] but got: "
-                 r"\[\d+, \d+\]|shapes cannot be multiplied \(\d+x\d+ and \d+x\d+\)")
+_MATMUL_SIZES = (
+    r"Expected size for first two dimensions of batch2 tensor to be: \[\d+, \d+\] but got: "
+    r"\[\d+, \d+\]|shapes cannot be multiplied \(\d+x\d+ and \d+x\d+\)"
+)
 
 
 def _matmul_sizes(out: Outcome) -> str:
     found = re.search(r"to be: \[\d+, (\d+)\] but got: \[\d+, (\d+)\]", out.error) or re.search(
-        r"\(\d+x(\d+) and (\d+)x\d+\)", out.error)
+        r"\(\d+x(\d+) and (\d+)x\d+\)", out.error
+    )
     left, right = found.groups()
-    return (f"The two sides of @ do not fit: in (..., n, k) @ (..., k, m) the left side's last size must equal the "
-            f"right side's second-to-last; here they are {left} and {right}. Write the shapes of both sides next "
-            "to that line and see which one is transposed, or in the wrong order.")
+    return (
+        f"The two sides of @ do not fit: in (..., n, k) @ (..., k, m) the left side's last size must equal the "
+        f"right side's second-to-last; here they are {left} and {right}. Write the shapes of both sides next "
+        "to that line and see which one is transposed, or in the wrong order."
+    )
 
 
 def _broadcast_sizes(case: Case, out: Outcome) -> Finding | None:
@@ -78,44 +94,85 @@ def _broadcast_sizes(case: Case, out: Outcome) -> Finding | None:
     a, b = (int(g) for g in found.groups())
     if a not in named or b not in named or named[a] == named[b]:
         return None
-    return (f"your code raised {out.error}: {a} is {named[a]}, {b} is {named[b]}",
-            f"A tensor with {named[a]} on an axis met one with {named[b]} on that axis. Broadcasting lines shapes up "
-            "from the right and stretches only axes of size 1: write the shape of each tensor on that line, "
-            "aligned to the right, and add or move the axis of size 1 that is out of place.")
+    return (
+        f"your code raised {out.error}: {a} is {named[a]}, {b} is {named[b]}",
+        f"A tensor with {named[a]} on an axis met one with {named[b]} on that axis. Broadcasting lines shapes up "
+        "from the right and stretches only axes of size 1: write the shape of each tensor on that line, "
+        "aligned to the right, and add or move the axis of size 1 that is out of place.",
+    )
 
 
 # Errors that say clearly what went wrong, whatever the exercise. Tried after an exercise's own.
 COMMON_ERRORS = (
-    raised("mixed-dtypes", _mixed_dtypes, error=r"expected scalar type (Double|Float) but found (Float|Double)|"
-           r"expected m1 and m2 to have the same dtype|same dtype.*(Double|Float|float64|float32)"),
+    raised(
+        "mixed-dtypes",
+        _mixed_dtypes,
+        error=r"expected scalar type (Double|Float) but found (Float|Double)|"
+        r"expected m1 and m2 to have the same dtype|same dtype.*(Double|Float|float64|float32)",
+    ),
     raised("undefined-name", _undefined, error=r"^NameError: name '\w+' is not defined"),
     raised("unbound-local", _unbound, error=r"^UnboundLocalError: .*local variable '\w+'"),
-    raised("float-size", lambda out: _float_size(out),
-           error=r"must be tuple of ints, ?but got float|must be tuple of (Sym)?Ints, but found element of type "
-                 r"float|empty\(\) received an invalid combination of arguments.*float"),
-    raised("not-contiguous", "After transpose (or permute) a tensor is no longer contiguous in memory, so .view() "
-           "refuses it. Use .reshape(...), or .contiguous().view(...).", error=r"view size is not compatible"),
-    raised("weights-second", "The weights come first: weights @ X (or weights @ v), (B, T, T) x (B, T, D) -> "
-           "(B, T, D): each row of weights mixes the rows of X.", error=_MATMUL_SIZES,
-           source=r"\b(X|x|v|values?)\s*@\s*(weights|w|attn\w*|probs)\b", both=True),
-    raised("values-transposed", "v goes into the product as it is, (B, T, D): weights @ v. Transposing it "
-           "makes (B, D, T), which does not fit (B, T, T) weights.", error=_MATMUL_SIZES,
-           source=r"@\s*(v|values?)\s*\.\s*(transpose|T\b|mT\b)", both=True),
-    raised("negative-step", "PyTorch tensors cannot be sliced with a negative step: x[::-1] fails. Use "
-           "x.flip(0), or count down with torch.arange(T - 1, -1, -1).", error=r"step must be greater than zero"),
+    raised(
+        "float-size",
+        lambda out: _float_size(out),
+        error=r"must be tuple of ints, ?but got float|must be tuple of (Sym)?Ints, but found element of type "
+        r"float|empty\(\) received an invalid combination of arguments.*float",
+    ),
+    raised(
+        "not-contiguous",
+        "After transpose (or permute) a tensor is no longer contiguous in memory, so .view() "
+        "refuses it. Use .reshape(...), or .contiguous().view(...).",
+        error=r"view size is not compatible",
+    ),
+    raised(
+        "weights-second",
+        "The weights come first: weights @ X (or weights @ v), (B, T, T) x (B, T, D) -> "
+        "(B, T, D): each row of weights mixes the rows of X.",
+        error=_MATMUL_SIZES,
+        source=r"\b(X|x|v|values?)\s*@\s*(weights|w|attn\w*|probs)\b",
+        both=True,
+    ),
+    raised(
+        "values-transposed",
+        "v goes into the product as it is, (B, T, D): weights @ v. Transposing it "
+        "makes (B, D, T), which does not fit (B, T, T) weights.",
+        error=_MATMUL_SIZES,
+        source=r"@\s*(v|values?)\s*\.\s*(transpose|T\b|mT\b)",
+        both=True,
+    ),
+    raised(
+        "negative-step",
+        "PyTorch tensors cannot be sliced with a negative step: x[::-1] fails. Use "
+        "x.flip(0), or count down with torch.arange(T - 1, -1, -1).",
+        error=r"step must be greater than zero",
+    ),
     raised("matmul-sizes", _matmul_sizes, error=_MATMUL_SIZES),
     Mistake("broadcast-sizes", lambda case, out, expected: _broadcast_sizes(case, out), on_error=True),
-    raised("no-last-weights", "forward must keep the attention weights it computed, for plotting: "
-           "self.last_weights = weights.detach(), right after the softmax.",
-           error=r"self\.last_weights should hold the attention weights"),
-    raised("init-returns", "__init__ must not return anything: calling the class builds the object, and __init__ "
-           "only fills it in. Remove the `return` line from __init__.", error=r"__init__\(\) should return None"),
-    raised("super-init-args", "nn.Module's own __init__ takes no arguments: call super().__init__() with empty "
-           "parentheses, then store what your module needs yourself, on the lines after it (self.name = name).",
-           error=r"__init__\(\) (takes 1 positional argument but \d+ were given|got an unexpected keyword argument)",
-           source=r"super\([^)]*\)\.__init__\(\s*[^)\s]", both=True),
-    raised("tensor-as-bool", lambda out: _tensor_as_bool(out),
-           error=r"Boolean value of Tensor with more than one value is ambiguous"),
+    raised(
+        "no-last-weights",
+        "forward must keep the attention weights it computed, for plotting: "
+        "self.last_weights = weights.detach(), right after the softmax.",
+        error=r"self\.last_weights should hold the attention weights",
+    ),
+    raised(
+        "init-returns",
+        "__init__ must not return anything: calling the class builds the object, and __init__ "
+        "only fills it in. Remove the `return` line from __init__.",
+        error=r"__init__\(\) should return None",
+    ),
+    raised(
+        "super-init-args",
+        "nn.Module's own __init__ takes no arguments: call super().__init__() with empty "
+        "parentheses, then store what your module needs yourself, on the lines after it (self.name = name).",
+        error=r"__init__\(\) (takes 1 positional argument but \d+ were given|got an unexpected keyword argument)",
+        source=r"super\([^)]*\)\.__init__\(\s*[^)\s]",
+        both=True,
+    ),
+    raised(
+        "tensor-as-bool",
+        lambda out: _tensor_as_bool(out),
+        error=r"Boolean value of Tensor with more than one value is ambiguous",
+    ),
 )
 
 
@@ -153,8 +210,14 @@ def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     """The result is the right one times one number, or each row the right row times a number
     of its own: a scale or a normalisation is off, and the rest is right."""
     got, want = out.output, expected
-    if (tuple(got.shape) != tuple(want.shape) or not want.is_floating_point() or not got.is_floating_point()
-            or got.dim() == 0 or not torch.isfinite(got).all() or close(got, want)):
+    if (
+        tuple(got.shape) != tuple(want.shape)
+        or not want.is_floating_point()
+        or not got.is_floating_point()
+        or got.dim() == 0
+        or not torch.isfinite(got).all()
+        or close(got, want)
+    ):
         return None
     g, w = got.double(), want.double()
     big = w.abs() > 1e-3 * w.abs().max()
@@ -163,18 +226,21 @@ def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     ratio = torch.where(big, g / torch.where(big, w, torch.ones_like(w)), torch.full_like(w, float("nan")))
     c = float(ratio[big].median())
     if c != 0 and torch.allclose(g, c * w, rtol=1e-3, atol=1e-5):
-        return (f"every number of yours is {fmt_num(c)} times the right one{_explain_factor(c, case)}",
-                "Your result is right but for one factor, the same everywhere: a scale is missing, extra, or "
-                "taken from the wrong size. Compare each division or multiplication by a constant with the formula.")
+        return (
+            f"every number of yours is {fmt_num(c)} times the right one{_explain_factor(c, case)}",
+            "Your result is right but for one factor, the same everywhere: a scale is missing, extra, or "
+            "taken from the wrong size. Compare each division or multiplication by a constant with the formula.",
+        )
     if got.dim() < 2:
         return None
     per_row = ratio.nanmedian(dim=-1, keepdim=True).values
     if torch.isfinite(per_row).all() and (per_row != 0).all() and torch.allclose(g, per_row * w, rtol=1e-3, atol=1e-5):
         low, high = float(per_row.min()), float(per_row.max())
-        return (f"each row of yours is the right row times a number of its own, from {fmt_num(low)} to "
-                f"{fmt_num(high)}",
-                "Every row points the right way but has the wrong size: a division of each row by a number of its "
-                "own (the softmax's sum) is missing, or divides by the wrong sum.")
+        return (
+            f"each row of yours is the right row times a number of its own, from {fmt_num(low)} to " f"{fmt_num(high)}",
+            "Every row points the right way but has the wrong size: a division of each row by a number of its "
+            "own (the softmax's sum) is missing, or divides by the wrong sum.",
+        )
     return None
 
 
@@ -190,11 +256,19 @@ def dtype_problem(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, st
     if not want.is_floating_point and got.is_floating_point:
         line = source_line(out, r"linspace|\.float\(|\.double\(|dtype\s*=\s*(torch\.)?float")
         where = f" This line makes floats: `{line}`." if line else ""
-        return ("not-integer", evidence, f"{ex.name} should return integers, which can index a tensor and go "
-                f"into F.one_hot; floats cannot.{where} torch.arange with whole-number arguments gives int64.")
+        return (
+            "not-integer",
+            evidence,
+            f"{ex.name} should return integers, which can index a tensor and go "
+            f"into F.one_hot; floats cannot.{where} torch.arange with whole-number arguments gives int64.",
+        )
     if not want.is_floating_point and not got.is_floating_point:
-        return ("index-dtype", evidence, f"PyTorch's integers for indices are {want} (torch.long): F.one_hot "
-                f"refuses {got}. Leave out dtype=..., or add .long().")
+        return (
+            "index-dtype",
+            evidence,
+            f"PyTorch's integers for indices are {want} (torch.long): F.one_hot "
+            f"refuses {got}. Leave out dtype=..., or add .long().",
+        )
     if want == torch.float32 and got == torch.float64:
         line = source_line(out, r"\.double\(|torch\.float64|torch\.double\b|dtype\s*=\s*float\b")
         numpy = source_line(out, r"\bnp\.|numpy")
@@ -204,8 +278,12 @@ def dtype_problem(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, st
             where = f"NumPy computes in float64, and so does a tensor made from its arrays: `{numpy}`."
         else:
             where = "A float64 tensor entered your computation, and everything it touched became float64."
-        return ("float64", evidence, f"{where} Keep float32, the dtype of the inputs: it is what the rest of the "
-                "course (and every model) uses, and float64 takes twice the memory.")
+        return (
+            "float64",
+            evidence,
+            f"{where} Keep float32, the dtype of the inputs: it is what the rest of the "
+            "course (and every model) uses, and float64 takes twice the memory.",
+        )
     return ("dtype", evidence, f"{ex.name} should return {ex.returns}, in {want}.")
 
 
@@ -214,23 +292,36 @@ def refusal_problem(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, s
     did not raise a ValueError that names them all; None when it did."""
     args = ", ".join(str(a) for a in case.init)
     want = f"expected {ex.name}({args}) to raise a ValueError"
-    example = ('raise ValueError(f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})")')
+    example = 'raise ValueError(f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})")'
     error = out.error or ""
     said = re.sub(r" \(line \d+(: .*)?\)$", "", error)  # without where it was raised
     if error.startswith("ValueError"):
-        missing = [a for a in case.init if not re.search(rf"(?<!\d)(?<!\d\.){a}(?!\d)(?!\.\d)", said.split(": ", 1)[-1])]
+        missing = [
+            a for a in case.init if not re.search(rf"(?<!\d)(?<!\d\.){a}(?!\d)(?!\.\d)", said.split(": ", 1)[-1])
+        ]
         if not missing:
             return None
-        return ("init-error-without-numbers", f"{want} that names {' and '.join(args.split(', '))}; yours says "
-                f"\"{said.split(': ', 1)[-1]}\"",
-                f"Say both numbers, so that whoever reads the error knows what to change: {example}.")
+        return (
+            "init-error-without-numbers",
+            f"{want} that names {' and '.join(args.split(', '))}; yours says " f"\"{said.split(': ', 1)[-1]}\"",
+            f"Say both numbers, so that whoever reads the error knows what to change: {example}.",
+        )
     if error.startswith("AssertionError"):
-        return ("init-assert", f"{want}, got {error}",
-                f"An assert is not the check asked for: it raises AssertionError, and Python skips asserts "
-                f"altogether when run with -O. Raise a ValueError that names both numbers: {example}.")
+        return (
+            "init-assert",
+            f"{want}, got {error}",
+            f"An assert is not the check asked for: it raises AssertionError, and Python skips asserts "
+            f"altogether when run with -O. Raise a ValueError that names both numbers: {example}.",
+        )
     if error.startswith(running.ConstructorDidNotRaise.__name__) or out.error is None:
-        return ("init-no-error", f"{want}, but it was built without an error",
-                "Check the sizes in __init__, before anything else: without the check, a wrong size fails only "
-                f"later, deep inside forward, with an error about view. {example}.")
-    return ("init-wrong-error", f"{want}, got {error}",
-            f"Check the sizes yourself at the start of __init__ and raise a ValueError: {example}.")
+        return (
+            "init-no-error",
+            f"{want}, but it was built without an error",
+            "Check the sizes in __init__, before anything else: without the check, a wrong size fails only "
+            f"later, deep inside forward, with an error about view. {example}.",
+        )
+    return (
+        "init-wrong-error",
+        f"{want}, got {error}",
+        f"Check the sizes yourself at the start of __init__ and raise a ValueError: {example}.",
+    )

@@ -49,8 +49,7 @@ OVERFLOW_MESSAGE = (
 wrong_axis = rows_sum_to_one(
     "wrong-axis",
     {
-        -2: "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries). "
-        + WRONG_AXIS_MESSAGE,
+        -2: "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries). " + WRONG_AXIS_MESSAGE,
         -3: "Rows do not sum to 1, but the values sum to 1 across the batch: softmax ran "
         "over dim=0 (the sentences). " + WRONG_AXIS_MESSAGE,
     },
@@ -90,15 +89,20 @@ not_normalised = rows_sum_to_one(
 _SIZE_ERRORS = r"must match the size|cannot be multiplied|size mismatch|expected .*shape|dimension"
 
 
-_dot_T_by_source = raised("dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True,
-                          error=_SIZE_ERRORS)
+_dot_T_by_source = raised(
+    "dot-T-on-batch", DOT_T_MESSAGE, warning="`x.T`", source=r"\.T\b", both=True, error=_SIZE_ERRORS
+)
 
 
 _dot_T_by_line = raised("dot-T-on-batch", DOT_T_MESSAGE, error=rf"(?:{_SIZE_ERRORS}).*\(line \d+: .*\.T\b")
 
 
-dot_T_on_batch = Mistake("dot-T-on-batch", lambda case, out, expected: _dot_T_by_source.found(case, out, expected)
-                         or _dot_T_by_line.found(case, out, expected), on_error=True)
+dot_T_on_batch = Mistake(
+    "dot-T-on-batch",
+    lambda case, out, expected: _dot_T_by_source.found(case, out, expected)
+    or _dot_T_by_line.found(case, out, expected),
+    on_error=True,
+)
 
 
 def _softmax_no_keepdim_max(s: Tensor) -> Tensor:
@@ -143,21 +147,33 @@ def _entries_left_zero(case: Case, out: Outcome, expected: Tensor) -> Finding | 
     T = got.shape[0]
     i, j = torch.meshgrid(torch.arange(T), torch.arange(T), indexing="ij")
     expect_nonzero = ~torch.isclose(expected, torch.zeros_like(expected), atol=ATOL)
-    evidence = (f"{int(zero.sum())} of {got.numel()} scores are 0 where X Xᵀ is not, and every other score is right")
+    evidence = f"{int(zero.sum())} of {got.numel()} scores are 0 where X Xᵀ is not, and every other score is right"
     for where, region, message in (
-        (f"row {T - 1} and column {T - 1}, the last token's", (i == T - 1) | (j == T - 1),
-         f"Your loops stop one token early: range(T - 1) never reaches token T - 1 = {T - 1}. Loop over range(T)."),
-        ("every score below the diagonal (j < i)", j < i,
-         "Your inner loop starts at i (range(i, T)), so scores[i, j] with j < i keeps its 0. X Xᵀ is symmetric, but "
-         "every pair needs its score: loop j over range(T)."),
-        ("every score above the diagonal (j > i)", j > i,
-         "Your inner loop stops at i (range(i + 1)), so scores[i, j] with j > i keeps its 0. X Xᵀ is symmetric, but "
-         "every pair needs its score: loop j over range(T)."),
+        (
+            f"row {T - 1} and column {T - 1}, the last token's",
+            (i == T - 1) | (j == T - 1),
+            f"Your loops stop one token early: range(T - 1) never reaches token T - 1 = {T - 1}. Loop over range(T).",
+        ),
+        (
+            "every score below the diagonal (j < i)",
+            j < i,
+            "Your inner loop starts at i (range(i, T)), so scores[i, j] with j < i keeps its 0. X Xᵀ is symmetric, but "
+            "every pair needs its score: loop j over range(T).",
+        ),
+        (
+            "every score above the diagonal (j > i)",
+            j > i,
+            "Your inner loop stops at i (range(i + 1)), so scores[i, j] with j > i keeps its 0. X Xᵀ is symmetric, but "
+            "every pair needs its score: loop j over range(T).",
+        ),
     ):
         if torch.equal(zero, region & expect_nonzero):
             return f"{evidence}: the zeros are {where}", message
-    return (evidence, "Your loops skip some pairs (i, j), whose scores keep the 0 they started with. Every token i "
-            "needs a score with every token j: for i in range(T), for j in range(T).")
+    return (
+        evidence,
+        "Your loops skip some pairs (i, j), whose scores keep the 0 they started with. Every token i "
+        "needs a score with every token j: for i in range(T), for j in range(T).",
+    )
 
 
 ENTRIES_LEFT_ZERO = Mistake("entries-left-zero", _entries_left_zero)
@@ -166,8 +182,10 @@ ENTRIES_LEFT_ZERO = Mistake("entries-left-zero", _entries_left_zero)
 def _unscaled_too_early(formula: Callable[..., Tensor], what: str) -> tuple[Mistake, ...]:
     """Lesson 01's attention has no scale: scores divided by √D (or by D), as lesson 02 does.
     formula(X, c) is the exercise's result with the scores times c; `what` names it, {} for the divisor."""
-    message = ("You scaled the scores, dividing X Xᵀ by {how}: lesson 02 adds that scale, for queries and keys. Here "
-               "the weights are softmax(X Xᵀ) with nothing else.")
+    message = (
+        "You scaled the scores, dividing X Xᵀ by {how}: lesson 02 adds that scale, for queries and keys. Here "
+        "the weights are softmax(X Xᵀ) with nothing else."
+    )
     return (
         matches("scaled", message.format(how="√D"), lambda X: formula(X, X.shape[-1] ** -0.5), what.format("√D")),
         matches("scaled", message.format(how="D"), lambda X: formula(X, 1 / X.shape[-1]), what.format("D")),
@@ -195,36 +213,62 @@ EXERCISES_01 = [
         reference=ref.pairwise_scores,
         make_cases=sentence_cases,
         mistakes=(
-            raised("missing-transpose", "X @ X multiplies (T, D) by (T, D), which do not fit together. Transpose "
-                   "the second: X @ X.T, (T, D) x (D, T) -> (T, T).",
-                   error=r"shapes cannot be multiplied \((\d+)x(\d+) and \1x\2\)"),
-            matches("diagonal-only", "You paired each token with itself only: that is the diagonal of the scores. "
-                    "Scores pair every token i with every token j, scores[i, j] = X[i] · X[j]: X @ X.T.",
-                    lambda X: (X * X).sum(dim=-1), "each token's dot product with itself"),
+            raised(
+                "missing-transpose",
+                "X @ X multiplies (T, D) by (T, D), which do not fit together. Transpose "
+                "the second: X @ X.T, (T, D) x (D, T) -> (T, T).",
+                error=r"shapes cannot be multiplied \((\d+)x(\d+) and \1x\2\)",
+            ),
+            matches(
+                "diagonal-only",
+                "You paired each token with itself only: that is the diagonal of the scores. "
+                "Scores pair every token i with every token j, scores[i, j] = X[i] · X[j]: X @ X.T.",
+                lambda X: (X * X).sum(dim=-1),
+                "each token's dot product with itself",
+            ),
             matches("xt-x", XT_X_MESSAGE, lambda X: X.T @ X, "Xᵀ X"),
             matches(
                 "cosine",
                 "You divided by the vectors' lengths (cosine similarity). Attention scores "
                 "are plain dot products: longer vectors give bigger scores.",
-                lambda X: torch.nn.functional.normalize(X, dim=-1)
-                @ torch.nn.functional.normalize(X, dim=-1).T,
+                lambda X: torch.nn.functional.normalize(X, dim=-1) @ torch.nn.functional.normalize(X, dim=-1).T,
                 "the cosine similarities",
             ),
-            matches("same-token", "scores[i, j] holds X[i] · X[i] for every j: the second vector should be token "
-                    "j's, scores[i, j] = X[i] · X[j].", lambda X: (X * X).sum(dim=-1)[:, None].expand(-1, X.shape[0]),
-                    "each row filled with X[i] · X[i]"),
-            matches("same-token", "scores[i, j] holds X[j] · X[j] for every i: the first vector should be token "
-                    "i's, scores[i, j] = X[i] · X[j].", lambda X: (X * X).sum(dim=-1)[None, :].expand(X.shape[0], -1),
-                    "each column filled with X[j] · X[j]"),
-            matches("distance", "You computed the squared distances between tokens, |X[i] - X[j]|². Scores are dot "
-                    "products, scores[i, j] = X[i] · X[j]: similar tokens get a LARGE score, not a small one.",
-                    lambda X: ((X[:, None, :] - X[None, :, :]) ** 2).sum(dim=-1), "the squared distances"),
-            matches("distance", "You computed the distances between tokens, |X[i] - X[j]|. Scores are dot products, "
-                    "scores[i, j] = X[i] · X[j]: similar tokens get a LARGE score, not a small one.",
-                    lambda X: ((X[:, None, :] - X[None, :, :]) ** 2).sum(dim=-1).sqrt(), "the distances"),
-            matches("softmaxed", "You returned attention weights, softmax(X Xᵀ): this exercise asks for the scores "
-                    "before any softmax, X Xᵀ itself. The softmax comes next, in exercise 1.2.",
-                    lambda X: torch.softmax(X @ X.T, dim=-1), "softmax(X Xᵀ)"),
+            matches(
+                "same-token",
+                "scores[i, j] holds X[i] · X[i] for every j: the second vector should be token "
+                "j's, scores[i, j] = X[i] · X[j].",
+                lambda X: (X * X).sum(dim=-1)[:, None].expand(-1, X.shape[0]),
+                "each row filled with X[i] · X[i]",
+            ),
+            matches(
+                "same-token",
+                "scores[i, j] holds X[j] · X[j] for every i: the first vector should be token "
+                "i's, scores[i, j] = X[i] · X[j].",
+                lambda X: (X * X).sum(dim=-1)[None, :].expand(X.shape[0], -1),
+                "each column filled with X[j] · X[j]",
+            ),
+            matches(
+                "distance",
+                "You computed the squared distances between tokens, |X[i] - X[j]|². Scores are dot "
+                "products, scores[i, j] = X[i] · X[j]: similar tokens get a LARGE score, not a small one.",
+                lambda X: ((X[:, None, :] - X[None, :, :]) ** 2).sum(dim=-1),
+                "the squared distances",
+            ),
+            matches(
+                "distance",
+                "You computed the distances between tokens, |X[i] - X[j]|. Scores are dot products, "
+                "scores[i, j] = X[i] · X[j]: similar tokens get a LARGE score, not a small one.",
+                lambda X: ((X[:, None, :] - X[None, :, :]) ** 2).sum(dim=-1).sqrt(),
+                "the distances",
+            ),
+            matches(
+                "softmaxed",
+                "You returned attention weights, softmax(X Xᵀ): this exercise asks for the scores "
+                "before any softmax, X Xᵀ itself. The softmax comes next, in exercise 1.2.",
+                lambda X: torch.softmax(X @ X.T, dim=-1),
+                "softmax(X Xᵀ)",
+            ),
             ENTRIES_LEFT_ZERO,
         ),
     ),
@@ -244,14 +288,25 @@ EXERCISES_01 = [
             matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_max, "a softmax whose max lost keepdim"),
             matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_sum, "a softmax whose sum lost keepdim"),
             raised("no-keepdim", NO_KEEPDIM_MESSAGE, source=r"(max|amax|sum)\((?![^)]*keepdim\s*=\s*True)"),
-            matches("row-min", ROW_SHIFT_MESSAGE.format(what="minimum"),
-                    lambda s: _softmax_shifted_by(s, s.amin(dim=-1, keepdim=True)), "a softmax shifted by each row's minimum"),
-            matches("row-mean", ROW_SHIFT_MESSAGE.format(what="mean"),
-                    lambda s: _softmax_shifted_by(s, s.mean(dim=-1, keepdim=True)), "a softmax shifted by each row's mean"),
-            matches("divided-by-max", "Your softmax divides each row by its maximum before exp: the stable softmax "
-                    "SUBTRACTS it, exp(scores - max), which leaves the result unchanged; exp(scores / max) changes it.",
-                    lambda s: torch.softmax(s / s.amax(dim=-1, keepdim=True), dim=-1),
-                    "softmax(scores / each row's maximum)"),
+            matches(
+                "row-min",
+                ROW_SHIFT_MESSAGE.format(what="minimum"),
+                lambda s: _softmax_shifted_by(s, s.amin(dim=-1, keepdim=True)),
+                "a softmax shifted by each row's minimum",
+            ),
+            matches(
+                "row-mean",
+                ROW_SHIFT_MESSAGE.format(what="mean"),
+                lambda s: _softmax_shifted_by(s, s.mean(dim=-1, keepdim=True)),
+                "a softmax shifted by each row's mean",
+            ),
+            matches(
+                "divided-by-max",
+                "Your softmax divides each row by its maximum before exp: the stable softmax "
+                "SUBTRACTS it, exp(scores - max), which leaves the result unchanged; exp(scores / max) changes it.",
+                lambda s: torch.softmax(s / s.amax(dim=-1, keepdim=True), dim=-1),
+                "softmax(scores / each row's maximum)",
+            ),
             wrong_axis,
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
             non_finite_in_low_rows(
@@ -278,17 +333,20 @@ EXERCISES_01 = [
         mistakes=(
             dot_T_on_batch,
             wrong_axis_of_symmetric,
-            matches(
-                "xt-x", XT_X_MESSAGE, lambda X: torch.softmax(X.mT @ X, dim=-1), "softmax(Xᵀ X)"
-            ),
+            matches("xt-x", XT_X_MESSAGE, lambda X: torch.softmax(X.mT @ X, dim=-1), "softmax(Xᵀ X)"),
             matches(
                 "no-softmax",
                 "These are the raw scores X Xᵀ: the softmax that turns them into weights is missing.",
                 ref.pairwise_scores,
                 "X Xᵀ without softmax",
             ),
-            matches("returned-output", "You returned the output, weights @ X (B, T, D): this function stops at the "
-                    "weights, softmax(X Xᵀ), shape (B, T, T).", ref.simple_self_attention, "softmax(X Xᵀ) X"),
+            matches(
+                "returned-output",
+                "You returned the output, weights @ X (B, T, D): this function stops at the "
+                "weights, softmax(X Xᵀ), shape (B, T, T).",
+                ref.simple_self_attention,
+                "softmax(X Xᵀ) X",
+            ),
             *_unscaled_too_early(lambda X, c: torch.softmax(X @ X.mT * c, dim=-1), "softmax(X Xᵀ / {})"),
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
             not_normalised,
@@ -335,17 +393,16 @@ EXERCISES_01 = [
                 lambda X: torch.softmax(ref.pairwise_scores(X), dim=0) @ X,
                 "softmax over dim=0, times X",
             ),
-            matches(
-                "xt-x",
-                XT_X_MESSAGE,
-                lambda X: X @ torch.softmax(X.mT @ X, dim=-1),
-                "X softmax(Xᵀ X)",
-            ),
+            matches("xt-x", XT_X_MESSAGE, lambda X: X @ torch.softmax(X.mT @ X, dim=-1), "X softmax(Xᵀ X)"),
             *_unscaled_too_early(lambda X, c: torch.softmax(X @ X.mT * c, dim=-1) @ X, "softmax(X Xᵀ / {}) X"),
-            matches("across-batch", "Every token attended to every token of the whole batch, B·T of them, not only to "
-                    "those of its own sentence: X was flattened to (B·T, D). Keep the batch axis: "
-                    "X @ X.transpose(-2, -1) gives (B, T, T), one matrix per sentence.", _across_sentences,
-                    "attention over the whole batch flattened"),
+            matches(
+                "across-batch",
+                "Every token attended to every token of the whole batch, B·T of them, not only to "
+                "those of its own sentence: X was flattened to (B·T, D). Keep the batch axis: "
+                "X @ X.transpose(-2, -1) gives (B, T, T), one matrix per sentence.",
+                _across_sentences,
+                "attention over the whole batch flattened",
+            ),
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
         ),
     ),
@@ -353,9 +410,9 @@ EXERCISES_01 = [
 
 
 LESSON = Lesson(
-    number='01',
-    title='Attention is a weighted sum',
-    notebook='01-attention-is-a-weighted-sum',
+    number="01",
+    title="Attention is a weighted sum",
+    notebook="01-attention-is-a-weighted-sum",
     provides=(),  # what its notebook imports from helpers.attention
     exercises=EXERCISES_01,
 )

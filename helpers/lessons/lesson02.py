@@ -48,8 +48,11 @@ def qkv_module_cases(gen: torch.Generator) -> list[Case]:
 def forward_cases(gen: torch.Generator) -> list[Case]:
     """The MySelfAttention cases, then one that compares what forward kept in self.last_weights."""
     B, T, D = 2, 6, 4
-    return qkv_module_cases(gen) + [weights_case(f"MySelfAttention({D}) on (B={B}, T={T}, D={D})",
-                                                 (randn(gen, B, T, D),), (D,), linear_params(gen, D, QKV))]
+    return qkv_module_cases(gen) + [
+        weights_case(
+            f"MySelfAttention({D}) on (B={B}, T={T}, D={D})", (randn(gen, B, T, D),), (D,), linear_params(gen, D, QKV)
+        )
+    ]
 
 
 def _attend_scores(p, X, masked=False):
@@ -72,8 +75,10 @@ def qkv_cases(gen: torch.Generator) -> list[Case]:
 
 def qk_cases(gen: torch.Generator) -> list[Case]:
     """q and k (B, T, d) with B, T and d all different."""
-    return [Case(f"q, k of shape {c.inputs[0].shape[0], c.inputs[0].shape[1], c.inputs[0].shape[2]}", c.inputs[:2])
-            for c in qkv_cases(gen)]
+    return [
+        Case(f"q, k of shape {c.inputs[0].shape[0], c.inputs[0].shape[1], c.inputs[0].shape[2]}", c.inputs[:2])
+        for c in qkv_cases(gen)
+    ]
 
 
 def weight_cases(gen: torch.Generator) -> list[Case]:
@@ -92,34 +97,46 @@ def _no_hidden_size(out: Outcome) -> str:
     stored = re.search(r"its __init__ stored: (.*?)(?: \(line \d+.*)?$", out.error)
     names = [n for n in (stored.group(1).split(", ") if stored else []) if n != "nothing"]
     if not names:
-        return ("Your __init__ stored nothing on the module. After super().__init__(), keep the size: "
-                "self.hidden_size = hidden_size (the check, and steps 2 and 3, read it by that name).")
+        return (
+            "Your __init__ stored nothing on the module. After super().__init__(), keep the size: "
+            "self.hidden_size = hidden_size (the check, and steps 2 and 3, read it by that name)."
+        )
     listed = ", ".join(f"self.{n}" for n in names)
-    return (f"Your __init__ stored {listed}, but no self.hidden_size: the check, and steps 2 and 3, read it by "
-            "exactly that name. Write self.hidden_size = hidden_size.")
+    return (
+        f"Your __init__ stored {listed}, but no self.hidden_size: the check, and steps 2 and 3, read it by "
+        "exactly that name. Write self.hidden_size = hidden_size."
+    )
 
 
 def _hidden_size_value(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     got = out.output
     if tuple(got.shape) != tuple(expected.shape) or float(got[0]) == float(expected[0]):
         return None
-    return (f"expected self.hidden_size = {fmt_num(float(expected[0]))}, as built with MySelfAttention("
-            f"{case.init[0]}), got {fmt_num(float(got[0]))}",
-            "self.hidden_size must be the size the module is built with, the argument hidden_size: "
-            "self.hidden_size = hidden_size, not a number of your own.")
+    return (
+        f"expected self.hidden_size = {fmt_num(float(expected[0]))}, as built with MySelfAttention("
+        f"{case.init[0]}), got {fmt_num(float(got[0]))}",
+        "self.hidden_size must be the size the module is built with, the argument hidden_size: "
+        "self.hidden_size = hidden_size, not a number of your own.",
+    )
 
 
 def _forward_changed(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     got = out.output
     if tuple(got.shape) != tuple(expected.shape) or not (got[2] == 0 and expected[2] == 1):
         return None
-    return (f"expected forward(X) to hand back a tensor of X's shape, {tuple(case.inputs[0].shape)}, as the "
-            "placeholder does; yours did not",
-            "Leave forward as it was given, `return X`, until step 3 fills it in: step 1 changes __init__ only.")
+    return (
+        f"expected forward(X) to hand back a tensor of X's shape, {tuple(case.inputs[0].shape)}, as the "
+        "placeholder does; yours did not",
+        "Leave forward as it was given, `return X`, until step 3 fills it in: step 1 changes __init__ only.",
+    )
 
 
-NO_SCALE = raised("no-scale", "Your module has no self.scale: set it in __init__, after the layers: "
-                  "self.scale = hidden_size ** -0.5 (that is 1/√D).", error=r"has no attribute 'scale'")
+NO_SCALE = raised(
+    "no-scale",
+    "Your module has no self.scale: set it in __init__, after the layers: "
+    "self.scale = hidden_size ** -0.5 (that is 1/√D).",
+    error=r"has no attribute 'scale'",
+)
 
 
 SUPER_INIT_MESSAGE = (
@@ -135,8 +152,9 @@ no_super_init = raised(
 )
 
 
-def _attend(p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_from="linear_k", transpose=False,
-            **change):
+def _attend(
+    p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_from="linear_k", transpose=False, **change
+):
     """Reference-style attention from parameters p, with one thing changed for a mistake
     (values="X": the weights multiply X itself; `change`: as _qkv_attention)."""
     q, k = project(p, q_from, X), project(p, k_from, X)
@@ -145,8 +163,9 @@ def _attend(p, X, scale=None, dim=-1, values="linear_v", q_from="linear_q", k_fr
     return _qkv_attention(k if transpose else q, q if transpose else k, v, scale, dim=dim, **change)
 
 
-def _qkv_attention(q, k, v, scale, *, dim=-1, softmax=True, scale_after=False, weights_T=False, weights_only=False,
-                   softmax_of_v=False):
+def _qkv_attention(
+    q, k, v, scale, *, dim=-1, softmax=True, scale_after=False, weights_T=False, weights_only=False, softmax_of_v=False
+):
     """softmax(q kᵀ · scale) v, with one thing changed for a mistake: the softmax over `dim`, left
     out, or applied to v (then scores @ softmax(v)); the scale applied to the weights after the
     softmax; the weights transposed before they multiply v; or the weights returned."""
@@ -166,23 +185,47 @@ def qkv_variants(formula: Callable[..., Tensor], width: str, score: str = "q k�
     (the changes of _qkv_attention), in an exercise's names: `width` is what it calls the width."""
     scaled = f"{score} / √{width}"
     return (
-        matches("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
-                lambda *a: formula(*a, dim=-2), "softmax over dim=-2"),
-        matches("no-softmax", f"The softmax is missing: your weights are the raw scores {scaled}, not rows that sum "
-                f"to 1. weights = torch.softmax(scores, dim=-1), then weights @ v.",
-                lambda *a: formula(*a, softmax=False), f"({scaled}) v without softmax"),
-        matches("softmax-wrong-tensor", "softmax was applied to v, and the raw scores multiplied it. The softmax "
-                "turns the scores into weights: weights = torch.softmax(scores, dim=-1), then weights @ v.",
-                lambda *a: formula(*a, softmax_of_v=True), "scores @ softmax(v)"),
-        matches("scale-after-softmax", f"The scale was applied to the weights, after the softmax: divide the scores "
-                f"by √{width} BEFORE the softmax, so that it keeps the weights soft; afterwards, it only shrinks "
-                "rows that should sum to 1.", lambda *a: formula(*a, scale_after=True),
-                f"softmax({score}) / √{width}, times v"),
-        matches("weights-transposed", "The weights were transposed before they multiplied v: row i of the weights "
-                "holds query i's weights over the keys, so weights @ v as they come out of the softmax.",
-                lambda *a: formula(*a, weights_T=True), "weightsᵀ @ v"),
-        matches("returned-weights", "You returned the attention weights (B, T, T). The output is weights @ v, "
-                f"shape (B, T, {width}).", lambda *a: formula(*a, weights_only=True), "the attention weights"),
+        matches(
+            "wrong-axis",
+            "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+            lambda *a: formula(*a, dim=-2),
+            "softmax over dim=-2",
+        ),
+        matches(
+            "no-softmax",
+            f"The softmax is missing: your weights are the raw scores {scaled}, not rows that sum "
+            f"to 1. weights = torch.softmax(scores, dim=-1), then weights @ v.",
+            lambda *a: formula(*a, softmax=False),
+            f"({scaled}) v without softmax",
+        ),
+        matches(
+            "softmax-wrong-tensor",
+            "softmax was applied to v, and the raw scores multiplied it. The softmax "
+            "turns the scores into weights: weights = torch.softmax(scores, dim=-1), then weights @ v.",
+            lambda *a: formula(*a, softmax_of_v=True),
+            "scores @ softmax(v)",
+        ),
+        matches(
+            "scale-after-softmax",
+            f"The scale was applied to the weights, after the softmax: divide the scores "
+            f"by √{width} BEFORE the softmax, so that it keeps the weights soft; afterwards, it only shrinks "
+            "rows that should sum to 1.",
+            lambda *a: formula(*a, scale_after=True),
+            f"softmax({score}) / √{width}, times v",
+        ),
+        matches(
+            "weights-transposed",
+            "The weights were transposed before they multiplied v: row i of the weights "
+            "holds query i's weights over the keys, so weights @ v as they come out of the softmax.",
+            lambda *a: formula(*a, weights_T=True),
+            "weightsᵀ @ v",
+        ),
+        matches(
+            "returned-weights",
+            "You returned the attention weights (B, T, T). The output is weights @ v, " f"shape (B, T, {width}).",
+            lambda *a: formula(*a, weights_only=True),
+            "the attention weights",
+        ),
     )
 
 
@@ -190,13 +233,18 @@ def _entropy_epsilon(case: Case, out: Outcome, expected: Tensor) -> Finding | No
     """-Σ w log(w + ε), or log of w clamped at ε, with an ε large enough to move the result."""
     w = case.inputs[0]
     for eps in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6):
-        for how, log in ((f"log(w + {eps:g})", (w + eps).log()), (f"log(w.clamp(min={eps:g}))", w.clamp(min=eps).log())):
+        for how, log in (
+            (f"log(w + {eps:g})", (w + eps).log()),
+            (f"log(w.clamp(min={eps:g}))", w.clamp(min=eps).log()),
+        ):
             wrong = -(w * log).sum(dim=-1)
             if close(out.output, wrong) and not close(wrong, expected):
-                return (f"{first_difference(expected, out.output)}; your result equals -Σ w {how}",
-                        f"Your ε = {eps:g}, added to keep log away from 0, moves every entropy by about ε per weight, "
-                        "more than the check allows. Use torch.special.entr(w) or torch.xlogy(w, w), which give "
-                        "0 log 0 = 0 exactly, or an ε of 1e-12.")
+                return (
+                    f"{first_difference(expected, out.output)}; your result equals -Σ w {how}",
+                    f"Your ε = {eps:g}, added to keep log away from 0, moves every entropy by about ε per weight, "
+                    "more than the check allows. Use torch.special.entr(w) or torch.xlogy(w, w), which give "
+                    "0 log 0 = 0 exactly, or an ε of 1e-12.",
+                )
     return None
 
 
@@ -285,28 +333,66 @@ EXERCISES_02 = [
             NO_SCALE,
             dot_T_on_batch,
             *scale_mistakes(lambda p, X, scale: _attend(p, X, scale=scale), width_of_X, SCALE_HIDDEN),
-            matches("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
-                    lambda p, X: _attend(p, X, dim=-2), "softmax over dim=-2"),
-            matches("keys-as-values", "You multiplied the weights by k. The weights say how much of each "
-                    "token's value to take: weights @ v.", lambda p, X: _attend(p, X, values="linear_k"),
-                    "weights @ k"),
-            matches("shared-projection", SHARED_MESSAGE,
-                    lambda p, X: _attend(p, X, values="linear_q", k_from="linear_q"), "linear_q used for q, k and v"),
-            matches("shared-projection", SHARED_MESSAGE,
-                    lambda p, X: _attend(p, X, q_from="linear_v", k_from="linear_v"), "one layer used for q, k and v"),
-            matches("transposed-scores", "Your scores are k qᵀ, the transpose of q kᵀ: row i must hold query i's "
-                    "scores against every key, so q comes first.", lambda p, X: _attend(p, X, transpose=True), "softmax(k qᵀ / √D) v"),
-            matches("returned-weights", "You returned the attention weights (B, T, T). The output is weights @ v, "
-                    "shape (B, T, D).", lambda p, X: torch.softmax(project(p, "linear_q", X) @ project(p, "linear_k", X).mT
-                    * X.shape[-1] ** -0.5, dim=-1), "the attention weights"),
-            matches("keys-never-used", "Your scores are q qᵀ: k never entered them. Each query is compared with "
-                    "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
-                    lambda p, X: _attend(p, X, k_from="linear_q"), "softmax(q qᵀ / √D) v"),
-            matches("queries-never-used", "Your scores are k kᵀ: q never entered them. Each query is compared with "
-                    "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
-                    lambda p, X: _attend(p, X, q_from="linear_k"), "softmax(k kᵀ / √D) v"),
-            matches("weights-times-X", "The weights multiplied X itself, not the values: take v = self.linear_v(X), "
-                    "then weights @ v.", lambda p, X: _attend(p, X, values="X"), "weights @ X"),
+            matches(
+                "wrong-axis",
+                "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+                lambda p, X: _attend(p, X, dim=-2),
+                "softmax over dim=-2",
+            ),
+            matches(
+                "keys-as-values",
+                "You multiplied the weights by k. The weights say how much of each "
+                "token's value to take: weights @ v.",
+                lambda p, X: _attend(p, X, values="linear_k"),
+                "weights @ k",
+            ),
+            matches(
+                "shared-projection",
+                SHARED_MESSAGE,
+                lambda p, X: _attend(p, X, values="linear_q", k_from="linear_q"),
+                "linear_q used for q, k and v",
+            ),
+            matches(
+                "shared-projection",
+                SHARED_MESSAGE,
+                lambda p, X: _attend(p, X, q_from="linear_v", k_from="linear_v"),
+                "one layer used for q, k and v",
+            ),
+            matches(
+                "transposed-scores",
+                "Your scores are k qᵀ, the transpose of q kᵀ: row i must hold query i's "
+                "scores against every key, so q comes first.",
+                lambda p, X: _attend(p, X, transpose=True),
+                "softmax(k qᵀ / √D) v",
+            ),
+            matches(
+                "returned-weights",
+                "You returned the attention weights (B, T, T). The output is weights @ v, " "shape (B, T, D).",
+                lambda p, X: torch.softmax(
+                    project(p, "linear_q", X) @ project(p, "linear_k", X).mT * X.shape[-1] ** -0.5, dim=-1
+                ),
+                "the attention weights",
+            ),
+            matches(
+                "keys-never-used",
+                "Your scores are q qᵀ: k never entered them. Each query is compared with "
+                "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
+                lambda p, X: _attend(p, X, k_from="linear_q"),
+                "softmax(q qᵀ / √D) v",
+            ),
+            matches(
+                "queries-never-used",
+                "Your scores are k kᵀ: q never entered them. Each query is compared with "
+                "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
+                lambda p, X: _attend(p, X, q_from="linear_k"),
+                "softmax(k kᵀ / √D) v",
+            ),
+            matches(
+                "weights-times-X",
+                "The weights multiplied X itself, not the values: take v = self.linear_v(X), " "then weights @ v.",
+                lambda p, X: _attend(p, X, values="X"),
+                "weights @ X",
+            ),
             *qkv_variants(lambda p, X, **change: _attend(p, X, **change), "D")[1:5],
             *last_weights_mistakes(_attend_scores, "(B, T, T)"),
         ),
@@ -324,18 +410,41 @@ EXERCISES_02 = [
         reference=ref.row_entropy,
         make_cases=weight_cases,
         mistakes=(
-            matches("zero-log-zero", "0 × log 0 came out as NaN: log(0) is -inf and 0 × -inf is NaN. "
-                    "Entropy takes 0 log 0 = 0: use torch.special.entr(w), torch.xlogy(w, w), or "
-                    "replace NaN terms with 0.", lambda w: -(w * w.log()).sum(dim=-1), "-(w * log w).sum(-1) with NaN"),
-            matches("wrong-sign", "Your entropies are negative: entropy is MINUS Σ w log w, and log w ≤ 0 "
-                    "for weights, so the result is ≥ 0.", lambda w: -ref.row_entropy(w), "+Σ w log w"),
-            matches("log2", "You used log base 2 (bits); the course measures entropy in nats, with the "
-                    "natural log (torch.log).", lambda w: ref.row_entropy(w) / math.log(2), "the entropy in bits"),
-            matches("wrong-axis", "You summed over the wrong dimension: each row (the last dimension) is one "
-                    "query's weights; sum over dim=-1.", lambda w: torch.special.entr(w).sum(dim=0), "a sum over dim 0"),
-            matches("summed-all", "You summed over every number at once, giving one entropy for the whole tensor: "
-                    "each row (the last dimension) has its own entropy. Sum over dim=-1 only.",
-                    lambda w: torch.special.entr(w).sum(), "the sum over the whole tensor"),
+            matches(
+                "zero-log-zero",
+                "0 × log 0 came out as NaN: log(0) is -inf and 0 × -inf is NaN. "
+                "Entropy takes 0 log 0 = 0: use torch.special.entr(w), torch.xlogy(w, w), or "
+                "replace NaN terms with 0.",
+                lambda w: -(w * w.log()).sum(dim=-1),
+                "-(w * log w).sum(-1) with NaN",
+            ),
+            matches(
+                "wrong-sign",
+                "Your entropies are negative: entropy is MINUS Σ w log w, and log w ≤ 0 "
+                "for weights, so the result is ≥ 0.",
+                lambda w: -ref.row_entropy(w),
+                "+Σ w log w",
+            ),
+            matches(
+                "log2",
+                "You used log base 2 (bits); the course measures entropy in nats, with the " "natural log (torch.log).",
+                lambda w: ref.row_entropy(w) / math.log(2),
+                "the entropy in bits",
+            ),
+            matches(
+                "wrong-axis",
+                "You summed over the wrong dimension: each row (the last dimension) is one "
+                "query's weights; sum over dim=-1.",
+                lambda w: torch.special.entr(w).sum(dim=0),
+                "a sum over dim 0",
+            ),
+            matches(
+                "summed-all",
+                "You summed over every number at once, giving one entropy for the whole tensor: "
+                "each row (the last dimension) has its own entropy. Sum over dim=-1 only.",
+                lambda w: torch.special.entr(w).sum(),
+                "the sum over the whole tensor",
+            ),
             Mistake("epsilon", _entropy_epsilon),
         ),
     ),
@@ -352,13 +461,20 @@ EXERCISES_02 = [
         reference=ref.attention_from_qkv,
         make_cases=qkv_cases,
         mistakes=(
-            raised("softmax-wrong-tensor", "softmax was handed a name that has no value yet. The softmax turns "
-                   "the scores into weights: give it the scores.",
-                   error=r"local variable 'weights'|name 'weights' is not defined"),
+            raised(
+                "softmax-wrong-tensor",
+                "softmax was handed a name that has no value yet. The softmax turns "
+                "the scores into weights: give it the scores.",
+                error=r"local variable 'weights'|name 'weights' is not defined",
+            ),
             *scale_mistakes(lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q, SCALE_QKV),
             *qkv_variants(lambda q, k, v, **change: _qkv_attention(q, k, v, q.shape[-1] ** -0.5, **change), "d"),
-            matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
-                    lambda q, k, v: torch.softmax(ref.scaled_scores(q, k), -1) @ k, "weights @ k"),
+            matches(
+                "keys-as-values",
+                "You multiplied the weights by k; take the values: weights @ v.",
+                lambda q, k, v: torch.softmax(ref.scaled_scores(q, k), -1) @ k,
+                "weights @ k",
+            ),
         ),
     ),
     Exercise(
@@ -376,23 +492,35 @@ EXERCISES_02 = [
         mistakes=(
             dot_T_on_batch,
             *scale_mistakes(lambda q, k, scale: q @ k.mT * scale, width_of_q, SCALE_SCORES),
-            matches("transposed-scores", "Your scores are k qᵀ: row i must hold query i's scores, so q comes first.",
-                    lambda q, k: ref.scaled_scores(k, q), "k qᵀ / √d"),
-            matches("softmaxed", "You returned the weights, softmax(q kᵀ / √d): scaled_scores stops before the "
-                    "softmax and returns the scores themselves, q kᵀ / √d.",
-                    lambda q, k: torch.softmax(ref.scaled_scores(q, k), dim=-1), "softmax(q kᵀ / √d)"),
-            matches("qt-k", "qᵀ k compares features with features, (B, d, d). Scores compare every query with "
-                    "every key: q @ k.transpose(-2, -1), (B, T, d) x (B, d, T) -> (B, T, T).",
-                    lambda q, k: q.mT @ k * q.shape[-1] ** -0.5, "qᵀ k / √d"),
+            matches(
+                "transposed-scores",
+                "Your scores are k qᵀ: row i must hold query i's scores, so q comes first.",
+                lambda q, k: ref.scaled_scores(k, q),
+                "k qᵀ / √d",
+            ),
+            matches(
+                "softmaxed",
+                "You returned the weights, softmax(q kᵀ / √d): scaled_scores stops before the "
+                "softmax and returns the scores themselves, q kᵀ / √d.",
+                lambda q, k: torch.softmax(ref.scaled_scores(q, k), dim=-1),
+                "softmax(q kᵀ / √d)",
+            ),
+            matches(
+                "qt-k",
+                "qᵀ k compares features with features, (B, d, d). Scores compare every query with "
+                "every key: q @ k.transpose(-2, -1), (B, T, d) x (B, d, T) -> (B, T, T).",
+                lambda q, k: q.mT @ k * q.shape[-1] ** -0.5,
+                "qᵀ k / √d",
+            ),
         ),
     ),
 ]
 
 
 LESSON = Lesson(
-    number='02',
-    title='Queries, keys and values',
-    notebook='02-queries-keys-values',
-    provides=('simple_self_attention',),  # what its notebook imports from helpers.attention
+    number="02",
+    title="Queries, keys and values",
+    notebook="02-queries-keys-values",
+    provides=("simple_self_attention",),  # what its notebook imports from helpers.attention
     exercises=EXERCISES_02,
 )

@@ -53,10 +53,12 @@ def _longest_not_T(case: Case, out: Outcome, expected: Tensor) -> Finding | None
         return None
     if not close(out.output, expected[..., :longest]):
         return None
-    return (f"expected shape {tuple(expected.shape)}, got {tuple(out.output.shape)}: a mask as wide as the longest "
-            f"sentence, {longest}, not T = {T}",
-            f"The batch is padded to T = {T}, which can be more than its longest sentence ({longest} here): the "
-            "mask needs one column per position, torch.arange(T), not torch.arange(lengths.max()).")
+    return (
+        f"expected shape {tuple(expected.shape)}, got {tuple(out.output.shape)}: a mask as wide as the longest "
+        f"sentence, {longest}, not T = {T}",
+        f"The batch is padded to T = {T}, which can be more than its longest sentence ({longest} here): the "
+        "mask needs one column per position, torch.arange(T), not torch.arange(lengths.max()).",
+    )
 
 
 def _padding(lengths, T):
@@ -73,12 +75,20 @@ def masked_score_cases(gen: torch.Generator) -> list[Case]:
     """Scores (B, T, T) with each mask shape the course uses, a fully masked row, large scores."""
     return [
         Case("scores (2, 4, 4) with a causal mask (4, 4)", (randn(gen, 2, 4, 4, scale=2), ref.causal_mask(4))),
-        Case("scores (3, 5, 5) with a padding mask (3, 1, 5), lengths [5, 3, 2]",
-             (randn(gen, 3, 5, 5, scale=2), _padding([5, 3, 2], 5))),
-        Case("scores (2, 4, 4) with a mask (2, 4, 4) that hides every key from one query",
-             (randn(gen, 2, 4, 4, scale=2), _fully_masked_row(2, 4)), frozenset({"fully-masked"})),
-        Case("large scores (1, 3, 3), around 500, with a causal mask",
-             (randn(gen, 1, 3, 3, scale=50, shift=500), ref.causal_mask(3)), frozenset({"large"})),
+        Case(
+            "scores (3, 5, 5) with a padding mask (3, 1, 5), lengths [5, 3, 2]",
+            (randn(gen, 3, 5, 5, scale=2), _padding([5, 3, 2], 5)),
+        ),
+        Case(
+            "scores (2, 4, 4) with a mask (2, 4, 4) that hides every key from one query",
+            (randn(gen, 2, 4, 4, scale=2), _fully_masked_row(2, 4)),
+            frozenset({"fully-masked"}),
+        ),
+        Case(
+            "large scores (1, 3, 3), around 500, with a causal mask",
+            (randn(gen, 1, 3, 3, scale=50, shift=500), ref.causal_mask(3)),
+            frozenset({"large"}),
+        ),
         _masked_above_case(gen),
     ]
 
@@ -88,8 +98,11 @@ def _masked_above_case(gen: torch.Generator) -> Case:
     gives the allowed ones weights that underflow to 0, which no renormalising brings back."""
     mask = _padding([2, 4], 4)
     scores = randn(gen, 2, 4, 4, scale=2) + 200.0 * (~mask).float()
-    return Case("scores (2, 4, 4) whose masked keys score 200 above the allowed ones, padding lengths [2, 4]",
-                (scores, mask), frozenset({MASKED_ABOVE}))
+    return Case(
+        "scores (2, 4, 4) whose masked keys score 200 above the allowed ones, padding lengths [2, 4]",
+        (scores, mask),
+        frozenset({MASKED_ABOVE}),
+    )
 
 
 MASKED_ABOVE = "masked-above"
@@ -108,23 +121,34 @@ def _renormalised_after_softmax(case: Case, out: Outcome, expected: Tensor) -> F
     if not lost.any():
         return None
     row = tuple(int(i) for i in lost.nonzero()[0])
+
     def numbers(t: Tensor) -> str:
         return "[" + ", ".join(fmt_num(float(x)) for x in t) + "]"
 
-    return (f"row {fmt_index(row)} should be {numbers(expected[row])}, got {numbers(got[row])}",
-            "Your weights came out 0 (or NaN) for every allowed key of a row whose masked keys score 200 above "
-            "them: a softmax over ALL the keys gives the allowed ones exp(-200), which is 0 in float32, and "
-            "zeroing the masked weights and renormalising cannot bring them back. Mask the scores with -inf "
-            "BEFORE the softmax: torch.softmax(scores.masked_fill(~mask, float('-inf')), dim=-1).")
+    return (
+        f"row {fmt_index(row)} should be {numbers(expected[row])}, got {numbers(got[row])}",
+        "Your weights came out 0 (or NaN) for every allowed key of a row whose masked keys score 200 above "
+        "them: a softmax over ALL the keys gives the allowed ones exp(-200), which is 0 in float32, and "
+        "zeroing the masked weights and renormalising cannot bring them back. Mask the scores with -inf "
+        "BEFORE the softmax: torch.softmax(scores.masked_fill(~mask, float('-inf')), dim=-1).",
+    )
 
 
 def masked_qkv_cases(gen: torch.Generator) -> list[Case]:
     return [
-        Case("q, k, v (2, 5, 4) with a causal mask (5, 5)", (*(randn(gen, 2, 5, 4) for _ in range(3)), ref.causal_mask(5))),
-        Case("q, k, v (3, 4, 6) with a padding mask, lengths [4, 2, 1]",
-             (*(randn(gen, 3, 4, 6) for _ in range(3)), _padding([4, 2, 1], 4))),
-        Case("q, k, v (2, 4, 5) with a mask (2, 4, 4) that hides every key from one query",
-             (*(randn(gen, 2, 4, 5) for _ in range(3)), _fully_masked_row(2, 4)), frozenset({"fully-masked"})),
+        Case(
+            "q, k, v (2, 5, 4) with a causal mask (5, 5)",
+            (*(randn(gen, 2, 5, 4) for _ in range(3)), ref.causal_mask(5)),
+        ),
+        Case(
+            "q, k, v (3, 4, 6) with a padding mask, lengths [4, 2, 1]",
+            (*(randn(gen, 3, 4, 6) for _ in range(3)), _padding([4, 2, 1], 4)),
+        ),
+        Case(
+            "q, k, v (2, 4, 5) with a mask (2, 4, 4) that hides every key from one query",
+            (*(randn(gen, 2, 4, 5) for _ in range(3)), _fully_masked_row(2, 4)),
+            frozenset({"fully-masked"}),
+        ),
     ]
 
 
@@ -143,12 +167,23 @@ def head_cases(gen: torch.Generator) -> list[Case]:
     ):
         X = randn(gen, B, T, D)
         inputs = (X,) if mask is None else (X, mask)
-        cases.append(Case(f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with {label}", inputs,
-                          init=(D,), params=linear_params(gen, D, HEAD)))
+        cases.append(
+            Case(
+                f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with {label}",
+                inputs,
+                init=(D,),
+                params=linear_params(gen, D, HEAD),
+            )
+        )
     B, T, D = 3, 5, 6
-    cases.append(weights_case(f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with a padding mask (3, 1, 5), "
-                              "lengths [5, 3, 2]", (randn(gen, B, T, D), _padding([5, 3, 2], T)), (D,),
-                              linear_params(gen, D, HEAD)))
+    cases.append(
+        weights_case(
+            f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with a padding mask (3, 1, 5), " "lengths [5, 3, 2]",
+            (randn(gen, B, T, D), _padding([5, 3, 2], T)),
+            (D,),
+            linear_params(gen, D, HEAD),
+        )
+    )
     return cases
 
 
@@ -226,8 +261,9 @@ MASK_MESSAGES = {
 
 def _masked_to_zero(out: Outcome) -> str:
     """The message for masked scores that became 0, in the words of the code that did it."""
-    filled = source_line(out, r"masked_fill_?\([^,()]*mask[^,()]*,\s*0(\.0*)?\s*\)|"
-                              r"where\([^,()]*mask[^,()]*,[^,]*,\s*0(\.0*)?\s*\)")
+    filled = source_line(
+        out, r"masked_fill_?\([^,()]*mask[^,()]*,\s*0(\.0*)?\s*\)|" r"where\([^,()]*mask[^,()]*,[^,]*,\s*0(\.0*)?\s*\)"
+    )
     multiplied = source_line(out, r"\*\s*\(?~?\s*mask\b|\bmask\b[^,]*\)?\s*\*")
     if filled:
         how = f"You set the masked scores to 0 (`{filled}`)"
@@ -235,8 +271,10 @@ def _masked_to_zero(out: Outcome) -> str:
         how = f"You multiplied the scores by the mask (`{multiplied}`)"
     else:
         how = "Your masked scores became 0"
-    return (f"{how}: a masked score of 0, not -inf, still gets weight, since e⁰ = 1. Use "
-            "scores.masked_fill(~mask, float('-inf')).")
+    return (
+        f"{how}: a masked score of 0, not -inf, still gets weight, since e⁰ = 1. Use "
+        "scores.masked_fill(~mask, float('-inf'))."
+    )
 
 
 def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tuple[Mistake, ...]:
@@ -252,8 +290,9 @@ def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tu
         ("big-negative", _softmax_big_negative, "masked_fill(-1e9) and softmax"),
     )
     return tuple(
-        matches(key, MASK_MESSAGES[key], (lambda sm: lambda *a: formula(*a, softmax=sm))(softmax), what,
-                with_init=with_init)
+        matches(
+            key, MASK_MESSAGES[key], (lambda sm: lambda *a: formula(*a, softmax=sm))(softmax), what, with_init=with_init
+        )
         for key, softmax, what in variants
     )
 
@@ -275,17 +314,28 @@ EXERCISES_03 = [
         reference=ref.causal_mask,
         make_cases=size_cases,
         mistakes=(
-            matches("hides-diagonal", "Your mask also hides the diagonal: a token may attend to itself "
-                    "(key j = query i). Use tril(), not tril(-1).",
-                    lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1), "tril(-1)"),
-            matches("inverted-mask", INVERTED_MESSAGE,
-                    lambda T: ~ref.causal_mask(T), "the causal mask inverted"),
-            matches("sees-next", "Your mask lets each token see the next one as well: tril(diagonal=1). The "
-                    "last key a query may attend is itself: tril() with the default diagonal=0.",
-                    lambda T: torch.ones(T, T, dtype=torch.bool).tril(1), "tril(1)"),
-            matches("future-not-past", "Your mask lets each token see the future and hides the past: "
-                    "query i may attend keys j <= i, the lower triangle (tril).",
-                    lambda T: torch.ones(T, T, dtype=torch.bool).triu(), "triu()"),
+            matches(
+                "hides-diagonal",
+                "Your mask also hides the diagonal: a token may attend to itself "
+                "(key j = query i). Use tril(), not tril(-1).",
+                lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1),
+                "tril(-1)",
+            ),
+            matches("inverted-mask", INVERTED_MESSAGE, lambda T: ~ref.causal_mask(T), "the causal mask inverted"),
+            matches(
+                "sees-next",
+                "Your mask lets each token see the next one as well: tril(diagonal=1). The "
+                "last key a query may attend is itself: tril() with the default diagonal=0.",
+                lambda T: torch.ones(T, T, dtype=torch.bool).tril(1),
+                "tril(1)",
+            ),
+            matches(
+                "future-not-past",
+                "Your mask lets each token see the future and hides the past: "
+                "query i may attend keys j <= i, the lower triangle (tril).",
+                lambda T: torch.ones(T, T, dtype=torch.bool).triu(),
+                "triu()",
+            ),
         ),
     ),
     Exercise(
@@ -301,22 +351,42 @@ EXERCISES_03 = [
         reference=ref.padding_mask,
         make_cases=length_cases,
         mistakes=(
-            matches("over-queries", "Your mask has shape (B, T, 1): it broadcasts over the keys, so it hides "
-                    "the padded QUERIES' rows instead of the padded KEYS. Padding hides keys: put the "
-                    "positions on the last axis, (B, 1, T).",
-                    lambda lengths, T: ref.padding_mask(lengths, T).mT, "the mask over queries (B, T, 1)"),
-            matches("no-query-axis", "Your mask has shape (B, T): add the query axis, (B, 1, T), so that it "
-                    "broadcasts against (B, T, T) scores as one row per sentence (mask[:, None, :]).",
-                    lambda lengths, T: ref.padding_mask(lengths, T)[:, 0, :], "the mask without its query axis"),
-            matches("inverted-mask", INVERTED_MESSAGE,
-                    lambda lengths, T: ~ref.padding_mask(lengths, T), "the padding mask inverted"),
-            raised("lengths-not-column", "torch.arange(T) is (T,) and lengths is (B,): side by side they line up "
-                   "only when B = T. Give lengths an axis, lengths[:, None], (B, 1), so that the comparison "
-                   "broadcasts to (B, T).", error=r"size of tensor a \(\d+\) must match the size of tensor b "
-                   r"\(\d+\) at non-singleton dimension 0"),
-            matches("off-by-one", "Off by one: a sentence of length n has real tokens at positions "
-                    "0 to n - 1, so key j is real when j < n, not j <= n.",
-                    lambda lengths, T: (torch.arange(T) <= lengths[:, None])[:, None, :], "positions j <= length"),
+            matches(
+                "over-queries",
+                "Your mask has shape (B, T, 1): it broadcasts over the keys, so it hides "
+                "the padded QUERIES' rows instead of the padded KEYS. Padding hides keys: put the "
+                "positions on the last axis, (B, 1, T).",
+                lambda lengths, T: ref.padding_mask(lengths, T).mT,
+                "the mask over queries (B, T, 1)",
+            ),
+            matches(
+                "no-query-axis",
+                "Your mask has shape (B, T): add the query axis, (B, 1, T), so that it "
+                "broadcasts against (B, T, T) scores as one row per sentence (mask[:, None, :]).",
+                lambda lengths, T: ref.padding_mask(lengths, T)[:, 0, :],
+                "the mask without its query axis",
+            ),
+            matches(
+                "inverted-mask",
+                INVERTED_MESSAGE,
+                lambda lengths, T: ~ref.padding_mask(lengths, T),
+                "the padding mask inverted",
+            ),
+            raised(
+                "lengths-not-column",
+                "torch.arange(T) is (T,) and lengths is (B,): side by side they line up "
+                "only when B = T. Give lengths an axis, lengths[:, None], (B, 1), so that the comparison "
+                "broadcasts to (B, T).",
+                error=r"size of tensor a \(\d+\) must match the size of tensor b "
+                r"\(\d+\) at non-singleton dimension 0",
+            ),
+            matches(
+                "off-by-one",
+                "Off by one: a sentence of length n has real tokens at positions "
+                "0 to n - 1, so key j is real when j < n, not j <= n.",
+                lambda lengths, T: (torch.arange(T) <= lengths[:, None])[:, None, :],
+                "positions j <= length",
+            ),
             Mistake("longest-not-T", _longest_not_T),
         ),
     ),
@@ -332,11 +402,17 @@ EXERCISES_03 = [
         returns="weights (B, T, T): masked keys exactly 0, other rows summing to 1, fully masked rows all 0",
         reference=ref.masked_softmax,
         make_cases=masked_score_cases,
-        mistakes=(Mistake("renormalised-after-softmax", _renormalised_after_softmax),
-                  *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
-                  matches("wrong-axis", "Your weights were normalised over the queries (dim=1 of (B, T, T), or "
-                          "dim=-2). " + WRONG_AXIS_MESSAGE, _masked_softmax_over_queries,
-                          "the masked softmax over dim=-2")),
+        mistakes=(
+            Mistake("renormalised-after-softmax", _renormalised_after_softmax),
+            *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
+            matches(
+                "wrong-axis",
+                "Your weights were normalised over the queries (dim=1 of (B, T, T), or "
+                "dim=-2). " + WRONG_AXIS_MESSAGE,
+                _masked_softmax_over_queries,
+                "the masked softmax over dim=-2",
+            ),
+        ),
     ),
     Exercise(
         id="3.4",
@@ -352,8 +428,9 @@ EXERCISES_03 = [
         make_cases=masked_qkv_cases,
         mistakes=(
             *mask_mistakes(lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v),
-            *scale_mistakes(lambda q, k, v, mask, scale: ref.masked_softmax(q @ k.mT * scale, mask) @ v, width_of_q,
-                            SCALE_QKV),
+            *scale_mistakes(
+                lambda q, k, v, mask, scale: ref.masked_softmax(q @ k.mT * scale, mask) @ v, width_of_q, SCALE_QKV
+            ),
         ),
     ),
     Exercise(
@@ -373,18 +450,30 @@ EXERCISES_03 = [
         mistakes=(
             no_super_init,
             dot_T_on_batch,
-            matches("unused-out-proj", "out_proj is defined but never used: your output skips it. Pass the "
-                    "weighted sum through self.out_proj. (To find such a layer: after out.sum().backward(), "
-                    "model.out_proj.weight.grad is still None.)", lambda p, *a: _head(p, *a, out=False),
-                    "the output without out_proj"),
+            matches(
+                "unused-out-proj",
+                "out_proj is defined but never used: your output skips it. Pass the "
+                "weighted sum through self.out_proj. (To find such a layer: after out.sum().backward(), "
+                "model.out_proj.weight.grad is still None.)",
+                lambda p, *a: _head(p, *a, out=False),
+                "the output without out_proj",
+            ),
             *mask_mistakes(lambda p, *a, softmax: _head(p, *a, softmax=softmax)),
             *scale_mistakes(lambda p, *a, scale: _head(p, *a, scale=scale), width_of_X, SCALE_EMBED),
-            matches("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
-                    lambda p, *a: _head(p, *a, values="k_proj"), "weights @ k"),
-            matches("out-proj-first", "out_proj was applied to v, before the weights: it must come last, on the "
-                    "weighted sum, out_proj(weights @ v). The two agree while every row of weights sums to 1; a "
-                    "query that may attend nothing shows the difference: its output must be out_proj's bias.",
-                    lambda p, *a: _head(p, *a, out_first=True), "weights @ out_proj(v)"),
+            matches(
+                "keys-as-values",
+                "You multiplied the weights by k; take the values: weights @ v.",
+                lambda p, *a: _head(p, *a, values="k_proj"),
+                "weights @ k",
+            ),
+            matches(
+                "out-proj-first",
+                "out_proj was applied to v, before the weights: it must come last, on the "
+                "weighted sum, out_proj(weights @ v). The two agree while every row of weights sums to 1; a "
+                "query that may attend nothing shows the difference: its output must be out_proj's bias.",
+                lambda p, *a: _head(p, *a, out_first=True),
+                "weights @ out_proj(v)",
+            ),
             *last_weights_mistakes(_head_scores, "(B, T, T)"),
         ),
     ),
@@ -392,9 +481,9 @@ EXERCISES_03 = [
 
 
 LESSON = Lesson(
-    number='03',
-    title='Masks',
-    notebook='03-masks',
+    number="03",
+    title="Masks",
+    notebook="03-masks",
     provides=(),  # what its notebook imports from helpers.attention
     exercises=EXERCISES_03,
 )

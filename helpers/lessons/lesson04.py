@@ -33,13 +33,17 @@ from helpers.tolerances import close, first_difference
 
 
 def split_cases(gen: torch.Generator) -> list[Case]:
-    return [Case(f"x of shape ({B}, {T}, {D}) split into {H} heads", (randn(gen, B, T, D), H))
-            for B, T, D, H in ((2, 5, 12, 3), (3, 4, 8, 2), (1, 6, 6, 6))]
+    return [
+        Case(f"x of shape ({B}, {T}, {D}) split into {H} heads", (randn(gen, B, T, D), H))
+        for B, T, D, H in ((2, 5, 12, 3), (3, 4, 8, 2), (1, 6, 6, 6))
+    ]
 
 
 def merge_cases(gen: torch.Generator) -> list[Case]:
-    return [Case(f"x of shape ({B}, {H}, {T}, {d}) from {H} heads", (randn(gen, B, H, T, d),))
-            for B, H, T, d in ((2, 3, 5, 4), (3, 2, 4, 6), (1, 4, 6, 2))]
+    return [
+        Case(f"x of shape ({B}, {H}, {T}, {d}) from {H} heads", (randn(gen, B, H, T, d),))
+        for B, H, T, d in ((2, 3, 5, 4), (3, 2, 4, 6), (1, 4, 6, 2))
+    ]
 
 
 def mha_cases(gen: torch.Generator) -> list[Case]:
@@ -55,16 +59,33 @@ def mha_cases(gen: torch.Generator) -> list[Case]:
         ("a mask (3, 4, 4) that hides every key from one query", 3, 4, 12, 3, _fully_masked_row(3, 4)),
     ):
         X = randn(gen, B, T, D)
-        cases.append(Case(f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with {label}",
-                          (X,) if mask is None else (X, mask), init=(D, H), params=linear_params(gen, D, HEAD)))
+        cases.append(
+            Case(
+                f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with {label}",
+                (X,) if mask is None else (X, mask),
+                init=(D, H),
+                params=linear_params(gen, D, HEAD),
+            )
+        )
     B, T, D, H = 2, 5, 12, 2
-    cases.append(weights_case(f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with a padding mask (2, 1, 5), "
-                              "lengths [5, 3]", (randn(gen, B, T, D), _padding([5, 3], T)), (D, H),
-                              linear_params(gen, D, HEAD)))
+    cases.append(
+        weights_case(
+            f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with a padding mask (2, 1, 5), " "lengths [5, 3]",
+            (randn(gen, B, T, D), _padding([5, 3], T)),
+            (D, H),
+            linear_params(gen, D, HEAD),
+        )
+    )
     H = randint(gen, 3, 5)
     D = H * randint(gen, 2, 4) + randint(gen, 1, H - 1)
-    cases.append(Case(f"MultiHeadAttention({D}, {H}): {D} is not divisible by {H}", (MUST_RAISE,),
-                      frozenset({MUST_RAISE}), init=(D, H)))
+    cases.append(
+        Case(
+            f"MultiHeadAttention({D}, {H}): {D} is not divisible by {H}",
+            (MUST_RAISE,),
+            frozenset({MUST_RAISE}),
+            init=(D, H),
+        )
+    )
     return cases
 
 
@@ -78,8 +99,9 @@ def _merge_reshape_only(x):
     return x.reshape(B, T, H * d)
 
 
-def _mha_scores(p, X, mask=None, *, H, split=ref.split_heads, swap_qk=False, scale: float | str | None = None,
-                masked=False):
+def _mha_scores(
+    p, X, mask=None, *, H, split=ref.split_heads, swap_qk=False, scale: float | str | None = None, masked=False
+):
     """MultiHeadAttention's scores (B, H, T, T), scaled by `scale` (default 1/√d_head; "D" for
     1/√D), with masked scores at -inf if `masked`."""
     q, k = (split(project(p, n, X), H) for n in ("q_proj", "k_proj"))
@@ -93,8 +115,22 @@ def _mha_scores(p, X, mask=None, *, H, split=ref.split_heads, swap_qk=False, sca
     return scores.masked_fill(~ref.heads_mask(mask), float("-inf")) if masked and mask is not None else scores
 
 
-def _mha(p, X, mask=None, *, H, split=ref.split_heads, merge=ref.merge_heads, scale=None, out=True,
-         mask_for_heads=ref.heads_mask, swap_qk=False, out_params=None, softmax=ref.masked_softmax, values="v_proj"):
+def _mha(
+    p,
+    X,
+    mask=None,
+    *,
+    H,
+    split=ref.split_heads,
+    merge=ref.merge_heads,
+    scale=None,
+    out=True,
+    mask_for_heads=ref.heads_mask,
+    swap_qk=False,
+    out_params=None,
+    softmax=ref.masked_softmax,
+    values="v_proj",
+):
     """MultiHeadAttention from parameters p, with one thing changed for a mistake."""
     scores = _mha_scores(p, X, H=H, split=split, swap_qk=swap_qk, scale=scale)
     v = split(project(p, values, X), H)
@@ -127,15 +163,20 @@ def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> 
     evidence = f"your code raised {out.error}: {a} is {what(a)}; {b} is {what(b)}"
     mask = case.inputs[1] if len(case.inputs) > 1 else None
     if isinstance(mask, Tensor) and mask.dim() == 2 and sizes == {T, H}:
-        return (evidence, "The heads met the tokens on one axis, on a case whose mask is (T, T). A (T, T) mask "
-                "needs no head axis: it broadcasts over B and H as it is. If you gave it one, mask.unsqueeze(1) "
-                "made it (T, 1, T), which lines T up with the heads: add the head axis only to a 3-D mask, "
-                "(B, 1, T) or (B, T, T), e.g. `if mask is not None and mask.dim() == 3`. If not, check that q, k "
-                "and v are all split into (B, H, T, d_head).")
-    return (evidence,
-            "The heads met another size on the same axis. Every tensor in a head's attention must be "
-            "(B, H, T, ...): q, k AND v split with the same view and transpose, and a (B, 1, T) or (B, T, T) mask "
-            "given its head axis at position 1, mask.unsqueeze(1).")
+        return (
+            evidence,
+            "The heads met the tokens on one axis, on a case whose mask is (T, T). A (T, T) mask "
+            "needs no head axis: it broadcasts over B and H as it is. If you gave it one, mask.unsqueeze(1) "
+            "made it (T, 1, T), which lines T up with the heads: add the head axis only to a 3-D mask, "
+            "(B, 1, T) or (B, T, T), e.g. `if mask is not None and mask.dim() == 3`. If not, check that q, k "
+            "and v are all split into (B, H, T, d_head).",
+        )
+    return (
+        evidence,
+        "The heads met another size on the same axis. Every tensor in a head's attention must be "
+        "(B, H, T, ...): q, k AND v split with the same view and transpose, and a (B, 1, T) or (B, T, T) mask "
+        "given its head axis at position 1, mask.unsqueeze(1).",
+    )
 
 
 def mha_mistake(key: str, message: str, what: str, **change) -> Mistake:
@@ -159,10 +200,12 @@ def axes_mistake(names: tuple[str, ...]) -> Mistake:
         for order in itertools.permutations(range(expected.dim())):
             if list(order) != sorted(order) and close(got, expected.permute(order)):
                 have = ", ".join(names[i] for i in order)
-                return (f"expected shape ({', '.join(names)}) = {tuple(expected.shape)}, got {tuple(got.shape)}: "
-                        f"the right numbers, with the axes in the order ({have})",
-                        f"Every number is right but the axes are in the wrong order: you have ({have}), the "
-                        f"exercise wants ({', '.join(names)}). Check which two axes your transpose (or permute) swaps.")
+                return (
+                    f"expected shape ({', '.join(names)}) = {tuple(expected.shape)}, got {tuple(got.shape)}: "
+                    f"the right numbers, with the axes in the order ({have})",
+                    f"Every number is right but the axes are in the wrong order: you have ({have}), the "
+                    f"exercise wants ({', '.join(names)}). Check which two axes your transpose (or permute) swaps.",
+                )
         return None
 
     return Mistake("wrong-axes", found)
@@ -177,33 +220,46 @@ def misplaced_mistake(source: Callable[[Case], Tensor], message: str) -> Mistake
             return None
         if not torch.equal(got.detach().double().flatten().sort().values, x.double().flatten().sort().values):
             return None
-        how = first_difference(expected, got) if got.shape == expected.shape else (
-            f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+        how = (
+            first_difference(expected, got)
+            if got.shape == expected.shape
+            else (f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+        )
         return f"{how}; your result holds the same numbers as x, in other places", message
 
     return Mistake("misplaced", found)
 
 
-SPLIT_MESSAGE = ("You reshaped (B, T, D) straight to (B, H, T, d_head). That cuts the numbers in memory order, so a "
-                 "'head' gets pieces of different tokens. View as (B, T, H, d_head) first, then swap T and H: "
-                 ".transpose(1, 2).")
+SPLIT_MESSAGE = (
+    "You reshaped (B, T, D) straight to (B, H, T, d_head). That cuts the numbers in memory order, so a "
+    "'head' gets pieces of different tokens. View as (B, T, H, d_head) first, then swap T and H: "
+    ".transpose(1, 2)."
+)
 
 
-MERGE_MESSAGE = ("You reshaped (B, H, T, d_head) straight to (B, T, D), mixing tokens between heads. Swap H and T "
-                 "back first: x.transpose(1, 2) gives (B, T, H, d_head), then .reshape(B, T, D).")
+MERGE_MESSAGE = (
+    "You reshaped (B, H, T, d_head) straight to (B, T, D), mixing tokens between heads. Swap H and T "
+    "back first: x.transpose(1, 2) gives (B, T, H, d_head), then .reshape(B, T, D)."
+)
 
 
-SCALE_D_MESSAGE = ("The scores were divided by √D (the whole width). Each head's q·k sums only d_head = D / H products, "
-                   "so divide by √d_head.")
+SCALE_D_MESSAGE = (
+    "The scores were divided by √D (the whole width). Each head's q·k sums only d_head = D / H products, "
+    "so divide by √d_head."
+)
 
 
-ACROSS_BATCH_MESSAGE = ("Your output mixes the sentences of a batch: each token attends to tokens of OTHER sentences, "
-                        "at the same position. That is what happens when a (B, T, D) tensor is read as sequence-first "
-                        "(T, B, D). Keep the batch axis first and attend over dim 1, the tokens.")
+ACROSS_BATCH_MESSAGE = (
+    "Your output mixes the sentences of a batch: each token attends to tokens of OTHER sentences, "
+    "at the same position. That is what happens when a (B, T, D) tensor is read as sequence-first "
+    "(T, B, D). Keep the batch axis first and attend over dim 1, the tokens."
+)
 
 
-HEADS_COMBINED = ("You {how} the heads into (B, T, d_head): merging puts them side by side, (B, T, H · d_head) = "
-                  "(B, T, D). Concatenate them, don't {verb} them: transpose(1, 2), then reshape.")
+HEADS_COMBINED = (
+    "You {how} the heads into (B, T, d_head): merging puts them side by side, (B, T, H · d_head) = "
+    "(B, T, D). Concatenate them, don't {verb} them: transpose(1, 2), then reshape."
+)
 
 
 def _split_keep_T(x, H):
@@ -223,64 +279,122 @@ def _split_into_batch(x, H):
 
 def _sizes_swapped(out: Outcome) -> str:
     if source_line(out, r"\.split\("):
-        return ("x.split(n) cuts pieces of n numbers, not n pieces: you made D // num_heads heads of num_heads "
-                "numbers. Use x.split(D // num_heads, dim=-1), or x.chunk(num_heads, dim=-1).")
-    return ("You made D // num_heads heads of num_heads numbers each: the two sizes are swapped. "
-            "x.view(B, T, num_heads, D // num_heads), then .transpose(1, 2).")
+        return (
+            "x.split(n) cuts pieces of n numbers, not n pieces: you made D // num_heads heads of num_heads "
+            "numbers. Use x.split(D // num_heads, dim=-1), or x.chunk(num_heads, dim=-1)."
+        )
+    return (
+        "You made D // num_heads heads of num_heads numbers each: the two sizes are swapped. "
+        "x.view(B, T, num_heads, D // num_heads), then .transpose(1, 2)."
+    )
 
 
 EXERCISES_04 = [
     Exercise(
-        id="4.1", notebook="04", name="split_heads", title="Spot the bug: splitting heads",
-        points=1, difficulty=1, minutes=10,
+        id="4.1",
+        notebook="04",
+        name="split_heads",
+        title="Spot the bug: splitting heads",
+        points=1,
+        difficulty=1,
+        minutes=10,
         signature="split_heads(x, num_heads)  # x: (B, T, D)",
         returns="x split into heads, shape (B, H, T, d_head)",
-        reference=ref.split_heads, make_cases=split_cases,
+        reference=ref.split_heads,
+        make_cases=split_cases,
         mistakes=(
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
-            matches("split-no-transpose", "You split each token's numbers into heads, (B, T, H, d_head), but left "
-                    "the heads behind the tokens: swap T and H with .transpose(1, 2) to get (B, H, T, d_head).",
-                    _split_keep_T, "x.view(B, T, H, d_head) without the transpose"),
-            matches("interleaved", "Each head got every H-th number of a token instead of d_head neighbours: you cut "
-                    "D as (d_head, H). Cut it as (H, d_head), x.view(B, T, H, d_head), then .transpose(1, 2).",
-                    _split_interleaved, "D cut as (d_head, H)"),
-            matches("heads-in-batch", "You folded the heads into the batch axis, (B · H, T, d_head). Keep them on an "
-                    "axis of their own, (B, H, T, d_head): later code needs B and H apart.",
-                    _split_into_batch, "(B · H, T, d_head)"),
-            matches("sizes-swapped", _sizes_swapped, lambda x, H: torch.stack(x.split(H, dim=-1), dim=1),
-                    "D // num_heads heads of num_heads numbers"),
-            raised("chunk-wrong-dim", "x.chunk(num_heads, dim=1) cuts the tokens (dim 1) into groups, not each "
-                   "token's numbers: cut along the last dimension, x.chunk(num_heads, dim=-1).",
-                   error=r"stack expects each tensor to be equal size|must match the size",
-                   source=r"(chunk|split)\([^)]*dim\s*=\s*1\b", both=True),
+            matches(
+                "split-no-transpose",
+                "You split each token's numbers into heads, (B, T, H, d_head), but left "
+                "the heads behind the tokens: swap T and H with .transpose(1, 2) to get (B, H, T, d_head).",
+                _split_keep_T,
+                "x.view(B, T, H, d_head) without the transpose",
+            ),
+            matches(
+                "interleaved",
+                "Each head got every H-th number of a token instead of d_head neighbours: you cut "
+                "D as (d_head, H). Cut it as (H, d_head), x.view(B, T, H, d_head), then .transpose(1, 2).",
+                _split_interleaved,
+                "D cut as (d_head, H)",
+            ),
+            matches(
+                "heads-in-batch",
+                "You folded the heads into the batch axis, (B · H, T, d_head). Keep them on an "
+                "axis of their own, (B, H, T, d_head): later code needs B and H apart.",
+                _split_into_batch,
+                "(B · H, T, d_head)",
+            ),
+            matches(
+                "sizes-swapped",
+                _sizes_swapped,
+                lambda x, H: torch.stack(x.split(H, dim=-1), dim=1),
+                "D // num_heads heads of num_heads numbers",
+            ),
+            raised(
+                "chunk-wrong-dim",
+                "x.chunk(num_heads, dim=1) cuts the tokens (dim 1) into groups, not each "
+                "token's numbers: cut along the last dimension, x.chunk(num_heads, dim=-1).",
+                error=r"stack expects each tensor to be equal size|must match the size",
+                source=r"(chunk|split)\([^)]*dim\s*=\s*1\b",
+                both=True,
+            ),
             axes_mistake(("B", "H", "T", "d_head")),
-            misplaced_mistake(lambda case: case.inputs[0], "Your result holds every number of x, but not where the "
-                              "heads expect them. Only view as (B, T, H, d_head), which cuts each token's D numbers "
-                              "into H runs of d_head, then transpose(1, 2), which moves the heads in front of the "
-                              "tokens."),
+            misplaced_mistake(
+                lambda case: case.inputs[0],
+                "Your result holds every number of x, but not where the "
+                "heads expect them. Only view as (B, T, H, d_head), which cuts each token's D numbers "
+                "into H runs of d_head, then transpose(1, 2), which moves the heads in front of the "
+                "tokens.",
+            ),
         ),
     ),
     Exercise(
-        id="4.2", notebook="04", name="merge_heads", title="Merging heads",
-        points=2, difficulty=2, minutes=10,
+        id="4.2",
+        notebook="04",
+        name="merge_heads",
+        title="Merging heads",
+        points=2,
+        difficulty=2,
+        minutes=10,
         signature="merge_heads(x)  # x: (B, H, T, d_head)",
         returns="the heads side by side again, shape (B, T, D)",
-        reference=ref.merge_heads, make_cases=merge_cases,
+        reference=ref.merge_heads,
+        make_cases=merge_cases,
         mistakes=(
             matches("merge-no-transpose", MERGE_MESSAGE, _merge_reshape_only, "a plain reshape to (B, T, D)"),
-            raised("not-contiguous", "After transpose the tensor is not contiguous in memory, so .view() refuses it. "
-                   "Use .reshape(B, T, D), or .contiguous().view(B, T, D).", error=r"view size is not compatible"),
-            matches("merge-not-flattened", "You brought the tokens forward, (B, T, H, d_head), but did not put the "
-                    "heads side by side: finish with .reshape(B, T, H * d_head).", lambda x: x.transpose(1, 2),
-                    "x.transpose(1, 2)"),
-            matches("heads-combined", HEADS_COMBINED.format(how="added up", verb="sum"), lambda x: x.sum(dim=1),
-                    "x.sum(dim=1)"),
-            matches("heads-combined", HEADS_COMBINED.format(how="averaged", verb="average"), lambda x: x.mean(dim=1),
-                    "x.mean(dim=1)"),
+            raised(
+                "not-contiguous",
+                "After transpose the tensor is not contiguous in memory, so .view() refuses it. "
+                "Use .reshape(B, T, D), or .contiguous().view(B, T, D).",
+                error=r"view size is not compatible",
+            ),
+            matches(
+                "merge-not-flattened",
+                "You brought the tokens forward, (B, T, H, d_head), but did not put the "
+                "heads side by side: finish with .reshape(B, T, H * d_head).",
+                lambda x: x.transpose(1, 2),
+                "x.transpose(1, 2)",
+            ),
+            matches(
+                "heads-combined",
+                HEADS_COMBINED.format(how="added up", verb="sum"),
+                lambda x: x.sum(dim=1),
+                "x.sum(dim=1)",
+            ),
+            matches(
+                "heads-combined",
+                HEADS_COMBINED.format(how="averaged", verb="average"),
+                lambda x: x.mean(dim=1),
+                "x.mean(dim=1)",
+            ),
             axes_mistake(("B", "T", "D")),
-            misplaced_mistake(lambda case: case.inputs[0], "Your result holds every number of x, but not where they "
-                              "belong: token t must get head 0's d_head numbers, then head 1's, and so on. "
-                              "transpose(1, 2) back to (B, T, H, d_head), then reshape to (B, T, D)."),
+            misplaced_mistake(
+                lambda case: case.inputs[0],
+                "Your result holds every number of x, but not where they "
+                "belong: token t must get head 0's d_head numbers, then head 1's, and so on. "
+                "transpose(1, 2) back to (B, T, H, d_head), then reshape to (B, T, D).",
+            ),
         ),
     ),
 ]
@@ -293,23 +407,34 @@ def _across_batch(init, p, X, mask=None):
     return _mha(p, X.transpose(0, 1), H=init[1]).transpose(0, 1)
 
 
-MASK_HEADS_MESSAGE = ("Your mask was not given a head axis. Scores are (B, H, T, T); a padding mask (B, 1, T) meets them "
-                      "as (1, B, 1, T), so sentence b's mask lands on head b. Insert the head axis: mask.unsqueeze(1) "
-                      "gives (B, 1, 1, T), the same for every head. (A (T, T) mask needs nothing.)")
+MASK_HEADS_MESSAGE = (
+    "Your mask was not given a head axis. Scores are (B, H, T, T); a padding mask (B, 1, T) meets them "
+    "as (1, B, 1, T), so sentence b's mask lands on head b. Insert the head axis: mask.unsqueeze(1) "
+    "gives (B, 1, 1, T), the same for every head. (A (T, T) mask needs nothing.)"
+)
 
 
 def independence_cases(gen: torch.Generator) -> list[Case]:
     """Batches of three and four sentences, each with the panel of models in a shuffled order."""
     n = len(running.INDEPENDENCE_PANEL)
-    return [Case(f"a batch (B={B}, T={T}, D={D}) and a panel of {n} attention modules", (randn(gen, B, T, D),),
-                 init=(D, H, tuple(torch.randperm(n, generator=gen).tolist())), params=linear_params(gen, D, HEAD))
-            for B, T, D, H in ((3, 5, 8, 2), (4, 4, 6, 3))]
+    return [
+        Case(
+            f"a batch (B={B}, T={T}, D={D}) and a panel of {n} attention modules",
+            (randn(gen, B, T, D),),
+            init=(D, H, tuple(torch.randperm(n, generator=gen).tolist())),
+            params=linear_params(gen, D, HEAD),
+        )
+        for B, T, D, H in ((3, 5, 8, 2), (4, 4, 6, 3))
+    ]
 
 
 TENSOR_VERDICT = raised(
-    "tensor-verdict", "Your test returned a one-element tensor, not Python's True or False: comparisons such as "
+    "tensor-verdict",
+    "Your test returned a one-element tensor, not Python's True or False: comparisons such as "
     "(a - b).abs().max() < 1e-5, and .all() or .any(), give tensors. torch.allclose(...) returns a bool; otherwise "
-    "wrap the result: bool(...) (or .item()).", error=r"should return True or False, got a tensor")
+    "wrap the result: bool(...) (or .item()).",
+    error=r"should return True or False, got a tensor",
+)
 
 
 INDEPENDENCE = Panel(running.INDEPENDENCE_PANEL, "modules", "keep sentences apart", "mix sentences", order_at=2)
@@ -334,19 +459,32 @@ def _only_first_token_passed(got: Tensor, expected: Tensor) -> bool:
 def _test_changed_X(out: Outcome) -> str:
     alias = source_line(out, r"^\s*\w+\s*=\s*X\s*$")
     if alias:
-        return (f"Your test changed the batch it was given: `{alias}` does not copy, it gives the caller's X another "
-                "name, so changing it changes X. Make a copy: changed = X.clone().")
-    return ("Your test changed the batch it was given, in place (an assignment into X, +=, or a method ending in _). "
-            "Change a copy instead: changed = X.clone().")
+        return (
+            f"Your test changed the batch it was given: `{alias}` does not copy, it gives the caller's X another "
+            "name, so changing it changes X. Make a copy: changed = X.clone()."
+        )
+    return (
+        "Your test changed the batch it was given, in place (an assignment into X, +=, or a method ending in _). "
+        "Change a copy instead: changed = X.clone()."
+    )
 
 
 def converter_cases(gen: torch.Generator) -> list[Case]:
     cases = []
-    for label, B, T, D, H, lengths in (("no padding", 3, 5, 12, 4, None), ("a key_padding_mask, lengths [4, 2]", 2, 4, 8, 2, [4, 2])):
+    for label, B, T, D, H, lengths in (
+        ("no padding", 3, 5, 12, 4, None),
+        ("a key_padding_mask, lengths [4, 2]", 2, 4, 8, 2, [4, 2]),
+    ):
         X = randn(gen, B, T, D)
         inputs = (X,) if lengths is None else (X, ~_padding(lengths, T)[:, 0, :])
-        cases.append(Case(f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with {label}", inputs,
-                          init=(D, H), params=linear_params(gen, D, HEAD)))
+        cases.append(
+            Case(
+                f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with {label}",
+                inputs,
+                init=(D, H),
+                params=linear_params(gen, D, HEAD),
+            )
+        )
     return cases
 
 
@@ -373,8 +511,9 @@ def _with(p: dict[str, Tensor], **changes: Callable[[Tensor], Tensor]) -> dict[s
     return new
 
 
-def converter_mistake(key: str, message: Message, what: str, params: Callable[..., dict] | None = None,
-                      **change) -> Mistake:
+def converter_mistake(
+    key: str, message: Message, what: str, params: Callable[..., dict] | None = None, **change
+) -> Mistake:
     """A converter mistake: the output of _converted with the parameters params(init, p) and
     one thing changed."""
 
@@ -396,8 +535,10 @@ def _stacked_as(p: dict[str, Tensor], order: tuple[str, str, str]) -> dict[str, 
 def _not_mha(out: Outcome) -> str:
     if "got a NoneType" in out.error:
         return "to_torch_mha returned nothing: did you forget `return theirs`?"
-    return ("to_torch_mha should create a new nn.MultiheadAttention(ours.embed_size, ours.num_heads, batch_first=True), "
-            "copy ours' weights into it, and return it.")
+    return (
+        "to_torch_mha should create a new nn.MultiheadAttention(ours.embed_size, ours.num_heads, batch_first=True), "
+        "copy ours' weights into it, and return it."
+    )
 
 
 ZERO = torch.zeros_like
@@ -405,58 +546,113 @@ ZERO = torch.zeros_like
 
 EXERCISES_04 += [
     Exercise(
-        id="4.3", notebook="04", name="MultiHeadAttention", title="MultiHeadAttention",
-        points=3, difficulty=3, minutes=30,
+        id="4.3",
+        notebook="04",
+        name="MultiHeadAttention",
+        title="MultiHeadAttention",
+        points=3,
+        difficulty=3,
+        minutes=30,
         signature="class MultiHeadAttention(nn.Module) with __init__(self, embed_size, num_heads) and forward(self, X, mask=None)",
         returns="out_proj(merged heads), shape (B, T, D), keeping self.last_weights (B, H, T, T)",
-        reference=ref.MultiHeadAttention, make_cases=mha_cases, module=True, probe=keeps_head_weights,
+        reference=ref.MultiHeadAttention,
+        make_cases=mha_cases,
+        module=True,
+        probe=keeps_head_weights,
         mistakes=(
             no_super_init,
             dot_T_on_batch,
             mha_mistake("view-no-transpose", SPLIT_MESSAGE, "heads split by a plain view", split=_split_view_only),
-            mha_mistake("merge-no-transpose", MERGE_MESSAGE, "heads merged by a plain reshape", merge=_merge_reshape_only),
+            mha_mistake(
+                "merge-no-transpose", MERGE_MESSAGE, "heads merged by a plain reshape", merge=_merge_reshape_only
+            ),
             mha_mistake("scale-by-sqrt-D", SCALE_D_MESSAGE, "scores divided by √D", scale="D"),
-            mha_mistake("no-scaling", "The scores were not scaled: divide them by √d_head, "
-                        "math.sqrt(self.d_head), so that their spread does not grow with the width of a head.",
-                        "unscaled scores", scale=1.0),
-            mha_mistake("scale-by-d", "The scores were divided by d_head, not by √d_head: the spread of q·k grows "
-                        "like √d_head, so divide by math.sqrt(self.d_head).", "scores divided by d_head",
-                        scale="d_head"),
+            mha_mistake(
+                "no-scaling",
+                "The scores were not scaled: divide them by √d_head, "
+                "math.sqrt(self.d_head), so that their spread does not grow with the width of a head.",
+                "unscaled scores",
+                scale=1.0,
+            ),
+            mha_mistake(
+                "scale-by-d",
+                "The scores were divided by d_head, not by √d_head: the spread of q·k grows "
+                "like √d_head, so divide by math.sqrt(self.d_head).",
+                "scores divided by d_head",
+                scale="d_head",
+            ),
             matches("across-batch", ACROSS_BATCH_MESSAGE, _across_batch, "attention across the batch", with_init=True),
-            mha_mistake("no-out-proj", "The output skips out_proj: pass the merged heads through self.out_proj, which "
-                        "mixes what the heads found.", "the merged heads without out_proj", out=False),
-            mha_mistake("mask-not-broadcast", MASK_HEADS_MESSAGE, "the mask applied without a head axis",
-                        mask_for_heads=lambda m: m),
-            mha_mistake("mask-ignored", MASK_MESSAGES["mask-ignored"], "what you get with no mask",
-                        mask_for_heads=lambda m: None),
-            *mask_mistakes(lambda init, p, X, mask=None, *, softmax: _mha(p, X, mask, H=init[1], softmax=softmax),
-                           with_init=True),
-            mha_mistake("wrong-axis", "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
-                        "softmax over dim=-2", softmax=lambda s, m: ref.masked_softmax(s.mT, m if m is None else
-                                                                                         m.mT).mT),
-            mha_mistake("keys-as-values", "You multiplied the weights by k; take the values: weights @ v.",
-                        "weights @ k", values="k_proj"),
+            mha_mistake(
+                "no-out-proj",
+                "The output skips out_proj: pass the merged heads through self.out_proj, which "
+                "mixes what the heads found.",
+                "the merged heads without out_proj",
+                out=False,
+            ),
+            mha_mistake(
+                "mask-not-broadcast",
+                MASK_HEADS_MESSAGE,
+                "the mask applied without a head axis",
+                mask_for_heads=lambda m: m,
+            ),
+            mha_mistake(
+                "mask-ignored",
+                MASK_MESSAGES["mask-ignored"],
+                "what you get with no mask",
+                mask_for_heads=lambda m: None,
+            ),
+            *mask_mistakes(
+                lambda init, p, X, mask=None, *, softmax: _mha(p, X, mask, H=init[1], softmax=softmax), with_init=True
+            ),
+            mha_mistake(
+                "wrong-axis",
+                "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
+                "softmax over dim=-2",
+                softmax=lambda s, m: ref.masked_softmax(s.mT, m if m is None else m.mT).mT,
+            ),
+            mha_mistake(
+                "keys-as-values",
+                "You multiplied the weights by k; take the values: weights @ v.",
+                "weights @ k",
+                values="k_proj",
+            ),
             Mistake("heads-against-tokens", _heads_against_tokens, on_error=True),
-            matches("heads-averaged", "self.last_weights holds the heads averaged into (B, T, T). Keep every head's "
-                    "weights, (B, H, T, T): head_grid and the explorer draw one heatmap per head.",
-                    lambda init, p, X, mask=None: _mha_weights(init, p, X, mask).mean(dim=1),
-                    "the weights averaged over the heads", with_init=True, weights=True),
-            *last_weights_mistakes(lambda init, p, X, mask=None, *, masked=False:
-                                   _mha_scores(p, X, mask, H=init[1], masked=masked),
-                                   "(B, H, T, T)", with_init=True),
+            matches(
+                "heads-averaged",
+                "self.last_weights holds the heads averaged into (B, T, T). Keep every head's "
+                "weights, (B, H, T, T): head_grid and the explorer draw one heatmap per head.",
+                lambda init, p, X, mask=None: _mha_weights(init, p, X, mask).mean(dim=1),
+                "the weights averaged over the heads",
+                with_init=True,
+                weights=True,
+            ),
+            *last_weights_mistakes(
+                lambda init, p, X, mask=None, *, masked=False: _mha_scores(p, X, mask, H=init[1], masked=masked),
+                "(B, H, T, T)",
+                with_init=True,
+            ),
         ),
     ),
     Exercise(
-        id="4.4", notebook="04", name="sentences_independent", title="A test that finds mixed sentences",
-        points=2, difficulty=2, minutes=15,
+        id="4.4",
+        notebook="04",
+        name="sentences_independent",
+        title="A test that finds mixed sentences",
+        points=2,
+        difficulty=2,
+        minutes=15,
         signature="sentences_independent(attention, X)  # attention: (B, T, D) -> (B, T, D)",
         returns="True when changing one sentence leaves every other sentence's output unchanged",
         reference=ref.sentences_independent,
-        make_cases=independence_cases, runner=run_independence_test,
+        make_cases=independence_cases,
+        runner=run_independence_test,
         mistakes=(
             raised("in-place", _test_changed_X, error=r"^ChangedItsInput"),
-            raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
-                   "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            raised(
+                "not-a-verdict",
+                "Your test should end with `return` and a True or False, such as " "torch.allclose(...), not print it.",
+                error=r"should return True or False, got a NoneType",
+            ),
             TENSOR_VERDICT,
             *test_mistakes(
                 INDEPENDENCE,
@@ -469,107 +665,204 @@ EXERCISES_04 += [
                 "Change sentence 1 only (changed = X.clone(); changed[1] += 1), run the module on X and on changed, "
                 "and compare the outputs of every other sentence with torch.allclose.",
                 patterns=(
-                    _pattern("missed-leak", "Some modules mix only two sentences: changing sentence 1 moves only the "
-                             "sentence before it, or only the one after it. Change sentence 1 and compare every "
-                             "other sentence, all of them (torch.arange(B) != 1), not just one.",
-                             _only_leaks_missed, INDEPENDENCE),
-                    _pattern("changed-every-sentence", "Your test changed something in every sentence, so that "
-                             "only a module that reads each sentence's first token alone kept the ones you compare "
-                             "unchanged. X[:, 1] is token 1 of every sentence; sentence 1 is X[1]: change that one "
-                             "only, and compare the others.", _only_first_token_passed, INDEPENDENCE),
+                    _pattern(
+                        "missed-leak",
+                        "Some modules mix only two sentences: changing sentence 1 moves only the "
+                        "sentence before it, or only the one after it. Change sentence 1 and compare every "
+                        "other sentence, all of them (torch.arange(B) != 1), not just one.",
+                        _only_leaks_missed,
+                        INDEPENDENCE,
+                    ),
+                    _pattern(
+                        "changed-every-sentence",
+                        "Your test changed something in every sentence, so that "
+                        "only a module that reads each sentence's first token alone kept the ones you compare "
+                        "unchanged. X[:, 1] is token 1 of every sentence; sentence 1 is X[1]: change that one "
+                        "only, and compare the others.",
+                        _only_first_token_passed,
+                        INDEPENDENCE,
+                    ),
                 ),
             ),
         ),
     ),
     Exercise(
-        id="4.5", notebook="04", name="to_torch_mha", title="Your weights in nn.MultiheadAttention",
-        points=2, difficulty=2, minutes=15,
+        id="4.5",
+        notebook="04",
+        name="to_torch_mha",
+        title="Your weights in nn.MultiheadAttention",
+        points=2,
+        difficulty=2,
+        minutes=15,
         signature="to_torch_mha(ours)  # ours: a MultiHeadAttention",
         returns="an nn.MultiheadAttention(batch_first=True) with the same weights, giving the same outputs",
-        reference=ref.to_torch_mha, make_cases=converter_cases, runner=run_converter,
+        reference=ref.to_torch_mha,
+        make_cases=converter_cases,
+        runner=run_converter,
         mistakes=(
             raised("not-mha", _not_mha, error=r"should return an nn\.MultiheadAttention"),
-            raised("state-dict-names", "nn.MultiheadAttention names its parameters in_proj_weight, in_proj_bias, "
-                   "out_proj.weight and out_proj.bias: ours' q_proj, k_proj and v_proj have no place of their own "
-                   "there. Stack their weights with torch.cat([...]) and copy them into in_proj_weight (and the "
-                   "biases into in_proj_bias).", error=r"Error\(s\) in loading state_dict for MultiheadAttention"),
-            raised("copy-needs-no-grad", "Copying into a parameter changes it in place, which autograd refuses for "
-                   "a tensor it tracks: do the copying inside `with torch.no_grad():`.",
-                   error=r"leaf Variable that requires grad is being used in an in-place operation"),
-            raised("assign-not-copy", "A parameter cannot be replaced by a plain tensor: copy into it instead, "
-                   "theirs.in_proj_weight.copy_(...), inside `with torch.no_grad():`.",
-                   error=r"cannot assign .* as parameter"),
-            raised("cat-wrong-dim", "Put the three (D, D) weights on top of each other: torch.cat([...], dim=0) "
-                   "gives in_proj_weight's shape, (3D, D). Side by side (dim=1) they make (D, 3D).",
-                   error=r"must match the size of tensor b", source=r"cat\(.*dim\s*=\s*(1|-1)\b", both=True),
-            raised("cat-wrong-dim", "torch.cat([q, k, v weights]) is already (3D, D), in_proj_weight's shape: "
-                   "transposing it makes (D, 3D). Copy it as it is.", error=r"must match the size of tensor b",
-                   source=r"cat\(.*\)\s*\.\s*(T\b|t\(\)|mT\b|transpose)", both=True),
-            raised("stack-not-cat", "torch.stack puts the three (D, D) weights on a new axis, (3, D, D); "
-                   "in_proj_weight is (3D, D): join them with torch.cat([...]) instead.",
-                   error=r"must match the size of tensor b|doesn't match the broadcast shape",
-                   source=r"\bstack\(", both=True),
-            raised("separate-proj-weights", "theirs.q_proj_weight is None: nn.MultiheadAttention keeps separate q, k "
-                   "and v weights only when kdim or vdim differ from embed_dim. Here they are stacked in "
-                   "in_proj_weight, (3D, D), in the order q, k, v, and in_proj_bias likewise.",
-                   error=r"'NoneType' object has no attribute", source=r"[qkv]_proj_weight", both=True),
-            matches("not-batch-first", "nn.MultiheadAttention is sequence-first by default: it read your (B, T, D) "
-                    "batch as (T, B, D) and attended across sentences. Create it with batch_first=True.",
-                    lambda init, p, X, *m: _across_batch(init, p, X), "attention across the batch", with_init=True),
-            converter_mistake("qkv-order", "q and k are swapped: in_proj_weight stacks the projections in the order "
-                              "q, k, v.", "q and k swapped", swap_qk=True),
-            *(converter_mistake("qkv-order", f"Your in_proj_weight stacks the projections in the order {', '.join(order)}; "
-                                "nn.MultiheadAttention reads them as q, k, v: torch.cat([ours.q_proj.weight, "
-                                "ours.k_proj.weight, ours.v_proj.weight]), and the biases in the same order.",
-                                f"the projections stacked {', '.join(order)}",
-                                params=(lambda order: lambda init, p: _stacked_as(p, order))(order))
-              for order in (("q", "v", "k"), ("v", "k", "q"), ("k", "v", "q"), ("v", "q", "k"))),
-            converter_mistake("out-proj-not-copied", "out_proj still holds nn.MultiheadAttention's own random weights: "
-                              "copy out_proj.weight and out_proj.bias too.", "the output through a new out_proj",
-                              out_params=None, params=lambda init, p: {**p, **_fresh_torch_out_proj(init)}),
-            converter_mistake("out-proj-not-copied", "out_proj.bias was not copied: nn.MultiheadAttention starts "
-                              "it at zeros. Copy ours.out_proj.bias too.", "the output with out_proj's bias at 0",
-                              params=lambda init, p: _with(p, out_proj_bias=ZERO)),
-            converter_mistake("out-proj-not-copied", "out_proj.weight was not copied, only its bias: copy "
-                              "ours.out_proj.weight too.", "the output through a new out_proj.weight",
-                              params=lambda init, p: {**p, "out_proj.weight": _fresh_torch_out_proj(init)[
-                                  "out_proj.weight"]}),
-            converter_mistake("biases-not-copied", "in_proj_bias was not copied: nn.MultiheadAttention starts it at "
-                              "zeros. Copy torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]) into it.",
-                              "the output with q, k and v's biases at 0",
-                              params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO)),
-            converter_mistake("no-bias", "Your nn.MultiheadAttention ran as if it had no biases at all: either "
-                              "ours' biases were never copied (in_proj_bias and out_proj.bias start at zeros), or "
-                              "it was created with bias=False, which leaves nowhere to copy them. Keep bias at its "
-                              "default, True, and copy into in_proj_bias and out_proj.bias too.",
-                              "the output without any bias",
-                              params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO,
-                                                           out_proj_bias=ZERO)),
-            converter_mistake("weights-transposed", "nn.Linear keeps its weight as (out, in), and in_proj_weight "
-                              "stacks them just as they are: copy the weights without transposing them.",
-                              "the weights transposed", params=lambda init, p: _with(
-                                  p, q_proj_weight=torch.t, k_proj_weight=torch.t, v_proj_weight=torch.t)),
-            converter_mistake("weights-transposed", "nn.Linear keeps its weight as (out, in), and "
-                              "nn.MultiheadAttention's are the same way round: copy them without transposing.",
-                              "every weight transposed", params=lambda init, p: _with(
-                                  p, q_proj_weight=torch.t, k_proj_weight=torch.t, v_proj_weight=torch.t,
-                                  out_proj_weight=torch.t)),
-            converter_mistake("wrong-num-heads", "nn.MultiheadAttention(embed_dim, num_heads) was given another number "
-                              "of heads than ours has: pass ours.num_heads, so that it splits D the same way.",
-                              "one head", heads=1),
-            matches("wrong-num-heads", "nn.MultiheadAttention(embed_dim, num_heads) was given another number of heads "
-                    "than ours has (d_head, perhaps): pass ours.num_heads, so that it splits D the same way.",
-                    lambda init, p, X, *m: _converted(init, p, X, *m, heads=init[0] // init[1]),
-                    "d_head heads", with_init=True),
+            raised(
+                "state-dict-names",
+                "nn.MultiheadAttention names its parameters in_proj_weight, in_proj_bias, "
+                "out_proj.weight and out_proj.bias: ours' q_proj, k_proj and v_proj have no place of their own "
+                "there. Stack their weights with torch.cat([...]) and copy them into in_proj_weight (and the "
+                "biases into in_proj_bias).",
+                error=r"Error\(s\) in loading state_dict for MultiheadAttention",
+            ),
+            raised(
+                "copy-needs-no-grad",
+                "Copying into a parameter changes it in place, which autograd refuses for "
+                "a tensor it tracks: do the copying inside `with torch.no_grad():`.",
+                error=r"leaf Variable that requires grad is being used in an in-place operation",
+            ),
+            raised(
+                "assign-not-copy",
+                "A parameter cannot be replaced by a plain tensor: copy into it instead, "
+                "theirs.in_proj_weight.copy_(...), inside `with torch.no_grad():`.",
+                error=r"cannot assign .* as parameter",
+            ),
+            raised(
+                "cat-wrong-dim",
+                "Put the three (D, D) weights on top of each other: torch.cat([...], dim=0) "
+                "gives in_proj_weight's shape, (3D, D). Side by side (dim=1) they make (D, 3D).",
+                error=r"must match the size of tensor b",
+                source=r"cat\(.*dim\s*=\s*(1|-1)\b",
+                both=True,
+            ),
+            raised(
+                "cat-wrong-dim",
+                "torch.cat([q, k, v weights]) is already (3D, D), in_proj_weight's shape: "
+                "transposing it makes (D, 3D). Copy it as it is.",
+                error=r"must match the size of tensor b",
+                source=r"cat\(.*\)\s*\.\s*(T\b|t\(\)|mT\b|transpose)",
+                both=True,
+            ),
+            raised(
+                "stack-not-cat",
+                "torch.stack puts the three (D, D) weights on a new axis, (3, D, D); "
+                "in_proj_weight is (3D, D): join them with torch.cat([...]) instead.",
+                error=r"must match the size of tensor b|doesn't match the broadcast shape",
+                source=r"\bstack\(",
+                both=True,
+            ),
+            raised(
+                "separate-proj-weights",
+                "theirs.q_proj_weight is None: nn.MultiheadAttention keeps separate q, k "
+                "and v weights only when kdim or vdim differ from embed_dim. Here they are stacked in "
+                "in_proj_weight, (3D, D), in the order q, k, v, and in_proj_bias likewise.",
+                error=r"'NoneType' object has no attribute",
+                source=r"[qkv]_proj_weight",
+                both=True,
+            ),
+            matches(
+                "not-batch-first",
+                "nn.MultiheadAttention is sequence-first by default: it read your (B, T, D) "
+                "batch as (T, B, D) and attended across sentences. Create it with batch_first=True.",
+                lambda init, p, X, *m: _across_batch(init, p, X),
+                "attention across the batch",
+                with_init=True,
+            ),
+            converter_mistake(
+                "qkv-order",
+                "q and k are swapped: in_proj_weight stacks the projections in the order " "q, k, v.",
+                "q and k swapped",
+                swap_qk=True,
+            ),
+            *(
+                converter_mistake(
+                    "qkv-order",
+                    f"Your in_proj_weight stacks the projections in the order {', '.join(order)}; "
+                    "nn.MultiheadAttention reads them as q, k, v: torch.cat([ours.q_proj.weight, "
+                    "ours.k_proj.weight, ours.v_proj.weight]), and the biases in the same order.",
+                    f"the projections stacked {', '.join(order)}",
+                    params=(lambda order: lambda init, p: _stacked_as(p, order))(order),
+                )
+                for order in (("q", "v", "k"), ("v", "k", "q"), ("k", "v", "q"), ("v", "q", "k"))
+            ),
+            converter_mistake(
+                "out-proj-not-copied",
+                "out_proj still holds nn.MultiheadAttention's own random weights: "
+                "copy out_proj.weight and out_proj.bias too.",
+                "the output through a new out_proj",
+                out_params=None,
+                params=lambda init, p: {**p, **_fresh_torch_out_proj(init)},
+            ),
+            converter_mistake(
+                "out-proj-not-copied",
+                "out_proj.bias was not copied: nn.MultiheadAttention starts "
+                "it at zeros. Copy ours.out_proj.bias too.",
+                "the output with out_proj's bias at 0",
+                params=lambda init, p: _with(p, out_proj_bias=ZERO),
+            ),
+            converter_mistake(
+                "out-proj-not-copied",
+                "out_proj.weight was not copied, only its bias: copy " "ours.out_proj.weight too.",
+                "the output through a new out_proj.weight",
+                params=lambda init, p: {**p, "out_proj.weight": _fresh_torch_out_proj(init)["out_proj.weight"]},
+            ),
+            converter_mistake(
+                "biases-not-copied",
+                "in_proj_bias was not copied: nn.MultiheadAttention starts it at "
+                "zeros. Copy torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]) into it.",
+                "the output with q, k and v's biases at 0",
+                params=lambda init, p: _with(p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO),
+            ),
+            converter_mistake(
+                "no-bias",
+                "Your nn.MultiheadAttention ran as if it had no biases at all: either "
+                "ours' biases were never copied (in_proj_bias and out_proj.bias start at zeros), or "
+                "it was created with bias=False, which leaves nowhere to copy them. Keep bias at its "
+                "default, True, and copy into in_proj_bias and out_proj.bias too.",
+                "the output without any bias",
+                params=lambda init, p: _with(
+                    p, q_proj_bias=ZERO, k_proj_bias=ZERO, v_proj_bias=ZERO, out_proj_bias=ZERO
+                ),
+            ),
+            converter_mistake(
+                "weights-transposed",
+                "nn.Linear keeps its weight as (out, in), and in_proj_weight "
+                "stacks them just as they are: copy the weights without transposing them.",
+                "the weights transposed",
+                params=lambda init, p: _with(p, q_proj_weight=torch.t, k_proj_weight=torch.t, v_proj_weight=torch.t),
+            ),
+            converter_mistake(
+                "weights-transposed",
+                "nn.Linear keeps its weight as (out, in), and "
+                "nn.MultiheadAttention's are the same way round: copy them without transposing.",
+                "every weight transposed",
+                params=lambda init, p: _with(
+                    p, q_proj_weight=torch.t, k_proj_weight=torch.t, v_proj_weight=torch.t, out_proj_weight=torch.t
+                ),
+            ),
+            converter_mistake(
+                "wrong-num-heads",
+                "nn.MultiheadAttention(embed_dim, num_heads) was given another number "
+                "of heads than ours has: pass ours.num_heads, so that it splits D the same way.",
+                "one head",
+                heads=1,
+            ),
+            matches(
+                "wrong-num-heads",
+                "nn.MultiheadAttention(embed_dim, num_heads) was given another number of heads "
+                "than ours has (d_head, perhaps): pass ours.num_heads, so that it splits D the same way.",
+                lambda init, p, X, *m: _converted(init, p, X, *m, heads=init[0] // init[1]),
+                "d_head heads",
+                with_init=True,
+            ),
         ),
     ),
 ]
 
 
 LESSON = Lesson(
-    number='04',
-    title='Many heads',
-    notebook='04-many-heads',
-    provides=('SingleHeadAttention', 'causal_mask', 'masked_softmax', 'padding_mask'),  # what its notebook imports from helpers.attention
+    number="04",
+    title="Many heads",
+    notebook="04-many-heads",
+    provides=(
+        "SingleHeadAttention",
+        "causal_mask",
+        "masked_softmax",
+        "padding_mask",
+    ),  # what its notebook imports from helpers.attention
     exercises=EXERCISES_04,
 )

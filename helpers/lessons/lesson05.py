@@ -30,12 +30,25 @@ def reversal_model_cases(gen: torch.Generator) -> list[Case]:
     cases = []
     for B, V, T, D, H in ((3, 10, 6, 8, 2), (2, 7, 5, 12, 3)):
         tokens = torch.randint(0, V, (B, T), generator=gen)
-        cases.append(Case(f"ReversalModel({V}, {T}, {D}, {H}) on tokens of shape ({B}, {T})", (tokens,),
-                          init=(V, T, D, H), params=tiny_params(gen, V, T, D)))
+        cases.append(
+            Case(
+                f"ReversalModel({V}, {T}, {D}, {H}) on tokens of shape ({B}, {T})",
+                (tokens,),
+                init=(V, T, D, H),
+                params=tiny_params(gen, V, T, D),
+            )
+        )
     B, V, seq_len, T, D, H = 2, 9, 8, 5, 8, 2  # sequences shorter than seq_len: positions for T tokens only
     tokens = torch.randint(0, V, (B, T), generator=gen)
-    cases.append(Case(f"ReversalModel({V}, {seq_len}, {D}, {H}) on tokens of shape ({B}, {T}), shorter than "
-                      f"seq_len = {seq_len}", (tokens,), init=(V, seq_len, D, H), params=tiny_params(gen, V, seq_len, D)))
+    cases.append(
+        Case(
+            f"ReversalModel({V}, {seq_len}, {D}, {H}) on tokens of shape ({B}, {T}), shorter than "
+            f"seq_len = {seq_len}",
+            (tokens,),
+            init=(V, seq_len, D, H),
+            params=tiny_params(gen, V, seq_len, D),
+        )
+    )
     return cases
 
 
@@ -45,11 +58,13 @@ def _scores_met_vectors(case: Case, out: Outcome) -> Finding | None:
     V, D = case.init[0], case.init[2]
     if not found or V == D or {int(found.group(1)), int(found.group(2))} != {V, D}:
         return None
-    return (f"your code raised {out.error}: {V} is V, the read-out's scores per token; {D} is D, the width of token "
-            "and position vectors",
-            "Vectors of width D (token or position vectors) met the read-out's scores, of width V: the read-out comes "
-            "last. Add the positions to the token vectors, before attention: "
-            "self.readout(self.attention(self.tok(tokens) + self.pos(positions))).")
+    return (
+        f"your code raised {out.error}: {V} is V, the read-out's scores per token; {D} is D, the width of token "
+        "and position vectors",
+        "Vectors of width D (token or position vectors) met the read-out's scores, of width V: the read-out comes "
+        "last. Add the positions to the token vectors, before attention: "
+        "self.readout(self.attention(self.tok(tokens) + self.pos(positions))).",
+    )
 
 
 def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
@@ -61,12 +76,18 @@ def _whole_position_table(case: Case, out: Outcome, expected: Tensor | None) -> 
     evidence = f"your code raised {out.error}: {T} is T, the tokens given; {seq_len} is seq_len"
     line = re.search(r"\(line \d+: (.*)\)$", out.error)
     if re.search(r"pos\.weight\b", line.group(1) if line else "") or re.search(r"pos\.weight\b", out.source):
-        return (evidence, f"self.pos.weight is the whole position table, seq_len = {seq_len} rows: it fits only "
-                f"sequences of exactly seq_len tokens, and these have T = {T}. Look up the positions of the tokens "
-                "given: self.pos(torch.arange(tokens.shape[1])).")
-    return (evidence, f"Your positions have seq_len = {seq_len} rows, but these sequences have T = {T} tokens: "
-            "positions must follow the tokens given, not the longest sequence the model allows. Use "
-            "self.pos(torch.arange(tokens.shape[1])).")
+        return (
+            evidence,
+            f"self.pos.weight is the whole position table, seq_len = {seq_len} rows: it fits only "
+            f"sequences of exactly seq_len tokens, and these have T = {T}. Look up the positions of the tokens "
+            "given: self.pos(torch.arange(tokens.shape[1])).",
+        )
+    return (
+        evidence,
+        f"Your positions have seq_len = {seq_len} rows, but these sequences have T = {T} tokens: "
+        "positions must follow the tokens given, not the longest sequence the model allows. Use "
+        "self.pos(torch.arange(tokens.shape[1])).",
+    )
 
 
 def _tiny(init, p, tokens, positions="before", readout=True):
@@ -122,8 +143,14 @@ def equivariance_cases(gen: torch.Generator) -> list[Case]:
         params = tiny_params(gen, V, T, D)
         params.update({f"other.{k}": v for k, v in linear_params(gen, D, HEAD).items()})
         order = tuple(torch.randperm(n, generator=gen).tolist())
-        cases.append(Case(f"tokens of shape ({B}, {T}), the permutation {perm.tolist()} and a panel of {n} models",
-                          (tokens, perm), init=(V, T, D, H, order), params=params))
+        cases.append(
+            Case(
+                f"tokens of shape ({B}, {T}), the permutation {perm.tolist()} and a panel of {n} models",
+                (tokens, perm),
+                init=(V, T, D, H, order),
+                params=params,
+            )
+        )
     return cases
 
 
@@ -132,75 +159,157 @@ EQUIVARIANCE = Panel(running.EQUIVARIANCE_PANEL, "models", "are equivariant", "a
 
 EXERCISES_05 = [
     Exercise(
-        id="5.1", notebook="05", name="ReversalModel", title="Adding positions",
-        points=3, difficulty=2, minutes=15,
+        id="5.1",
+        notebook="05",
+        name="ReversalModel",
+        title="Adding positions",
+        points=3,
+        difficulty=2,
+        minutes=15,
         signature="class ReversalModel(BagOfTokens) with forward(self, tokens)",
         returns="readout(attention(tok(tokens) + pos(positions))), shape (B, T, V)",
-        reference=ref.ReversalModel, make_cases=reversal_model_cases, module=True,
+        reference=ref.ReversalModel,
+        make_cases=reversal_model_cases,
+        module=True,
         mistakes=(
             Mistake("whole-position-table", _whole_position_table, on_error=True),
-            raised("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
-                   "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
-                   error=r"index out of range|out of bounds", source=r"pos\(\s*tokens\s*\)", both=True),
-            raised("positions-of-batch", "tokens.shape[0] is B, the number of sequences; the positions run along "
-                   "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
-                   error=r"must match the size of tensor b|out of range|out of bounds",
-                   source=r"(tokens|x)\.(shape\[0\]|size\(0\))", both=True),
-            matches("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table. "
-                    "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
-                    lambda *a: _tiny(*a, positions="tokens"), "positions looked up by token", with_init=True),
-            matches("no-positions", "The positions never reach the model: add self.pos(torch.arange(T)) to the token "
-                    "vectors before attention.", lambda *a: _tiny(*a, positions="none"), "the model without positions",
-                    with_init=True),
-            matches("positions-after-attention", "The positions were added after attention: attention itself then still "
-                    "cannot tell positions apart. Add them to the token vectors before attention.",
-                    lambda *a: _tiny(*a, positions="after"), "positions added after attention", with_init=True),
-            matches("positions-from-tokens", "self.pos(tokens) looks up each token's VALUE in the position table "
-                    "(clamped here to fit it). The positions are 0, 1, ..., T - 1: "
-                    "self.pos(torch.arange(tokens.shape[1])).", lambda *a: _tiny(*a, positions="tokens-clamped"),
-                    "positions looked up by token value, clamped to the table", with_init=True),
-            matches("positions-of-batch", "Each sentence got one position vector for all its tokens, the one of its "
-                    "index in the batch: torch.arange(tokens.shape[0]) counts the B sentences. The positions run along "
-                    "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
-                    lambda *a: _tiny(*a, positions="batch"), "position b added to every token of sentence b",
-                    with_init=True),
-            matches("positions-reversed", "Your positions run backwards, T - 1 down to 0: token i must get position i, "
-                    "self.pos(torch.arange(T)), so that the same position always means the same place. (Reversing "
-                    "is what the model should learn, not what its positions say.)",
-                    lambda *a: _tiny(*a, positions="reversed"), "positions T - 1, ..., 0", with_init=True),
-            matches("positions-from-1", "Your positions start at 1: the first token is position 0, and the table has "
-                    "rows 0 to seq_len - 1. Use torch.arange(T), 0 to T - 1.",
-                    lambda *a: _tiny(*a, positions="from-1"), "positions 1, ..., T (the last clamped to the table)",
-                    with_init=True),
-            matches("positions-multiplied", "You multiplied the token vectors by the position vectors: add them, "
-                    "self.tok(tokens) + self.pos(positions), so that each keeps its own information.",
-                    lambda *a: _tiny(*a, positions="multiplied"), "token vectors times position vectors", with_init=True),
-            matches("no-readout", "You returned attention's output, (B, T, D): the model ends with the read-out, "
-                    "self.readout(...), which gives a score for each of the V tokens, (B, T, V).",
-                    lambda *a: _tiny(*a, readout=False), "attention's output without the read-out", with_init=True),
+            raised(
+                "positions-from-tokens",
+                "self.pos(tokens) looks up each token's VALUE in the position table. "
+                "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
+                error=r"index out of range|out of bounds",
+                source=r"pos\(\s*tokens\s*\)",
+                both=True,
+            ),
+            raised(
+                "positions-of-batch",
+                "tokens.shape[0] is B, the number of sequences; the positions run along "
+                "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
+                error=r"must match the size of tensor b|out of range|out of bounds",
+                source=r"(tokens|x)\.(shape\[0\]|size\(0\))",
+                both=True,
+            ),
+            matches(
+                "positions-from-tokens",
+                "self.pos(tokens) looks up each token's VALUE in the position table. "
+                "The positions are 0, 1, ..., T - 1: self.pos(torch.arange(tokens.shape[1])).",
+                lambda *a: _tiny(*a, positions="tokens"),
+                "positions looked up by token",
+                with_init=True,
+            ),
+            matches(
+                "no-positions",
+                "The positions never reach the model: add self.pos(torch.arange(T)) to the token "
+                "vectors before attention.",
+                lambda *a: _tiny(*a, positions="none"),
+                "the model without positions",
+                with_init=True,
+            ),
+            matches(
+                "positions-after-attention",
+                "The positions were added after attention: attention itself then still "
+                "cannot tell positions apart. Add them to the token vectors before attention.",
+                lambda *a: _tiny(*a, positions="after"),
+                "positions added after attention",
+                with_init=True,
+            ),
+            matches(
+                "positions-from-tokens",
+                "self.pos(tokens) looks up each token's VALUE in the position table "
+                "(clamped here to fit it). The positions are 0, 1, ..., T - 1: "
+                "self.pos(torch.arange(tokens.shape[1])).",
+                lambda *a: _tiny(*a, positions="tokens-clamped"),
+                "positions looked up by token value, clamped to the table",
+                with_init=True,
+            ),
+            matches(
+                "positions-of-batch",
+                "Each sentence got one position vector for all its tokens, the one of its "
+                "index in the batch: torch.arange(tokens.shape[0]) counts the B sentences. The positions run along "
+                "the tokens, T = tokens.shape[1]: self.pos(torch.arange(tokens.shape[1])).",
+                lambda *a: _tiny(*a, positions="batch"),
+                "position b added to every token of sentence b",
+                with_init=True,
+            ),
+            matches(
+                "positions-reversed",
+                "Your positions run backwards, T - 1 down to 0: token i must get position i, "
+                "self.pos(torch.arange(T)), so that the same position always means the same place. (Reversing "
+                "is what the model should learn, not what its positions say.)",
+                lambda *a: _tiny(*a, positions="reversed"),
+                "positions T - 1, ..., 0",
+                with_init=True,
+            ),
+            matches(
+                "positions-from-1",
+                "Your positions start at 1: the first token is position 0, and the table has "
+                "rows 0 to seq_len - 1. Use torch.arange(T), 0 to T - 1.",
+                lambda *a: _tiny(*a, positions="from-1"),
+                "positions 1, ..., T (the last clamped to the table)",
+                with_init=True,
+            ),
+            matches(
+                "positions-multiplied",
+                "You multiplied the token vectors by the position vectors: add them, "
+                "self.tok(tokens) + self.pos(positions), so that each keeps its own information.",
+                lambda *a: _tiny(*a, positions="multiplied"),
+                "token vectors times position vectors",
+                with_init=True,
+            ),
+            matches(
+                "no-readout",
+                "You returned attention's output, (B, T, D): the model ends with the read-out, "
+                "self.readout(...), which gives a score for each of the V tokens, (B, T, V).",
+                lambda *a: _tiny(*a, readout=False),
+                "attention's output without the read-out",
+                with_init=True,
+            ),
             Mistake("scores-met-vectors", lambda case, out, expected: _scores_met_vectors(case, out), on_error=True),
         ),
     ),
     Exercise(
-        id="5.2", notebook="05", name="is_permutation_equivariant", title="A permutation-equivariance test",
-        points=2, difficulty=2, minutes=15,
+        id="5.2",
+        notebook="05",
+        name="is_permutation_equivariant",
+        title="A permutation-equivariance test",
+        points=2,
+        difficulty=2,
+        minutes=15,
         signature="is_permutation_equivariant(model, tokens, perm)  # tokens: (B, T); perm: (T,)",
         returns="True when model(tokens[:, perm]) equals model(tokens)[:, perm]",
-        reference=ref.is_permutation_equivariant, make_cases=equivariance_cases, runner=run_equivariance_test,
+        reference=ref.is_permutation_equivariant,
+        make_cases=equivariance_cases,
+        runner=run_equivariance_test,
         mistakes=(
-            raised("in-place", "Your test changed the tokens (or perm) it was given: an assignment into them, such as "
-                   "tokens[:] = ..., writes into the caller's tensor. Make a new one instead: "
-                   "permuted = tokens[:, perm].", error=r"^ChangedItsInput"),
-            raised("not-a-verdict", "Your test should end with `return` and a True or False, such as "
-                   "torch.allclose(...), not print it.", error=r"should return True or False, got a NoneType"),
+            raised(
+                "in-place",
+                "Your test changed the tokens (or perm) it was given: an assignment into them, such as "
+                "tokens[:] = ..., writes into the caller's tensor. Make a new one instead: "
+                "permuted = tokens[:, perm].",
+                error=r"^ChangedItsInput",
+            ),
+            raised(
+                "not-a-verdict",
+                "Your test should end with `return` and a True or False, such as " "torch.allclose(...), not print it.",
+                error=r"should return True or False, got a NoneType",
+            ),
             TENSOR_VERDICT,
-            raised("vocab-axis", "out[..., perm] permutes the LAST axis of the output, the V scores of each token; "
-                   "perm reorders the positions, the second axis: out[:, perm].",
-                   error=r"must match the size of tensor b|out of bounds|out of range",
-                   source=r"\[\s*(\.\.\.|:\s*,\s*:)\s*,\s*perm\s*\]", both=True),
-            raised("batch-axis", "perm permutes the T positions of each sequence, so index the token axis, the second "
-                   "one: tokens[:, perm] (and out[:, perm]), not tokens[perm], which permutes the sequences.",
-                   error=r"^IndexError", source=r"(tokens|out\w*|\))\[\s*perm\s*\]", both=True),
+            raised(
+                "vocab-axis",
+                "out[..., perm] permutes the LAST axis of the output, the V scores of each token; "
+                "perm reorders the positions, the second axis: out[:, perm].",
+                error=r"must match the size of tensor b|out of bounds|out of range",
+                source=r"\[\s*(\.\.\.|:\s*,\s*:)\s*,\s*perm\s*\]",
+                both=True,
+            ),
+            raised(
+                "batch-axis",
+                "perm permutes the T positions of each sequence, so index the token axis, the second "
+                "one: tokens[:, perm] (and out[:, perm]), not tokens[perm], which permutes the sequences.",
+                error=r"^IndexError",
+                source=r"(tokens|out\w*|\))\[\s*perm\s*\]",
+                both=True,
+            ),
             *test_mistakes(
                 EQUIVARIANCE,
                 "Your test called models with positions equivariant. Permute the tokens of every sentence "
@@ -212,39 +321,66 @@ EXERCISES_05 = [
                 "Your test answers the opposite question: it returns True for models that are not equivariant.",
                 "Compare model(tokens[:, perm]) with model(tokens)[:, perm], with torch.allclose.",
                 patterns=(
-                    _source_pattern("inverse-perm", "perm.argsort() is the inverse permutation: permuting the input "
-                                    "by perm permutes the output by perm itself. Use perm on both sides.",
-                                    r"argsort|inverse", EQUIVARIANCE),
+                    _source_pattern(
+                        "inverse-perm",
+                        "perm.argsort() is the inverse permutation: permuting the input "
+                        "by perm permutes the output by perm itself. Use perm on both sides.",
+                        r"argsort|inverse",
+                        EQUIVARIANCE,
+                    ),
                 ),
             ),
         ),
     ),
     Exercise(
-        id="5.3", notebook="05", name="ideal_keys", title="Read the heatmap: the ideal pattern",
-        points=1, difficulty=1, minutes=5,
+        id="5.3",
+        notebook="05",
+        name="ideal_keys",
+        title="Read the heatmap: the ideal pattern",
+        points=1,
+        difficulty=1,
+        minutes=5,
         signature="ideal_keys(T)",
         returns="for each query i, the key it should attend to when reversing: T - 1 - i, shape (T,)",
-        reference=ref.ideal_keys, make_cases=size_cases,
+        reference=ref.ideal_keys,
+        make_cases=size_cases,
         mistakes=(
-            matches("identity", "That is every token attending to itself, the diagonal. To write output i of the "
-                    "reversal, query i needs input token T - 1 - i.", lambda T: torch.arange(T), "0, 1, ..., T - 1"),
-            matches("off-by-one", "Off by one: positions run from 0 to T - 1, so query 0 needs key T - 1, not T.",
-                    lambda T: torch.arange(T, 0, -1), "T, T - 1, ..., 1"),
-            matches("stops-early", "The last key, 0, is missing: torch.arange stops before its end, so count down "
-                    "to -1 to include 0: torch.arange(T - 1, -1, -1).", lambda T: torch.arange(T - 1, 0, -1),
-                    "T - 1, ..., 1"),
-            matches("one-hot-pattern", "That is the whole (T, T) pattern, the heatmap. The exercise asks for the key "
-                    "of each query, T numbers: entry i is T - 1 - i.", lambda T: torch.eye(T).flip(1),
-                    "the (T, T) anti-diagonal"),
+            matches(
+                "identity",
+                "That is every token attending to itself, the diagonal. To write output i of the "
+                "reversal, query i needs input token T - 1 - i.",
+                lambda T: torch.arange(T),
+                "0, 1, ..., T - 1",
+            ),
+            matches(
+                "off-by-one",
+                "Off by one: positions run from 0 to T - 1, so query 0 needs key T - 1, not T.",
+                lambda T: torch.arange(T, 0, -1),
+                "T, T - 1, ..., 1",
+            ),
+            matches(
+                "stops-early",
+                "The last key, 0, is missing: torch.arange stops before its end, so count down "
+                "to -1 to include 0: torch.arange(T - 1, -1, -1).",
+                lambda T: torch.arange(T - 1, 0, -1),
+                "T - 1, ..., 1",
+            ),
+            matches(
+                "one-hot-pattern",
+                "That is the whole (T, T) pattern, the heatmap. The exercise asks for the key "
+                "of each query, T numbers: entry i is T - 1 - i.",
+                lambda T: torch.eye(T).flip(1),
+                "the (T, T) anti-diagonal",
+            ),
         ),
     ),
 ]
 
 
 LESSON = Lesson(
-    number='05',
-    title='Watching attention learn',
-    notebook='05-watching-attention-learn',
-    provides=('BagOfTokens', 'MultiHeadAttention'),  # what its notebook imports from helpers.attention
+    number="05",
+    title="Watching attention learn",
+    notebook="05-watching-attention-learn",
+    provides=("BagOfTokens", "MultiHeadAttention"),  # what its notebook imports from helpers.attention
     exercises=EXERCISES_05,
 )

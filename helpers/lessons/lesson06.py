@@ -34,8 +34,10 @@ def online_cases(gen: torch.Generator) -> list[Case]:
         Case("large scores (2, 12), around 500, in blocks of 5", (rising(gen, 2, 12) + 500, 5)),
         Case("scores (2, 11), around -1000, in blocks of 3", (rising(gen, 2, 11) - 1000, 3)),
         Case("scores (3, 12) whose maximum falls from 300 by 160 a block, in blocks of 4", (falling(gen, 3, 12, 4), 4)),
-        Case("scores (2, 9): one row around +500, one around -500, in blocks of 4",
-             (torch.cat([rising(gen, 1, 9) + 500, rising(gen, 1, 9) - 500]), 4)),
+        Case(
+            "scores (2, 9): one row around +500, one around -500, in blocks of 4",
+            (torch.cat([rising(gen, 1, 9) + 500, rising(gen, 1, 9) - 500]), 4),
+        ),
     ]
 
 
@@ -75,34 +77,65 @@ def _sliced_on_d(case: Case, out: Outcome, expected: Tensor | None) -> Finding |
     if not found:
         return None
     name = found.group(1)
-    return (f"your code raised {out.error}",
-            f"You sliced {name} on its last axis, d (the features): {found.group(0)} takes some of every token's "
-            f"numbers, not a block of tokens. The tokens are on the second-to-last axis: "
-            f"{name}[..., start:start + block, :].")
+    return (
+        f"your code raised {out.error}",
+        f"You sliced {name} on its last axis, d (the features): {found.group(0)} takes some of every token's "
+        f"numbers, not a block of tokens. The tokens are on the second-to-last axis: "
+        f"{name}[..., start:start + block, :].",
+    )
 
 
 def _running_max(m: Tensor, block_max: Tensor, forget: bool) -> Tensor:
     return block_max if forget else torch.maximum(m, block_max)
 
 
-def _online(scores, block, *, rescale=True, per_block=False, drop_tail=False, start=float("-inf"), forget=False,
-            inverted=False, block_with_old_max=False, global_max=False):
+def _online(
+    scores,
+    block,
+    *,
+    rescale=True,
+    per_block=False,
+    drop_tail=False,
+    start=float("-inf"),
+    forget=False,
+    inverted=False,
+    block_with_old_max=False,
+    global_max=False,
+):
     """online_softmax with one thing changed for a mistake."""
     if per_block:
-        return torch.cat([torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1)
+        return torch.cat(
+            [torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1
+        )
     m = torch.full(scores.shape[:-1] + (1,), start)
     s = torch.zeros(scores.shape[:-1] + (1,))
     for i in _blocks(scores.shape[-1], block, drop_tail):
         chunk = scores[..., i : i + block]
         m_new = _running_max(m, chunk.max() if global_max else chunk.amax(dim=-1, keepdim=True), forget)
         factor = torch.exp(m_new - m) if inverted else torch.exp(m - m_new)
-        s = (s * factor if rescale else s) + torch.exp(chunk - (m if block_with_old_max else m_new)).sum(dim=-1, keepdim=True)
+        s = (s * factor if rescale else s) + torch.exp(chunk - (m if block_with_old_max else m_new)).sum(
+            dim=-1, keepdim=True
+        )
         m = m_new
     return torch.exp(scores - m) / s
 
 
-def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, scale=None, rescale_out=True,
-             rescale_sum=True, divide=True, start=float("-inf"), inverted=False):
+def _chunked(
+    q,
+    k,
+    v,
+    block,
+    *,
+    rescale=True,
+    per_block=False,
+    drop_tail=False,
+    scale=None,
+    rescale_out=True,
+    rescale_sum=True,
+    divide=True,
+    start=float("-inf"),
+    inverted=False,
+):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
     1/√d unless given)."""
     q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
@@ -115,7 +148,9 @@ def _chunked(q, k, v, block, *, rescale=True, per_block=False, drop_tail=False, 
             out = out + torch.softmax(scores, dim=-1) @ v[..., i : i + block, :]
             continue
         m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
-        rescale_by = (torch.exp(m_new - m).nan_to_num(0.0, posinf=0.0) if inverted else torch.exp(m - m_new)) if rescale else 1.0
+        rescale_by = (
+            (torch.exp(m_new - m).nan_to_num(0.0, posinf=0.0) if inverted else torch.exp(m - m_new)) if rescale else 1.0
+        )
         exps = torch.exp(scores - m_new)
         s = (s * rescale_by if rescale_sum else s) + exps.sum(dim=-1, keepdim=True)
         out = (out * rescale_by if rescale_out else out) + exps @ v[..., i : i + block, :]
@@ -136,90 +171,163 @@ BLOCK_MESSAGES = {
 
 def block_mistakes(formula: Callable[..., Tensor]) -> tuple[Mistake, ...]:
     return (
-        matches("no-rescale", BLOCK_MESSAGES["no-rescale"], lambda *a: formula(*a, rescale=False),
-                "the result without rescaling when the maximum grows"),
-        matches("per-block", BLOCK_MESSAGES["per-block"], lambda *a: formula(*a, per_block=True),
-                "each block normalised on its own"),
-        matches("last-block", BLOCK_MESSAGES["last-block"], lambda *a: formula(*a, drop_tail=True),
-                "the result without the last, shorter block"),
+        matches(
+            "no-rescale",
+            BLOCK_MESSAGES["no-rescale"],
+            lambda *a: formula(*a, rescale=False),
+            "the result without rescaling when the maximum grows",
+        ),
+        matches(
+            "per-block",
+            BLOCK_MESSAGES["per-block"],
+            lambda *a: formula(*a, per_block=True),
+            "each block normalised on its own",
+        ),
+        matches(
+            "last-block",
+            BLOCK_MESSAGES["last-block"],
+            lambda *a: formula(*a, drop_tail=True),
+            "the result without the last, shorter block",
+        ),
     )
 
 
 EXERCISES_06 = [
     Exercise(
-        id="6.1", notebook="06", name="online_softmax", title="Online softmax",
-        points=3, difficulty=2, minutes=20,
+        id="6.1",
+        notebook="06",
+        name="online_softmax",
+        title="Online softmax",
+        points=3,
+        difficulty=2,
+        minutes=20,
         signature="online_softmax(scores, block)  # scores: (..., S)",
         returns="softmax over the last dimension, found in one pass over blocks with a running max and sum",
-        reference=ref.online_softmax, make_cases=online_cases,
+        reference=ref.online_softmax,
+        make_cases=online_cases,
         mistakes=(
             *block_mistakes(_online),
-            matches("global-max", "A row far below the largest score came out NaN: its exponentials were taken "
-                    "against the maximum of the whole tensor, so they are all 0, and 0 / 0 is NaN. Keep one running "
-                    "maximum per row: chunk.amax(dim=-1, keepdim=True), not chunk.max().",
-                    lambda *a: _online(*a, global_max=True), "one running maximum for the whole tensor"),
-            matches("max-starts-at-zero", "Your running maximum starts at 0, so it never drops below 0: on a row "
-                    "whose scores are all far below 0, every exp(x - m) is 0 and the sum is 0, hence 0 / 0 = NaN. "
-                    "Start m at -inf: torch.full(..., float('-inf')).", lambda *a: _online(*a, start=0.0),
-                    "a running maximum that starts at 0"),
-            matches("max-forgotten", "Your running maximum is each block's own maximum, forgetting the earlier "
-                    "blocks': when a later block's maximum is much lower, exp(x - m) of the earlier, larger scores "
-                    "overflows. Keep the largest so far: m_new = torch.maximum(m, block's maximum).",
-                    lambda *a: _online(*a, forget=True), "a maximum that forgets the earlier blocks"),
-            matches("rescale-inverted", "The rescaling factor is upside down: the old sum was computed with exp(x - m) "
-                    "and must become exp(x - m_new), so multiply it by exp(m - m_new), which is at most 1, not by "
-                    "exp(m_new - m).", lambda *a: _online(*a, inverted=True), "the sum rescaled by exp(m_new - m)"),
-            matches("block-before-max", "The new block's exponentials were taken with the old maximum: update the "
-                    "maximum first, m_new = torch.maximum(m, block's maximum), then add exp(block - m_new). On the "
-                    "first block the old maximum is -inf, and exp(x + inf) is inf.",
-                    lambda *a: _online(*a, block_with_old_max=True), "the new block taken with the old maximum"),
-            matches("not-divided", "The last step is missing: softmax(x) = exp(x - m) / s, with s the running sum.",
-                    lambda scores, block: torch.exp(scores - scores.amax(dim=-1, keepdim=True)),
-                    "exp(scores - m) without dividing by the sum"),
+            matches(
+                "global-max",
+                "A row far below the largest score came out NaN: its exponentials were taken "
+                "against the maximum of the whole tensor, so they are all 0, and 0 / 0 is NaN. Keep one running "
+                "maximum per row: chunk.amax(dim=-1, keepdim=True), not chunk.max().",
+                lambda *a: _online(*a, global_max=True),
+                "one running maximum for the whole tensor",
+            ),
+            matches(
+                "max-starts-at-zero",
+                "Your running maximum starts at 0, so it never drops below 0: on a row "
+                "whose scores are all far below 0, every exp(x - m) is 0 and the sum is 0, hence 0 / 0 = NaN. "
+                "Start m at -inf: torch.full(..., float('-inf')).",
+                lambda *a: _online(*a, start=0.0),
+                "a running maximum that starts at 0",
+            ),
+            matches(
+                "max-forgotten",
+                "Your running maximum is each block's own maximum, forgetting the earlier "
+                "blocks': when a later block's maximum is much lower, exp(x - m) of the earlier, larger scores "
+                "overflows. Keep the largest so far: m_new = torch.maximum(m, block's maximum).",
+                lambda *a: _online(*a, forget=True),
+                "a maximum that forgets the earlier blocks",
+            ),
+            matches(
+                "rescale-inverted",
+                "The rescaling factor is upside down: the old sum was computed with exp(x - m) "
+                "and must become exp(x - m_new), so multiply it by exp(m - m_new), which is at most 1, not by "
+                "exp(m_new - m).",
+                lambda *a: _online(*a, inverted=True),
+                "the sum rescaled by exp(m_new - m)",
+            ),
+            matches(
+                "block-before-max",
+                "The new block's exponentials were taken with the old maximum: update the "
+                "maximum first, m_new = torch.maximum(m, block's maximum), then add exp(block - m_new). On the "
+                "first block the old maximum is -inf, and exp(x + inf) is inf.",
+                lambda *a: _online(*a, block_with_old_max=True),
+                "the new block taken with the old maximum",
+            ),
+            matches(
+                "not-divided",
+                "The last step is missing: softmax(x) = exp(x - m) / s, with s the running sum.",
+                lambda scores, block: torch.exp(scores - scores.amax(dim=-1, keepdim=True)),
+                "exp(scores - m) without dividing by the sum",
+            ),
         ),
     ),
     Exercise(
-        id="6.2", notebook="06", name="chunked_attention", title="Chunked attention",
-        points=3, difficulty=3, minutes=25,
+        id="6.2",
+        notebook="06",
+        name="chunked_attention",
+        title="Chunked attention",
+        points=3,
+        difficulty=3,
+        minutes=25,
         signature="chunked_attention(q, k, v, block)  # q, k, v: (B, T, d)",
         returns="softmax(q kᵀ / √d) v, shape (B, T, d), computed over blocks of keys",
-        reference=ref.chunked_attention, make_cases=chunk_cases, runner=run_chunked,
+        reference=ref.chunked_attention,
+        make_cases=chunk_cases,
+        runner=run_chunked,
         mistakes=(
-            raised("not-chunked", "Your function builds a tensor as large as the whole (T, T) score matrix, which is "
-                   "what chunking must avoid: compute one block's scores at a time, (B, T, block), fold them into the "
-                   "running maximum, sum and output, and never keep or concatenate them all.",
-                   error=r"^TooMuchMemory"),
+            raised(
+                "not-chunked",
+                "Your function builds a tensor as large as the whole (T, T) score matrix, which is "
+                "what chunking must avoid: compute one block's scores at a time, (B, T, block), fold them into the "
+                "running maximum, sum and output, and never keep or concatenate them all.",
+                error=r"^TooMuchMemory",
+            ),
             Mistake("sliced-on-d", _sliced_on_d, on_error=True),
             *block_mistakes(_chunked),
-            matches("out-not-rescaled", "You rescaled the running sum but not the running output: when a block raises "
-                    "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
-                    "out = out * rescale + exps @ v_block.", lambda *a: _chunked(*a, rescale_out=False),
-                    "the output without rescaling"),
-            matches("rescale-inverted", "The rescaling factor is upside down: the running sum and output were "
-                    "computed with exp(score - m) and must become exp(score - m_new), so multiply them by "
-                    "exp(m - m_new), which is at most 1, not by exp(m_new - m).",
-                    lambda *a: _chunked(*a, inverted=True), "the sum and output rescaled by exp(m_new - m)"),
-            matches("sum-not-rescaled", "You rescaled the running output but not the running sum: when a block "
-                    "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
-                    lambda *a: _chunked(*a, rescale_sum=False), "the sum without rescaling"),
-            matches("max-starts-at-zero", "Your running maximum starts at 0, so it never drops below 0: when a "
-                    "query's scores are all far below 0, every exp(score - m) is 0, the sum is 0 and out / s is "
-                    "0 / 0 = NaN. Start m at -inf: torch.full(..., float('-inf')).",
-                    lambda *a: _chunked(*a, start=0.0), "a running maximum that starts at 0"),
-            matches("not-divided", "The last step is missing: the running output is a sum of exp(score - m) · v, "
-                    "and attention's weights sum to 1 only once it is divided by the running sum: return out / s.",
-                    lambda *a: _chunked(*a, divide=False), "the running output not divided by the sum"),
-            *scale_mistakes(lambda q, k, v, block, scale: _chunked(q, k, v, block, scale=scale), width_of_q,
-                            SCALE_CHUNKED),
+            matches(
+                "out-not-rescaled",
+                "You rescaled the running sum but not the running output: when a block raises "
+                "the maximum, out was computed with the old m too. Multiply both by exp(m - m_new): "
+                "out = out * rescale + exps @ v_block.",
+                lambda *a: _chunked(*a, rescale_out=False),
+                "the output without rescaling",
+            ),
+            matches(
+                "rescale-inverted",
+                "The rescaling factor is upside down: the running sum and output were "
+                "computed with exp(score - m) and must become exp(score - m_new), so multiply them by "
+                "exp(m - m_new), which is at most 1, not by exp(m_new - m).",
+                lambda *a: _chunked(*a, inverted=True),
+                "the sum and output rescaled by exp(m_new - m)",
+            ),
+            matches(
+                "sum-not-rescaled",
+                "You rescaled the running output but not the running sum: when a block "
+                "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
+                lambda *a: _chunked(*a, rescale_sum=False),
+                "the sum without rescaling",
+            ),
+            matches(
+                "max-starts-at-zero",
+                "Your running maximum starts at 0, so it never drops below 0: when a "
+                "query's scores are all far below 0, every exp(score - m) is 0, the sum is 0 and out / s is "
+                "0 / 0 = NaN. Start m at -inf: torch.full(..., float('-inf')).",
+                lambda *a: _chunked(*a, start=0.0),
+                "a running maximum that starts at 0",
+            ),
+            matches(
+                "not-divided",
+                "The last step is missing: the running output is a sum of exp(score - m) · v, "
+                "and attention's weights sum to 1 only once it is divided by the running sum: return out / s.",
+                lambda *a: _chunked(*a, divide=False),
+                "the running output not divided by the sum",
+            ),
+            *scale_mistakes(
+                lambda q, k, v, block, scale: _chunked(q, k, v, block, scale=scale), width_of_q, SCALE_CHUNKED
+            ),
         ),
     ),
 ]
 
 
 LESSON = Lesson(
-    number='06',
-    title='What attention costs',
-    notebook='06-what-attention-costs',
-    provides=('attention_from_qkv',),  # what its notebook imports from helpers.attention
+    number="06",
+    title="What attention costs",
+    notebook="06-what-attention-costs",
+    provides=("attention_from_qkv",),  # what its notebook imports from helpers.attention
     exercises=EXERCISES_06,
 )

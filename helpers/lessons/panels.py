@@ -47,17 +47,22 @@ class Panel:
         return "your test said " + "; and ".join(parts)
 
 
-STATEFUL_MESSAGE = ("Your test's answer depends on something besides the model it is given: a counter, a variable "
-                    "kept between calls, random numbers. It must give the same answer every time it is given the "
-                    "same model: run the model on both inputs and compare, on every call.")
+STATEFUL_MESSAGE = (
+    "Your test's answer depends on something besides the model it is given: a counter, a variable "
+    "kept between calls, random numbers. It must give the same answer every time it is given the "
+    "same model: run the model on both inputs and compare, on every call."
+)
 
 
-EXACT_MESSAGE = ("Your test compares with == (or torch.equal), which wants every bit equal; floats computed in a "
-                 "different order differ in their last digits. Compare with torch.allclose.")
+EXACT_MESSAGE = (
+    "Your test compares with == (or torch.equal), which wants every bit equal; floats computed in a "
+    "different order differ in their last digits. Compare with torch.allclose."
+)
 
 
-def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: str, otherwise: str,
-                  patterns: tuple[Mistake, ...] = ()) -> tuple[Mistake, ...]:
+def test_mistakes(
+    panel: Panel, always_true: str, always_false: str, inverted: str, otherwise: str, patterns: tuple[Mistake, ...] = ()
+) -> tuple[Mistake, ...]:
     """The mistakes of a test written for a panel of models: one answer for every model,
     answers that change between identical models or alternate call by call, the opposite
     answers, exact comparison of floats, then `patterns` particular to the exercise, and
@@ -68,8 +73,11 @@ def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: s
         got = out.output
         if tuple(got.shape) != (n,) or got[0] == got[1]:  # the panel's first two models are exact copies
             return None
-        return (f"your test said {'True' if got[0] else 'False'} for {panel.members[0][1]} and "
-                f"{'True' if got[1] else 'False'} for an exact copy of it", STATEFUL_MESSAGE)
+        return (
+            f"your test said {'True' if got[0] else 'False'} for {panel.members[0][1]} and "
+            f"{'True' if got[1] else 'False'} for an exact copy of it",
+            STATEFUL_MESSAGE,
+        )
 
     def alternates(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         got = out.output
@@ -79,8 +87,10 @@ def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: s
         if not all(a != b for a, b in zip(in_calls, in_calls[1:])):
             return None
         said = ", ".join(str(v) for v in in_calls)
-        return (f"in the order the models were given to it, your test said {said}: it alternates, whatever the "
-                "model", STATEFUL_MESSAGE)
+        return (
+            f"in the order the models were given to it, your test said {said}: it alternates, whatever the " "model",
+            STATEFUL_MESSAGE,
+        )
 
     def exact(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         got = out.output
@@ -111,8 +121,12 @@ def test_mistakes(panel: Panel, always_true: str, always_false: str, inverted: s
         Mistake("stateful", differs_on_copies),
         always("always-true", True, always_true),
         always("always-false", False, always_false),
-        Mistake("inverted", lambda case, out, expected: (panel.wrong(out.output, expected), inverted)
-                if tuple(out.output.shape) == (n,) and torch.equal(out.output, 1 - expected) else None),
+        Mistake(
+            "inverted",
+            lambda case, out, expected: (panel.wrong(out.output, expected), inverted)
+            if tuple(out.output.shape) == (n,) and torch.equal(out.output, 1 - expected)
+            else None,
+        ),
         Mistake("stateful", alternates),
         Mistake("exact-equality", exact),
         *patterns,

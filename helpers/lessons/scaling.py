@@ -37,8 +37,8 @@ def scale_messages(width: str, divide: str, multiplied: str = "") -> dict[str, s
         f"with {width} and the softmax saturates.",
         "scale-by-d": f"The scores were divided by {width}, not by √{width}. The spread of q·k grows like "
         f"√{width}, so √{width} is what brings it back to about 1: {divide}.",
-        "scale-multiplied": multiplied or f"The scores were multiplied by √{width} instead of divided by it: "
-        f"{divide}.",
+        "scale-multiplied": multiplied
+        or f"The scores were multiplied by √{width} instead of divided by it: " f"{divide}.",
     }
 
 
@@ -49,7 +49,8 @@ SCALE_QKV = scale_messages("d", "/ math.sqrt(q.shape[-1])")
 
 
 SCALE_SCORES = scale_messages(
-    "d", "/ math.sqrt(d)",
+    "d",
+    "/ math.sqrt(d)",
     # The notebook's test of the handed-out bug (tests/test_notebooks.py) reads "√D" in its first words.
     "The scores were multiplied by √D instead of divided by it, D being the width of q and k (d in this code): "
     "write / math.sqrt(d).",
@@ -62,8 +63,9 @@ SCALE_EMBED = scale_messages("D", "/ math.sqrt(self.embed_size)")
 SCALE_CHUNKED = scale_messages("d", "q = q / math.sqrt(q.shape[-1]), once, before the loop")
 
 
-def scale_mistakes(formula: Callable[..., Tensor], width: Callable[..., int], messages: dict[str, str]
-                   ) -> tuple[Mistake, ...]:
+def scale_mistakes(
+    formula: Callable[..., Tensor], width: Callable[..., int], messages: dict[str, str]
+) -> tuple[Mistake, ...]:
     """The three scaling mistakes for formula(*args, scale=...); width(*args) is the D
     (or d) whose square root the scores should be divided by; `messages` say it in the
     exercise's own names (scale_messages)."""
@@ -99,10 +101,12 @@ def wrong_size_scale(formula: Callable[..., Tensor], width: Callable[..., int], 
             except RuntimeError:
                 continue
             if close(out.output, wrong, equal_nan=True) and not close(wrong, expected):
-                return (f"{first_difference(expected, out.output)}; your result equals the scores divided by "
-                        f"√{n}, and {n} is {name}",
-                        f"The scores were divided by the square root of the wrong size: √{n}, {name}, instead of "
-                        f"the width of q and k, √{right}: {divide}.")
+                return (
+                    f"{first_difference(expected, out.output)}; your result equals the scores divided by "
+                    f"√{n}, and {n} is {name}",
+                    f"The scores were divided by the square root of the wrong size: √{n}, {name}, instead of "
+                    f"the width of q and k, √{right}: {divide}.",
+                )
         return None
 
     return Mistake("scale-wrong-size", found)

@@ -20,8 +20,9 @@ def say(message: Message, out: Outcome) -> str:
     return message(out) if callable(message) else message
 
 
-def matches(key: str, message: Message, buggy: Callable[..., Tensor], what: str, with_init: bool = False,
-            weights: bool = False) -> Mistake:
+def matches(
+    key: str, message: Message, buggy: Callable[..., Tensor], what: str, with_init: bool = False, weights: bool = False
+) -> Mistake:
     """A mistake recognised because the output equals what a buggy formula gives.
 
     `what` describes the buggy formula, e.g. "X Xᵀ X". For a case with params (a module
@@ -119,8 +120,9 @@ def non_finite_in_low_rows(key: str, message: str) -> Mistake:
     return Mistake(key, found)
 
 
-def raised(key: str, message: Message, error: str = "", source: str = "", warning: str = "",
-           both: bool = False) -> Mistake:
+def raised(
+    key: str, message: Message, error: str = "", source: str = "", warning: str = "", both: bool = False
+) -> Mistake:
     """The call raised, and its error matches the regular expression `error`, or the
     candidate's code matches `source` (with `both`, the error and the code must both
     match), or one of its warnings contains `warning`."""
@@ -141,11 +143,15 @@ def _tensor_as_bool(out: Outcome) -> str:
     test = re.match(r"(?:el)?if\s+(not\s+)?([A-Za-z_][\w.]*)\s*:", line.group(1)) if line else None
     if test and not test.group(1):
         name = test.group(2)
-        return (f"`if {name}:` asks a whole tensor for one True or False, which Python cannot have from more than "
-                f"one value. To ask whether {name} was given at all, write `if {name} is not None:`.")
-    return ("A tensor of more than one value stood where Python needs one True or False (if, while, and, or, not). "
-            "To test that an argument was given, write `is not None`; to test its values, reduce them first, "
-            "with .all() or .any().")
+        return (
+            f"`if {name}:` asks a whole tensor for one True or False, which Python cannot have from more than "
+            f"one value. To ask whether {name} was given at all, write `if {name} is not None:`."
+        )
+    return (
+        "A tensor of more than one value stood where Python needs one True or False (if, while, and, or, not). "
+        "To test that an argument was given, write `is not None`; to test its values, reduce them first, "
+        "with .all() or .any()."
+    )
 
 
 def _right_numbers_other_shape(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
@@ -158,10 +164,16 @@ def _right_numbers_other_shape(case: Case, out: Outcome, expected: Tensor) -> Fi
             return None
         shapes = f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}; the numbers are right"
         if got.dim() > expected.dim():
-            return (shapes, f"Your result has an extra axis of size 1 (keepdim=True, unsqueeze or [None] adds one): "
-                    f"only its shape is off. Return shape {tuple(expected.shape)}.")
-        return (shapes, f"Your result lost an axis of size 1 (a reduction without keepdim=True, squeeze, or indexing "
-                f"drops one): only its shape is off. Return shape {tuple(expected.shape)}; unsqueeze puts the axis back.")
+            return (
+                shapes,
+                f"Your result has an extra axis of size 1 (keepdim=True, unsqueeze or [None] adds one): "
+                f"only its shape is off. Return shape {tuple(expected.shape)}.",
+            )
+        return (
+            shapes,
+            f"Your result lost an axis of size 1 (a reduction without keepdim=True, squeeze, or indexing "
+            f"drops one): only its shape is off. Return shape {tuple(expected.shape)}; unsqueeze puts the axis back.",
+        )
     if got.dim() != expected.dim() or got.numel() <= expected.numel():
         return None
     try:
@@ -171,11 +183,13 @@ def _right_numbers_other_shape(case: Case, out: Outcome, expected: Tensor) -> Fi
     if not close(got, spread):
         return None
     axes = [i for i, (a, b) in enumerate(zip(expected.shape, got.shape)) if a == 1 and b != 1]
-    return (f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}: the right numbers, repeated along "
-            f"axis {', '.join(str(a) for a in axes)}",
-            f"Your result repeats the same numbers along an axis that should have size 1 (expand or repeat made "
-            f"it). Keep shape {tuple(expected.shape)}: broadcasting stretches an axis of size 1 wherever it is "
-            "used, without a copy.")
+    return (
+        f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}: the right numbers, repeated along "
+        f"axis {', '.join(str(a) for a in axes)}",
+        f"Your result repeats the same numbers along an axis that should have size 1 (expand or repeat made "
+        f"it). Keep shape {tuple(expected.shape)}: broadcasting stretches an axis of size 1 wherever it is "
+        "used, without a copy.",
+    )
 
 
 LAST_WEIGHTS = running.LAST_WEIGHTS  # tags a case that compares self.last_weights (its inputs end with it)
@@ -186,12 +200,19 @@ MUST_RAISE = running.MUST_RAISE  # tags a case whose constructor must raise (its
 
 def weights_case(label: str, inputs: tuple, init: tuple, params: dict[str, Tensor]) -> Case:
     """A module case that compares what forward kept in self.last_weights."""
-    return Case(f"the weights kept in self.last_weights by {label}", (*inputs, LAST_WEIGHTS),
-                frozenset({LAST_WEIGHTS}), init=init, params=params)
+    return Case(
+        f"the weights kept in self.last_weights by {label}",
+        (*inputs, LAST_WEIGHTS),
+        frozenset({LAST_WEIGHTS}),
+        init=init,
+        params=params,
+    )
 
 
-WEIGHTS_ARE_SCORES = ("self.last_weights holds the scores, before the softmax. Keep the weights, after it: the "
-                      "numbers the heatmaps show, every row summing to 1 (or 0 where every key is masked).")
+WEIGHTS_ARE_SCORES = (
+    "self.last_weights holds the scores, before the softmax. Keep the weights, after it: the "
+    "numbers the heatmaps show, every row summing to 1 (or 0 where every key is masked)."
+)
 
 
 def last_weights_mistakes(scores: Callable[..., Tensor], layout: str, **init) -> tuple[Mistake, ...]:
@@ -205,14 +226,22 @@ def last_weights_mistakes(scores: Callable[..., Tensor], layout: str, **init) ->
             evidence = f"expected self.last_weights of shape {tuple(expected.shape)}, {layout}, got {tuple(got.shape)}"
         else:
             evidence = f"in self.last_weights, {first_difference(expected, got)}"
-        return evidence, (f"self.last_weights should hold the attention weights that forward used, {layout}: after "
-                          "the mask and the softmax, before they multiply v. Assign them there: "
-                          "self.last_weights = weights.detach().")
+        return evidence, (
+            f"self.last_weights should hold the attention weights that forward used, {layout}: after "
+            "the mask and the softmax, before they multiply v. Assign them there: "
+            "self.last_weights = weights.detach()."
+        )
 
     return (
         matches("weights-are-scores", WEIGHTS_ARE_SCORES, lambda *a: scores(*a), "the scores", weights=True, **init),
-        matches("weights-are-scores", WEIGHTS_ARE_SCORES, lambda *a: scores(*a, masked=True),
-                "the scores with the masked ones at -inf", weights=True, **init),
+        matches(
+            "weights-are-scores",
+            WEIGHTS_ARE_SCORES,
+            lambda *a: scores(*a, masked=True),
+            "the scores with the masked ones at -inf",
+            weights=True,
+            **init,
+        ),
         Mistake("last-weights", anything_else, weights=True),
     )
 
@@ -247,9 +276,7 @@ def score_cases(gen: torch.Generator) -> list[Case]:
         Case("a batch of scores of shape (2, 3, 4)", (randn(gen, 2, 3, 4, scale=2),)),
         Case("scores of shape (3, 7)", (randn(gen, 3, 7, scale=2),)),
         Case(
-            "large scores of shape (3, 4), around 1000",
-            (randn(gen, 3, 4, scale=5, shift=1000),),
-            frozenset({"large"}),
+            "large scores of shape (3, 4), around 1000", (randn(gen, 3, 4, scale=5, shift=1000),), frozenset({"large"})
         ),
         Case("scores of shape (2, 5): one row around +800, one around -800", (mixed,)),
         Case("scores of shape (3, 6), each row spread from about -150 to +150", (wide_rows(gen, 3, 6),)),

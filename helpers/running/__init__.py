@@ -13,7 +13,6 @@ It holds:
 and nothing else: the grader's child loads this package by path (grader/launch.py).
 """
 
-
 from .core import (  # noqa: F401
     HERE,
     TORCH_DIR,

@@ -148,7 +148,7 @@ def _source_of(candidate: Any) -> str:
 
 
 def candidate_kind(candidate: Any) -> str:
-    """"class", "function" (anything else callable) or the type's name ("int", "NoneType")."""
+    """ "class", "function" (anything else callable) or the type's name ("int", "NoneType")."""
     if isinstance(candidate, type):
         return "class"
     return "function" if callable(candidate) else type(candidate).__name__
@@ -204,8 +204,11 @@ def run_case(spec: Spec, candidate: Any, case: Case) -> Outcome:
     # Compared as bytes, so that a student who patches torch.equal cannot hide a change.
     changed = tuple(
         isinstance(x, Tensor)
-        and (tuple(x.shape) != tuple(original.shape) or x.dtype != original.dtype
-             or bytes_of(x.contiguous()) != bytes_of(original.contiguous()))
+        and (
+            tuple(x.shape) != tuple(original.shape)
+            or x.dtype != original.dtype
+            or bytes_of(x.contiguous()) != bytes_of(original.contiguous())
+        )
         for x, original in zip(inputs, case.inputs)
     )
     output = None

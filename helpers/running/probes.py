@@ -112,8 +112,11 @@ def verdicts(test, panel: list[Callable[[], Any]], inputs, order: tuple[int, ...
         with torch.no_grad():
             verdict = test(model, *given)
         for name, before, after in zip(names, inputs, given):
-            if isinstance(before, Tensor) and (tuple(after.shape) != tuple(before.shape) or after.dtype != before.dtype
-                                               or bytes_of(after.contiguous()) != bytes_of(before.contiguous())):
+            if isinstance(before, Tensor) and (
+                tuple(after.shape) != tuple(before.shape)
+                or after.dtype != before.dtype
+                or bytes_of(after.contiguous()) != bytes_of(before.contiguous())
+            ):
                 raise ChangedItsInput(f"your test changed the {name} it was given, in place")
         if isinstance(verdict, Tensor) and verdict.numel() == 1:
             raise TypeError(f"your test should return True or False, got a tensor: tensor({verdict.item()!r})")
@@ -149,15 +152,30 @@ INDEPENDENCE_PANEL = (
     (True, "attention within each sentence (a second copy)", (0, 0, -INF, INF, INF, 0)),
     (True, "causal attention within each sentence", (0, 0, 0, INF, INF, 0)),
     (True, "attention within each sentence to its first token only", (0, 0, -INF, INF, 0, 0)),
-    (False, "attention across the batch at each position (a batch-first tensor read as sequence-first)",
-     (-INF, INF, 0, 0, INF, 0)),
+    (
+        False,
+        "attention across the batch at each position (a batch-first tensor read as sequence-first)",
+        (-INF, INF, 0, 0, INF, 0),
+    ),
     (False, "attention over every token of the whole batch", (-INF, INF, -INF, INF, INF, 0)),
-    (False, "attention in which each sentence also sees the sentence before it, so that changing "
-     "sentence 1 moves sentence 2 only", (0, 1, -INF, INF, INF, 0)),
-    (False, "attention in which each sentence also sees the sentence after it, so that changing "
-     "sentence 1 moves sentence 0 only", (-1, 0, -INF, INF, INF, 0)),
-    (True, "attention within each sentence whose outputs differ in their last digits (one part in a million) "
-     "from one batch to another, as floats computed in another order do", (0, 0, -INF, INF, INF, 1)),
+    (
+        False,
+        "attention in which each sentence also sees the sentence before it, so that changing "
+        "sentence 1 moves sentence 2 only",
+        (0, 1, -INF, INF, INF, 0),
+    ),
+    (
+        False,
+        "attention in which each sentence also sees the sentence after it, so that changing "
+        "sentence 1 moves sentence 0 only",
+        (-1, 0, -INF, INF, INF, 0),
+    ),
+    (
+        True,
+        "attention within each sentence whose outputs differ in their last digits (one part in a million) "
+        "from one batch to another, as floats computed in another order do",
+        (0, 0, -INF, INF, INF, 1),
+    ),
 )
 
 LAST_DIGITS = 1.0 + 2.0**-20  # about one part in a million: 8 steps of float32's last digit
@@ -224,8 +242,12 @@ EQUIVARIANCE_PANEL = (
     (False, "causal attention (each token sees only the ones before it)", (0, 0, INF, 0, 0, 0)),
     (False, "a model that reads its positions out backwards", (0, -INF, INF, 0, 1, 0)),
     (False, "attention with learned positions added after it", (0, -INF, INF, 1, 0, 0)),
-    (True, "attention without positions whose outputs differ in their last digits (one part in a million) when "
-     "the tokens come in another order, as floats summed in another order do", (0, -INF, INF, 0, 0, 1)),
+    (
+        True,
+        "attention without positions whose outputs differ in their last digits (one part in a million) when "
+        "the tokens come in another order, as floats summed in another order do",
+        (0, -INF, INF, 0, 0, 1),
+    ),
 )
 
 
@@ -262,8 +284,10 @@ def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
     """The student's test applied to each model of EQUIVARIANCE_PANEL, in the order
     case.init[4]: (8,) verdicts in the panel's order, 1.0 = 'equivariant'."""
     V, T, D, H, order = case.init
-    panel = [lambda rule=rule, other=(i == 3): TokenModel(case.params, V, D, H, rule, other)
-             for i, (_, _, rule) in enumerate(EQUIVARIANCE_PANEL)]
+    panel = [
+        lambda rule=rule, other=(i == 3): TokenModel(case.params, V, D, H, rule, other)
+        for i, (_, _, rule) in enumerate(EQUIVARIANCE_PANEL)
+    ]
     return verdicts(candidate, panel, inputs, order, ("tokens", "perm"))
 
 
@@ -335,9 +359,11 @@ def run_chunked(candidate, inputs, case: Case) -> Tensor:
     with _LargestTensor() as seen:
         out = candidate(*inputs)
     if isinstance(block, int) and 4 * block <= T and seen.numbers >= T * T:
-        raise TooMuchMemory(f"your function made a tensor of shape {seen.shape}, {seen.numbers} numbers, while "
-                            f"blocks of {block} keys need at most (B, T, block) = {tuple(q.shape[:-1]) + (block,)} "
-                            f"at a time; T × T = {T * T}")
+        raise TooMuchMemory(
+            f"your function made a tensor of shape {seen.shape}, {seen.numbers} numbers, while "
+            f"blocks of {block} keys need at most (B, T, block) = {tuple(q.shape[:-1]) + (block,)} "
+            f"at a time; T × T = {T * T}"
+        )
     return out
 
 
@@ -359,9 +385,25 @@ def warm_up() -> None:
     loss.backward()
     nn.Embedding(10, 8)(torch.arange(5)).exp().log().amax(dim=-1, keepdim=True)
     torch.testing.assert_close(x, x.clone())
-    torch.allclose(x, x), torch.isfinite(x).all(), torch.einsum("btd,bsd->bts", x, x), x.view(2, 5, 2, 4).permute(0, 2, 1, 3)
+    (
+        torch.allclose(x, x),
+        torch.isfinite(x).all(),
+        torch.einsum("btd,bsd->bts", x, x),
+        x.view(2, 5, 2, 4).permute(0, 2, 1, 3),
+    )
 
 
 # The probes and runners by name, for the grader's child, which receives names, not code.
-CALLABLES = {f.__name__: f for f in (step1_probe, step2_probe, keeps_weights, keeps_head_weights,
-                                     run_independence_test, run_converter, run_equivariance_test, run_chunked)}
+CALLABLES = {
+    f.__name__: f
+    for f in (
+        step1_probe,
+        step2_probe,
+        keeps_weights,
+        keeps_head_weights,
+        run_independence_test,
+        run_converter,
+        run_equivariance_test,
+        run_chunked,
+    )
+}

@@ -15,9 +15,21 @@ from .core import Case, Outcome, bytes_of
 # --------------------------------------------------------------------------------------
 # Plain-array JSON: tensors as dtype, shape and base64 bytes. Never pickle.
 
-DTYPES = {str(d).removeprefix("torch."): d for d in (
-    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.uint8, torch.int8,
-    torch.int16, torch.int32, torch.int64, torch.bool)}
+DTYPES = {
+    str(d).removeprefix("torch."): d
+    for d in (
+        torch.float16,
+        torch.bfloat16,
+        torch.float32,
+        torch.float64,
+        torch.uint8,
+        torch.int8,
+        torch.int16,
+        torch.int32,
+        torch.int64,
+        torch.bool,
+    )
+}
 MAX_ELEMENTS = 1 << 24  # 16M numbers in one tensor
 
 
@@ -102,9 +114,15 @@ def decode_case(obj: dict) -> Case:
 
 def encode_outcome(out: Outcome) -> dict:
     """An Outcome as JSON-ready data; an output tensor that cannot be sent becomes an error."""
-    data = {"returned_type": out.returned_type, "error": out.error, "not_implemented": out.not_implemented,
-            "inputs_changed": list(out.inputs_changed), "warnings": list(out.warnings), "source": out.source,
-            "output": None}
+    data = {
+        "returned_type": out.returned_type,
+        "error": out.error,
+        "not_implemented": out.not_implemented,
+        "inputs_changed": list(out.inputs_changed),
+        "warnings": list(out.warnings),
+        "source": out.source,
+        "output": None,
+    }
     if out.output is not None:
         try:
             data["output"] = encode_tensor(out.output)
