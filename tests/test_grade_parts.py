@@ -8,6 +8,8 @@ import json
 import math
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -358,3 +360,23 @@ def test_the_source_of_a_class_defined_in_a_cell_is_read_from_its_methods():
     exec(compile(source, "<cell 7>", "exec"), space)
     found = running.core._source_of(space["Head"])
     assert "return X @ self.k(X).T" in found and "self.k = torch.nn.Linear(d, d)" in found
+
+
+def test_refused_instructor_cases_stop_the_command_in_one_line(tmp_path):
+    """The cases are read while the workers start; refusing them closed the workers' pipes,
+    and a worker printed a BrokenPipeError traceback under the one-line error."""
+    subs = tmp_path / "subs"
+    (subs / "ann").mkdir(parents=True)
+    (subs / "ann" / "01.ipynb").write_text(json.dumps(plain(["x = 1"], {"course": {"notebook": "01"}})))
+    tests = write_tests(tmp_path / "tests", "CASES = {'9.9': []}")
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers.grade", str(subs), "--out", str(tmp_path / "out"), "--tests", str(tests)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"error: {tests / 'cases.py'}: no exercise '9.9'; the course has " + ", ".join(registry.EXERCISES)
+    ]

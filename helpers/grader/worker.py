@@ -295,21 +295,24 @@ class Worker:
     def serve(self, jobs: int, results: int, isolation: str, reason: str, hide: list[str], keep: list[str]) -> None:
         """Answer each job read from `jobs` with one line on `results`, until `jobs` closes;
         questions for the parent go on `results` too, each answered by a line on `jobs`."""
-        with os.fdopen(jobs, "r") as inbox, os.fdopen(results, "w") as out:
+        try:
+            with os.fdopen(jobs, "r") as inbox, os.fdopen(results, "w") as out:
 
-            def send(message: dict) -> None:
-                out.write(json.dumps(message) + "\n")
-                out.flush()
+                def send(message: dict) -> None:
+                    out.write(json.dumps(message) + "\n")
+                    out.flush()
 
-            def relay(exercise_id: str, messages: bytes) -> dict:
-                send(protocol.relayed_ask(exercise_id, messages.decode("utf-8", errors="replace")))
-                return protocol.answer(exercise_id, protocol.json_object(inbox.readline()))
+                def relay(exercise_id: str, messages: bytes) -> dict:
+                    send(protocol.relayed_ask(exercise_id, messages.decode("utf-8", errors="replace")))
+                    return protocol.answer(exercise_id, protocol.json_object(inbox.readline()))
 
-            send(protocol.ready(isolation, reason, os.getpid()))
-            for line in inbox:
-                job = json.loads(line)
-                job.update(isolation=isolation, hide=hide, keep=keep)
-                send(protocol.result(**self.run(job, relay)))
+                send(protocol.ready(isolation, reason, os.getpid()))
+                for line in inbox:
+                    job = json.loads(line)
+                    job.update(isolation=isolation, hide=hide, keep=keep)
+                    send(protocol.result(**self.run(job, relay)))
+        except BrokenPipeError:  # the parent stopped listening (it refused its arguments, or is gone): nothing to tell
+            pass
         _remove(self.base)
 
 
