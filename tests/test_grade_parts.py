@@ -380,3 +380,11 @@ def test_refused_instructor_cases_stop_the_command_in_one_line(tmp_path):
     assert run.stderr.strip().splitlines() == [
         f"error: {tests / 'cases.py'}: no exercise '9.9'; the course has " + ", ".join(registry.EXERCISES)
     ]
+
+
+def test_escaped_names_stay_distinct_and_can_be_read_back():
+    names = ["=x", "'=x", "''=x", "+1", "alice", "'quoted'", "-", "@a"]
+    cells = [outputs.spreadsheet_text(n) for n in names]
+    assert len(set(cells)) == len(names)
+    assert all(not c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert [c[1:] if c != n else c for c, n in zip(cells, names)] == names  # one apostrophe added, at most

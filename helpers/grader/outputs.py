@@ -39,8 +39,9 @@ def write_atomically(path: Path, text: str) -> None:
 def spreadsheet_text(text: str) -> str:
     """Text for a CSV cell that a spreadsheet shows as text: one that starts like a formula
     (=, +, -, @, a tab or a carriage return) gets a leading apostrophe, as OWASP advises
-    against CSV injection. Student folder and file names are the students' own."""
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+    against CSV injection. Student folder and file names are the students' own, so one that
+    starts with an apostrophe gets another: folders "=x" and "'=x" stay two names."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r", "'")) else text
 
 
 def grades_csv(rows: list[Graded], exercise_ids: list[str]) -> str:
