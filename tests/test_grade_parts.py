@@ -33,6 +33,7 @@ CHILD_SIDE = (
     "grader/worker.py",
     "grader/run_notebook.py",
     "grader/isolation.py",
+    "grader/processes.py",
     "grader/protocol.py",
 )
 

@@ -85,3 +85,14 @@ def test_commands_are_imported_by_nothing(command):
 def test_modules_stay_short(name):
     lines = len(modules()[name].read_text().splitlines())
     assert lines <= MAX_LINES or name in LONGER, f"{name} has {lines} lines (at most {MAX_LINES}, or say why in LONGER)"
+
+
+def test_the_graders_modules_import_only_those_listed_above_them():
+    """helpers/grader/__init__.py lists its modules in import order; the graph agrees."""
+    import re
+
+    listed = re.findall(r"^    (\w+)\.py ", (PACKAGE / "grader" / "__init__.py").read_text(), flags=re.M)
+    assert sorted(listed) == sorted(p.stem for p in (PACKAGE / "grader").glob("*.py") if p.stem != "__init__")
+    for i, name in enumerate(listed):
+        used = {m.rsplit(".", 1)[1] for m in GRAPH[f"helpers.grader.{name}"] if m.startswith("helpers.grader.")}
+        assert used <= set(listed[:i]), (name, used - set(listed[:i]))

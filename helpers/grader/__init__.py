@@ -13,6 +13,7 @@ The modules, in the order they import each other (each imports only modules abov
 
     protocol.py        the shared vocabulary: statuses, limits, the child's messages
     isolation.py       namespaces, mounts, privileges (child side)
+    processes.py       waiting for, reading from and killing the worker's children
     run_notebook.py    step 1: running a notebook's cells in the child
     worker.py          the worker process: a sandboxed child per job, relaying its questions
     launch.py          starts the worker, loading the above by path without `helpers`
@@ -21,6 +22,9 @@ The modules, in the order they import each other (each imports only modules abov
     jobs.py            what a child is given: cases, specs, the course code it may import
     judge_notebook.py  step 2: judging what a child sent back
     outputs.py         grades.csv, feedback pages, the summary
+    roster.py          --roster: which student each folder is (read by the command too)
+    gradebook.py       gradebook.csv (a line per student) and Gradescope-shaped JSON
+    report.py          report.html: the class's pass rates and named mistakes
     classroom.py       grading a whole class with the workers
 
 This file imports nothing: the worker loads the package by path.

@@ -28,7 +28,6 @@ import io
 import json
 import os
 import resource
-import select
 import signal
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from .isolation import (
     own_proc,
     probe_isolation,
 )
+from .processes import alive, first, kill, receive, remove, wait_for
 from .protocol import ANSWERS_FD, CHILD_ENVIRONMENT, RESULTS_FD
 
 # Modules a student may reasonably import, loaded before any student code runs: once the
@@ -229,10 +229,10 @@ class Worker:
         status = usage = None
         while status is None and not finished:
             left = deadline - time.monotonic()
-            if left <= 0 or not _alive(GRADER):  # out of time, or nobody left to tell: stop
+            if left <= 0 or not alive(GRADER):  # out of time, or nobody left to tell: stop
                 timed_out = True
                 break
-            overflow = _receive(received, min(left, 0.05), cap) or overflow
+            overflow = receive(received, min(left, 0.05), cap) or overflow
             if overflow:
                 break
             messages = received[read]
@@ -261,24 +261,24 @@ class Worker:
                 done, raw, usage = os.wait4(pid, os.WNOHANG)
                 if done:
                     status = raw
-        grandchild = _first(received[control_read], "pid")
+        grandchild = first(received[control_read], "pid")
         if isolated and grandchild is None and status is None:
-            _receive(received, 0.5, cap)  # the child sent it before anything else
-            grandchild = _first(received[control_read], "pid")
+            receive(received, 0.5, cap)  # the child sent it before anything else
+            grandchild = first(received[control_read], "pid")
         if status is None:  # finished, out of time, or too much output: stop everything
-            if grandchild is not None and _first(received[control_read], "status") is None:
-                _kill(grandchild)  # PID 1 of its namespace: every process in it goes too
-                status, usage = _wait(pid, 5.0)  # the child reaps it and reports how it ended
+            if grandchild is not None and first(received[control_read], "status") is None:
+                kill(grandchild)  # PID 1 of its namespace: every process in it goes too
+                status, usage = wait_for(pid, 5.0)  # the child reaps it and reports how it ended
             if status is None:
-                _kill(pid, group=not isolated)
+                kill(pid, group=not isolated)
                 _, status, usage = os.wait4(pid, 0)
-        _receive(received, 0.0, cap, until=time.monotonic() + 0.5)  # what was sent before the end
+        receive(received, 0.0, cap, until=time.monotonic() + 0.5)  # what was sent before the end
         if not isolated:
-            _kill(pid, group=True)  # anything the student forked
-            _remove(job["workdir"])
+            kill(pid, group=True)  # anything the student forked
+            remove(job["workdir"])
         for fd in (*received, answer_write):
             os.close(fd)
-        ended = _first(received[control_read], "status") if isolated else None
+        ended = first(received[control_read], "status") if isolated else None
         raw = status if ended is None else ended["status"]
         killed = os.WIFSIGNALED(raw) and os.WTERMSIG(raw) == signal.SIGKILL
         return {
@@ -313,86 +313,10 @@ class Worker:
                     send(protocol.result(**self.run(job, relay)))
         except BrokenPipeError:  # the parent stopped listening (it refused its arguments, or is gone): nothing to tell
             pass
-        _remove(self.base)
+        remove(self.base)
 
 
 GRADER = 0  # the process of helpers.grade that started this worker (set by main)
-
-
-def _alive(pid: int) -> bool:
-    """Whether process `pid` still exists (0: unknown, taken as alive)."""
-    if pid <= 0:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _wait(pid: int, seconds: float):
-    """(status, usage) of a child that ends within `seconds`, else (None, None)."""
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
-        if done:
-            return status, usage
-        time.sleep(0.005)
-    return None, None
-
-
-def _kill(pid: int, group: bool = False) -> None:
-    try:
-        (os.killpg if group else os.kill)(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _receive(received: dict[int, bytearray], wait: float, cap: int, until: float | None = None) -> bool:
-    """Read what is ready on the pipes into `received`, waiting up to `wait` seconds the
-    first time; with `until`, keep reading until then or until every pipe is empty. True
-    when more than `cap` bytes arrived."""
-    while True:
-        ready, _, _ = select.select(list(received), [], [], wait)
-        got = False
-        for fd in ready:
-            try:
-                data = os.read(fd, 1 << 20)
-            except OSError:
-                data = b""
-            got = got or bool(data)
-            received[fd] += data
-            if len(received[fd]) > cap:
-                return True
-        if until is None or not got or time.monotonic() > until:
-            return False
-        wait = 0.0
-
-
-def _first(data: bytearray, key: str):
-    """The first control message with `key`; the value for "pid", the message otherwise."""
-    for line in bytes(data).decode(errors="replace").splitlines():
-        try:
-            message = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(message, dict) and key in message:
-            return message[key] if key == "pid" else message
-    return None
-
-
-def _remove(path: str) -> None:
-    import shutil
-
-    for root, dirs, _ in os.walk(path):
-        for d in dirs:
-            try:
-                os.chmod(os.path.join(root, d), 0o700)
-            except OSError:
-                pass
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def main(running) -> None:
