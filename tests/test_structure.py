@@ -96,3 +96,14 @@ def test_the_graders_modules_import_only_those_listed_above_them():
     for i, name in enumerate(listed):
         used = {m.rsplit(".", 1)[1] for m in GRAPH[f"helpers.grader.{name}"] if m.startswith("helpers.grader.")}
         assert used <= set(listed[:i]), (name, used - set(listed[:i]))
+
+
+def test_no_two_classes_share_a_name():
+    """Two Workers and two MultiHeadAttentions once lived in the package; a reader could not
+    tell which one a name meant."""
+    where: dict[str, list[str]] = {}
+    for name, path in modules().items():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef):
+                where.setdefault(node.name, []).append(name)
+    assert {cls: found for cls, found in where.items() if len(found) > 1} == {}

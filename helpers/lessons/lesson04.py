@@ -492,7 +492,7 @@ def _fresh_torch_out_proj(init) -> dict[str, Tensor]:
     """The out_proj a new nn.MultiheadAttention gets in the converter's seeded run."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        running.MultiHeadAttention(*init)
+        running.MultiHeadAttentionWeights(*init)
         fresh_layer = nn.MultiheadAttention(init[0], init[1], batch_first=True).out_proj
     return {"out_proj.weight": fresh_layer.weight.detach(), "out_proj.bias": fresh_layer.bias.detach()}
 

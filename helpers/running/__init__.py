@@ -41,7 +41,7 @@ from .probes import (  # noqa: F401
     ChangedItsInput,
     ConstructorDidNotRaise,
     MissingAttribute,
-    MultiHeadAttention,
+    MultiHeadAttentionWeights,
     TokenModel,
     TooMuchMemory,
     keeps_head_weights,

@@ -291,7 +291,7 @@ def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
     return verdicts(candidate, panel, inputs, order, ("tokens", "perm"))
 
 
-class MultiHeadAttention(nn.Module):
+class MultiHeadAttentionWeights(nn.Module):
     """What a converter reads of the course's MultiHeadAttention: embed_size, num_heads and
     the four nn.Linear(embed_size, embed_size) q_proj, k_proj, v_proj, out_proj, created in
     the same order. Weights only, so that the grader's child never holds the answer to
@@ -314,7 +314,7 @@ def run_converter(candidate, inputs, case: Case) -> Tensor:
     """Load the case's weights into a MultiHeadAttention's projections, convert them with
     the candidate, and run the nn.MultiheadAttention it returns on X (with the
     key_padding_mask if any)."""
-    ours = MultiHeadAttention(*case.init)
+    ours = MultiHeadAttentionWeights(*case.init)
     load_params(ours, case.params)
     theirs = candidate(ours)
     if not isinstance(theirs, nn.MultiheadAttention):
