@@ -160,28 +160,21 @@ class Pool:
             except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
                 worker.kill()
                 worker = Slot.start([worker.slot], self.hide, self.keep, self.choice)[0].ready()
-                return Graded(
-                    sub.student,
-                    sub.notebook,
-                    CRASHED,
-                    file=sub.name,
-                    notes=sub.notes + [f"The grader's worker failed on this notebook ({exc}); grade it again."],
-                )
+                return _crashed(sub, f"The grader's worker failed on this notebook ({exc}); grade it again.")
         finally:
             with self.lock:
                 self.free.append(worker)
         try:
             graded = judging.result(result)
         except Exception as exc:  # what came back could not be judged: this row only
-            return Graded(
-                sub.student,
-                sub.notebook,
-                CRASHED,
-                file=sub.name,
-                notes=sub.notes + [f"What your notebook sent back could not be judged ({type(exc).__name__})."],
-            )
+            return _crashed(sub, f"What your notebook sent back could not be judged ({type(exc).__name__}).")
         graded.notes = sub.notes + graded.notes
         return graded
+
+
+def _crashed(sub: Submission, why: str) -> Graded:
+    """The row of a notebook the grader itself could not see through, saying why."""
+    return Graded(sub.student, sub.notebook, CRASHED, file=sub.name, notes=sub.notes + [why])
 
 
 def _progress(total: int):
