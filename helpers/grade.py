@@ -165,8 +165,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         )
     try:
         args.roster_table = read_roster(args.roster) if args.roster is not None else None
-    except ValueError as exc:
-        parser.error(str(exc))
+    except ValueError as exc:  # the roster's own problem, in one line: the usage would not help
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     if (refusal := unsupported()) is not None:
         parser.exit(2, f"{parser.prog}: {refusal}\n")
     try:

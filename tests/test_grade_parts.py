@@ -389,3 +389,30 @@ def test_escaped_names_stay_distinct_and_can_be_read_back():
     assert len(set(cells)) == len(names)
     assert all(not c.startswith(("=", "+", "-", "@")) for c in cells)
     assert [c[1:] if c != n else c for c, n in zip(cells, names)] == names  # one apostrophe added, at most
+
+
+def test_two_folders_whose_names_print_alike_stay_two_students(tmp_path):
+    """A folder "caf" + the byte 0xE9 (not UTF-8) and a folder named "caf\\xe9" both printed
+    as caf\\xe9: one student's rows vanished into the other's, with no word said."""
+    root = tmp_path / "subs"
+    root.mkdir()
+    nb = json.dumps(plain(["x = 1"], {"course": {"notebook": "01"}})).encode()
+    for name in (b"caf\xe9", b"caf\\xe9"):
+        os.mkdir(os.path.join(bytes(root), name))
+        with open(os.path.join(bytes(root), name, b"01.ipynb"), "wb") as f:
+            f.write(nb)
+    found, empty, notes = submissions.find_submissions(root)
+    assert sorted(s.student for s in found) == ["caf\\\\xe9", "caf\\xe9"] and not empty and not notes
+
+
+def test_a_notebook_in_a_hidden_subfolder_is_graded(tmp_path):
+    """Only Jupyter's .ipynb_checkpoints are left out: a student's own .work/ folder is theirs."""
+    nb = json.dumps(plain(["x = 1"], {"course": {"notebook": "01"}}))
+    for folder in (".work", ".ipynb_checkpoints"):
+        (tmp_path / "subs" / "hank" / folder).mkdir(parents=True)
+        (tmp_path / "subs" / "hank" / folder / "01-attention-is-a-weighted-sum.ipynb").write_text(nb)
+    found, empty, _ = submissions.find_submissions(tmp_path / "subs")
+    assert [(s.student, s.name, s.notebook) for s in found] == [
+        ("hank", ".work/01-attention-is-a-weighted-sum.ipynb", "01")
+    ]
+    assert not empty

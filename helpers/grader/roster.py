@@ -59,6 +59,11 @@ def read_roster(path: Path) -> Roster:
         )
     if repeated := sorted({h for h in keys if h and keys.count(h) > 1}):
         raise ValueError(f"{where}: expected each column once, got {repeated[0]!r} {keys.count(repeated[0])} times")
+    if clash := [h for h in header if h.lower() == "course total" or h.lower().startswith("lesson ")]:
+        raise ValueError(
+            f"{where}: expected the columns that name students, got {clash[0]!r}, a name gradebook.csv gives its "
+            "own points columns: rename it or leave it out"
+        )
     if "" in keys:
         raise ValueError(f"{where}: expected a name for every column, got an empty one (column {keys.index('') + 1})")
     at = keys.index(FOLDER)

@@ -125,8 +125,10 @@ LINK_PROBLEM = (
 
 def printable(name: str) -> str:
     """A file or folder name as text that can be written anywhere: bytes that are not
-    UTF-8 (kept by Python as surrogates) are written as \\xNN, so that two names stay two."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    UTF-8 (kept by Python as surrogates) are written as \\xNN, and so that two names stay
+    two, a backslash of the name itself as \\\\: the folder "caf" + byte 0xE9 is "caf\\xe9",
+    and the folder named "caf\\xe9" is "caf\\\\xe9"."""
+    return name.replace("\\", "\\\\").encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def lesson_from_name(path: Path) -> str | None:
@@ -157,7 +159,7 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
             continue
         found, others, unread = [], [], []
         for folder, dirs, files in os.walk(entry, onerror=unread.append):  # follows no links to folders
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints: Jupyter's copies
+            dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")  # Jupyter's own copies, not the work
             for name in sorted(files):
                 path = Path(folder) / name
                 relative = printable(path.relative_to(entry).as_posix())
