@@ -67,7 +67,8 @@ def graded(tmp_path_factory):
     save(subs, "bob", L01, notebook("01", solved=rest, answers={"1.2": WRONG_AXIS}))
     save(subs, "carol", L01, notebook("01", solved=rest, answers={"1.2": WRONG_AXIS}))
     save(subs, "dave", L01, notebook("01", solved=rest, answers={"1.2": OVERFLOW}))
-    for name in (FORMULA, MARKUP, COMMAS, LONG):
+    save(subs, FORMULA, L01, notebook("01", solved=["1.1"], answers={"1.2": WRONG_AXIS}))
+    for name in (MARKUP, COMMAS, LONG):
         save(subs, name, L01, notebook("01", solved=["1.1"]))
     save(subs, "Points Possible", L01, notebook("01"))  # the words of the gradebook's maxima line
     save(subs, "raises_markup", L01, notebook("01", answers={"1.2": RAISES_MARKUP}))
@@ -221,8 +222,9 @@ def test_report_counts_are_those_of_grades_csv(graded, grades):
     assert graded_12 == 10  # alice, bob, carol, dave, six hostile names; not malformed, not no_notebook
     assert f"{len({g['student'] for g in grades})} students, {len(grades)} rows of grades.csv" in report
     wrong_axis = mistake_row(report, "1.2", "wrong-axis")
-    assert f"2 of {graded_12}" in wrong_axis and "20%" in wrong_axis
+    assert f"3 of {graded_12}" in wrong_axis and "30%" in wrong_axis
     assert "softmax over the wrong dimension" in wrong_axis and "bob, carol" in wrong_axis
+    assert html.escape("'" + FORMULA) in wrong_axis  # the name as grades.csv writes it, so it can be traced there
     overflow = mistake_row(report, "1.2", "overflow")
     assert f"1 of {graded_12}" in overflow and "overflows on large scores" in overflow and "dave" in overflow
     lessons = report.split('<table id="lessons">', 1)[1].split("</table>", 1)[0]
@@ -331,7 +333,7 @@ def test_report_reads_in_chromium_offline(graded, grades):
             chart = page.locator('#chart tr[data-exercise="1.2"]')
             assert f"{passed_12} of {graded_12} passed" in chart.inner_text()
             row = page.locator('#ex-1\\.2 tr[data-mistake="wrong-axis"]')
-            assert f"2 of {graded_12}" in row.inner_text() and "wrong-axis" in row.inner_text()
+            assert f"3 of {graded_12}" in row.inner_text() and "wrong-axis" in row.inner_text()
             assert row.locator(".bar > span").first.bounding_box()["width"] > 0  # the bar is drawn
             names = row.locator("details")
             names.locator("summary").click()

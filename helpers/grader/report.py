@@ -22,7 +22,7 @@ from pathlib import Path
 from helpers import exercises as registry
 from helpers.grader.gradebook import plural
 from helpers.grader.judge_notebook import Graded
-from helpers.grader.outputs import write_atomically
+from helpers.grader.outputs import spreadsheet_text, write_atomically
 from helpers.grader.protocol import STATUSES
 from helpers.judging import FAILED, NOT_ATTEMPTED, PASSED
 from helpers.lessons.records import Exercise
@@ -238,7 +238,9 @@ def class_report(rows: list[Graded], lessons: list[str], seed: int | None = None
             shown = message if len(message) <= MESSAGE_CHARACTERS else message[:MESSAGE_CHARACTERS] + " …"
             others = len(count.messages) - 1
             variants = f' <span class="muted">({others} other wordings)</span>' if others else ""
-            names = ", ".join(e(s) for s in sorted(count.students)[:NAMES_SHOWN])
+            names = ", ".join(
+                e(spreadsheet_text(s)) for s in sorted(count.students)[:NAMES_SHOWN]
+            )  # as grades.csv writes them
             more = f" and {k - NAMES_SHOWN} more" if k > NAMES_SHOWN else ""
             out.append(
                 f'<tr data-mistake="{e(count.key)}"><td class="key">{e(count.key)}</td>'
