@@ -92,6 +92,15 @@ def softmax_sum_no_keepdim(scores):
     return exps / exps.sum(dim=-1)
 
 
+def softmax_max_tuple(scores):
+    exps = (scores - scores.max(dim=-1, keepdim=True)).exp()  # a (values, indices) pair
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_raises(scores):
+    raise ValueError("nope")  # stable_softmax( holds max( but calls nothing
+
+
 def softmax_row_min(scores):
     exps = (scores - scores.min(dim=-1, keepdim=True).values).exp()  # fine until a row spans more than ~88
     return exps / exps.sum(dim=-1, keepdim=True)
@@ -296,8 +305,10 @@ MISTAKES = [
     ("1.2", softmax_naive, "overflow", "overflows on large scores"),
     ("1.2", softmax_global_max, "global-max", "each row's own maximum"),
     ("1.2", softmax_in_place, "in-place", "changed the caller's tensor"),
-    ("1.2", softmax_no_keepdim, "no-keepdim", "keepdim=True"),
-    ("1.2", softmax_sum_no_keepdim, "no-keepdim", "keepdim=True"),
+    ("1.2", softmax_no_keepdim, "no-keepdim", "scores.max(dim=-1).values).exp()` takes the max without keepdim"),
+    ("1.2", softmax_sum_no_keepdim, "no-keepdim", "`return exps / exps.sum(dim=-1)` takes the sum without keepdim"),
+    ("1.2", softmax_max_tuple, "max-tuple", "returns a pair (values, indices)"),
+    ("1.2", softmax_raises, "raised", "your code raised ValueError: nope"),
     ("1.2", softmax_row_min, "row-min", "subtracts each row's minimum, not its maximum"),
     ("1.2", softmax_row_mean, "row-mean", "subtracts each row's mean, not its maximum"),
     ("1.2", softmax_float64, "float64", "expected a tensor of torch.float32, got torch.float64"),
