@@ -294,7 +294,18 @@ def attention_over_whole_batch(X):
     return (torch.softmax(tokens @ tokens.T, dim=-1) @ tokens).view(B, T, D)
 
 
+def attention_transpose_batch(X):
+    scores = X @ X.transpose(0, 1)  # swaps B and T, not T and D
+    return torch.softmax(scores, dim=-1) @ X
+
+
 MISTAKES = [
+    (
+        "1.4",
+        attention_transpose_batch,
+        "transposed-batch",
+        "transpose(0, 1) swaps the first two axes of a (B, T, D) tensor",
+    ),
     ("1.1", scores_xt_x, "xt-x", "Xᵀ X"),
     ("1.1", scores_cosine, "cosine", "cosine similarity"),
     ("1.1", scores_list_of_lists, "not-a-tensor", "got a list"),

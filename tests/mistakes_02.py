@@ -345,7 +345,21 @@ def scores_features(q, k):
     return torch.einsum("btd,bte->bde", q, k) / math.sqrt(q.shape[-1])
 
 
+class ForwardKeysFromQueryLayer(Forward):
+    def forward(self, x):
+        q = self.linear_q(x)
+        k = self.linear_q(x)  # copied from the line above
+        return self.attend(q, k, self.linear_v(x))
+
+
+def entropy_boolean_index(weights):
+    w = weights[weights > 0]  # flattens every row into one vector
+    return -(w * w.log()).sum(dim=-1)
+
+
 MISTAKES = [
+    ("2.3", ForwardKeysFromQueryLayer, "keys-never-used", "makes the keys with the query layer, so k equals q"),
+    ("2.4", entropy_boolean_index, "summed-all", "picks the numbers where the mask is True, from every row at once"),
     ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
     ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
     ("2.2", ScaleMultiplied, "scale-multiplied", "multiplied by √D instead of divided"),

@@ -599,7 +599,13 @@ def convert_v_k_q(ours):
     return theirs
 
 
+def split_transpose_then_view(x, num_heads):
+    B, T, D = x.shape
+    return x.transpose(1, 2).view(B, num_heads, T, D // num_heads)
+
+
 MISTAKES = [
+    ("4.1", split_transpose_then_view, "transpose-before-split", "so .reshape would run and still be wrong"),
     ("4.1", split_view_only, "view-no-transpose", "View as (B, T, H, d_head) first"),
     ("4.1", split_keeps_tokens_first, "split-no-transpose", "swap T and H with .transpose(1, 2)"),
     ("4.1", split_interleaved, "interleaved", "every H-th number of a token"),

@@ -102,6 +102,24 @@ def _broadcast_sizes(case: Case, out: Outcome) -> Finding | None:
     )
 
 
+def _transposed_batch(case: Case, out: Outcome) -> Finding | None:
+    """X.transpose(0, 1) on the line of a size error, where the sizes that met are B and T."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    line = re.search(r"\(line \d+: (.*)\)$", out.error or "")
+    if not found or not line or not re.search(r"\.transpose\(\s*(0\s*,\s*1|1\s*,\s*0)\s*\)", line.group(1)):
+        return None
+    named = sizes_named(case)
+    a, b = (int(g) for g in found.groups())
+    if {named.get(a), named.get(b)} != {"B", "T"}:
+        return None
+    return (
+        f"your code raised {out.error}: {a} is {named[a]}, {b} is {named[b]}",
+        f"`{line.group(1)}`: transpose(0, 1) swaps the first two axes of a (B, T, D) tensor, the sentences and "
+        "the tokens, giving (T, B, D). The scores compare each token with the tokens of its own sentence: swap "
+        "the last two axes, X.transpose(-2, -1), (B, T, D) -> (B, D, T).",
+    )
+
+
 # Errors that say clearly what went wrong, whatever the exercise. Tried after an exercise's own.
 COMMON_ERRORS = (
     raised(
@@ -146,6 +164,7 @@ COMMON_ERRORS = (
         "x.flip(0), or count down with torch.arange(T - 1, -1, -1).",
         error=r"step must be greater than zero",
     ),
+    Mistake("transposed-batch", lambda case, out, expected: _transposed_batch(case, out), on_error=True),
     raised("matmul-sizes", _matmul_sizes, error=_MATMUL_SIZES),
     Mistake("broadcast-sizes", lambda case, out, expected: _broadcast_sizes(case, out), on_error=True),
     raised(

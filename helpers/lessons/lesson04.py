@@ -289,6 +289,21 @@ def _sizes_swapped(out: Outcome) -> str:
     )
 
 
+def _transpose_before_split(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """.view() refused a transposed tensor on a line that transposes x before splitting it."""
+    line = re.search(r"\(line \d+: (.*)\)$", out.error or "")
+    if "view size is not compatible" not in (out.error or "") or not line:
+        return None
+    if not re.search(r"transpose\([^)]*\)\s*\.\s*view\(", line.group(1)):
+        return None
+    return (
+        f"your code raised {out.error}",
+        f"`{line.group(1)}` transposes before it splits: x.transpose(1, 2) is (B, D, T), and no view or reshape "
+        "of it gives each head its own d_head numbers per token, so .reshape would run and still be wrong. Split "
+        "D first, then bring the heads forward: x.view(B, T, num_heads, D // num_heads).transpose(1, 2).",
+    )
+
+
 EXERCISES_04 = [
     Exercise(
         id="4.1",
@@ -304,6 +319,7 @@ EXERCISES_04 = [
         make_cases=split_cases,
         mistakes=(
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
+            Mistake("transpose-before-split", _transpose_before_split, on_error=True),
             matches(
                 "split-no-transpose",
                 "You split each token's numbers into heads, (B, T, H, d_head), but left "
