@@ -299,7 +299,12 @@ def attention_transpose_batch(X):
     return torch.softmax(scores, dim=-1) @ X
 
 
+def weights_softmax_without_dim(X):
+    return torch.softmax(X @ X.transpose(-2, -1))  # dim is required
+
+
 MISTAKES = [
+    ("1.3", weights_softmax_without_dim, "softmax-no-dim", "torch.softmax(scores, dim=-1)"),
     (
         "1.4",
         attention_transpose_batch,

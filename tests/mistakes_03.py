@@ -289,7 +289,13 @@ def attention_renormalised(q, k, v, mask):
     return weights @ v
 
 
+def softmax_any_without_keepdim(scores, mask):
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.masked_fill(~mask.any(dim=-1), 0.0)
+
+
 MISTAKES = [
+    ("3.3", softmax_any_without_keepdim, "lost-keepdim", "any(dim=-1) has shape (..., ) not (..., 1)"),
     ("3.4", attention_hands_inverted_mask, "inverted-mask", "hands masked_softmax ~mask"),
     ("3.4", attention_renormalised, "fully-masked-nan", "divides them by their sum, 0: 0 / 0 is NaN"),
     ("3.1", causal_hides_diagonal, "hides-diagonal", "also hides the diagonal"),

@@ -195,7 +195,12 @@ def equivariant_last_axis(model, tokens, perm):
     return torch.allclose(model(tokens[:, perm]), model(tokens)[:, :, perm], atol=1e-5)
 
 
+def ideal_without_step(T):
+    return torch.arange(T - 1, -1)
+
+
 MISTAKES = [
+    ("5.3", ideal_without_step, "arange-no-step", "Counting down needs step -1"),
     ("5.1", ForgetsPositions, "no-positions", "The positions never reach the model"),
     ("5.1", WholePositionTable, "whole-position-table", "self.pos.weight is the whole position table"),
     ("5.1", PositionsUpToSeqLen, "whole-position-table", "Your positions have seq_len = 8 rows"),
