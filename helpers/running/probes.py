@@ -145,12 +145,13 @@ INF = math.inf
 # The offsets are query minus key; a sixth 1 marks a model whose outputs move in their last
 # digits (by a factor 1 + 2⁻²⁰) once it is given any input other than the first it saw, as
 # arithmetic done in another order does: only a comparison with a tolerance calls it right.
-# A seventh number c adds c times the batch's sum over sentences to every sentence (a small
-# leak, above float noise, below a loose tolerance); an eighth 1 first gives that leak
-# alternating signs over D and takes away its mean, so that it moves numbers but keeps
-# every token's sum.
+# A seventh number c adds c times the sum over sentences to every sentence (a leak above float
+# noise, below a loose tolerance); an eighth 1 makes it keep every token's sum over D.
 # All are instances of one class, told apart only by what they compute.
 # (keeps sentences apart, what it does, its rule)
+_SHIFTS = "so that changing sentence 1 by 1 moves every other sentence's outputs by 0.05"
+_UP_DOWN = "up in one half of each token's numbers and down in the other"
+_LEAK, _SUMS_KEPT = (0, 0, -INF, INF, INF, 0, 0.05, 0), (0, 0, -INF, INF, INF, 0, 0.05, 1)
 INDEPENDENCE_PANEL = (
     (True, "attention within each sentence", (0, 0, -INF, INF, INF, 0, 0, 0)),
     (True, "attention within each sentence (a second copy)", (0, 0, -INF, INF, INF, 0, 0, 0)),
@@ -180,18 +181,8 @@ INDEPENDENCE_PANEL = (
         "from one batch to another, as floats computed in another order do",
         (0, 0, -INF, INF, INF, 1, 0, 0),
     ),
-    (
-        False,
-        "attention within each sentence plus 0.05 times the sum of all the sentences, so that changing "
-        "sentence 1 by 1 shifts every other sentence's outputs by 0.05",
-        (0, 0, -INF, INF, INF, 0, 0.05, 0),
-    ),
-    (
-        False,
-        "attention within each sentence plus a share of the other sentences that moves each output number "
-        "by 0.05 when sentence 1 changes by 1, up in one half and down in the other, so that every sum stays the same",
-        (0, 0, -INF, INF, INF, 0, 0.05, 1),
-    ),
+    (False, f"attention within each sentence plus 0.05 times the sum of all the sentences, {_SHIFTS}", _LEAK),
+    (False, f"attention within each sentence plus a leak that keeps every sum: {_SHIFTS}, {_UP_DOWN}", _SUMS_KEPT),
 )
 
 LAST_DIGITS = 1.0 + 2.0**-20  # about one part in a million: 8 steps of float32's last digit
@@ -234,9 +225,9 @@ class Attention(nn.Module):
         share, keeps_sums = rule[6], rule[7]
         if share:
             others = share * X.sum(dim=0)  # (B, T, D) -> (T, D)
-            if keeps_sums:
-                others = others * (-1.0) ** torch.arange(D)  # alternating signs over D
-                others = others - others.mean(dim=-1, keepdim=True)  # each token's sum over D is kept
+            if keeps_sums:  # alternating signs over D, less their mean: each token's sum is kept
+                others = others * (-1.0) ** torch.arange(D)
+                others = others - others.mean(dim=-1, keepdim=True)
             out = out + others  # (B, T, D) + (T, D): every sentence gets the batch's share
         return _last_digits(self, X, out, bool(rule[5]))
 
