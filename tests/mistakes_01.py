@@ -92,6 +92,15 @@ def softmax_sum_no_keepdim(scores):
     return exps / exps.sum(dim=-1)
 
 
+def softmax_max_tuple(scores):
+    exps = (scores - scores.max(dim=-1, keepdim=True)).exp()  # a (values, indices) pair
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
+def softmax_raises(scores):
+    raise ValueError("nope")  # stable_softmax( holds max( but calls nothing
+
+
 def softmax_row_min(scores):
     exps = (scores - scores.min(dim=-1, keepdim=True).values).exp()  # fine until a row spans more than ~88
     return exps / exps.sum(dim=-1, keepdim=True)
@@ -285,7 +294,23 @@ def attention_over_whole_batch(X):
     return (torch.softmax(tokens @ tokens.T, dim=-1) @ tokens).view(B, T, D)
 
 
+def attention_transpose_batch(X):
+    scores = X @ X.transpose(0, 1)  # swaps B and T, not T and D
+    return torch.softmax(scores, dim=-1) @ X
+
+
+def weights_softmax_without_dim(X):
+    return torch.softmax(X @ X.transpose(-2, -1))  # dim is required
+
+
 MISTAKES = [
+    ("1.3", weights_softmax_without_dim, "softmax-no-dim", "torch.softmax(scores, dim=-1)"),
+    (
+        "1.4",
+        attention_transpose_batch,
+        "transposed-batch",
+        "transpose(0, 1) swaps the first two axes of a (B, T, D) tensor",
+    ),
     ("1.1", scores_xt_x, "xt-x", "Xᵀ X"),
     ("1.1", scores_cosine, "cosine", "cosine similarity"),
     ("1.1", scores_list_of_lists, "not-a-tensor", "got a list"),
@@ -296,8 +321,10 @@ MISTAKES = [
     ("1.2", softmax_naive, "overflow", "overflows on large scores"),
     ("1.2", softmax_global_max, "global-max", "each row's own maximum"),
     ("1.2", softmax_in_place, "in-place", "changed the caller's tensor"),
-    ("1.2", softmax_no_keepdim, "no-keepdim", "keepdim=True"),
-    ("1.2", softmax_sum_no_keepdim, "no-keepdim", "keepdim=True"),
+    ("1.2", softmax_no_keepdim, "no-keepdim", "scores.max(dim=-1).values).exp()` takes the max without keepdim"),
+    ("1.2", softmax_sum_no_keepdim, "no-keepdim", "`return exps / exps.sum(dim=-1)` takes the sum without keepdim"),
+    ("1.2", softmax_max_tuple, "max-tuple", "returns a pair (values, indices)"),
+    ("1.2", softmax_raises, "raised", "your code raised ValueError: nope"),
     ("1.2", softmax_row_min, "row-min", "subtracts each row's minimum, not its maximum"),
     ("1.2", softmax_row_mean, "row-mean", "subtracts each row's mean, not its maximum"),
     ("1.2", softmax_float64, "float64", "expected a tensor of torch.float32, got torch.float64"),

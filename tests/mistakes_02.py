@@ -345,13 +345,59 @@ def scores_features(q, k):
     return torch.einsum("btd,bte->bde", q, k) / math.sqrt(q.shape[-1])
 
 
+class ForwardKeysFromQueryLayer(Forward):
+    def forward(self, x):
+        q = self.linear_q(x)
+        k = self.linear_q(x)  # copied from the line above
+        return self.attend(q, k, self.linear_v(x))
+
+
+def entropy_boolean_index(weights):
+    w = weights[weights > 0]  # flattens every row into one vector
+    return -(w * w.log()).sum(dim=-1)
+
+
+class StoresByComparing(nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size == hidden_size
+
+    def forward(self, x):
+        return x
+
+
+class ScaleByPrecedence(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.scale = hidden_size ** -1/2  # fmt: skip
+
+
+class LayersWithoutBias(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.linear_q = nn.Linear(hidden_size, hidden_size, bias=False)
+        self.linear_k = nn.Linear(hidden_size, hidden_size, bias=False)
+        self.linear_v = nn.Linear(hidden_size, hidden_size, bias=False)
+
+
+def scaled_by_precedence(q, k):
+    d = q.shape[-1]
+    return q @ k.transpose(-2, -1) * d ** -1/2  # fmt: skip
+
+
 MISTAKES = [
+    ("2.1", StoresByComparing, "compared-not-assigned", "Assign with a single =: self.hidden_size = hidden_size"),
+    ("2.2", ScaleByPrecedence, "power-precedence", "** binds tighter than /"),
+    ("2.2", LayersWithoutBias, "bias-off", "remove bias=False"),
+    ("2.6", scaled_by_precedence, "power-precedence", "Write d ** -0.5"),
+    ("2.3", ForwardKeysFromQueryLayer, "keys-never-used", "makes the keys with the query layer, so k equals q"),
+    ("2.4", entropy_boolean_index, "summed-all", "picks the numbers where the mask is True, from every row at once"),
     ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
     ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
     ("2.2", ScaleMultiplied, "scale-multiplied", "multiplied by √D instead of divided"),
     ("2.2", ScaleByD, "scale-by-d", "divided by D, not by √D"),
     ("2.2", SharedLayer, "shared-projection", "all came from one projection"),
-    ("2.2", NoBias, "module-layout", "your module has no parameter linear_k.bias"),
+    ("2.2", NoBias, "bias-off", "your module has no parameter linear_k.bias"),
     ("2.2", MissingLayer, "module-layout", "your module has no parameter linear_k.weight"),
     ("2.3", ForwardNoScale, "no-scaling", "were not scaled"),
     ("2.3", ForwardScaleByD, "scale-by-d", "divided by D, not by √D"),

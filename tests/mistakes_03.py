@@ -6,7 +6,7 @@ import math
 import torch
 from torch import nn
 
-from helpers.attention import causal_mask
+from helpers.attention import causal_mask, masked_softmax
 
 
 def causal_hides_diagonal(T):
@@ -15,6 +15,15 @@ def causal_hides_diagonal(T):
 
 def causal_inverted(T):
     return torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+
+
+def causal_inverted_by_not(T):
+    return ~torch.ones(T, T, dtype=torch.bool).tril()
+
+
+def causal_strict(T):
+    i = torch.arange(T)
+    return i[None, :] < i[:, None]  # leaves out the diagonal
 
 
 def causal_future(T):
@@ -267,15 +276,39 @@ class HeadIfMask(Head):
         return torch.softmax(scores, dim=-1)
 
 
+def attention_hands_inverted_mask(q, k, v, mask):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = masked_softmax(scores, ~mask)
+    return weights @ v
+
+
+def attention_renormalised(q, k, v, mask):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)
+    weights = weights / weights.sum(dim=-1, keepdim=True)  # 0 / 0 in a fully masked row
+    return weights @ v
+
+
+def softmax_any_without_keepdim(scores, mask):
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.masked_fill(~mask.any(dim=-1), 0.0)
+
+
 MISTAKES = [
+    ("3.3", softmax_any_without_keepdim, "lost-keepdim", "any(dim=-1) has shape (..., ) not (..., 1)"),
+    ("3.4", attention_hands_inverted_mask, "inverted-mask", "hands masked_softmax ~mask"),
+    ("3.4", attention_renormalised, "fully-masked-nan", "divides them by their sum, 0: 0 / 0 is NaN"),
     ("3.1", causal_hides_diagonal, "hides-diagonal", "also hides the diagonal"),
-    ("3.1", causal_inverted, "inverted-mask", "works the wrong way round"),
+    ("3.1", causal_inverted, "inverted-mask", "diagonal=1)` builds the opposite. Return torch.ones(T, T"),
+    ("3.1", causal_inverted_by_not, "inverted-mask", "tril()` builds the opposite. Drop the ~."),
+    ("3.1", causal_strict, "hides-diagonal", "compares with <, which leaves out j = i. Use <="),
     ("3.1", causal_future, "future-not-past", "see the future and hides the past"),
     ("3.1", causal_floats, "not-bool", "from a comparison (j <= i)"),
     ("3.2", padding_floats, "not-bool", "from a comparison (j < length: torch.arange(T) < lengths[:, None])"),
     ("3.2", padding_over_queries, "over-queries", "hides the padded QUERIES' rows"),
     ("3.2", padding_no_query_axis, "no-query-axis", "add the query axis"),
-    ("3.2", padding_inverted, "inverted-mask", "key_padding_mask is the opposite"),
+    ("3.2", padding_inverted, "inverted-mask", "as nn.MultiheadAttention's masks are"),
+    ("3.2", padding_inverted, "inverted-mask", "Compare torch.arange(T) < lengths[:, None]"),
     ("3.2", padding_off_by_one, "off-by-one", "Off by one"),
     ("3.3", softmax_mask_ignored, "mask-ignored", "The mask made no difference"),
     ("3.3", softmax_mask_inverted, "inverted-mask", "works the wrong way round"),

@@ -313,6 +313,28 @@ def independent_token_one(attention, X):
     return torch.allclose(attention(changed)[others], out[others], atol=1e-5)
 
 
+def independent_loose(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(changed)[others], out[others], atol=0.2)  # far above float noise
+
+
+def independent_sums(attention, X):
+    out = attention(X)
+    changed = X.clone()
+    changed[1] += 1
+    others = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(changed)[others].sum(dim=-1), out[others].sum(dim=-1), atol=1e-4)
+
+
+def independent_whole_batch(attention, X):
+    out = attention(X)
+    changed = X * 2
+    return torch.allclose(attention(changed)[1:], out[1:])
+
+
 def independent_one_sentence(attention, X):
     out = attention(X)
     changed = X.clone()
@@ -577,7 +599,13 @@ def convert_v_k_q(ours):
     return theirs
 
 
+def split_transpose_then_view(x, num_heads):
+    B, T, D = x.shape
+    return x.transpose(1, 2).view(B, num_heads, T, D // num_heads)
+
+
 MISTAKES = [
+    ("4.1", split_transpose_then_view, "transpose-before-split", "so .reshape would run and still be wrong"),
     ("4.1", split_view_only, "view-no-transpose", "View as (B, T, H, d_head) first"),
     ("4.1", split_keeps_tokens_first, "split-no-transpose", "swap T and H with .transpose(1, 2)"),
     ("4.1", split_interleaved, "interleaved", "every H-th number of a token"),
@@ -653,6 +681,9 @@ MISTAKES = [
     ("4.3", HeadsFusedWithoutWeights, "no-last-weights", "forward must keep the attention weights"),
     ("4.4", independent_exact, "exact-equality", "Compare with torch.allclose"),
     ("4.4", independent_tensor_verdict, "tensor-verdict", "returned a one-element tensor"),
+    ("4.4", independent_loose, "loose-tolerance", "atol=0.2 is far too loose"),
+    ("4.4", independent_sums, "compares-sums", "keeps every sum"),
+    ("4.4", independent_whole_batch, "changed-whole-batch", "`changed = X * 2` changes the whole batch"),
     ("4.5", convert_v_k_q, "qkv-order", "in the order v, k, q"),
 ]
 

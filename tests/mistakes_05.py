@@ -42,7 +42,16 @@ class PositionsFromTokens(Positioned):
 
 
 def equivariant_always(model, tokens, perm):
+    out = model(tokens[:, perm])
+    return torch.allclose(out, model(tokens[:, perm]))  # permuted on both sides, compared with itself
+
+
+def equivariant_compares_shapes(model, tokens, perm):
     return model(tokens[:, perm]).shape == model(tokens).shape
+
+
+def equivariant_loose(model, tokens, perm):
+    return torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm], atol=0.5)
 
 
 def equivariant_never(model, tokens, perm):
@@ -186,7 +195,12 @@ def equivariant_last_axis(model, tokens, perm):
     return torch.allclose(model(tokens[:, perm]), model(tokens)[:, :, perm], atol=1e-5)
 
 
+def ideal_without_step(T):
+    return torch.arange(T - 1, -1)
+
+
 MISTAKES = [
+    ("5.3", ideal_without_step, "arange-no-step", "Counting down needs step -1"),
     ("5.1", ForgetsPositions, "no-positions", "The positions never reach the model"),
     ("5.1", WholePositionTable, "whole-position-table", "self.pos.weight is the whole position table"),
     ("5.1", PositionsUpToSeqLen, "whole-position-table", "Your positions have seq_len = 8 rows"),
@@ -221,6 +235,13 @@ MISTAKES = [
     ("5.1", PositionsAddedToScores, "scores-met-vectors", "the read-out comes last"),
     ("5.2", equivariant_tensor_verdict, "tensor-verdict", "returned a one-element tensor"),
     ("5.2", equivariant_last_axis, "vocab-axis", "permutes the LAST axis of the output"),
+    (
+        "5.2",
+        equivariant_compares_shapes,
+        "compares-shapes",
+        "Your test compares shapes: `return model(tokens[:, perm])",
+    ),
+    ("5.2", equivariant_loose, "loose-tolerance", "atol=0.5 is far too loose"),
 ]
 
 RIGHT = [("5.3", keys_flipped)]

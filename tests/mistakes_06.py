@@ -279,7 +279,54 @@ def chunked_rescale_upside_down(q, k, v, block):
     return out / s
 
 
+def chunked_max_updated_first(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        m = m_new  # too early: the factor below is then exp(0)
+        rescale = torch.exp(m - m_new)
+        exps = torch.exp(scores - m_new)
+        s = s * rescale + exps.sum(dim=-1, keepdim=True)
+        out = out * rescale + exps @ v[..., start : start + block, :]
+    return out / s
+
+
+def chunked_whole_v(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].transpose(-2, -1)
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        rescale = torch.exp(m - m_new)
+        exps = torch.exp(scores - m_new)
+        s = s * rescale + exps.sum(dim=-1, keepdim=True)
+        out = out * rescale + exps @ v
+        m = m_new
+    return out / s
+
+
+def online_amax_without_keepdim(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1))
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
 MISTAKES = [
+    ("6.1", online_amax_without_keepdim, "lost-keepdim", "amax(dim=-1) has shape (..., ) not (..., 1)"),
+    ("6.2", chunked_max_updated_first, "no-rescale", "`m = m_new` comes before `rescale = torch.exp(m - m_new)`"),
+    ("6.2", chunked_whole_v, "values-not-sliced", "go with the same block of values"),
+    ("6.2", chunked_drops_last_block, "last-block", "Loop over range(0, T, block)"),
     ("6.1", online_no_rescale, "no-rescale", "Multiply the running sum"),
     ("6.1", online_per_block, "per-block", "normalised each block on its own"),
     ("6.1", online_drops_last_block, "last-block", "The last block was skipped"),

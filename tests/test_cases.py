@@ -217,11 +217,11 @@ def test_most_wrong_answers_are_told_their_mistake_by_name():
 def test_a_test_whose_answers_alternate_call_by_call_is_named_so():
     ex, case = exercises.get("4.4"), drawn("4.4", 0)[0]
     D, H, _ = case.init
-    order = (0, 4, 1, 2, 5, 6, 3, 7, 8)  # the two copies, 0 and 1, both called at an even position
+    order = (0, 4, 1, 2, 5, 6, 3, 7, 8, 9, 10)  # the two copies, 0 and 1, both called at an even position
     case = Case(case.label, case.inputs, init=(D, H, order), params=case.params)
     said = torch.tensor([1.0 if order.index(i) % 2 == 0 else 0.0 for i in range(len(order))])
     result = judging.judge(ex, case, running.Outcome(output=said, returned_type="Tensor", inputs_changed=(False,)))
     assert result.mistake == "stateful"
-    assert "said True, False, True, False, True, False, True, False, True: it alternates" in " ".join(
+    assert "said True, False, True, False, True, False, True, False, True, False, True: it alternates" in " ".join(
         result.evidence.split()
     )

@@ -8,12 +8,14 @@ are checked in-process, with more variants, in tests/mistakes_0N.py."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import subprocess
 import sys
 
 import pytest
 
 from helpers import exercises as registry
+from helpers.checks import evaluate
 from tests.grading import ROOT, answer, notebook, save
 
 
@@ -147,10 +149,23 @@ WRONG = [
 ]
 
 
+# (student, lesson, exercise, an answer, the check's mistake key): the feedback must say exactly
+# what the notebook's check says, and that must be the right mistake
+SAME_AS_CHECK = [
+    # `def stable_softmax(` holds `max(`: a lost keepdim was named for any error, in both places
+    ("softmax_raises", "01", "1.2", 'def stable_softmax(scores):\n    raise ValueError("nope")\n', "raised"),
+    ("softmax_max_pair", "01", "1.2", lambda: changed("01", "1.2", "scores.amax(", "scores.max("), "max-tuple"),
+]
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mistakes")
     subs = tmp / "submissions"
+    for student, lesson, exercise_id, code, _ in SAME_AS_CHECK:
+        others = [ex.id for ex in registry.for_notebook(lesson) if ex.id != exercise_id]
+        code = code if isinstance(code, str) else code()
+        save(subs, student, f"{registry.NOTEBOOK_FILES[lesson]}.ipynb", notebook(lesson, others, {exercise_id: code}))
     for student, lesson, exercise_id, wrong, _ in WRONG:
         others = [ex.id for ex in registry.for_notebook(lesson) if ex.id != exercise_id]
         save(
@@ -182,3 +197,20 @@ def test_a_wrong_answer_that_once_passed_earns_nothing_and_is_named(graded, stud
     section = page.split(f"**{exercise_id} ", 1)[1].split("- **", 1)[0]
     assert "Likely mistake" in section and phrase in section, section
     assert "Work through a tiny input by hand" not in section  # named, not the catch-all
+
+
+@pytest.mark.parametrize("student, lesson, exercise_id, code, key", SAME_AS_CHECK)
+def test_the_feedback_says_what_the_notebooks_check_says(graded, tmp_path, student, lesson, exercise_id, code, key):
+    code = code if isinstance(code, str) else code()
+    module = tmp_path / f"{student}.py"  # a file, so that the check reads the answer's code as a kernel does
+    module.write_text("import math\nimport torch\n" + code)
+    spec = importlib.util.spec_from_file_location(student, module)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    ex = registry.get(exercise_id)
+    result = evaluate(exercise_id, getattr(loaded, ex.name))
+    assert result.mistake == key, result.report()
+    page = " ".join((graded["out"] / "feedback" / f"{student}.md").read_text().split())
+    section = page.split(f"**{exercise_id} ", 1)[1].split("- **", 1)[0]
+    assert " ".join(result.message.split()) in section, (result.message, section)
+    assert " ".join(result.evidence.split()).split(" (line")[0] in section, (result.evidence, section)

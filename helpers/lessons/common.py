@@ -102,8 +102,90 @@ def _broadcast_sizes(case: Case, out: Outcome) -> Finding | None:
     )
 
 
+def _transposed_batch(case: Case, out: Outcome) -> Finding | None:
+    """X.transpose(0, 1) on the line of a size error, where the sizes that met are B and T."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    line = re.search(r"\(line \d+: (.*)\)$", out.error or "")
+    if not found or not line or not re.search(r"\.transpose\(\s*(0\s*,\s*1|1\s*,\s*0)\s*\)", line.group(1)):
+        return None
+    named = sizes_named(case)
+    a, b = (int(g) for g in found.groups())
+    if {named.get(a), named.get(b)} != {"B", "T"}:
+        return None
+    return (
+        f"your code raised {out.error}: {a} is {named[a]}, {b} is {named[b]}",
+        f"`{line.group(1)}`: transpose(0, 1) swaps the first two axes of a (B, T, D) tensor, the sentences and "
+        "the tokens, giving (T, B, D). The scores compare each token with the tokens of its own sentence: swap "
+        "the last two axes, X.transpose(-2, -1), (B, T, D) -> (B, D, T).",
+    )
+
+
+def _quoted(out: Outcome, pattern: str) -> str:
+    """The student's first line matching `pattern`, in backquotes, or "" if none."""
+    line = source_line(out, pattern)
+    return f"`{line}`" if line else ""
+
+
+def _compared_not_assigned(out: Outcome) -> str:
+    line = source_line(out, r"^\s*self\.\w+\s*==")
+    return (
+        f"`{line}` compares with ==, and throws the answer away: nothing is stored. Assign with a single =: "
+        f"{line.replace('==', '=', 1)}."
+    )
+
+
+def _bias_off(out: Outcome) -> str:
+    line = source_line(out, r"bias\s*=\s*False")
+    return (
+        f"`{line}` builds a layer without a bias, and the course's layers have one (nn.Linear's default): "
+        "remove bias=False."
+    )
+
+
+_REDUCED = r"\.(amax|max|sum|any|all|mean)\(\s*(dim\s*=\s*)?-1\s*\)"
+
+
+def _lost_keepdim(case: Case, out: Outcome) -> Finding | None:
+    """A size error, and a reduction over dim=-1 without keepdim=True in the code: its result
+    lost the axis it reduced, so it lines up with the wrong one."""
+    found = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)", out.error or "")
+    line = source_line(out, _REDUCED)
+    if not found or not line:
+        return None
+    reduction = re.search(_REDUCED, line).group(0)
+    return (
+        f"your code raised {out.error}",
+        f"A reduction lost its dimension: in `{line}`, {reduction.lstrip('.')} has shape (..., ) not (..., 1), "
+        "so it lines up with the last axis of the tensors it meets instead of their rows. Add keepdim=True to "
+        "that reduction.",
+    )
+
+
 # Errors that say clearly what went wrong, whatever the exercise. Tried after an exercise's own.
 COMMON_ERRORS = (
+    raised(
+        "softmax-no-dim",
+        "torch.softmax needs dim, the axis along which the weights sum to 1: each query's row, the last "
+        "dimension: torch.softmax(scores, dim=-1).",
+        error=r"softmax\(\) missing 1 required positional argument",
+    ),
+    raised(
+        "arange-no-step",
+        lambda out: f"{_quoted(out, r'arange') or 'torch.arange'}: arange counts up, by 1, unless given a step, "
+        "so from a larger start to a smaller end there is nothing to count. Counting down needs step -1: "
+        "torch.arange(T - 1, -1, -1).",
+        error=r"upper bound and lower bound inconsistent with step sign",
+        source=r"arange\(",
+        both=True,
+    ),
+    raised(
+        "compared-not-assigned",
+        _compared_not_assigned,
+        error=r"^AttributeError: .*has no attribute",
+        source=r"^\s*self\.\w+\s*==",
+        both=True,
+    ),
+    raised("bias-off", _bias_off, error=r"^ModuleShapeError: .*\.bias\b", source=r"bias\s*=\s*False", both=True),
     raised(
         "mixed-dtypes",
         _mixed_dtypes,
@@ -146,6 +228,8 @@ COMMON_ERRORS = (
         "x.flip(0), or count down with torch.arange(T - 1, -1, -1).",
         error=r"step must be greater than zero",
     ),
+    Mistake("transposed-batch", lambda case, out, expected: _transposed_batch(case, out), on_error=True),
+    Mistake("lost-keepdim", lambda case, out, expected: _lost_keepdim(case, out), on_error=True),
     raised("matmul-sizes", _matmul_sizes, error=_MATMUL_SIZES),
     Mistake("broadcast-sizes", lambda case, out, expected: _broadcast_sizes(case, out), on_error=True),
     raised(
@@ -244,8 +328,25 @@ def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     return None
 
 
+def _power_precedence(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Right but for one factor, with `** -1/2` (or `** 1/2`) in the code: ** binds tighter than /."""
+    line = source_line(out, r"\*\*\s*-?\s*1\s*/\s*2\b")
+    finding = _proportional(case, out, expected) if line else None
+    if not finding or not finding[0].startswith("every number"):
+        return None
+    return (
+        finding[0],
+        f"`{line}`: ** binds tighter than /, so d ** -1/2 is (d ** -1) / 2, that is 1 / (2d), not 1 / √d. "
+        "Write d ** -0.5, or 1 / math.sqrt(d).",
+    )
+
+
 # Results right but for a scale or a shape, whatever the exercise. Tried after an exercise's own mistakes.
-COMMON_VALUES = (Mistake("proportional", _proportional), Mistake("shape-of-right-numbers", _right_numbers_other_shape))
+COMMON_VALUES = (
+    Mistake("power-precedence", _power_precedence),
+    Mistake("proportional", _proportional),
+    Mistake("shape-of-right-numbers", _right_numbers_other_shape),
+)
 
 
 def dtype_problem(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, str, str]:

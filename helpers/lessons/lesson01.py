@@ -10,6 +10,7 @@ from torch import Tensor
 from helpers import attention as ref
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.toolkit import (
+    Message,
     batch_cases,
     matches,
     non_finite_in_low_rows,
@@ -18,6 +19,7 @@ from helpers.lessons.toolkit import (
     rows_sum_to_one,
     score_cases,
     sentence_cases,
+    source_line,
 )
 from helpers.running import Case, Outcome
 from helpers.tolerances import ATOL, RTOL
@@ -127,10 +129,27 @@ ROW_SHIFT_MESSAGE = (
 )
 
 
-NO_KEEPDIM_MESSAGE = (
-    "A reduction lost its dimension: s.max(dim=-1) has shape (..., ) not (..., 1), so "
-    "subtracting or dividing by it lines up with the columns instead of the rows. "
-    "Use keepdim=True."
+NO_KEEPDIM = r"\b(max|amax|sum)\((?![^)]*keepdim\s*=\s*True)"
+
+
+def _no_keepdim_message(reduction: str, use: str) -> Message:
+    """The message for a `reduction` ("max" or "sum") that lost its dimension, quoting the
+    student's line when it has one such reduction without keepdim=True."""
+
+    def message(out: Outcome) -> str:
+        line = source_line(out, NO_KEEPDIM.replace("max|amax|sum", "max|amax" if reduction == "max" else "sum"))
+        where = f"`{line}` takes the {reduction}" if line else f"The row {reduction} is taken"
+        return (
+            f"A reduction lost its dimension: {where} without keepdim=True, so it has shape (..., ) not (..., 1), "
+            f"and {use} it lines up with the columns instead of the rows. Add keepdim=True to that {reduction}."
+        )
+
+    return message
+
+
+MAX_TUPLE_MESSAGE = (
+    "scores.max(dim=-1, keepdim=True) returns a pair (values, indices), not a tensor, so it cannot be "
+    "subtracted. Take its .values, or use scores.amax(dim=-1, keepdim=True), which returns the maxima alone."
 )
 
 
@@ -285,9 +304,26 @@ EXERCISES_01 = [
         reference=ref.stable_softmax,
         make_cases=score_cases,
         mistakes=(
-            matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_max, "a softmax whose max lost keepdim"),
-            matches("no-keepdim", NO_KEEPDIM_MESSAGE, _softmax_no_keepdim_sum, "a softmax whose sum lost keepdim"),
-            raised("no-keepdim", NO_KEEPDIM_MESSAGE, source=r"(max|amax|sum)\((?![^)]*keepdim\s*=\s*True)"),
+            matches(
+                "no-keepdim",
+                _no_keepdim_message("max", "subtracting"),
+                _softmax_no_keepdim_max,
+                "a softmax whose max lost keepdim",
+            ),
+            matches(
+                "no-keepdim",
+                _no_keepdim_message("sum", "dividing by"),
+                _softmax_no_keepdim_sum,
+                "a softmax whose sum lost keepdim",
+            ),
+            raised("max-tuple", MAX_TUPLE_MESSAGE, error=r"torch\.return_types\.max"),
+            raised(
+                "no-keepdim",
+                _no_keepdim_message("max", "subtracting or dividing by"),
+                error=r"must match the size of tensor|broadcast",
+                source=NO_KEEPDIM,
+                both=True,
+            ),
             matches(
                 "row-min",
                 ROW_SHIFT_MESSAGE.format(what="minimum"),

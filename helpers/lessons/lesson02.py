@@ -23,11 +23,40 @@ from helpers.lessons.scaling import (
     width_of_q,
     width_of_X,
 )
-from helpers.lessons.toolkit import last_weights_mistakes, matches, raised, randn, weights_case
+from helpers.lessons.toolkit import last_weights_mistakes, matches, raised, randn, source_line, weights_case
 from helpers.running import Case, Outcome, keeps_weights, step1_probe, step2_probe
 from helpers.tolerances import close, first_difference, fmt_num
 
 QKV = ("linear_q", "linear_k", "linear_v")
+
+
+def _keys_never_used(out: Outcome) -> str:
+    """Scores q qᵀ: from keys made with linear_q (the line quoted), or from scores without k."""
+    line = source_line(out, r"\bk\s*=\s*self\.linear_q\(")
+    if line:
+        return (
+            f"Your scores are q qᵀ: `{line}` makes the keys with the query layer, so k equals q. The keys have "
+            "their own layer: k = self.linear_k(X)."
+        )
+    return (
+        "Your scores are q qᵀ: k never entered them. Each query is compared with every key: "
+        "scores = q @ k.transpose(-2, -1) * self.scale."
+    )
+
+
+def _summed_all(out: Outcome) -> str:
+    """One entropy for the whole tensor: from boolean indexing (the line quoted), or a sum over all."""
+    line = source_line(out, r"\w\[\s*\w+\s*(>|!=|>=)\s*0")
+    if line:
+        return (
+            f"You returned one entropy for the whole tensor: `{line}` picks the numbers where the mask is True, "
+            "from every row at once, into one flat vector, so the sum over dim=-1 adds up all rows. Keep the "
+            "shape, and make the zeros' terms 0 instead: -(weights * weights.log()).nan_to_num().sum(dim=-1)."
+        )
+    return (
+        "You summed over every number at once, giving one entropy for the whole tensor: each row (the last "
+        "dimension) has its own entropy. Sum over dim=-1 only."
+    )
 
 
 def qkv_module_cases(gen: torch.Generator) -> list[Case]:
@@ -375,8 +404,7 @@ EXERCISES_02 = [
             ),
             matches(
                 "keys-never-used",
-                "Your scores are q qᵀ: k never entered them. Each query is compared with "
-                "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
+                _keys_never_used,
                 lambda p, X: _attend(p, X, k_from="linear_q"),
                 "softmax(q qᵀ / √D) v",
             ),
@@ -438,13 +466,7 @@ EXERCISES_02 = [
                 lambda w: torch.special.entr(w).sum(dim=0),
                 "a sum over dim 0",
             ),
-            matches(
-                "summed-all",
-                "You summed over every number at once, giving one entropy for the whole tensor: "
-                "each row (the last dimension) has its own entropy. Sum over dim=-1 only.",
-                lambda w: torch.special.entr(w).sum(),
-                "the sum over the whole tensor",
-            ),
+            matches("summed-all", _summed_all, lambda w: torch.special.entr(w).sum(), "the sum over the whole tensor"),
             Mistake("epsilon", _entropy_epsilon),
         ),
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import torch
@@ -241,22 +242,90 @@ def _softmax_big_negative(scores, mask=None):
 MASK_MESSAGES = {
     "mask-ignored": "The mask made no difference: masked keys still get weight. Fill the masked "
     "scores with -inf before the softmax: scores.masked_fill(~mask, float('-inf')).",
-    "inverted-mask": "Your mask works the wrong way round: the course's mask is True where a query "
-    "MAY attend (as in F.scaled_dot_product_attention), so fill where the mask is False: "
-    "masked_fill(~mask, ...). (nn.MultiheadAttention's key_padding_mask is the opposite.)",
+    "inverted-mask": lambda out: _inverted_use(out),
     "mask-after-softmax": "The mask was applied after the softmax: masked weights are 0 but the rest "
     "no longer sum to 1. Mask the scores with -inf BEFORE the softmax, so it normalises over "
     "the allowed keys only.",
     "mask-multiplied": lambda out: _masked_to_zero(out),
     "zero-times-inf": "NaN everywhere: multiplying the mask by -inf gives 0 × -inf = NaN for every "
     "allowed key. Use scores.masked_fill(~mask, float('-inf')) instead of arithmetic with inf.",
-    "fully-masked-nan": "A query that may attend no key at all came out as NaN: softmax over a row of "
-    "-inf is 0 / 0. Give such rows all-zero weights, as F.scaled_dot_product_attention does, e.g. "
-    "weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0).",
+    "fully-masked-nan": lambda out: _fully_masked_nan(out),
     "big-negative": "A query that may attend no key got uniform weights over the masked keys: a large "
     "negative number (-1e9) instead of -inf keeps them in the softmax. Use -inf, and give fully "
     "masked rows zeros, as F.scaled_dot_product_attention does.",
 }
+
+
+INVERTED_USE = (
+    "Your mask works the wrong way round: the course's mask is True where a query MAY attend (as in "
+    "F.scaled_dot_product_attention), so fill where the mask is False: masked_fill(~mask, ...). "
+    "(nn.MultiheadAttention's key_padding_mask is the opposite.)"
+)
+
+
+def _inverted_use(out: Outcome) -> str:
+    """The message for a mask used the wrong way round, in the words of the line that did it."""
+    handed = source_line(out, r"masked_softmax\([^)]*~\s*\(?\s*mask")
+    if handed:
+        return (
+            f"Your mask works the wrong way round: `{handed}` hands masked_softmax ~mask, so only the forbidden "
+            "keys take part. masked_softmax takes the course's mask as it is, True where a query MAY attend, "
+            "and hides the keys where it is False itself: pass mask, not ~mask."
+        )
+    filled = source_line(out, r"masked_fill_?\(\s*mask\b")
+    if filled:
+        return (
+            f"Your mask works the wrong way round: `{filled}` fills where the mask is True, and True is where a "
+            "query MAY attend (as in F.scaled_dot_product_attention). Fill where it is False: masked_fill(~mask, ...)."
+        )
+    return INVERTED_USE
+
+
+def _fully_masked_nan(out: Outcome) -> str:
+    """The message for NaN in a fully masked row: from softmax over -inf, or, when the code
+    has no -inf and divides by a sum, from renormalising a row of zeros."""
+    renormalised = source_line(out, r"/\s*\w+\.sum\(")
+    if renormalised and not re.search(r"-\s*(math\.|torch\.)?inf|float\(\s*['\"]-inf", out.source):
+        return (
+            f"A query that may attend no key at all came out as NaN: its masked weights are all 0, and "
+            f"`{renormalised}` divides them by their sum, 0: 0 / 0 is NaN. Give such rows all-zero weights, as "
+            "F.scaled_dot_product_attention does, e.g. weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0) "
+            "after dividing."
+        )
+    return (
+        "A query that may attend no key at all came out as NaN: softmax over a row of -inf is 0 / 0. Give such "
+        "rows all-zero weights, as F.scaled_dot_product_attention does, e.g. "
+        "weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)."
+    )
+
+
+def _inverted_build(where: str, fix: str) -> Callable[[Outcome], str]:
+    """The message for a mask built the wrong way round (3.1, 3.2), quoting the line that
+    inverts it: a ~, or a comparison that picks the forbidden keys."""
+
+    def message(out: Outcome) -> str:
+        line = source_line(out, r"~") or source_line(out, r">=?|\btriu\(")
+        quoted = f" `{line}` builds the opposite." if line else ""
+        how = "Drop the ~." if "~" in line.split("#", 1)[0] else fix
+        return (
+            f"Your mask is the wrong way round: it is True where attending is forbidden, as nn.MultiheadAttention's "
+            f"masks are. The course's mask, like F.scaled_dot_product_attention's, is True where a query MAY "
+            f"attend: {where}.{quoted} {how}"
+        )
+
+    return message
+
+
+def _hides_diagonal(out: Outcome) -> str:
+    line = source_line(out, r"<(?!=)")
+    if line:
+        return (
+            f"Your mask also hides the diagonal: a token may attend to itself (key j = query i), and `{line}` "
+            "compares with <, which leaves out j = i. Use <=."
+        )
+    return (
+        "Your mask also hides the diagonal: a token may attend to itself (key j = query i). Use tril(), not tril(-1)."
+    )
 
 
 def _masked_to_zero(out: Outcome) -> str:
@@ -297,9 +366,6 @@ def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tu
     )
 
 
-INVERTED_MESSAGE = MASK_MESSAGES["inverted-mask"]
-
-
 EXERCISES_03 = [
     Exercise(
         id="3.1",
@@ -315,13 +381,16 @@ EXERCISES_03 = [
         make_cases=size_cases,
         mistakes=(
             matches(
-                "hides-diagonal",
-                "Your mask also hides the diagonal: a token may attend to itself "
-                "(key j = query i). Use tril(), not tril(-1).",
-                lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1),
-                "tril(-1)",
+                "hides-diagonal", _hides_diagonal, lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1), "tril(-1)"
             ),
-            matches("inverted-mask", INVERTED_MESSAGE, lambda T: ~ref.causal_mask(T), "the causal mask inverted"),
+            matches(
+                "inverted-mask",
+                _inverted_build(
+                    "key j <= query i, the lower triangle", "Return torch.ones(T, T, dtype=torch.bool).tril()."
+                ),
+                lambda T: ~ref.causal_mask(T),
+                "the causal mask inverted",
+            ),
             matches(
                 "sees-next",
                 "Your mask lets each token see the next one as well: tril(diagonal=1). The "
@@ -368,7 +437,10 @@ EXERCISES_03 = [
             ),
             matches(
                 "inverted-mask",
-                INVERTED_MESSAGE,
+                _inverted_build(
+                    "key j is a real token, j < lengths[b]",
+                    "Compare torch.arange(T) < lengths[:, None], and give it the query axis: [:, None, :].",
+                ),
                 lambda lengths, T: ~ref.padding_mask(lengths, T),
                 "the padding mask inverted",
             ),

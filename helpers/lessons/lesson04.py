@@ -14,7 +14,7 @@ from helpers import running
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.lesson03 import HEAD, MASK_MESSAGES, _fully_masked_row, _padding, mask_mistakes
-from helpers.lessons.panels import Panel, _pattern, test_mistakes
+from helpers.lessons.panels import Panel, _pattern, loose_tolerance, test_mistakes
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import linear_params, project
 from helpers.lessons.toolkit import (
@@ -289,6 +289,21 @@ def _sizes_swapped(out: Outcome) -> str:
     )
 
 
+def _transpose_before_split(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """.view() refused a transposed tensor on a line that transposes x before splitting it."""
+    line = re.search(r"\(line \d+: (.*)\)$", out.error or "")
+    if "view size is not compatible" not in (out.error or "") or not line:
+        return None
+    if not re.search(r"transpose\([^)]*\)\s*\.\s*view\(", line.group(1)):
+        return None
+    return (
+        f"your code raised {out.error}",
+        f"`{line.group(1)}` transposes before it splits: x.transpose(1, 2) is (B, D, T), and no view or reshape "
+        "of it gives each head its own d_head numbers per token, so .reshape would run and still be wrong. Split "
+        "D first, then bring the heads forward: x.view(B, T, num_heads, D // num_heads).transpose(1, 2).",
+    )
+
+
 EXERCISES_04 = [
     Exercise(
         id="4.1",
@@ -304,6 +319,7 @@ EXERCISES_04 = [
         make_cases=split_cases,
         mistakes=(
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
+            Mistake("transpose-before-split", _transpose_before_split, on_error=True),
             matches(
                 "split-no-transpose",
                 "You split each token's numbers into heads, (B, T, H, d_head), but left "
@@ -444,6 +460,48 @@ LEAKS = [i for i, (_, what, _) in enumerate(running.INDEPENDENCE_PANEL) if "move
 
 
 FIRST_TOKEN = next(i for i, (_, what, _) in enumerate(running.INDEPENDENCE_PANEL) if "first token" in what)
+
+
+SMALL_LEAK = next(i for i, (_, _, rule) in enumerate(running.INDEPENDENCE_PANEL) if rule[6] and not rule[7])
+
+
+SUMS_KEPT = next(i for i, (_, _, rule) in enumerate(running.INDEPENDENCE_PANEL) if rule[6] and rule[7])
+
+
+def _only_sums_kept_missed(got: Tensor, expected: Tensor) -> bool:
+    wrong = (got != expected).nonzero().flatten().tolist()
+    return wrong == [SUMS_KEPT] and bool(got[SUMS_KEPT])
+
+
+def _compares_sums(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Only the leak that keeps every sum passed, and the code sums or averages the outputs."""
+    got = out.output
+    line = source_line(out, r"\.(sum|mean)\(|\b(sum|mean)\(")
+    if tuple(got.shape) != (len(INDEPENDENCE.members),) or not line or not _only_sums_kept_missed(got, expected):
+        return None
+    return (
+        INDEPENDENCE.wrong(got, expected),
+        f"Your test compares sums (or means) of the outputs: `{line}`. A module that moves the other sentences' "
+        "numbers by 0.05, up in one half and down in the other, keeps every sum, and your test passed it. "
+        "Compare the outputs themselves, number by number: torch.allclose(attention(changed)[others], "
+        "out[others]).",
+    )
+
+
+def _changed_whole_batch(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Every verdict False, and the code changes the whole batch (X + 1) without picking a sentence."""
+    got = out.output
+    if tuple(got.shape) != (len(INDEPENDENCE.members),) or got.any():
+        return None
+    line = source_line(out, r"=\s*(X\s*[-+*/]|[-+*/]?\s*\d[\d.]*\s*[-+*/]\s*X\b)(?!\s*\[)")
+    if not line or re.search(r"\w\[\s*\d+\s*\]\s*[-+*/]?=|\[\s*\d+\s*\]\s*\.\w+_\(", out.source):
+        return None
+    return (
+        f"your test said False for all {len(got)} modules, {int(expected.sum())} of which keep sentences apart",
+        f"Your test changed every sentence: `{line}` changes the whole batch, so every sentence's output "
+        "moves, even in a module that keeps sentences apart. Change sentence 1 only (changed = X.clone(); "
+        "changed[1] += 1), and compare the other sentences' outputs.",
+    )
 
 
 def _only_leaks_missed(got: Tensor, expected: Tensor) -> bool:
@@ -654,6 +712,7 @@ EXERCISES_04 += [
                 error=r"should return True or False, got a NoneType",
             ),
             TENSOR_VERDICT,
+            Mistake("changed-whole-batch", _changed_whole_batch),
             *test_mistakes(
                 INDEPENDENCE,
                 "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), "
@@ -665,6 +724,14 @@ EXERCISES_04 += [
                 "Change sentence 1 only (changed = X.clone(); changed[1] += 1), run the module on X and on changed, "
                 "and compare the outputs of every other sentence with torch.allclose.",
                 patterns=(
+                    Mistake("compares-sums", _compares_sums),
+                    loose_tolerance(
+                        "loose-tolerance",
+                        INDEPENDENCE,
+                        [SMALL_LEAK, SUMS_KEPT],
+                        "a module that leaks 0.05 of sentence 1 into the others",
+                        "Leave atol out.",
+                    ),
                     _pattern(
                         "missed-leak",
                         "Some modules mix only two sentences: changing sentence 1 moves only the "

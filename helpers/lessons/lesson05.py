@@ -11,10 +11,10 @@ from helpers import attention as ref
 from helpers import running
 from helpers.lessons.lesson03 import HEAD, size_cases
 from helpers.lessons.lesson04 import TENSOR_VERDICT, _mha
-from helpers.lessons.panels import Panel, _source_pattern, test_mistakes
+from helpers.lessons.panels import Panel, _source_pattern, loose_tolerance, test_mistakes
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import linear_params, project
-from helpers.lessons.toolkit import matches, raised, randn
+from helpers.lessons.toolkit import matches, raised, randn, source_line
 from helpers.running import Case, Outcome, run_equivariance_test
 
 
@@ -155,6 +155,25 @@ def equivariance_cases(gen: torch.Generator) -> list[Case]:
 
 
 EQUIVARIANCE = Panel(running.EQUIVARIANCE_PANEL, "models", "are equivariant", "are not equivariant", order_at=4)
+
+
+SLIGHT_POSITIONS = next(i for i, (_, _, rule) in enumerate(running.EQUIVARIANCE_PANEL) if 0 < rule[6] < 1)
+
+
+def _compares_shapes(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Every verdict True, and the code compares shapes (.shape or .size()) and no values."""
+    got = out.output
+    if tuple(got.shape) != (len(EQUIVARIANCE.members),) or not got.all():
+        return None
+    line = source_line(out, r"\.shape\b|\.size\(\)")
+    if not line or re.search(r"allclose|isclose|assert_close|equal\(|\.abs\(", out.source):
+        return None
+    return (
+        f"your test said True for all {len(got)} models, {int((1 - expected).sum())} of which are not equivariant",
+        f"Your test compares shapes: `{line}`. Every model gives outputs of the same shape, equivariant or "
+        "not, so the answer is always True. Compare the values: "
+        "torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm]).",
+    )
 
 
 EXERCISES_05 = [
@@ -310,6 +329,7 @@ EXERCISES_05 = [
                 source=r"(tokens|out\w*|\))\[\s*perm\s*\]",
                 both=True,
             ),
+            Mistake("compares-shapes", _compares_shapes),
             *test_mistakes(
                 EQUIVARIANCE,
                 "Your test called models with positions equivariant. Permute the tokens of every sentence "
@@ -321,6 +341,14 @@ EXERCISES_05 = [
                 "Your test answers the opposite question: it returns True for models that are not equivariant.",
                 "Compare model(tokens[:, perm]) with model(tokens)[:, perm], with torch.allclose.",
                 patterns=(
+                    loose_tolerance(
+                        "loose-tolerance",
+                        EQUIVARIANCE,
+                        [SLIGHT_POSITIONS],
+                        "a model whose outputs move by about 0.03 when the tokens are permuted (its positions "
+                        "are 0.01 of their usual size)",
+                        "Leave atol out.",
+                    ),
                     _source_pattern(
                         "inverse-perm",
                         "perm.argsort() is the inverse permutation: permuting the input "

@@ -158,6 +158,26 @@ def _chunked(
     return out if per_block or not divide else out / s
 
 
+def _values_not_sliced(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """A block's weights (…, block) met all of v (…, T, d): the line of the error multiplies
+    by v itself, and the sizes that did not fit are the block's and T."""
+    sizes = re.search(r"to be: \[\d+, (\d+)\] but got: \[\d+, (\d+)\]", out.error or "")
+    line = re.search(r"\(line \d+: (.*)\)$", out.error or "")
+    q, k, v, block = case.inputs
+    T = k.shape[-2]
+    if not sizes or not line or not re.search(r"@\s*v\b(?!\s*\[)", line.group(1)):
+        return None
+    left, right = (int(g) for g in sizes.groups())
+    if right != T or left == T or left > block:
+        return None
+    return (
+        f"your code raised {out.error}: {left} is the block's length, {right} is T",
+        f"`{line.group(1)}` multiplies one block's weights, (B, T, {left}), by all of v, (B, T, d), with its "
+        f"{T} keys: the weights of a block of keys go with the same block of values, "
+        "v[..., start : start + block, :].",
+    )
+
+
 BLOCK_MESSAGES = {
     "no-rescale": "When a block raises the running maximum from m to m_new, everything summed so far was computed "
     "with exp(x - m) and is now too large by exp(m - m_new). Multiply the running sum (and, in attention, the running "
@@ -165,15 +185,31 @@ BLOCK_MESSAGES = {
     "per-block": "You normalised each block on its own, so each block's weights sum to 1 and a row sums to the number "
     "of blocks. Keep one running maximum and one running sum over all blocks, and divide once, at the end.",
     "last-block": "The last block was skipped: when the length is not a multiple of the block size, the final block is "
-    "shorter. Loop over range(0, S, block), and slicing [start : start + block] takes the short block as it is.",
+    "shorter. Loop over range(0, {length}, block), and slicing [start : start + block] takes the short block as it is.",
 }
 
 
-def block_mistakes(formula: Callable[..., Tensor]) -> tuple[Mistake, ...]:
+def _no_rescale(out: Outcome) -> str:
+    """The message for a result without rescaling: when the code does compute exp(m - m_new)
+    but sets m = m_new on an earlier line, that order is the mistake."""
+    lines = [line.split("#", 1)[0].strip() for line in out.source.splitlines()]
+    rescale = next((i for i, line in enumerate(lines) if re.search(r"exp\(\s*m\s*-\s*m_new\s*\)", line)), None)
+    update = next((i for i, line in enumerate(lines) if re.fullmatch(r"m\s*=\s*m_new", line)), None)
+    if rescale is not None and update is not None and update < rescale:
+        return (
+            f"`{lines[update]}` comes before `{lines[rescale]}`, so m already equals m_new there: the factor is "
+            "exp(0) = 1 and nothing is ever rescaled. Compute the factor first, and set m = m_new last, at the end "
+            "of the loop's body."
+        )
+    return BLOCK_MESSAGES["no-rescale"]
+
+
+def block_mistakes(formula: Callable[..., Tensor], length: str) -> tuple[Mistake, ...]:
+    """The mistakes of a loop over blocks of a sequence whose length the exercise calls `length`."""
     return (
         matches(
             "no-rescale",
-            BLOCK_MESSAGES["no-rescale"],
+            _no_rescale,
             lambda *a: formula(*a, rescale=False),
             "the result without rescaling when the maximum grows",
         ),
@@ -185,7 +221,7 @@ def block_mistakes(formula: Callable[..., Tensor]) -> tuple[Mistake, ...]:
         ),
         matches(
             "last-block",
-            BLOCK_MESSAGES["last-block"],
+            BLOCK_MESSAGES["last-block"].format(length=length),
             lambda *a: formula(*a, drop_tail=True),
             "the result without the last, shorter block",
         ),
@@ -206,7 +242,7 @@ EXERCISES_06 = [
         reference=ref.online_softmax,
         make_cases=online_cases,
         mistakes=(
-            *block_mistakes(_online),
+            *block_mistakes(_online, "S"),
             matches(
                 "global-max",
                 "A row far below the largest score came out NaN: its exponentials were taken "
@@ -277,7 +313,8 @@ EXERCISES_06 = [
                 error=r"^TooMuchMemory",
             ),
             Mistake("sliced-on-d", _sliced_on_d, on_error=True),
-            *block_mistakes(_chunked),
+            Mistake("values-not-sliced", _values_not_sliced, on_error=True),
+            *block_mistakes(_chunked, "T"),
             matches(
                 "out-not-rescaled",
                 "You rescaled the running sum but not the running output: when a block raises "

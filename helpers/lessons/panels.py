@@ -155,3 +155,37 @@ def _source_pattern(key: str, message: str, source: str, panel: Panel) -> Mistak
         return panel.wrong(out.output, expected), message
 
     return Mistake(key, found)
+
+
+def _tolerance_in(out: Outcome) -> str:
+    """The tolerance the test's code passes, as written ("atol=0.5"), when it is large
+    enough to let a real difference through; "" if the code names none."""
+    for name, value in re.findall(r"\b(atol|rtol)\s*=\s*([0-9][0-9.]*(?:e-?\d+)?)", out.source):
+        if float(value) >= 1e-3:
+            return f"{name}={value}"
+    return ""
+
+
+def loose_tolerance(key: str, panel: Panel, members: list[int], what: str, fix: str) -> Mistake:
+    """A test whose code passes a large atol or rtol, that said True for some of the panel's
+    `members` that differ from a right model by a small amount (`what`, "a module that leaks
+    0.05 of sentence 1 into the others") and gave every other model its right verdict."""
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        got = out.output
+        if tuple(got.shape) != (len(panel.members),):
+            return None
+        wrong = set((got != expected).nonzero().flatten().tolist())
+        if not wrong or not wrong <= set(members) or not got[sorted(wrong)].all():
+            return None
+        written = _tolerance_in(out)
+        if not written:
+            return None  # the same verdicts come from comparing argmax, rounding, ...: not a tolerance
+        return (
+            panel.wrong(got, expected),
+            f"Your test passed {what}: {written} is far too loose. Floats computed in another order differ by about 1e-6, "
+            f"so torch.allclose's own tolerances (rtol=1e-5, atol=1e-8) are enough, and they catch this one. "
+            f"{fix}",
+        )
+
+    return Mistake(key, found)

@@ -123,13 +123,14 @@ def non_finite_in_low_rows(key: str, message: str) -> Mistake:
 def raised(
     key: str, message: Message, error: str = "", source: str = "", warning: str = "", both: bool = False
 ) -> Mistake:
-    """The call raised, and its error matches the regular expression `error`, or the
-    candidate's code matches `source` (with `both`, the error and the code must both
-    match), or one of its warnings contains `warning`."""
+    """The call raised, and its error matches the regular expression `error`, or a line of
+    the candidate's code matches `source` (with `both`, the error and the code must both
+    match), or one of its warnings contains `warning`. A `def` line, a docstring or a
+    comment is not code: stable_softmax( is no call of max(."""
 
     def found(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
         by_error = bool(error) and bool(re.search(error, out.error))
-        by_source = bool(source) and bool(re.search(source, out.source))
+        by_source = bool(source) and bool(source_line(out, source))
         by_warning = bool(warning) and any(warning in w for w in out.warnings)
         if ((by_error and by_source) if both else (by_error or by_source)) or by_warning:
             return f"your code raised {out.error}", say(message, out)

@@ -142,40 +142,47 @@ INF = math.inf
 # Lesson 04's panel, in its own order (the check shuffles it per case). Each model is
 # attention over every token of the batch at once, where a rule says which tokens each
 # token may see: (sentence offset from, to; token offset from, to; last key position).
-# The offsets are query minus key; a last 1 marks a model whose outputs move in their last
+# The offsets are query minus key; a sixth 1 marks a model whose outputs move in their last
 # digits (by a factor 1 + 2⁻²⁰) once it is given any input other than the first it saw, as
 # arithmetic done in another order does: only a comparison with a tolerance calls it right.
+# A seventh number c adds c times the sum over sentences to every sentence (a leak above float
+# noise, below a loose tolerance); an eighth 1 makes it keep every token's sum over D.
 # All are instances of one class, told apart only by what they compute.
 # (keeps sentences apart, what it does, its rule)
+_SHIFTS = "so that changing sentence 1 by 1 moves every other sentence's outputs by 0.05"
+_UP_DOWN = "up in one half of each token's numbers and down in the other"
+_LEAK, _SUMS_KEPT = (0, 0, -INF, INF, INF, 0, 0.05, 0), (0, 0, -INF, INF, INF, 0, 0.05, 1)
 INDEPENDENCE_PANEL = (
-    (True, "attention within each sentence", (0, 0, -INF, INF, INF, 0)),
-    (True, "attention within each sentence (a second copy)", (0, 0, -INF, INF, INF, 0)),
-    (True, "causal attention within each sentence", (0, 0, 0, INF, INF, 0)),
-    (True, "attention within each sentence to its first token only", (0, 0, -INF, INF, 0, 0)),
+    (True, "attention within each sentence", (0, 0, -INF, INF, INF, 0, 0, 0)),
+    (True, "attention within each sentence (a second copy)", (0, 0, -INF, INF, INF, 0, 0, 0)),
+    (True, "causal attention within each sentence", (0, 0, 0, INF, INF, 0, 0, 0)),
+    (True, "attention within each sentence to its first token only", (0, 0, -INF, INF, 0, 0, 0, 0)),
     (
         False,
         "attention across the batch at each position (a batch-first tensor read as sequence-first)",
-        (-INF, INF, 0, 0, INF, 0),
+        (-INF, INF, 0, 0, INF, 0, 0, 0),
     ),
-    (False, "attention over every token of the whole batch", (-INF, INF, -INF, INF, INF, 0)),
+    (False, "attention over every token of the whole batch", (-INF, INF, -INF, INF, INF, 0, 0, 0)),
     (
         False,
         "attention in which each sentence also sees the sentence before it, so that changing "
         "sentence 1 moves sentence 2 only",
-        (0, 1, -INF, INF, INF, 0),
+        (0, 1, -INF, INF, INF, 0, 0, 0),
     ),
     (
         False,
         "attention in which each sentence also sees the sentence after it, so that changing "
         "sentence 1 moves sentence 0 only",
-        (-1, 0, -INF, INF, INF, 0),
+        (-1, 0, -INF, INF, INF, 0, 0, 0),
     ),
     (
         True,
         "attention within each sentence whose outputs differ in their last digits (one part in a million) "
         "from one batch to another, as floats computed in another order do",
-        (0, 0, -INF, INF, INF, 1),
+        (0, 0, -INF, INF, INF, 1, 0, 0),
     ),
+    (False, f"attention within each sentence plus 0.05 times the sum of all the sentences, {_SHIFTS}", _LEAK),
+    (False, f"attention within each sentence plus a leak that keeps every sum: {_SHIFTS}, {_UP_DOWN}", _SUMS_KEPT),
 )
 
 LAST_DIGITS = 1.0 + 2.0**-20  # about one part in a million: 8 steps of float32's last digit
@@ -215,6 +222,13 @@ class Attention(nn.Module):
         rule = tuple(self.rule.tolist())
         hidden = ~_allowed((B, T), rule[:5])
         out = self.mha(flat, flat, flat, attn_mask=hidden, need_weights=False)[0].reshape(B, T, D)
+        share, keeps_sums = rule[6], rule[7]
+        if share:
+            others = share * X.sum(dim=0)  # (B, T, D) -> (T, D)
+            if keeps_sums:  # alternating signs over D, less their mean: each token's sum is kept
+                others = others * (-1.0) ** torch.arange(D)
+                others = others - others.mean(dim=-1, keepdim=True)
+            out = out + others  # (B, T, D) + (T, D): every sentence gets the batch's share
         return _last_digits(self, X, out, bool(rule[5]))
 
 
@@ -230,23 +244,30 @@ def run_independence_test(candidate, inputs, case: Case) -> Tensor:
 # embedding plus a position vector, attention between positions whose offset (query minus
 # key) lies in a range, a position vector added after, a read-out, and the positions
 # read out backwards or not. A "constant" position vector is the same at every position.
-# A last 1 marks outputs that move in their last digits, as in INDEPENDENCE_PANEL.
+# A sixth 1 marks outputs that move in their last digits, as in INDEPENDENCE_PANEL; the
+# seventh number scales the position vectors (1 for their full size).
 # (equivariant, what it is, (varied positions before attention, token offset from, to,
-# varied positions after attention, backwards, last digits))
+# varied positions after attention, backwards, last digits, position scale))
 EQUIVARIANCE_PANEL = (
-    (True, "attention without positions", (0, -INF, INF, 0, 0, 0)),
-    (True, "attention without positions (a second copy)", (0, -INF, INF, 0, 0, 0)),
-    (True, "a model in which each token attends only to itself", (0, 0, 0, 0, 0, 0)),
-    (True, "attention without positions, with other weights", (0, -INF, INF, 0, 0, 0)),
-    (False, "attention with learned positions added before it", (1, -INF, INF, 0, 0, 0)),
-    (False, "causal attention (each token sees only the ones before it)", (0, 0, INF, 0, 0, 0)),
-    (False, "a model that reads its positions out backwards", (0, -INF, INF, 0, 1, 0)),
-    (False, "attention with learned positions added after it", (0, -INF, INF, 1, 0, 0)),
+    (True, "attention without positions", (0, -INF, INF, 0, 0, 0, 1)),
+    (True, "attention without positions (a second copy)", (0, -INF, INF, 0, 0, 0, 1)),
+    (True, "a model in which each token attends only to itself", (0, 0, 0, 0, 0, 0, 1)),
+    (True, "attention without positions, with other weights", (0, -INF, INF, 0, 0, 0, 1)),
+    (False, "attention with learned positions added before it", (1, -INF, INF, 0, 0, 0, 1)),
+    (False, "causal attention (each token sees only the ones before it)", (0, 0, INF, 0, 0, 0, 1)),
+    (False, "a model that reads its positions out backwards", (0, -INF, INF, 0, 1, 0, 1)),
+    (False, "attention with learned positions added after it", (0, -INF, INF, 1, 0, 0, 1)),
     (
         True,
         "attention without positions whose outputs differ in their last digits (one part in a million) when "
         "the tokens come in another order, as floats summed in another order do",
-        (0, -INF, INF, 0, 0, 1),
+        (0, -INF, INF, 0, 0, 1, 1),
+    ),
+    (
+        False,
+        "attention with learned positions added after it, scaled down to 0.01 of their size, so that its "
+        "outputs depend on position only a little",
+        (0, -INF, INF, 1, 0, 0, 0.01),
     ),
 )
 
@@ -264,14 +285,14 @@ class TokenModel(nn.Module):
             self.readout.bias.copy_(params["readout.bias"])
         positions = params["pos.weight"]  # (T, D)
         constant = positions[:1].expand_as(positions)  # the same vector at every position
-        self.register_buffer("before", (positions if rule[0] else constant).clone())
-        self.register_buffer("after", (positions if rule[3] else constant).clone())
+        self.register_buffer("before", rule[6] * (positions if rule[0] else constant).clone())
+        self.register_buffer("after", rule[6] * (positions if rule[3] else constant).clone())
         self.register_buffer("rule", torch.tensor(rule, dtype=torch.float64))
         self.first_seen = None
 
     def forward(self, tokens: Tensor) -> Tensor:
         T = tokens.shape[1]
-        _, t_from, t_to, _, backwards, moves = self.rule.tolist()
+        _, t_from, t_to, _, backwards, moves, _ = self.rule.tolist()
         t = torch.arange(T)
         dt = t[:, None] - t[None, :]  # (T, T) query minus key
         x = self.tok(tokens) + self.before[:T]  # (B, T, D)
