@@ -48,6 +48,12 @@ def discover() -> dict[str, Lesson]:
                 f"{info.name[-2:]!r}, ...), got {record!r:.80}"
             )
         for ex in record.exercises:
+            if getattr(ex.reference, "__module__", None) != "helpers.attention":
+                raise ValueError(
+                    f"helpers/lessons/{info.name}.py: exercise {ex.id}'s reference {ex.reference.__name__} should be "
+                    "defined in helpers/attention.py, from which the grader hands the course's version of an "
+                    f"answer to the cells below it, got one from {ex.reference.__module__}"
+                )
             if ex.notebook != record.number or not ex.id.startswith(f"{int(record.number)}.") or ex.id in seen:
                 raise ValueError(
                     f"helpers/lessons/{info.name}.py: exercise {ex.id} (notebook {ex.notebook!r}) "

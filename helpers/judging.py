@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import torch
 
-from helpers.lessons import common
+from helpers.lessons import common, wrong_type
 from helpers.lessons.records import Exercise
 from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE
 from helpers.running import AttachedWeights, Case, ModuleShapeError, Outcome, call, fresh, wanted_kind
@@ -120,7 +120,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         return Result(ex, FAILED, mistake, case.label, evidence, message)
 
     if MUST_RAISE in case.tags:  # the reference raises here: there is nothing to compare with
-        problem = common.refusal_problem(ex, case, out)
+        problem = wrong_type.refusal_problem(ex, case, out)
         return failed(*problem) if problem else None
     expected = expected_for(ex, case)
     weights_case = LAST_WEIGHTS in case.tags
@@ -166,7 +166,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         return failed("in-place", "expected your input to be left as it was, but it was modified", IN_PLACE_MESSAGE)
     if torch.isfinite(out.output).all() and close(out.output, expected):
         if out.output.dtype != expected.dtype:
-            return failed(*common.dtype_problem(ex, out, expected))
+            return failed(*wrong_type.dtype_problem(ex, out, expected))
         if weights_case and out.returned_type == AttachedWeights.__name__:
             return failed(
                 "not-detached",

@@ -385,7 +385,27 @@ def scaled_by_precedence(q, k):
     return q @ k.transpose(-2, -1) * d ** -1/2  # fmt: skip
 
 
+class ForwardMisspelled(nn.Module):
+    """Step 1 with forward spelled foward: nn.Module's own forward raises NotImplementedError,
+    which is not the exercise's stub."""
+
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+
+    def foward(self, X):
+        return X
+
+
+class Step3ForwardMisspelled(Step2):
+    def foward(self, X):
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X)
+        return torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1) @ v
+
+
 MISTAKES = [
+    ("2.1", ForwardMisspelled, "no-forward", "spelled exactly so (forward, not foward)"),
+    ("2.3", Step3ForwardMisspelled, "no-forward", "Your class has no forward method"),
     ("2.1", StoresByComparing, "compared-not-assigned", "Assign with a single =: self.hidden_size = hidden_size"),
     ("2.2", ScaleByPrecedence, "power-precedence", "** binds tighter than /"),
     ("2.2", LayersWithoutBias, "bias-off", "remove bias=False"),

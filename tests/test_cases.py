@@ -17,7 +17,7 @@ from helpers.checks import evaluate
 from helpers.exercises import Case
 from helpers.grader import jobs
 from helpers.judging import FAILED, PASSED
-from helpers.lessons import common
+from helpers.lessons import wrong_type
 from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06
 from tests.grading import ROOT
 
@@ -193,7 +193,7 @@ def test_the_memory_runner_lets_a_single_block_hold_the_whole_row():
 )
 def test_a_refusal_must_be_a_value_error_naming_both_numbers(error, key):
     case = Case("MultiHeadAttention(14, 4)", (running.MUST_RAISE,), frozenset({running.MUST_RAISE}), init=(14, 4))
-    problem = common.refusal_problem(exercises.get("4.3"), case, running.Outcome(error=error))
+    problem = wrong_type.refusal_problem(exercises.get("4.3"), case, running.Outcome(error=error))
     assert (problem and problem[0]) == key
 
 

@@ -486,9 +486,13 @@ def test_without_proc_it_refuses_in_one_sentence(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
+@pytest.mark.parametrize("victim", ["grader", "worker"])
+def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path, victim):
     """The grader's own process killed while a notebook sleeps in a loop (an instructor's
-    Ctrl-C, a batch system's time limit): the worker and every child go within seconds."""
+    Ctrl-C, a batch system's time limit), or its worker (the grader failing while it judged a
+    check once stopped it without a word): the worker and every child go within seconds. The
+    sandboxed grandchild had dropped its privileges, which clears the signal that kills it
+    with its parent, so it slept on."""
     import signal
     import time
 
@@ -545,8 +549,9 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
         time.sleep(0.2)  # until the worker, its child and the sandboxed grandchild all run
     assert len(everything) >= 3, f"the notebook never started: {everything}"
     time.sleep(1)
-    os.kill(grader.pid, signal.SIGKILL)
-    grader.wait()
+    os.kill(grader.pid if victim == "grader" else int(workers[0]), signal.SIGKILL)
+    if victim == "grader":
+        grader.wait()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in everything):
         time.sleep(0.2)
@@ -555,7 +560,9 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path):
         for p in everything
         if Path(f"/proc/{p}").exists() and "Z" not in (Path(f"/proc/{p}/status").read_text().split("State:")[1][:4])
     ]
-    assert left == [], f"still running after the grader was killed: {left}"
+    grader.kill()
+    grader.wait()
+    assert left == [], f"still running after the {victim} was killed: {left}"
 
 
 @pytest.mark.parametrize(

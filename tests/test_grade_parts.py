@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -345,6 +346,54 @@ def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch
     text = (tmp_path / "out" / "grades.csv").read_text()
     assert "ann,01,crashed" in text and "ben,01,ok" in text
     assert calls[0] is not calls[1]
+
+
+def sandboxed_processes() -> list[str]:
+    """Processes of the sandbox's users (see UID_BASE) started from this checkout's grader:
+    what a grading left running (other checkouts' graders on the machine are not counted)."""
+    from helpers.grader.isolation import UID_BASE
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            uid = int(
+                next(line for line in (entry / "status").read_text().splitlines() if line.startswith("Uid:")).split()[1]
+            )
+            command = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError, StopIteration):
+            continue
+        if uid >= UID_BASE and str(ROOT / "helpers" / "grader" / "launch.py") in command:
+            found.append(entry.name)
+    return found
+
+
+def test_a_check_the_grader_cannot_judge_costs_one_row_and_leaves_no_process(tmp_path, monkeypatch):
+    """A lesson module whose reference the grader could not hand down made answer() raise in
+    the parent: the whole command stopped with a traceback, no grades.csv, and the sandboxed
+    child it was answering ran on after it (a change of user had cleared its parent-death
+    signal)."""
+    subs = tmp_path / "subs"
+    for student in ("ann", "ben"):
+        (subs / student).mkdir(parents=True)
+    wrong = json.loads((ROOT / "notebooks" / "01-attention-is-a-weighted-sum.ipynb").read_text())
+    (subs / "ann" / "01.ipynb").write_text(json.dumps(wrong))  # untouched: its checks ask for the course's version
+    (subs / "ben" / "01.ipynb").write_text(json.dumps(plain(["x = 1"], {"course": {"notebook": "01"}})))
+    real_answer = judge_notebook.Judging.answer
+
+    def broken(self, exercise_id, messages):
+        if self.sub.student == "ann":
+            raise KeyError("helpers/attention.py defines no such function")
+        return real_answer(self, exercise_id, messages)
+
+    monkeypatch.setattr(judge_notebook.Judging, "answer", broken)
+    assert grade.main([str(subs), "--out", str(tmp_path / "out"), "--seed", "1", "-j", "2"]) == 0
+    text = (tmp_path / "out" / "grades.csv").read_text()
+    assert "ann,01,crashed" in text and "ben,01,ok" in text
+    assert "The grader failed on this notebook (KeyError" in (tmp_path / "out" / "feedback" / "ann.md").read_text()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sandboxed_processes():
+        time.sleep(0.1)
+    assert sandboxed_processes() == []
 
 
 def test_the_source_of_a_class_defined_in_a_cell_is_read_from_its_methods():

@@ -157,10 +157,12 @@ class Pool:
         try:
             try:
                 result = worker.run(job, judging.answer)
-            except (OSError, RuntimeError, ValueError) as exc:  # the worker itself failed: replace it, go on
+            except Exception as exc:  # the worker, or the judging of a check, failed: replace the worker, go on
                 worker.kill()
                 worker = Slot.start([worker.slot], self.hide, self.keep, self.choice)[0].ready()
-                return _crashed(sub, f"The grader's worker failed on this notebook ({exc}); grade it again.")
+                return _crashed(
+                    sub, f"The grader failed on this notebook ({type(exc).__name__}: {exc}); grade it again."
+                )
         finally:
             with self.lock:
                 self.free.append(worker)

@@ -149,6 +149,9 @@ class Worker:
             if job["isolation"] == "namespaces":
                 own_proc()
                 drop_privileges(self.slot)
+                # A change of user clears the parent-death signal (prctl(2)): set it again, so
+                # that this process dies with its parent however that one ends.
+                _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             os.environ.clear()  # the worker started with a minimal environment already; this is all there is
             os.environ.update(CHILD_ENVIRONMENT, HOME=workdir, TMPDIR=workdir)
             _libc and _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -246,7 +249,11 @@ class Worker:
                     answer = protocol.answer(exercise_id)
                     if exercise_id in exercise_ids and asked[exercise_id] <= ASKS_PER_EXERCISE:
                         waited = time.monotonic()
-                        answer = relay(exercise_id, bytes(messages[relayed:scanned]))
+                        try:
+                            answer = relay(exercise_id, bytes(messages[relayed:scanned]))
+                        except OSError:  # the parent stopped listening: stop this notebook, and all it started
+                            timed_out = True
+                            break
                         relayed = scanned
                         extra = min(time.monotonic() - waited, MAX_JUDGING - judging)
                         judging += extra
@@ -257,6 +264,8 @@ class Worker:
                         pass
                 elif protocol.is_finished(message):
                     finished = True
+            if timed_out:
+                break
             if not finished:
                 done, raw, usage = os.wait4(pid, os.WNOHANG)
                 if done:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import linecache
 import os
+import re
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -182,6 +183,10 @@ def bytes_of(x: Tensor) -> bytes:
     return x.detach().reshape(-1).view(torch.uint8).numpy().tobytes()
 
 
+# What nn.Module says when a class has no forward (deleted, or misspelled "foward"): not the stub.
+_MISSING_FORWARD = re.compile(r'missing the required "forward" function')
+
+
 def run_case(spec: Spec, candidate: Any, case: Case) -> Outcome:
     """Call `candidate` on copies of the case's inputs and record what happened."""
     inputs = fresh(case.inputs)
@@ -190,8 +195,10 @@ def run_case(spec: Spec, candidate: Any, case: Case) -> Outcome:
         warnings.simplefilter("always")
         try:
             result = call(spec, candidate, inputs, case)
-        except NotImplementedError:
-            return Outcome(not_implemented=True, source=source)
+        except NotImplementedError as exc:
+            if not _MISSING_FORWARD.search(str(exc)):  # the stub, or a student's own placeholder
+                return Outcome(not_implemented=True, source=source)
+            return Outcome(error=f"NotImplementedError: {exc}", source=source)  # a module without forward: a mistake
         except (Exception, SystemExit) as exc:  # student code may raise anything at all
             message = " ".join(str(exc).split())
             if len(message) > 300:

@@ -1,0 +1,93 @@
+"""Right numbers of the wrong type (float64, integers, a list), and constructors that must
+refuse their arguments: what judging says when the values are not the whole story."""
+
+from __future__ import annotations
+
+import re
+
+import torch
+from torch import Tensor
+
+from helpers import running
+from helpers.lessons.records import Exercise
+from helpers.lessons.toolkit import source_line
+from helpers.running import Case, Outcome
+
+
+def dtype_problem(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, str, str]:
+    """(key, evidence, message) for an output with the right values and the wrong dtype,
+    naming a cause only where the candidate's code shows it."""
+    got, want = out.output.dtype, expected.dtype
+    evidence = f"the values are right, but expected a tensor of {want}, got {got}"
+    if not want.is_floating_point and got.is_floating_point:
+        line = source_line(out, r"linspace|\.float\(|\.double\(|dtype\s*=\s*(torch\.)?float")
+        where = f" This line makes floats: `{line}`." if line else ""
+        return (
+            "not-integer",
+            evidence,
+            f"{ex.name} should return integers, which can index a tensor and go "
+            f"into F.one_hot; floats cannot.{where} torch.arange with whole-number arguments gives int64.",
+        )
+    if not want.is_floating_point and not got.is_floating_point:
+        return (
+            "index-dtype",
+            evidence,
+            f"PyTorch's integers for indices are {want} (torch.long): F.one_hot "
+            f"refuses {got}. Leave out dtype=..., or add .long().",
+        )
+    if want == torch.float32 and got == torch.float64:
+        line = source_line(out, r"\.double\(|torch\.float64|torch\.double\b|dtype\s*=\s*float\b")
+        numpy = source_line(out, r"\bnp\.|numpy")
+        if line:
+            where = f"This line makes float64: `{line}`."
+        elif numpy:
+            where = f"NumPy computes in float64, and so does a tensor made from its arrays: `{numpy}`."
+        else:
+            where = "A float64 tensor entered your computation, and everything it touched became float64."
+        return (
+            "float64",
+            evidence,
+            f"{where} Keep float32, the dtype of the inputs: it is what the rest of the "
+            "course (and every model) uses, and float64 takes twice the memory.",
+        )
+    return ("dtype", evidence, f"{ex.name} should return {ex.returns}, in {want}.")
+
+
+def refusal_problem(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, str] | None:
+    """(key, evidence, message) when a constructor given sizes it must refuse, case.init,
+    did not raise a ValueError that names them all; None when it did."""
+    args = ", ".join(str(a) for a in case.init)
+    want = f"expected {ex.name}({args}) to raise a ValueError"
+    example = 'raise ValueError(f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})")'
+    error = out.error or ""
+    said = re.sub(r" \(line \d+(: .*)?\)$", "", error)  # without where it was raised
+    if error.startswith("ValueError"):
+        missing = [
+            a for a in case.init if not re.search(rf"(?<!\d)(?<!\d\.){a}(?!\d)(?!\.\d)", said.split(": ", 1)[-1])
+        ]
+        if not missing:
+            return None
+        return (
+            "init-error-without-numbers",
+            f"{want} that names {' and '.join(args.split(', '))}; yours says " f"\"{said.split(': ', 1)[-1]}\"",
+            f"Say both numbers, so that whoever reads the error knows what to change: {example}.",
+        )
+    if error.startswith("AssertionError"):
+        return (
+            "init-assert",
+            f"{want}, got {error}",
+            f"An assert is not the check asked for: it raises AssertionError, and Python skips asserts "
+            f"altogether when run with -O. Raise a ValueError that names both numbers: {example}.",
+        )
+    if error.startswith(running.ConstructorDidNotRaise.__name__) or out.error is None:
+        return (
+            "init-no-error",
+            f"{want}, but it was built without an error",
+            "Check the sizes in __init__, before anything else: without the check, a wrong size fails only "
+            f"later, deep inside forward, with an error about view. {example}.",
+        )
+    return (
+        "init-wrong-error",
+        f"{want}, got {error}",
+        f"Check the sizes yourself at the start of __init__ and raise a ValueError: {example}.",
+    )
