@@ -18,7 +18,10 @@ def _load(folder: str, lesson: str) -> dict:
 
 
 def _exercise(cell: dict) -> str | None:
-    return cell["metadata"].get("course", {}).get("exercise")
+    """The exercise of a code cell, as the build finds it: its first line, else its metadata."""
+    if cell["cell_type"] != "code":
+        return None
+    return registry.exercise_in("".join(cell["source"])) or cell["metadata"].get("course", {}).get("exercise")
 
 
 def answers_only(source: str) -> str:

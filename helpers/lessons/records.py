@@ -33,12 +33,18 @@ class Mistake:
 class Exercise:
     """One graded exercise.
 
-    id:        "1.2"; the first line of the exercise cell is "# Exercise 1.2"
-    notebook:  the course notebook it belongs to, "01"
-    name:      the function the student defines
-    title:     a few words for tables and feedback
-    signature: how it is called, for messages
-    returns:   what a right answer returns, for messages
+    id:         "1.2"; the first line of the exercise cell is "# Exercise 1.2"
+    notebook:   the course notebook it belongs to, "01"
+    name:       the function (or class) the student defines
+    title:      a few words for tables and feedback
+    points:     what a pass earns (all or nothing); difficulty: 1 to 3 stars; minutes: a budget
+    signature:  how it is called, for messages
+    returns:    what a right answer returns, for messages
+    reference:  the course's answer, in helpers/attention.py, named like `name`
+    make_cases: (torch.Generator) -> [Case]: the test inputs, drawn from the generator so
+                that the grader's fresh draws differ from the notebook's
+    mistakes:   the known mistakes, tried in order (toolkit.matches, toolkit.raised, ...)
+    module, probe, runner: for a class (see below), or an answer that is not called once
     """
 
     id: str
