@@ -312,14 +312,15 @@ def grade_at_scale(class_size: int, jobs: int = 2) -> None:
 
 def submissions_held(folder: Path) -> int:
     """Bytes of Python objects the grader's parent holds for a class's submissions once it
-    has read them all (it reads every notebook before grading starts), by tracemalloc."""
+    has listed them all (it reads every notebook before grading starts, and keeps what it
+    needs to plan the rows, not their cells), by tracemalloc."""
     import tracemalloc
 
     from helpers.grader.submissions import find_submissions
 
     tracemalloc.start()
     try:
-        found = find_submissions(folder)  # noqa: F841 - held while its memory is measured
+        found = find_submissions(folder, keep_cells=False)  # noqa: F841 - held while it is measured
         return tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()

@@ -465,3 +465,19 @@ def test_a_notebook_in_a_hidden_subfolder_is_graded(tmp_path):
         ("hank", ".work/01-attention-is-a-weighted-sum.ipynb", "01")
     ]
     assert not empty
+
+
+def test_the_parent_keeps_no_cells_until_a_notebook_runs_and_notices_a_change(tmp_path):
+    """A class's code is not held while it is graded (the parent's memory stays flat with
+    the class's size): cells are read again when a notebook runs, and must be the same."""
+    nb = json.dumps(plain(["x = 1", "# Exercise 1.1\ndef pairwise_scores(X):\n    return X @ X.T"]))
+    for student in ("ann", "ben"):
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        (tmp_path / "subs" / student / "01-attention-is-a-weighted-sum.ipynb").write_text(nb)
+    found, _, _ = submissions.find_submissions(tmp_path / "subs", keep_cells=False)
+    assert [s.cells for s in found] == [[], []] and [s.notebook for s in found] == ["01", "01"]
+    ann, ben = found
+    assert submissions.cells_for_run(ann) == submissions.read_submission("ann", ann.path, ann.name).cells
+    ben.path.write_text(nb.replace("x = 1", "x = 2"))
+    said = submissions.cells_for_run(ben)
+    assert isinstance(said, str) and "changed while the class was being graded" in said

@@ -17,7 +17,7 @@ from helpers.grader.jobs import cases_for, job_for, load_tests
 from helpers.grader.judge_notebook import Graded, Judging
 from helpers.grader.outputs import loud, summary, write_outputs
 from helpers.grader.protocol import CRASHED, MISSING, UNKNOWN, UNREADABLE, Limits
-from helpers.grader.submissions import Submission, find_submissions, lesson_from_name
+from helpers.grader.submissions import Submission, cells_for_run, find_submissions, lesson_from_name
 from helpers.grader.workers import Slot
 
 
@@ -82,7 +82,7 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    submissions, empty, notes = find_submissions(args.submissions)
+    submissions, empty, notes = find_submissions(args.submissions, keep_cells=False)
     to_run, rows, plan_notes = plan(submissions, empty)
     notes += plan_notes
     limits = Limits(wall=args.timeout, memory_mb=args.memory)
@@ -102,9 +102,14 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     progress = _progress(len(to_run))
 
     def grade_one(sub: Submission) -> Graded:
-        job = dict(jobs[sub.notebook], cells=[c for c in sub.cells if c["type"] == "code"])
-        graded = pool.run(sub, job, Judging(sub, cases, limits))
-        sub.cells = []  # judged: its code is not kept while the rest of the class is graded
+        cells = cells_for_run(sub)  # read again now: the parent keeps no class's worth of code
+        if isinstance(cells, str):
+            graded = Graded(sub.student, sub.notebook, UNREADABLE, file=sub.name, notes=sub.notes + [cells])
+        else:
+            sub.cells = cells
+            job = dict(jobs[sub.notebook], cells=[c for c in sub.cells if c["type"] == "code"])
+            graded = pool.run(sub, job, Judging(sub, cases, limits))
+            sub.cells = []  # judged: its code is not kept while the rest of the class is graded
         progress.update(1)
         return graded
 

@@ -3,6 +3,7 @@ code, and never writes to SUBMISSIONS. Every student folder gets a row (classroo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -23,6 +24,7 @@ class Submission:
     notebook: str | None = None  # "01", or None when not recognised
     cells: list[dict] = field(default_factory=list)  # every cell: index, type, source, exercise
     problem: str = ""  # why it is unreadable
+    digest: str = ""  # sha-256 of the file as read: the cells are read again, and must be the same, when it runs
     notes: list[str] = field(default_factory=list)
 
 
@@ -44,6 +46,7 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
     except OSError as exc:
         sub.problem = f"could not read the file: {exc.strerror}"
         return sub
+    sub.digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_NOTEBOOK_BYTES:
         sub.problem = (
             f"expected a notebook of at most {MAX_NOTEBOOK_BYTES >> 20} MB, got a larger file "
@@ -140,7 +143,9 @@ def lesson_from_name(path: Path) -> str | None:
     return None
 
 
-def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str, str]], list[str]]:
+def find_submissions(
+    root: Path, keep_cells: bool = True
+) -> tuple[list[Submission], dict[str, tuple[str, str]], list[str]]:
     """Every notebook (*.ipynb, any case, in any subfolder) of every SUBMISSIONS/<student>/,
     read; for each student folder that holds none, the status of its rows and what was
     found; notes about what was skipped. Symbolic links are never followed: a linked
@@ -173,6 +178,8 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
                     )
                 else:
                     found.append(read_submission(student, path, relative))
+                    if not keep_cells:  # read again when it runs (cells_for_run): memory does not grow with the class
+                        found[-1].cells = []
         problems = " ".join(
             f"Could not read {printable(os.path.relpath(e.filename or '', root))[:120]}: {e.strerror}."
             for e in unread[:3]
@@ -190,3 +197,16 @@ def find_submissions(root: Path) -> tuple[list[Submission], dict[str, tuple[str,
                 sub.notes += [problems] if problems else []
         submissions += found
     return submissions, empty, notes
+
+
+def cells_for_run(sub: Submission) -> list[dict] | str:
+    """The cells of a listed submission, read again now that it runs (find_submissions with
+    keep_cells=False kept none); a sentence saying why not when the file is no longer the
+    one that was listed."""
+    again = read_submission(sub.student, sub.path, sub.name)
+    if again.problem or again.digest != sub.digest or again.notebook != sub.notebook:
+        return (
+            f"{sub.name} changed while the class was being graded ({again.problem or 'its content differs'}): "
+            "grade it again once the submissions stay as they are."
+        )
+    return again.cells
