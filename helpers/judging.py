@@ -132,7 +132,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             return failed(
                 "module-layout",
                 out.error.split(": ", 1)[1],
-                f"The check loads known weights into your layers by name, so {ex.name} needs " f"{ex.returns}.",
+                f"The check loads known weights into your layers by name, so {ex.name} needs {ex.returns}.",
             )
         return failed(
             "raised",

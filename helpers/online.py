@@ -159,9 +159,7 @@ def readme_block(online: Online, lessons: list[tuple[str, str]]) -> str:
     """What README.md holds between README_START and README_END; `lessons` are the student
     notebooks' paths (notebooks/01-....ipynb) with their titles, in order."""
     if not online.repository:
-        return (
-            "*Colab and Binder links appear here once the course's repository address is set (see For " "maintainers).*"
-        )
+        return "*Colab and Binder links appear here once the course's repository address is set (see For maintainers).*"
     each = ", ".join(f"[{title}]({online.colab_url(path)})" for path, title in lessons)
     return (
         f"{online.badges(lessons[0][0])}\n\n"

@@ -86,9 +86,7 @@ def test_lesson_06_runs_all_with_proc_hidden():
     """Lesson 06, master (outputs compared) and student copy, under nbval in a mount
     namespace whose /proc is an empty folder, as on macOS and Windows."""
     lessons = "solutions/06-what-attention-costs.ipynb notebooks/06-what-attention-costs.ipynb"
-    script = (
-        f"mount -t tmpfs none /proc && test ! -e /proc/self/status && " f"exec {sys.executable} -m pytest -q {lessons}"
-    )
+    script = f"mount -t tmpfs none /proc && test ! -e /proc/self/status && exec {sys.executable} -m pytest -q {lessons}"
     result = subprocess.run(
         ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
         cwd=ROOT,

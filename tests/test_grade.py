@@ -248,7 +248,7 @@ def pairwise_scores(X):
     nb = copy.deepcopy(solved)
     at = index_of(nb, "1.2")
     nb["cells"][at]["source"] = (
-        "# Exercise 1.2\ndef shifted(scores):\n" "    return scores - scores.amax(dim=-1, keepdim=True)\n"
+        "# Exercise 1.2\ndef shifted(scores):\n    return scores - scores.amax(dim=-1, keepdim=True)\n"
     )
     save(
         subs,
@@ -279,9 +279,7 @@ def pairwise_scores(X):
         subs,
         "warnings",
         L01,
-        with_cell(
-            nb, 0, "import sys, warnings\nwarnings.warn('careful')\n" "print('noise on stderr', file=sys.stderr)"
-        ),
+        with_cell(nb, 0, "import sys, warnings\nwarnings.warn('careful')\nprint('noise on stderr', file=sys.stderr)"),
     )
     return targets
 

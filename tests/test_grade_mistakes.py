@@ -118,7 +118,7 @@ WRONG = [
         lambda: changed(
             "06",
             "6.1",
-            "m = torch.full(scores.shape[:-1] + (1,), " 'float("-inf"))',
+            'm = torch.full(scores.shape[:-1] + (1,), float("-inf"))',
             "m = torch.zeros(scores.shape[:-1] + (1,))",
         ),
         "-inf",

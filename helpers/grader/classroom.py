@@ -65,7 +65,7 @@ def plan(
             chosen = copies[0]
             for other in copies[1:]:
                 chosen.notes.append(
-                    f"Also found {other.name}, another copy of lesson {notebook}: only " f"{chosen.name} was graded."
+                    f"Also found {other.name}, another copy of lesson {notebook}: only {chosen.name} was graded."
                 )
             to_run.append(chosen)
         if not any(r.student == student for r in rows) and not any(s.student == student for s in to_run):

@@ -180,7 +180,7 @@ class Judging:
             status = CRASHED
             how = f"signal {run['signal']}" if run["signal"] else f"exit status {run['exit']}"
             notes.append(
-                f"Your notebook ended the grading process {where} ({how}). Does it call os._exit, " "or crash Python?"
+                f"Your notebook ended the grading process {where} ({how}). Does it call os._exit, or crash Python?"
             )
         if printed > PRINTED_NOTE:
             notes.append(

@@ -83,7 +83,7 @@ def read_roster(path: Path) -> Roster:
             continue
         if folder in people:
             raise ValueError(
-                f"{where}: expected each folder once, got {folder!r} on lines {first_line[folder]} " f"and {number}"
+                f"{where}: expected each folder once, got {folder!r} on lines {first_line[folder]} and {number}"
             )
         first_line[folder] = number
         people[folder] = {h: line[i] for i, h in enumerate(header) if i != at}

@@ -326,7 +326,7 @@ def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     if torch.isfinite(per_row).all() and (per_row != 0).all() and torch.allclose(g, per_row * w, rtol=1e-3, atol=1e-5):
         low, high = float(per_row.min()), float(per_row.max())
         return (
-            f"each row of yours is the right row times a number of its own, from {fmt_num(low)} to " f"{fmt_num(high)}",
+            f"each row of yours is the right row times a number of its own, from {fmt_num(low)} to {fmt_num(high)}",
             "Every row points the right way but has the wrong size: a division of each row by a number of its "
             "own (the softmax's sum) is missing, or divides by the wrong sum.",
         )

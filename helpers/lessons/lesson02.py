@@ -251,7 +251,7 @@ def qkv_variants(formula: Callable[..., Tensor], width: str, score: str = "q káµ
         ),
         matches(
             "returned-weights",
-            "You returned the attention weights (B, T, T). The output is weights @ v, " f"shape (B, T, {width}).",
+            f"You returned the attention weights (B, T, T). The output is weights @ v, shape (B, T, {width}).",
             lambda *a: formula(*a, weights_only=True),
             "the attention weights",
         ),
@@ -396,7 +396,7 @@ EXERCISES_02 = [
             ),
             matches(
                 "returned-weights",
-                "You returned the attention weights (B, T, T). The output is weights @ v, " "shape (B, T, D).",
+                "You returned the attention weights (B, T, T). The output is weights @ v, shape (B, T, D).",
                 lambda p, X: torch.softmax(
                     project(p, "linear_q", X) @ project(p, "linear_k", X).mT * X.shape[-1] ** -0.5, dim=-1
                 ),
@@ -417,7 +417,7 @@ EXERCISES_02 = [
             ),
             matches(
                 "weights-times-X",
-                "The weights multiplied X itself, not the values: take v = self.linear_v(X), " "then weights @ v.",
+                "The weights multiplied X itself, not the values: take v = self.linear_v(X), then weights @ v.",
                 lambda p, X: _attend(p, X, values="X"),
                 "weights @ X",
             ),
@@ -455,7 +455,7 @@ EXERCISES_02 = [
             ),
             matches(
                 "log2",
-                "You used log base 2 (bits); the course measures entropy in nats, with the " "natural log (torch.log).",
+                "You used log base 2 (bits); the course measures entropy in nats, with the natural log (torch.log).",
                 lambda w: ref.row_entropy(w) / math.log(2),
                 "the entropy in bits",
             ),

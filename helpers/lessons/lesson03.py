@@ -179,7 +179,7 @@ def head_cases(gen: torch.Generator) -> list[Case]:
     B, T, D = 3, 5, 6
     cases.append(
         weights_case(
-            f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with a padding mask (3, 1, 5), " "lengths [5, 3, 2]",
+            f"SingleHeadAttention({D}) on (B={B}, T={T}, D={D}) with a padding mask (3, 1, 5), lengths [5, 3, 2]",
             (randn(gen, B, T, D), _padding([5, 3, 2], T)),
             (D,),
             linear_params(gen, D, HEAD),
@@ -331,7 +331,7 @@ def _hides_diagonal(out: Outcome) -> str:
 def _masked_to_zero(out: Outcome) -> str:
     """The message for masked scores that became 0, in the words of the code that did it."""
     filled = source_line(
-        out, r"masked_fill_?\([^,()]*mask[^,()]*,\s*0(\.0*)?\s*\)|" r"where\([^,()]*mask[^,()]*,[^,]*,\s*0(\.0*)?\s*\)"
+        out, r"masked_fill_?\([^,()]*mask[^,()]*,\s*0(\.0*)?\s*\)|where\([^,()]*mask[^,()]*,[^,]*,\s*0(\.0*)?\s*\)"
     )
     multiplied = source_line(out, r"\*\s*\(?~?\s*mask\b|\bmask\b[^,]*\)?\s*\*")
     if filled:

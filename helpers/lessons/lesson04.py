@@ -70,7 +70,7 @@ def mha_cases(gen: torch.Generator) -> list[Case]:
     B, T, D, H = 2, 5, 12, 2
     cases.append(
         weights_case(
-            f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with a padding mask (2, 1, 5), " "lengths [5, 3]",
+            f"MultiHeadAttention({D}, {H}) on (B={B}, T={T}, D={D}) with a padding mask (2, 1, 5), lengths [5, 3]",
             (randn(gen, B, T, D), _padding([5, 3], T)),
             (D, H),
             linear_params(gen, D, HEAD),
@@ -708,7 +708,7 @@ EXERCISES_04 += [
             raised("in-place", _test_changed_X, error=r"^ChangedItsInput"),
             raised(
                 "not-a-verdict",
-                "Your test should end with `return` and a True or False, such as " "torch.allclose(...), not print it.",
+                "Your test should end with `return` and a True or False, such as torch.allclose(...), not print it.",
                 error=r"should return True or False, got a NoneType",
             ),
             TENSOR_VERDICT,
@@ -831,7 +831,7 @@ EXERCISES_04 += [
             ),
             converter_mistake(
                 "qkv-order",
-                "q and k are swapped: in_proj_weight stacks the projections in the order " "q, k, v.",
+                "q and k are swapped: in_proj_weight stacks the projections in the order q, k, v.",
                 "q and k swapped",
                 swap_qk=True,
             ),
@@ -863,7 +863,7 @@ EXERCISES_04 += [
             ),
             converter_mistake(
                 "out-proj-not-copied",
-                "out_proj.weight was not copied, only its bias: copy " "ours.out_proj.weight too.",
+                "out_proj.weight was not copied, only its bias: copy ours.out_proj.weight too.",
                 "the output through a new out_proj.weight",
                 params=lambda init, p: {**p, "out_proj.weight": _fresh_torch_out_proj(init)["out_proj.weight"]},
             ),

@@ -309,7 +309,7 @@ EXERCISES_05 = [
             ),
             raised(
                 "not-a-verdict",
-                "Your test should end with `return` and a True or False, such as " "torch.allclose(...), not print it.",
+                "Your test should end with `return` and a True or False, such as torch.allclose(...), not print it.",
                 error=r"should return True or False, got a NoneType",
             ),
             TENSOR_VERDICT,

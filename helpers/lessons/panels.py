@@ -88,7 +88,7 @@ def test_mistakes(
             return None
         said = ", ".join(str(v) for v in in_calls)
         return (
-            f"in the order the models were given to it, your test said {said}: it alternates, whatever the " "model",
+            f"in the order the models were given to it, your test said {said}: it alternates, whatever the model",
             STATEFUL_MESSAGE,
         )
 

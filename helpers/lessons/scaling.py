@@ -37,8 +37,7 @@ def scale_messages(width: str, divide: str, multiplied: str = "") -> dict[str, s
         f"with {width} and the softmax saturates.",
         "scale-by-d": f"The scores were divided by {width}, not by √{width}. The spread of q·k grows like "
         f"√{width}, so √{width} is what brings it back to about 1: {divide}.",
-        "scale-multiplied": multiplied
-        or f"The scores were multiplied by √{width} instead of divided by it: " f"{divide}.",
+        "scale-multiplied": multiplied or f"The scores were multiplied by √{width} instead of divided by it: {divide}.",
     }
 
 

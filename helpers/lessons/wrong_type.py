@@ -69,7 +69,7 @@ def refusal_problem(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, s
             return None
         return (
             "init-error-without-numbers",
-            f"{want} that names {' and '.join(args.split(', '))}; yours says " f"\"{said.split(': ', 1)[-1]}\"",
+            f"{want} that names {' and '.join(args.split(', '))}; yours says \"{said.split(': ', 1)[-1]}\"",
             f"Say both numbers, so that whoever reads the error knows what to change: {example}.",
         )
     if error.startswith("AssertionError"):
