@@ -352,6 +352,25 @@ class ForwardKeysFromQueryLayer(Forward):
         return self.attend(q, k, self.linear_v(x))
 
 
+class ForwardQueriesFromKeyLayer(Forward):
+    def forward(self, x):
+        q = self.linear_k(x)  # copied from the line below
+        k = self.linear_k(x)
+        return self.attend(q, k, self.linear_v(x))
+
+
+def qkv_softmax_of_q(q, k, v):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # noqa: F841 (the bug: scores made, then unused)
+    weights = torch.softmax(q, dim=-1)
+    return weights @ v
+
+
+def qkv_weights_times_v_twice(q, k, v):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores, dim=-1) @ v
+    return weights @ v
+
+
 def entropy_boolean_index(weights):
     w = weights[weights > 0]  # flattens every row into one vector
     return -(w * w.log()).sum(dim=-1)
@@ -411,6 +430,9 @@ MISTAKES = [
     ("2.2", LayersWithoutBias, "bias-off", "remove bias=False"),
     ("2.6", scaled_by_precedence, "power-precedence", "Write d ** -0.5"),
     ("2.3", ForwardKeysFromQueryLayer, "keys-never-used", "makes the keys with the query layer, so k equals q"),
+    ("2.3", ForwardQueriesFromKeyLayer, "queries-never-used", "makes the queries with the key layer, so q equals k"),
+    ("2.5", qkv_softmax_of_q, "softmax-of-q", "gives softmax the queries q"),
+    ("2.5", qkv_weights_times_v_twice, "extra-v", "multiplies by v a second time"),
     ("2.4", entropy_boolean_index, "summed-all", "picks the numbers where the mask is True, from every row at once"),
     ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
     ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
@@ -446,7 +468,7 @@ MISTAKES = [
     ("2.3", ForwardTransposedValues, "values-transposed", "v goes into the product as it is"),
     ("2.4", entropy_log2_without_care, "zero-log-zero", "0 × log 0 came out as NaN"),
     ("2.4", entropy_abs, "zero-log-zero", "0 × log 0 came out as NaN"),
-    ("2.5", qkv_values_twice, "matmul-sizes", "here they are 8 and 5"),
+    ("2.5", qkv_values_twice, "extra-v", "multiplies by v a second time"),
     ("2.6", scores_over_sqrt_T, "scale-wrong-size", "divided by √5, and 5 is T"),
     ("2.1", Step1OtherName, "no-hidden-size", "Your __init__ stored self.size, but no self.hidden_size"),
     ("2.1", Step1FixedSize, "hidden-size-value", "expected self.hidden_size = 8"),

@@ -114,6 +114,12 @@ def attention_mask_after_softmax(q, k, v, mask):  # the bug handed out in 3.4
     return weights @ v
 
 
+def attention_inf_after_softmax(q, k, v, mask):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores, dim=-1).masked_fill(~mask, float("-inf"))
+    return weights @ v
+
+
 def attention_mask_ignored(q, k, v, mask):
     return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
 
@@ -326,6 +332,7 @@ MISTAKES = [
     ("3.3", softmax_big_negative, "big-negative", "(-1e9) instead of -inf"),
     ("3.3", softmax_in_place, "in-place", "changed the caller's tensor"),
     ("3.4", attention_mask_after_softmax, "mask-after-softmax", "applied after the softmax"),
+    ("3.4", attention_inf_after_softmax, "inf-after-softmax", "sets the masked weights to -inf after the softmax"),
     ("3.4", attention_mask_ignored, "mask-ignored", "The mask made no difference"),
     ("3.5", HeadUnusedOutProj, "unused-out-proj", "out_proj is defined but never used"),
     ("3.5", HeadMaskIgnored, "mask-ignored", "The mask made no difference"),

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
-from helpers.lessons.common import _MATMUL_SIZES
+from helpers.lessons.common import MATMUL_SIZES
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import SCALE_CHUNKED, scale_mistakes, width_of_q
 from helpers.lessons.toolkit import matches, raised, randint, randn
@@ -70,7 +70,7 @@ _SLICED_ON_D = re.compile(r"\b([kv])\[\s*(?:\.\.\.|:\s*,\s*:)\s*,\s*[^\],:]*:[^\
 def _sliced_on_d(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
     """The sizes of a product did not fit, and the code (or the line that raised) slices k or
     v on their last axis, the features, instead of on the tokens."""
-    if not re.search(_MATMUL_SIZES + "|must match the size", out.error or ""):
+    if not re.search(MATMUL_SIZES + "|must match the size", out.error or ""):
         return None
     line = re.search(r"\(line \d+: (.*)\)$", out.error)
     found = _SLICED_ON_D.search(line.group(1) if line else "") or _SLICED_ON_D.search(out.source)
