@@ -303,7 +303,14 @@ def weights_softmax_without_dim(X):
     return torch.softmax(X @ X.transpose(-2, -1))  # dim is required
 
 
+def attention_returns_weights_too(X):
+    weights = torch.softmax(X @ X.transpose(-2, -1), dim=-1)
+    out = weights @ X
+    return out, weights
+
+
 MISTAKES = [
+    ("1.4", attention_returns_weights_too, "returned-tuple", "`return out, weights` returns a tuple"),
     ("1.3", weights_softmax_without_dim, "softmax-no-dim", "torch.softmax(scores, dim=-1)"),
     (
         "1.4",

@@ -250,6 +250,15 @@ class Step1(nn.Module):
         return X
 
 
+class Step1NotAModule:
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+
+    def forward(self, X):
+        return X
+
+
 class Step1OtherName(Step1):
     def __init__(self, hidden_size):
         super().__init__(hidden_size)
@@ -440,7 +449,7 @@ MISTAKES = [
     ("2.2", ScaleByD, "scale-by-d", "divided by D, not by √D"),
     ("2.2", SharedLayer, "shared-projection", "all came from one projection"),
     ("2.2", NoBias, "bias-off", "your module has no parameter linear_k.bias"),
-    ("2.2", MissingLayer, "module-layout", "your module has no parameter linear_k.weight"),
+    ("2.2", MissingLayer, "missing-layer", "no layer linear_k (yours: `self.linear_kv = nn.Linear"),
     ("2.3", ForwardNoScale, "no-scaling", "were not scaled"),
     ("2.3", ForwardScaleByD, "scale-by-d", "divided by D, not by √D"),
     ("2.3", ForwardScaleMultiplied, "scale-multiplied", "multiplied by √D instead of divided"),
@@ -470,6 +479,7 @@ MISTAKES = [
     ("2.4", entropy_abs, "zero-log-zero", "0 × log 0 came out as NaN"),
     ("2.5", qkv_values_twice, "extra-v", "multiplies by v a second time"),
     ("2.6", scores_over_sqrt_T, "scale-wrong-size", "divided by √5, and 5 is T"),
+    ("2.1", Step1NotAModule, "not-a-module", "must be an nn.Module"),
     ("2.1", Step1OtherName, "no-hidden-size", "Your __init__ stored self.size, but no self.hidden_size"),
     ("2.1", Step1FixedSize, "hidden-size-value", "expected self.hidden_size = 8"),
     ("2.1", Step1ForwardEmptied, "forward-changed", "Leave forward as it was given"),

@@ -300,7 +300,23 @@ def softmax_any_without_keepdim(scores, mask):
     return weights.masked_fill(~mask.any(dim=-1), 0.0)
 
 
+class HeadFusedProjection(nn.Module):
+    def __init__(self, embed_size):
+        super().__init__()
+        self.embed_size = embed_size
+        self.qkv_proj = nn.Linear(embed_size, 3 * embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def forward(self, X, mask=None):
+        q, k, v = self.qkv_proj(X).chunk(3, dim=-1)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.embed_size)
+        weights = torch.softmax(scores, dim=-1) if mask is None else masked_softmax(scores, mask)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ v)
+
+
 MISTAKES = [
+    ("3.5", HeadFusedProjection, "missing-layer", "no layer q_proj (yours: `self.qkv_proj = nn.Linear"),
     ("3.3", softmax_any_without_keepdim, "lost-keepdim", "any(dim=-1) has shape (..., ) not (..., 1)"),
     ("3.4", attention_hands_inverted_mask, "inverted-mask", "hands masked_softmax ~mask"),
     ("3.4", attention_renormalised, "fully-masked-nan", "divides them by their sum, 0: 0 / 0 is NaN"),

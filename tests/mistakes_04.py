@@ -15,6 +15,11 @@ def split_view_only(x, num_heads):  # the bug handed out in 4.1
     return x.view(B, num_heads, T, D // num_heads)
 
 
+def split_two_heads(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, 2, D // 2).transpose(1, 2)
+
+
 def split_keeps_tokens_first(x, num_heads):
     B, T, D = x.shape
     return x.view(B, T, num_heads, D // num_heads)  # forgot to bring the heads forward
@@ -606,6 +611,7 @@ def split_transpose_then_view(x, num_heads):
 
 MISTAKES = [
     ("4.1", split_transpose_then_view, "transpose-before-split", "so .reshape would run and still be wrong"),
+    ("4.1", split_two_heads, "hard-coded-heads", "splits D into 2 heads, a number written in the code"),
     ("4.1", split_view_only, "view-no-transpose", "View as (B, T, H, d_head) first"),
     ("4.1", split_keeps_tokens_first, "split-no-transpose", "swap T and H with .transpose(1, 2)"),
     ("4.1", split_interleaved, "interleaved", "every H-th number of a token"),

@@ -211,6 +211,24 @@ def axes_mistake(names: tuple[str, ...]) -> Mistake:
     return Mistake("wrong-axes", found)
 
 
+def _hard_coded_heads(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Heads split right, but into a number of heads written in the code instead of num_heads."""
+    x, num_heads = case.inputs[0], case.inputs[1]
+    got = out.output
+    if got.dim() != 4 or got.shape[1] == num_heads or x.shape[-1] % got.shape[1]:
+        return None
+    h = int(got.shape[1])
+    line = source_line(out, rf"(view|reshape)\([^)]*[,(]\s*{h}\s*,")
+    B, T, D = x.shape
+    if not line or not close(got, x.view(B, T, h, D // h).transpose(1, 2)):
+        return None
+    return (
+        f"expected shape {tuple(expected.shape)} for num_heads = {num_heads}, got {tuple(got.shape)}: {h} heads",
+        f"`{line}` splits D into {h} heads, a number written in the code, where num_heads = {num_heads} here. "
+        "Use the argument: x.view(B, T, num_heads, D // num_heads).transpose(1, 2).",
+    )
+
+
 def misplaced_mistake(source: Callable[[Case], Tensor], message: str) -> Mistake:
     """A result holding exactly the numbers of the input, moved to other places."""
 
@@ -318,6 +336,7 @@ EXERCISES_04 = [
         reference=ref.split_heads,
         make_cases=split_cases,
         mistakes=(
+            Mistake("hard-coded-heads", _hard_coded_heads),
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
             Mistake("transpose-before-split", _transpose_before_split, on_error=True),
             matches(
