@@ -66,6 +66,12 @@ def softmax_wrong_axis(scores):
     return torch.softmax(scores, dim=0)
 
 
+def softmax_over_dim_1(scores):
+    shifted = scores - scores.amax(dim=1, keepdim=True)
+    exps = shifted.exp()
+    return exps / exps.sum(dim=1, keepdim=True)
+
+
 def softmax_naive(scores):
     exps = scores.exp()
     return exps / exps.sum(dim=-1, keepdim=True)
@@ -324,6 +330,7 @@ MISTAKES = [
     ("1.1", scores_no_return, "returned-none", "forget `return`"),
     ("1.1", scores_integer, "not-float", "torch.int64"),
     ("1.1", scores_in_place, "in-place", "changed the caller's tensor"),
+    ("1.2", softmax_over_dim_1, "wrong-axis", "which is the last axis only when the scores are 2-D"),
     ("1.2", softmax_wrong_axis, "wrong-axis", "softmax over the wrong dimension"),
     ("1.2", softmax_naive, "overflow", "overflows on large scores"),
     ("1.2", softmax_global_max, "global-max", "each row's own maximum"),

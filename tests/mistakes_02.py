@@ -92,6 +92,14 @@ class ForwardScaleByD(Forward):
         return weights @ v
 
 
+class ForwardDividedByScale(Forward):
+    def attend(self, q, k, v):
+        scores = q @ k.transpose(-2, -1) / self.scale
+        weights = torch.softmax(scores, dim=-1)
+        self.last_weights = weights.detach()
+        return weights @ v
+
+
 class ForwardScaleMultiplied(Forward):
     def attend(self, q, k, v):
         weights = torch.softmax(q @ k.transpose(-2, -1) * math.sqrt(self.hidden_size), dim=-1)
@@ -200,6 +208,11 @@ def qkv_keys_as_values(q, k, v):
 
 def scores_times_sqrt_d(q, k):  # the bug handed out in 2.6
     return q @ k.transpose(-2, -1) * math.sqrt(q.shape[-1])
+
+
+def scores_scaled_both(q, k):
+    d = q.shape[-1]
+    return (q / math.sqrt(d)) @ (k / math.sqrt(d)).transpose(-2, -1)
 
 
 def scores_over_d(q, k):
@@ -440,6 +453,8 @@ MISTAKES = [
     ("2.6", scaled_by_precedence, "power-precedence", "Write d ** -0.5"),
     ("2.3", ForwardKeysFromQueryLayer, "keys-never-used", "makes the keys with the query layer, so k equals q"),
     ("2.3", ForwardQueriesFromKeyLayer, "queries-never-used", "makes the queries with the key layer, so q equals k"),
+    ("2.3", ForwardDividedByScale, "scale-multiplied", "`scores = q @ k.transpose(-2, -1) / self.scale` divides"),
+    ("2.6", scores_scaled_both, "scale-by-d", "divides both q and k by √d"),
     ("2.5", qkv_softmax_of_q, "softmax-of-q", "gives softmax the queries q"),
     ("2.5", qkv_weights_times_v_twice, "extra-v", "multiplies by v a second time"),
     ("2.4", entropy_boolean_index, "summed-all", "picks the numbers where the mask is True, from every row at once"),

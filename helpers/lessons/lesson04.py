@@ -179,7 +179,19 @@ def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> 
     )
 
 
-def mha_mistake(key: str, message: str, what: str, **change) -> Mistake:
+def _mask_heads(out: Outcome) -> str:
+    """The head axis missing, or put in front of the batch (the line quoted)."""
+    line = source_line(out, r"mask\s*\.\s*unsqueeze\(\s*0\s*\)|mask\s*\[\s*None\s*\]")
+    if not line:
+        return MASK_HEADS_MESSAGE
+    return (
+        f"`{line}` adds the head axis in front of the batch: a padding mask (B, 1, T) becomes (1, B, 1, T), so "
+        "sentence b's mask lands on head b. The head axis goes second: mask.unsqueeze(1) gives (B, 1, 1, T), "
+        "the same for every head."
+    )
+
+
+def mha_mistake(key: str, message: Message, what: str, **change) -> Mistake:
     """A MultiHeadAttention mistake: _mha with one thing changed, H taken from the case's
     constructor arguments (embed_size, num_heads)."""
 
@@ -667,10 +679,7 @@ EXERCISES_04 += [
                 out=False,
             ),
             mha_mistake(
-                "mask-not-broadcast",
-                MASK_HEADS_MESSAGE,
-                "the mask applied without a head axis",
-                mask_for_heads=lambda m: m,
+                "mask-not-broadcast", _mask_heads, "the mask applied without a head axis", mask_for_heads=lambda m: m
             ),
             mha_mistake(
                 "mask-ignored",
