@@ -640,7 +640,7 @@ MISTAKES = [
     ("4.3", HeadsScaleByD, "scale-by-sqrt-D", "divide by √d_head"),
     ("4.3", HeadsSequenceFirst, "across-batch", "mixes the sentences of a batch"),
     ("4.3", HeadsNoOutProj, "no-out-proj", "skips out_proj"),
-    ("4.3", HeadsMaskInFront, "mask-not-broadcast", "mask.unsqueeze(0)` adds the head axis in front of the batch"),
+    ("4.3", HeadsMaskInFront, "mask-not-broadcast", "adds the head axis in front of the batch"),
     ("4.3", HeadsMaskNotBroadcast, "mask-not-broadcast", "sentence b's mask lands on head b"),
     ("4.3", HeadsMaskIgnored, "mask-ignored", "The mask made no difference"),
     ("4.3", HeadsNoScaling, "no-scaling", "divide them by √d_head"),
