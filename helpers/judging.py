@@ -9,6 +9,7 @@ running the code, is helpers/running/.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -17,7 +18,7 @@ import torch
 
 from helpers.lessons import common, wrong_type
 from helpers.lessons.records import Exercise
-from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE
+from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE, source_line
 from helpers.running import AttachedWeights, Case, ModuleShapeError, Outcome, call, fresh, wanted_kind
 from helpers.tolerances import close, first_difference
 
@@ -129,11 +130,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             if mistake.on_error and (finding := mistake.found(case, out, expected)):
                 return failed(mistake.key, *finding)
         if out.error.startswith(ModuleShapeError.__name__):
-            return failed(
-                "module-layout",
-                out.error.split(": ", 1)[1],
-                f"The check loads known weights into your layers by name, so {ex.name} needs {ex.returns}.",
-            )
+            return failed(*_module_layout(ex, case, out))
         return failed(
             "raised",
             f"your code raised {out.error}",
@@ -143,6 +140,13 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     if out.output is None:
         if out.returned_type == "NoneType":
             return failed("returned-none", "expected a tensor, got None", "Did you forget `return`?")
+        if out.returned_type == "tuple" and (line := source_line(out, r"^\s*return\s+[^#]*,")):
+            return failed(
+                "returned-tuple",
+                "expected a torch.Tensor, got a tuple",
+                f"`{line}` returns a tuple of several values, and {ex.name} should return one tensor: "
+                f"{ex.returns}. Return that tensor alone.",
+            )
         return failed(
             "not-a-tensor",
             f"expected a torch.Tensor, got a {out.returned_type}",
@@ -201,6 +205,36 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             "compare it with your function, step by step.",
         )
     return None
+
+
+def _module_layout(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, str]:
+    """A module the check could not load its weights into: not an nn.Module, or a layer missing."""
+    evidence = out.error.split(": ", 1)[1]
+    if "expected an nn.Module" in evidence:
+        return (
+            "not-a-module",
+            evidence,
+            f"{ex.name} must be an nn.Module, so that it can hold layers and be called: "
+            f"class {ex.name}(nn.Module):, with super().__init__() first in __init__.",
+        )
+    missing = re.search(r"has no parameter (\w+)\.weight", evidence)
+    layers = list(dict.fromkeys(name.rsplit(".", 1)[0] for name in case.params))
+    if missing and layers:
+        others = "|".join(re.escape(layer) for layer in layers)
+        own = source_line(out, rf"self\.(?!(?:{others})\s*=)\w+\s*=\s*(nn\.)?Linear\(")
+        yours = f" (yours: `{own}`)" if own else ""
+        return (
+            "missing-layer" if own else "module-layout",
+            evidence,
+            f"The check loads known weights into your layers by name, and your module has no layer "
+            f"{missing.group(1)}{yours}. {ex.name} needs one nn.Linear for each of "
+            f"{', '.join(layers)}, under those names, each used in forward.",
+        )
+    return (
+        "module-layout",
+        evidence,
+        f"The check loads known weights into your layers by name, so {ex.name} needs {ex.returns}.",
+    )
 
 
 def wrong_kind(ex: Exercise, kind: str) -> Result | None:

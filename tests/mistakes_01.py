@@ -66,6 +66,12 @@ def softmax_wrong_axis(scores):
     return torch.softmax(scores, dim=0)
 
 
+def softmax_over_dim_1(scores):
+    shifted = scores - scores.amax(dim=1, keepdim=True)
+    exps = shifted.exp()
+    return exps / exps.sum(dim=1, keepdim=True)
+
+
 def softmax_naive(scores):
     exps = scores.exp()
     return exps / exps.sum(dim=-1, keepdim=True)
@@ -303,7 +309,14 @@ def weights_softmax_without_dim(X):
     return torch.softmax(X @ X.transpose(-2, -1))  # dim is required
 
 
+def attention_returns_weights_too(X):
+    weights = torch.softmax(X @ X.transpose(-2, -1), dim=-1)
+    out = weights @ X
+    return out, weights
+
+
 MISTAKES = [
+    ("1.4", attention_returns_weights_too, "returned-tuple", "`return out, weights` returns a tuple"),
     ("1.3", weights_softmax_without_dim, "softmax-no-dim", "torch.softmax(scores, dim=-1)"),
     (
         "1.4",
@@ -317,6 +330,7 @@ MISTAKES = [
     ("1.1", scores_no_return, "returned-none", "forget `return`"),
     ("1.1", scores_integer, "not-float", "torch.int64"),
     ("1.1", scores_in_place, "in-place", "changed the caller's tensor"),
+    ("1.2", softmax_over_dim_1, "wrong-axis", "which is the last axis only when the scores are 2-D"),
     ("1.2", softmax_wrong_axis, "wrong-axis", "softmax over the wrong dimension"),
     ("1.2", softmax_naive, "overflow", "overflows on large scores"),
     ("1.2", softmax_global_max, "global-max", "each row's own maximum"),

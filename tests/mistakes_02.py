@@ -92,6 +92,14 @@ class ForwardScaleByD(Forward):
         return weights @ v
 
 
+class ForwardDividedByScale(Forward):
+    def attend(self, q, k, v):
+        scores = q @ k.transpose(-2, -1) / self.scale
+        weights = torch.softmax(scores, dim=-1)
+        self.last_weights = weights.detach()
+        return weights @ v
+
+
 class ForwardScaleMultiplied(Forward):
     def attend(self, q, k, v):
         weights = torch.softmax(q @ k.transpose(-2, -1) * math.sqrt(self.hidden_size), dim=-1)
@@ -202,6 +210,11 @@ def scores_times_sqrt_d(q, k):  # the bug handed out in 2.6
     return q @ k.transpose(-2, -1) * math.sqrt(q.shape[-1])
 
 
+def scores_scaled_both(q, k):
+    d = q.shape[-1]
+    return (q / math.sqrt(d)) @ (k / math.sqrt(d)).transpose(-2, -1)
+
+
 def scores_over_d(q, k):
     return q @ k.transpose(-2, -1) / q.shape[-1]
 
@@ -242,6 +255,15 @@ def scores_over_sqrt_T(q, k):
 
 
 class Step1(nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+
+    def forward(self, X):
+        return X
+
+
+class Step1NotAModule:
     def __init__(self, hidden_size):
         super().__init__()
         self.hidden_size = hidden_size
@@ -352,6 +374,25 @@ class ForwardKeysFromQueryLayer(Forward):
         return self.attend(q, k, self.linear_v(x))
 
 
+class ForwardQueriesFromKeyLayer(Forward):
+    def forward(self, x):
+        q = self.linear_k(x)  # copied from the line below
+        k = self.linear_k(x)
+        return self.attend(q, k, self.linear_v(x))
+
+
+def qkv_softmax_of_q(q, k, v):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # noqa: F841 (the bug: scores made, then unused)
+    weights = torch.softmax(q, dim=-1)
+    return weights @ v
+
+
+def qkv_weights_times_v_twice(q, k, v):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores, dim=-1) @ v
+    return weights @ v
+
+
 def entropy_boolean_index(weights):
     w = weights[weights > 0]  # flattens every row into one vector
     return -(w * w.log()).sum(dim=-1)
@@ -411,6 +452,11 @@ MISTAKES = [
     ("2.2", LayersWithoutBias, "bias-off", "remove bias=False"),
     ("2.6", scaled_by_precedence, "power-precedence", "Write d ** -0.5"),
     ("2.3", ForwardKeysFromQueryLayer, "keys-never-used", "makes the keys with the query layer, so k equals q"),
+    ("2.3", ForwardQueriesFromKeyLayer, "queries-never-used", "makes the queries with the key layer, so q equals k"),
+    ("2.3", ForwardDividedByScale, "scale-multiplied", "`scores = q @ k.transpose(-2, -1) / self.scale` divides"),
+    ("2.6", scores_scaled_both, "scale-by-d", "divides both q and k by √d"),
+    ("2.5", qkv_softmax_of_q, "softmax-of-q", "gives softmax the queries q"),
+    ("2.5", qkv_weights_times_v_twice, "extra-v", "multiplies by v a second time"),
     ("2.4", entropy_boolean_index, "summed-all", "picks the numbers where the mask is True, from every row at once"),
     ("2.1", NoSuperInit, "no-super-init", "must call super().__init__()"),
     ("2.2", NoSuperInitWithLayers, "no-super-init", "must call super().__init__()"),
@@ -418,7 +464,7 @@ MISTAKES = [
     ("2.2", ScaleByD, "scale-by-d", "divided by D, not by √D"),
     ("2.2", SharedLayer, "shared-projection", "all came from one projection"),
     ("2.2", NoBias, "bias-off", "your module has no parameter linear_k.bias"),
-    ("2.2", MissingLayer, "module-layout", "your module has no parameter linear_k.weight"),
+    ("2.2", MissingLayer, "missing-layer", "no layer linear_k (yours: `self.linear_kv = nn.Linear"),
     ("2.3", ForwardNoScale, "no-scaling", "were not scaled"),
     ("2.3", ForwardScaleByD, "scale-by-d", "divided by D, not by √D"),
     ("2.3", ForwardScaleMultiplied, "scale-multiplied", "multiplied by √D instead of divided"),
@@ -446,8 +492,9 @@ MISTAKES = [
     ("2.3", ForwardTransposedValues, "values-transposed", "v goes into the product as it is"),
     ("2.4", entropy_log2_without_care, "zero-log-zero", "0 × log 0 came out as NaN"),
     ("2.4", entropy_abs, "zero-log-zero", "0 × log 0 came out as NaN"),
-    ("2.5", qkv_values_twice, "matmul-sizes", "here they are 8 and 5"),
+    ("2.5", qkv_values_twice, "extra-v", "multiplies by v a second time"),
     ("2.6", scores_over_sqrt_T, "scale-wrong-size", "divided by √5, and 5 is T"),
+    ("2.1", Step1NotAModule, "not-a-module", "must be an nn.Module"),
     ("2.1", Step1OtherName, "no-hidden-size", "Your __init__ stored self.size, but no self.hidden_size"),
     ("2.1", Step1FixedSize, "hidden-size-value", "expected self.hidden_size = 8"),
     ("2.1", Step1ForwardEmptied, "forward-changed", "Leave forward as it was given"),

@@ -114,6 +114,12 @@ def attention_mask_after_softmax(q, k, v, mask):  # the bug handed out in 3.4
     return weights @ v
 
 
+def attention_inf_after_softmax(q, k, v, mask):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores, dim=-1).masked_fill(~mask, float("-inf"))
+    return weights @ v
+
+
 def attention_mask_ignored(q, k, v, mask):
     return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
 
@@ -294,7 +300,23 @@ def softmax_any_without_keepdim(scores, mask):
     return weights.masked_fill(~mask.any(dim=-1), 0.0)
 
 
+class HeadFusedProjection(nn.Module):
+    def __init__(self, embed_size):
+        super().__init__()
+        self.embed_size = embed_size
+        self.qkv_proj = nn.Linear(embed_size, 3 * embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def forward(self, X, mask=None):
+        q, k, v = self.qkv_proj(X).chunk(3, dim=-1)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.embed_size)
+        weights = torch.softmax(scores, dim=-1) if mask is None else masked_softmax(scores, mask)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ v)
+
+
 MISTAKES = [
+    ("3.5", HeadFusedProjection, "missing-layer", "no layer q_proj (yours: `self.qkv_proj = nn.Linear"),
     ("3.3", softmax_any_without_keepdim, "lost-keepdim", "any(dim=-1) has shape (..., ) not (..., 1)"),
     ("3.4", attention_hands_inverted_mask, "inverted-mask", "hands masked_softmax ~mask"),
     ("3.4", attention_renormalised, "fully-masked-nan", "divides them by their sum, 0: 0 / 0 is NaN"),
@@ -326,6 +348,7 @@ MISTAKES = [
     ("3.3", softmax_big_negative, "big-negative", "(-1e9) instead of -inf"),
     ("3.3", softmax_in_place, "in-place", "changed the caller's tensor"),
     ("3.4", attention_mask_after_softmax, "mask-after-softmax", "applied after the softmax"),
+    ("3.4", attention_inf_after_softmax, "inf-after-softmax", "sets the masked weights to -inf after the softmax"),
     ("3.4", attention_mask_ignored, "mask-ignored", "The mask made no difference"),
     ("3.5", HeadUnusedOutProj, "unused-out-proj", "out_proj is defined but never used"),
     ("3.5", HeadMaskIgnored, "mask-ignored", "The mask made no difference"),

@@ -15,6 +15,11 @@ def split_view_only(x, num_heads):  # the bug handed out in 4.1
     return x.view(B, num_heads, T, D // num_heads)
 
 
+def split_two_heads(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, 2, D // 2).transpose(1, 2)
+
+
 def split_keeps_tokens_first(x, num_heads):
     B, T, D = x.shape
     return x.view(B, T, num_heads, D // num_heads)  # forgot to bring the heads forward
@@ -165,6 +170,13 @@ class HeadsNoOutProj(Heads):
 
 class HeadsMaskNotBroadcast(Heads):
     def head_mask(self, mask):
+        return mask
+
+
+class HeadsMaskInFront(Heads):
+    def head_mask(self, mask):
+        if mask is not None and mask.dim() == 3:
+            mask = mask.unsqueeze(0)  # (1, B, 1, T)
         return mask
 
 
@@ -606,6 +618,7 @@ def split_transpose_then_view(x, num_heads):
 
 MISTAKES = [
     ("4.1", split_transpose_then_view, "transpose-before-split", "so .reshape would run and still be wrong"),
+    ("4.1", split_two_heads, "hard-coded-heads", "splits D into 2 heads, a number written in the code"),
     ("4.1", split_view_only, "view-no-transpose", "View as (B, T, H, d_head) first"),
     ("4.1", split_keeps_tokens_first, "split-no-transpose", "swap T and H with .transpose(1, 2)"),
     ("4.1", split_interleaved, "interleaved", "every H-th number of a token"),
@@ -627,6 +640,7 @@ MISTAKES = [
     ("4.3", HeadsScaleByD, "scale-by-sqrt-D", "divide by √d_head"),
     ("4.3", HeadsSequenceFirst, "across-batch", "mixes the sentences of a batch"),
     ("4.3", HeadsNoOutProj, "no-out-proj", "skips out_proj"),
+    ("4.3", HeadsMaskInFront, "mask-not-broadcast", "adds the head axis in front of the batch"),
     ("4.3", HeadsMaskNotBroadcast, "mask-not-broadcast", "sentence b's mask lands on head b"),
     ("4.3", HeadsMaskIgnored, "mask-ignored", "The mask made no difference"),
     ("4.3", HeadsNoScaling, "no-scaling", "divide them by √d_head"),

@@ -322,7 +322,43 @@ def online_amax_without_keepdim(scores, block):
     return torch.exp(scores - m) / s
 
 
+def online_final_without_shift(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores) / s
+
+
+def online_state_without_axis(scores, block):
+    m = torch.full(scores.shape[:-1], float("-inf"))
+    s = torch.zeros(scores.shape[:-1])
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[..., start : start + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1))
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
+def online_slices_axis_1(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        chunk = scores[:, start : start + block]
+        m_new = torch.maximum(m, chunk.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
 MISTAKES = [
+    ("6.1", online_final_without_shift, "final-no-shift", "takes exp(scores) without the running maximum"),
+    ("6.1", online_state_without_axis, "state-without-axis", "scores.shape[:-1] + (1,)"),
+    ("6.1", online_slices_axis_1, "slices-axis-1", "scores[..., start : start + block]"),
     ("6.1", online_amax_without_keepdim, "lost-keepdim", "amax(dim=-1) has shape (..., ) not (..., 1)"),
     ("6.2", chunked_max_updated_first, "no-rescale", "`m = m_new` comes before `rescale = torch.exp(m - m_new)`"),
     ("6.2", chunked_whole_v, "values-not-sliced", "go with the same block of values"),

@@ -66,7 +66,7 @@ def _mixed_dtypes(out: Outcome) -> str:
     )
 
 
-_MATMUL_SIZES = (
+MATMUL_SIZES = (
     r"Expected size for first two dimensions of batch2 tensor to be: \[\d+, \d+\] but got: "
     r"\[\d+, \d+\]|shapes cannot be multiplied \(\d+x\d+ and \d+x\d+\)"
 )
@@ -215,7 +215,7 @@ COMMON_ERRORS = (
         "weights-second",
         "The weights come first: weights @ X (or weights @ v), (B, T, T) x (B, T, D) -> "
         "(B, T, D): each row of weights mixes the rows of X.",
-        error=_MATMUL_SIZES,
+        error=MATMUL_SIZES,
         source=r"\b(X|x|v|values?)\s*@\s*(weights|w|attn\w*|probs)\b",
         both=True,
     ),
@@ -223,7 +223,7 @@ COMMON_ERRORS = (
         "values-transposed",
         "v goes into the product as it is, (B, T, D): weights @ v. Transposing it "
         "makes (B, D, T), which does not fit (B, T, T) weights.",
-        error=_MATMUL_SIZES,
+        error=MATMUL_SIZES,
         source=r"@\s*(v|values?)\s*\.\s*(transpose|T\b|mT\b)",
         both=True,
     ),
@@ -235,7 +235,7 @@ COMMON_ERRORS = (
     ),
     Mistake("transposed-batch", lambda case, out, expected: _transposed_batch(case, out), on_error=True),
     Mistake("lost-keepdim", lambda case, out, expected: _lost_keepdim(case, out), on_error=True),
-    raised("matmul-sizes", _matmul_sizes, error=_MATMUL_SIZES),
+    raised("matmul-sizes", _matmul_sizes, error=MATMUL_SIZES),
     Mistake("broadcast-sizes", lambda case, out, expected: _broadcast_sizes(case, out), on_error=True),
     raised(
         "no-last-weights",

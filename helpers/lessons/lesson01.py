@@ -48,10 +48,23 @@ OVERFLOW_MESSAGE = (
 )
 
 
+def _over_dim_1(out: Outcome) -> str:
+    """dim=1 written where the last axis is meant: right for 2-D scores only."""
+    line = source_line(out, r"\bdim\s*=\s*1\b")
+    if not line:
+        return ""
+    return (
+        f"Rows do not sum to 1 but columns do: `{line}` works over dim=1, which is the last axis only when the "
+        "scores are 2-D; for a batch of scores (B, T, S) it is T, the second-to-last. Count from the end: "
+        "dim=-1 is the last axis, whatever the shape."
+    )
+
+
 wrong_axis = rows_sum_to_one(
     "wrong-axis",
     {
-        -2: "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries). " + WRONG_AXIS_MESSAGE,
+        -2: lambda out: _over_dim_1(out)
+        or "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries). " + WRONG_AXIS_MESSAGE,
         -3: "Rows do not sum to 1, but the values sum to 1 across the batch: softmax ran "
         "over dim=0 (the sentences). " + WRONG_AXIS_MESSAGE,
     },

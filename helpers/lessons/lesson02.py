@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
+from helpers.lessons.common import MATMUL_SIZES
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import (
@@ -41,6 +42,38 @@ def _keys_never_used(out: Outcome) -> str:
     return (
         "Your scores are q qᵀ: k never entered them. Each query is compared with every key: "
         "scores = q @ k.transpose(-2, -1) * self.scale."
+    )
+
+
+def _queries_never_used(out: Outcome) -> str:
+    """Scores k kᵀ: from queries made with linear_k (the line quoted), or from scores without q."""
+    line = source_line(out, r"\bq\s*=\s*self\.linear_k\(")
+    if line:
+        return (
+            f"Your scores are k kᵀ: `{line}` makes the queries with the key layer, so q equals k. The queries "
+            "have their own layer: q = self.linear_q(X)."
+        )
+    return (
+        "Your scores are k kᵀ: q never entered them. Each query is compared with every key: "
+        "scores = q @ k.transpose(-2, -1) * self.scale."
+    )
+
+
+def _softmax_of_q(out: Outcome) -> str:
+    line = source_line(out, r"softmax\(\s*q\s*[,)]")
+    quoted = f"`{line}`" if line else "Your softmax"
+    return (
+        f"{quoted} gives softmax the queries q, (B, T, d), where it needs the scores, (B, T, T): so the weights "
+        "are (B, T, d), and weights @ v multiplies (B, T, d) by (B, T, d). "
+        "weights = torch.softmax(scores, dim=-1)."
+    )
+
+
+def _extra_v(out: Outcome) -> str:
+    line = source_line(out, r"weights\s*=.*softmax\(.*\)\s*@\s*v\b")
+    return (
+        f"`{line}` multiplies by v already, so weights is (B, T, d), not (B, T, T), and `weights @ v` multiplies "
+        "by v a second time. The weights are the softmax alone: weights = torch.softmax(scores, dim=-1)."
     )
 
 
@@ -410,8 +443,7 @@ EXERCISES_02 = [
             ),
             matches(
                 "queries-never-used",
-                "Your scores are k kᵀ: q never entered them. Each query is compared with "
-                "every key: scores = q @ k.transpose(-2, -1) * self.scale.",
+                _queries_never_used,
                 lambda p, X: _attend(p, X, q_from="linear_k"),
                 "softmax(k kᵀ / √D) v",
             ),
@@ -488,6 +520,15 @@ EXERCISES_02 = [
                 "softmax was handed a name that has no value yet. The softmax turns "
                 "the scores into weights: give it the scores.",
                 error=r"local variable 'weights'|name 'weights' is not defined",
+            ),
+            raised("softmax-of-q", _softmax_of_q, error=MATMUL_SIZES, source=r"softmax\(\s*q\s*[,)]", both=True),
+            matches("softmax-of-q", _softmax_of_q, lambda q, k, v: torch.softmax(q, dim=-1) @ v, "softmax(q) v"),
+            raised("extra-v", _extra_v, error=MATMUL_SIZES, source=r"weights\s*=.*softmax\(.*\)\s*@\s*v\b", both=True),
+            matches(
+                "extra-v",
+                _extra_v,
+                lambda q, k, v: torch.softmax(ref.scaled_scores(q, k), dim=-1) @ v @ v,
+                "softmax(q kᵀ / √d) v v",
             ),
             *scale_mistakes(lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q, SCALE_QKV),
             *qkv_variants(lambda q, k, v, **change: _qkv_attention(q, k, v, q.shape[-1] ** -0.5, **change), "d"),

@@ -223,6 +223,21 @@ def _softmax_then_mask(scores, mask=None):
     return weights if mask is None else weights.masked_fill(~mask, 0.0)
 
 
+def _softmax_then_inf(scores, mask=None):
+    weights = torch.softmax(scores, dim=-1)
+    return weights if mask is None else weights.masked_fill(~mask, float("-inf"))
+
+
+def _inf_after_softmax(out: Outcome) -> str:
+    line = source_line(out, r"softmax\(.*\)\s*\.\s*masked_fill|weights\s*\.\s*masked_fill")
+    where = f"`{line}` sets" if line else "You set"
+    return (
+        f"{where} the masked weights to -inf after the softmax, so weights @ v adds -inf × v (and 0 × -inf is "
+        "NaN) for every query with a masked key: the result is NaN or inf. -inf belongs in the scores, before "
+        "the softmax, which turns it into a weight of 0: weights = masked_softmax(scores, mask)."
+    )
+
+
 def _softmax_multiplied(scores, mask=None):
     return torch.softmax(scores if mask is None else scores * mask, dim=-1)
 
@@ -246,6 +261,7 @@ MASK_MESSAGES = {
     "mask-after-softmax": "The mask was applied after the softmax: masked weights are 0 but the rest "
     "no longer sum to 1. Mask the scores with -inf BEFORE the softmax, so it normalises over "
     "the allowed keys only.",
+    "inf-after-softmax": lambda out: _inf_after_softmax(out),
     "mask-multiplied": lambda out: _masked_to_zero(out),
     "zero-times-inf": "NaN everywhere: multiplying the mask by -inf gives 0 × -inf = NaN for every "
     "allowed key. Use scores.masked_fill(~mask, float('-inf')) instead of arithmetic with inf.",
@@ -353,6 +369,7 @@ def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tu
         ("mask-ignored", _softmax_ignoring_mask, "what you get with no mask"),
         ("inverted-mask", _softmax_inverted, "the result with the mask inverted"),
         ("mask-after-softmax", _softmax_then_mask, "softmax first, then the masked weights set to 0"),
+        ("inf-after-softmax", _softmax_then_inf, "softmax first, then the masked weights set to -inf"),
         ("mask-multiplied", _softmax_multiplied, "the softmax with the masked scores at 0"),
         ("zero-times-inf", _softmax_zero_times_inf, "softmax(scores + (~mask) * -inf), NaN included"),
         ("fully-masked-nan", _softmax_nan_rows, "masked_fill(-inf) and softmax, with NaN in the fully masked row"),

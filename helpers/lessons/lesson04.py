@@ -179,7 +179,19 @@ def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> 
     )
 
 
-def mha_mistake(key: str, message: str, what: str, **change) -> Mistake:
+def _mask_heads(out: Outcome) -> str:
+    """The head axis missing, or put in front of the batch (the line quoted)."""
+    line = source_line(out, r"mask\s*\.\s*unsqueeze\(\s*0\s*\)|mask\s*\[\s*None\s*\]")
+    if not line:
+        return MASK_HEADS_MESSAGE
+    return (
+        f"`{line}` adds the head axis in front of the batch: a padding mask (B, 1, T) becomes (1, B, 1, T), so "
+        "sentence b's mask lands on head b. The head axis goes second: mask.unsqueeze(1) gives (B, 1, 1, T), "
+        "the same for every head."
+    )
+
+
+def mha_mistake(key: str, message: Message, what: str, **change) -> Mistake:
     """A MultiHeadAttention mistake: _mha with one thing changed, H taken from the case's
     constructor arguments (embed_size, num_heads)."""
 
@@ -209,6 +221,24 @@ def axes_mistake(names: tuple[str, ...]) -> Mistake:
         return None
 
     return Mistake("wrong-axes", found)
+
+
+def _hard_coded_heads(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Heads split right, but into a number of heads written in the code instead of num_heads."""
+    x, num_heads = case.inputs[0], case.inputs[1]
+    got = out.output
+    if got.dim() != 4 or got.shape[1] == num_heads or x.shape[-1] % got.shape[1]:
+        return None
+    h = int(got.shape[1])
+    line = source_line(out, rf"(view|reshape)\([^)]*[,(]\s*{h}\s*,")
+    B, T, D = x.shape
+    if not line or not close(got, x.view(B, T, h, D // h).transpose(1, 2)):
+        return None
+    return (
+        f"expected shape {tuple(expected.shape)} for num_heads = {num_heads}, got {tuple(got.shape)}: {h} heads",
+        f"`{line}` splits D into {h} heads, a number written in the code, where num_heads = {num_heads} here. "
+        "Use the argument: x.view(B, T, num_heads, D // num_heads).transpose(1, 2).",
+    )
 
 
 def misplaced_mistake(source: Callable[[Case], Tensor], message: str) -> Mistake:
@@ -318,6 +348,7 @@ EXERCISES_04 = [
         reference=ref.split_heads,
         make_cases=split_cases,
         mistakes=(
+            Mistake("hard-coded-heads", _hard_coded_heads),
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
             Mistake("transpose-before-split", _transpose_before_split, on_error=True),
             matches(
@@ -648,10 +679,7 @@ EXERCISES_04 += [
                 out=False,
             ),
             mha_mistake(
-                "mask-not-broadcast",
-                MASK_HEADS_MESSAGE,
-                "the mask applied without a head axis",
-                mask_for_heads=lambda m: m,
+                "mask-not-broadcast", _mask_heads, "the mask applied without a head axis", mask_for_heads=lambda m: m
             ),
             mha_mistake(
                 "mask-ignored",

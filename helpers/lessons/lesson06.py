@@ -9,10 +9,10 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
-from helpers.lessons.common import _MATMUL_SIZES
+from helpers.lessons.common import MATMUL_SIZES
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import SCALE_CHUNKED, scale_mistakes, width_of_q
-from helpers.lessons.toolkit import matches, raised, randint, randn
+from helpers.lessons.toolkit import matches, raised, randint, randn, source_line
 from helpers.running import Case, Outcome, run_chunked
 
 
@@ -70,7 +70,7 @@ _SLICED_ON_D = re.compile(r"\b([kv])\[\s*(?:\.\.\.|:\s*,\s*:)\s*,\s*[^\],:]*:[^\
 def _sliced_on_d(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
     """The sizes of a product did not fit, and the code (or the line that raised) slices k or
     v on their last axis, the features, instead of on the tokens."""
-    if not re.search(_MATMUL_SIZES + "|must match the size", out.error or ""):
+    if not re.search(MATMUL_SIZES + "|must match the size", out.error or ""):
         return None
     line = re.search(r"\(line \d+: (.*)\)$", out.error)
     found = _SLICED_ON_D.search(line.group(1) if line else "") or _SLICED_ON_D.search(out.source)
@@ -228,6 +228,40 @@ def block_mistakes(formula: Callable[..., Tensor], length: str) -> tuple[Mistake
     )
 
 
+def _final_no_shift(out: Outcome) -> str:
+    line = source_line(out, r"exp\(\s*scores\s*\)")
+    quoted = f"`{line}`" if line else "Your last step"
+    return (
+        f"{quoted} takes exp(scores) without the running maximum, while s summed exp(x - m): each row comes out "
+        "exp(m) times too large (or inf). Shift the numerator as the sum was shifted: torch.exp(scores - m) / s."
+    )
+
+
+_SIZE_ERROR = r"size of tensor a \(\d+\) must match the size of tensor b"
+_STATE_WITHOUT_AXIS = r"torch\.(full|zeros|ones|empty)\(\s*scores\.shape\[:-1\]\s*[,)]"
+
+
+def _state_without_axis(out: Outcome) -> str:
+    line = source_line(out, _STATE_WITHOUT_AXIS)
+    return (
+        f"`{line}` starts the running state with shape (...,), without the trailing axis of size 1, so it lines "
+        "up with a block's last axis (its keys) instead of its rows. Start m and s with the axis: "
+        "scores.shape[:-1] + (1,), and keep it in every reduction with keepdim=True."
+    )
+
+
+_SLICES_AXIS_1 = r"scores\[\s*:\s*,\s*[^\],]*:"
+
+
+def _slices_axis_1(out: Outcome) -> str:
+    line = source_line(out, _SLICES_AXIS_1)
+    return (
+        f"`{line}` slices axis 1, which is the last axis only when scores is 2-D: for scores of shape (B, T, S) "
+        "it cuts the rows, not the keys. Slice the last axis, whatever the number of axes before it: "
+        "scores[..., start : start + block]."
+    )
+
+
 EXERCISES_06 = [
     Exercise(
         id="6.1",
@@ -242,6 +276,15 @@ EXERCISES_06 = [
         reference=ref.online_softmax,
         make_cases=online_cases,
         mistakes=(
+            raised("state-without-axis", _state_without_axis, error=_SIZE_ERROR, source=_STATE_WITHOUT_AXIS, both=True),
+            raised("slices-axis-1", _slices_axis_1, error=_SIZE_ERROR, source=_SLICES_AXIS_1, both=True),
+            matches(
+                "final-no-shift",
+                _final_no_shift,
+                lambda scores, block: torch.exp(scores)
+                / torch.exp(scores - scores.amax(-1, keepdim=True)).sum(-1, keepdim=True),
+                "exp(scores) / s, without - m",
+            ),
             *block_mistakes(_online, "S"),
             matches(
                 "global-max",

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from helpers.lessons.records import Finding, Mistake
-from helpers.lessons.toolkit import matches, randn, sizes_named
+from helpers.lessons.toolkit import matches, randn, sizes_named, source_line
 from helpers.running import Case, Outcome, fresh
 from helpers.tolerances import close, first_difference
 
@@ -32,6 +32,7 @@ def scale_messages(width: str, divide: str, multiplied: str = "") -> dict[str, s
     """The scaling mistakes' messages in an exercise's own names: `width` is what the code
     calls the width (D, d), `divide` how that code divides by its square root."""
     return {
+        "width": width,
         "divide": divide,
         "no-scaling": f"The scores were not scaled. Divide q kᵀ by √{width} ({divide}): otherwise their spread grows "
         f"with {width} and the softmax saturates.",
@@ -62,6 +63,32 @@ SCALE_EMBED = scale_messages("D", "/ math.sqrt(self.embed_size)")
 SCALE_CHUNKED = scale_messages("d", "q = q / math.sqrt(q.shape[-1]), once, before the loop")
 
 
+_DIVIDED_BY_SCALE = r"/\s*self\.scale\b"
+_BOTH_SCALED = r"\(\s*q\s*/[^)]*\)[^@]*@\s*\(\s*k\s*/"
+
+
+def _said(key: str, messages: dict[str, str]) -> Callable[[Outcome], str]:
+    """The message for `key`, in the words of the student's line when it shows how the scale went wrong."""
+    width = messages["width"]
+
+    def message(out: Outcome) -> str:
+        divided = source_line(out, _DIVIDED_BY_SCALE) if key == "scale-multiplied" else ""
+        both = source_line(out, _BOTH_SCALED) if key == "scale-by-d" else ""
+        if divided:
+            return (
+                f"`{divided}` divides by self.scale, and self.scale = hidden_size ** -0.5 is already 1 / √{width}: "
+                f"dividing by it multiplies the scores by √{width}. Multiply by it: * self.scale."
+            )
+        if both:
+            return (
+                f"`{both}` divides both q and k by √{width}, so their product q kᵀ is divided by √{width} twice, "
+                f"that is by {width}. Scale once, the scores: {messages['divide']}."
+            )
+        return messages[key]
+
+    return message
+
+
 def scale_mistakes(
     formula: Callable[..., Tensor], width: Callable[..., int], messages: dict[str, str]
 ) -> tuple[Mistake, ...]:
@@ -72,13 +99,13 @@ def scale_mistakes(
         matches("no-scaling", messages["no-scaling"], lambda *a: formula(*a, scale=1.0), "unscaled scores"),
         matches(
             "scale-by-d",
-            messages["scale-by-d"],
+            _said("scale-by-d", messages),
             lambda *a: formula(*a, scale=1.0 / width(*a)),
             "scores divided by the width",
         ),
         matches(
             "scale-multiplied",
-            messages["scale-multiplied"],
+            _said("scale-multiplied", messages),
             lambda *a: formula(*a, scale=width(*a) ** 0.5),
             "scores multiplied by the width's square root",
         ),

@@ -61,7 +61,7 @@ def source_line(out: Outcome, pattern: str) -> str:
     return ""
 
 
-def rows_sum_to_one(key: str, by_dim: dict[int, str], otherwise: str | None = None) -> Mistake:
+def rows_sum_to_one(key: str, by_dim: dict[int, Message], otherwise: str | None = None) -> Mistake:
     """Rows (the last dimension) must sum to 1. Found when the values sum to 1 along another
     dimension instead (`by_dim` maps that dimension, negative, to its message), or, with
     `otherwise` given, whenever the rows do not sum to 1."""
@@ -83,7 +83,9 @@ def rows_sum_to_one(key: str, by_dim: dict[int, str], otherwise: str | None = No
             other = got.double().sum(dim=dim)
             if torch.allclose(other, torch.ones_like(other), atol=1e-3):
                 if dim in by_dim:
-                    return f"{evidence}; your values sum to 1 along dim {got.dim() + dim} instead", by_dim[dim]
+                    return f"{evidence}; your values sum to 1 along dim {got.dim() + dim} instead", say(
+                        by_dim[dim], out
+                    )
         return (evidence, otherwise) if otherwise else None
 
     return Mistake(key, found)
