@@ -210,20 +210,47 @@ def test_in_colab_the_setup_cell_installs_the_course_and_run_all_completes(tmp_p
 def test_the_course_installs_as_the_setup_cell_installs_it_in_colab(tmp_path):
     """`pip install` of the course's folder (Colab fetches it from GitHub), with no
     dependencies, gives a helpers package that works on its own, outside the course."""
+    # A copy of the course as Colab's git clone has it: without this checkout's build/ and
+    # *.egg-info, whose SOURCES.txt once let a package list that named only `helpers` install
+    # its subpackages all the same.
+    source = tmp_path / "course"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns("*.egg-info", "build", ".venv", ".ci-venv", ".git", "test-artifacts"),
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp_path / "site"), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(tmp_path / "site"),
+            str(source),
+        ],
         check=True,
         capture_output=True,
     )
+    # -S: no .pth file runs, so the editable install of this checkout (a .pth and a finder)
+    # cannot lend the installed package a module it lacks; the dependencies come from
+    # site-packages as a plain folder. (Without -S, helpers.lessons came from the checkout, and
+    # a wheel without the subpackages passed.)
+    import sysconfig
+
     script = (
-        "import sys; sys.meta_path = [f for f in sys.meta_path if 'editable' not in type(f).__module__]; "
-        f"sys.path.insert(0, {str(tmp_path / 'site')!r}); import helpers; print(helpers.__file__); "
+        f"import sys; sys.path[:0] = [{str(tmp_path / 'site')!r}, {sysconfig.get_paths()['purelib']!r}]; "
         "from helpers import attention_heatmap, check, explore_attention, head_grid, line_chart, progress; "
-        "from helpers.cost import peak_memory_mb; import helpers.training, helpers.data"
+        "from helpers.cost import peak_memory_mb; import helpers.training, helpers.data; "
+        "import helpers.grader.classroom, helpers.lessons.lesson06, helpers.running; "
+        "print('\\n'.join(sorted({m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'helpers'})))"
     )
-    result = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert Path(result.stdout.strip()) == tmp_path / "site" / "helpers" / "__init__.py"
+    files = [Path(line) for line in result.stdout.split()]
+    assert files and all(f.is_relative_to(tmp_path / "site" / "helpers") for f in files), files
 
 
 # --------------------------------------------------------------------------------------
