@@ -19,7 +19,7 @@ import torch
 from helpers import attention, grade, running
 from helpers import exercises as registry
 from helpers.grader import jobs, judge_notebook, outputs, protocol, submissions, workers
-from tests.grading import ROOT
+from tests.grading import ROOT, sandboxed_processes
 
 EXAMPLE_TESTS = grade.EPILOG.split("# DIR/softmax.py\n", 1)[1].split("\n\nA file", 1)[0]
 
@@ -346,25 +346,6 @@ def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch
     text = (tmp_path / "out" / "grades.csv").read_text()
     assert "ann,01,crashed" in text and "ben,01,ok" in text
     assert calls[0] is not calls[1]
-
-
-def sandboxed_processes() -> list[str]:
-    """Processes of the sandbox's users (see UID_BASE) started from this checkout's grader:
-    what a grading left running (other checkouts' graders on the machine are not counted)."""
-    from helpers.grader.isolation import UID_BASE
-
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            uid = int(
-                next(line for line in (entry / "status").read_text().splitlines() if line.startswith("Uid:")).split()[1]
-            )
-            command = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except (OSError, ValueError, StopIteration):
-            continue
-        if uid >= UID_BASE and str(ROOT / "helpers" / "grader" / "launch.py") in command:
-            found.append(entry.name)
-    return found
 
 
 def test_a_check_the_grader_cannot_judge_costs_one_row_and_leaves_no_process(tmp_path, monkeypatch):
