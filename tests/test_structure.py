@@ -16,8 +16,10 @@ LONGER = {
     **{
         f"helpers.lessons.lesson0{n}": "a lesson is one file, its exercises declared one field per line (ruff format); "
         "what lessons share is in toolkit, common, scaling and panels"
-        for n in range(1, 7)
-    }
+        for n in range(1, 10)
+    },
+    "helpers.attention": "every exercise's reference in one file, from which the grader cuts just the definitions a "
+    "lesson's notebook imports (helpers/grader/jobs.py)",
 }
 COMMANDS = ("helpers.grade", "helpers.build", "helpers.benchmark")  # run with python -m, imported by nothing
 
