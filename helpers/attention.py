@@ -68,7 +68,7 @@ class MySelfAttention(nn.Module):
     linear_q, linear_k and linear_v; scale is 1/√hidden_size. forward takes X of shape
     (B, T, D) with D = hidden_size and returns (B, T, D); it keeps the attention weights
     (B, T, T) of its last call in `last_weights` for plotting.
-    Built in lesson 02 (exercises 2.1 to 2.3).
+    Built in lesson 02 (exercises 2.2 to 2.4).
     """
 
     def __init__(self, hidden_size: int):
@@ -94,7 +94,7 @@ def row_entropy(weights: Tensor) -> Tensor:
     """The entropy of each row of attention weights, in nats: -Σ w log w, with 0 log 0 = 0.
 
     Takes (..., S) weights whose rows sum to 1; returns (...,). It is log S for a uniform
-    row and 0 for a row that puts all its weight on one key. Lesson 02 (exercise 2.4).
+    row and 0 for a row that puts all its weight on one key. Lesson 02 (exercise 2.1).
     """
     return torch.special.entr(weights).sum(dim=-1)  # (..., S) -> (...,)
 
@@ -293,7 +293,7 @@ class BagOfTokens(nn.Module):
 
 class ReversalModel(BagOfTokens):
     """BagOfTokens plus a learned position embedding added to each token's vector, so that
-    attention can depend on where a token is. Lesson 05 (exercise 5.1)."""
+    attention can depend on where a token is. Lesson 05 (exercise 5.3)."""
 
     def __init__(self, vocab_size: int, seq_len: int, embed_size: int, num_heads: int):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -313,7 +313,7 @@ def is_permutation_equivariant(model, tokens: Tensor, perm: Tensor, atol: float 
 
 def ideal_keys(T: int) -> Tensor:
     """For reversing a sequence of T tokens: the key each query should attend to, (T,) of
-    integers, query i -> key T - 1 - i. Lesson 05 (exercise 5.3)."""
+    integers, query i -> key T - 1 - i. Lesson 05 (exercise 5.1)."""
     return torch.arange(T - 1, -1, -1)
 
 

@@ -50,7 +50,7 @@ def test_cases_are_float32_whatever_the_default_dtype(ex_id):
     assert wire(cases) == wire(drawn(ex_id, 0))
 
 
-@pytest.mark.parametrize("ex_id", ["3.1", "3.2", "5.3"])
+@pytest.mark.parametrize("ex_id", ["3.1", "3.2", "5.1"])
 def test_a_table_of_the_notebooks_answers_fails_on_the_graders_fresh_draws(ex_id):
     ex = exercises.get(ex_id)
     table = {wire([c]): ex.reference(*running.fresh(c.inputs)) for c in drawn(ex_id, checks.DEFAULT_SEED)}

@@ -149,7 +149,7 @@ def test_other_right_answers_pass(ex_id, right):
     assert evaluate(ex_id, right).status == PASSED
 
 
-@pytest.mark.parametrize("ex_id", ["2.3", "3.5"])
+@pytest.mark.parametrize("ex_id", ["2.4", "3.5"])
 def test_module_check_leaves_the_notebooks_random_numbers_alone(ex_id):
     torch.manual_seed(123)
     expected = torch.rand(3)
@@ -159,7 +159,7 @@ def test_module_check_leaves_the_notebooks_random_numbers_alone(ex_id):
 
 
 def test_a_function_given_for_a_class_is_explained():
-    result = evaluate("2.3", lambda X: X)
+    result = evaluate("2.4", lambda X: X)
     assert result.mistake == "not-a-class" and "expected a class, got a function" in result.report()
 
 
@@ -285,6 +285,6 @@ class MySelfAttention(nn.Module):
         self.last_weights = weights.detach()
         return weights @ v
 """
-    result = evaluate("2.3", _defined_in_a_cell(code, "MySelfAttention", "<cell dot-T>"))
+    result = evaluate("2.4", _defined_in_a_cell(code, "MySelfAttention", "<cell dot-T>"))
     assert result.mistake == "dot-T-on-batch", result.report()
     assert "`.T` reverses every dimension" in flat(result.report())

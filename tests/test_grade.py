@@ -83,7 +83,7 @@ def build_class(subs: Path, tmp: Path, port: int) -> dict[str, str]:
         notebook(
             "05",
             answers={
-                "5.3": (
+                "5.1": (
                     "def ideal_keys(T):\n    return torch.arange(T - 1, -1, -1) if T < 50 else torch.zeros(T, dtype=torch.long)\n"
                 )
             },
@@ -285,7 +285,7 @@ def pairwise_scores(X):
 
 INSTRUCTOR_CASES = """from helpers.exercises import Case
 
-CASES = {"5.3": [Case("a sequence of 100 tokens", (100,))]}
+CASES = {"5.1": [Case("a sequence of 100 tokens", (100,))]}
 """
 
 
@@ -505,8 +505,8 @@ def test_damage_is_survived(graded, student, notebook_column, status, total, wor
 
 def test_instructor_cases_are_graded_too(graded):
     r = row(graded, "passes_public_cases", "05")
-    assert (r["status"], r["5.3"]) == ("ok", "0")
-    assert "5.3 Read the heatmap: the ideal pattern** (0/1): failed on a sequence of 100 tokens" in feedback(
+    assert (r["status"], r["5.1"]) == ("ok", "0")
+    assert "5.1 Read the heatmap: the ideal pattern** (0/1): failed on a sequence of 100 tokens" in feedback(
         graded, "passes_public_cases"
     )
 
@@ -554,7 +554,7 @@ def test_without_isolation_it_warns_loudly_and_the_cheat_would_work(graded, tmp_
     assert "NO ISOLATION" in run.stderr and "Isolation: NONE" in run.stdout
     got = rows(tmp_path / "out")
     assert got[("reads_reference", "01")]["1.2"] == "3"
-    assert got[("passes_public_cases", "05")]["5.3"] == "1"  # without the instructor's case
+    assert got[("passes_public_cases", "05")]["5.1"] == "1"  # without the instructor's case
     assert got[("environment_probe", "01")]["total"] == "0"  # the probe notices: it reaches the network
     isolated = row(graded, "sys_exit")
     assert {k: v for k, v in got[("sys_exit", "01")].items()} == {k: isolated[k] for k in got[("sys_exit", "01")]}

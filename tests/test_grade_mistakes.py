@@ -107,8 +107,8 @@ WRONG = [
     (
         "keys_as_floats",
         "05",
-        "5.3",
-        lambda: changed("05", "5.3", "torch.arange(T - 1, -1, -1)", "torch.arange(T - 1, -1, -1).float()"),
+        "5.1",
+        lambda: changed("05", "5.1", "torch.arange(T - 1, -1, -1)", "torch.arange(T - 1, -1, -1).float()"),
         "float",
     ),
     (

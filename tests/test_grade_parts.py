@@ -112,9 +112,9 @@ def plain(cells, metadata=None) -> dict:
         ("anything.ipynb", plain(["x = 1"], {"course": {"notebook": "03"}}), "03"),
         ("alice 04-many-heads (1).ipynb", plain(["x = 1"]), "04"),
         ("Attention_Is_A_Weighted_Sum.ipynb", plain(["x = 1"]), "01"),
-        ("renamed.ipynb", plain(["# Exercise 2.1\nclass MySelfAttention: pass", "# Exercise 2.3\n"]), "02"),
+        ("renamed.ipynb", plain(["# Exercise 2.2\nclass MySelfAttention: pass", "# Exercise 2.4\n"]), "02"),
         ("01-intro.ipynb", plain(["print('another course')"]), None),
-        ("mixed.ipynb", plain(["# Exercise 1.1\n", "# Exercise 2.1\n"]), None),
+        ("mixed.ipynb", plain(["# Exercise 1.1\n", "# Exercise 2.2\n"]), None),
     ],
 )
 def test_course_notebooks_are_recognised(tmp_path, name, nb, lesson):
@@ -300,11 +300,11 @@ def test_forged_messages_from_a_child_change_nothing_but_its_own_row(tmp_path):
     )
     cases = {ex.id: jobs.cases_for(ex, 1, {}) for ex in registry.EXERCISES.values()}
     junk = [
-        {"exercise": ["5.3"], "kind": "function"},
-        {"exercise": "5.3", "case": 0, "outcome": {"output": "x"}},
-        {"exercise": "5.3", "kind": "function"},
-        {"exercise": "5.3", "case": 10**9, "outcome": None},
-        {"exercise": "5.3", "case": 0, "outcome": {"output": {"tensor": "float32", "shape": [1], "data": ""}}},
+        {"exercise": ["5.1"], "kind": "function"},
+        {"exercise": "5.1", "case": 0, "outcome": {"output": "x"}},
+        {"exercise": "5.1", "kind": "function"},
+        {"exercise": "5.1", "case": 10**9, "outcome": None},
+        {"exercise": "5.1", "case": 0, "outcome": {"output": {"tensor": "float32", "shape": [1], "data": ""}}},
         {"exercise": "9.9", "kind": "class"},
         {"cell": "one"},
         {"end": "yes"},
@@ -324,8 +324,8 @@ def test_forged_messages_from_a_child_change_nothing_but_its_own_row(tmp_path):
     graded = judge_notebook.Judging(sub, cases, protocol.Limits()).result(run)
     assert graded.status == protocol.CRASHED and graded.total == 0  # no real "end": it did not finish
     by_id = {r.exercise.id: r for r in graded.results}
-    assert by_id["5.3"].mistake == "unreadable-result"
-    assert by_id["5.1"].mistake == "not-graded"
+    assert by_id["5.1"].mistake == "unreadable-result"
+    assert by_id["5.3"].mistake == "not-graded"
 
 
 def test_a_worker_that_fails_costs_one_row_and_is_replaced(tmp_path, monkeypatch):

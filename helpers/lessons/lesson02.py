@@ -321,6 +321,51 @@ EXERCISES_02 = [
     Exercise(
         id="2.1",
         notebook="02",
+        name="row_entropy",
+        title="Row entropy of attention weights",
+        points=2,
+        difficulty=2,
+        minutes=10,
+        signature="row_entropy(weights)  # weights: (..., S)",
+        returns="-Σ w log w over the last dimension, shape (...,), with 0 log 0 = 0",
+        reference=ref.row_entropy,
+        make_cases=weight_cases,
+        mistakes=(
+            matches(
+                "zero-log-zero",
+                "0 × log 0 came out as NaN: log(0) is -inf and 0 × -inf is NaN. "
+                "Entropy takes 0 log 0 = 0: use torch.special.entr(w), torch.xlogy(w, w), or "
+                "replace NaN terms with 0.",
+                lambda w: -(w * w.log()).sum(dim=-1),
+                "-(w * log w).sum(-1) with NaN",
+            ),
+            matches(
+                "wrong-sign",
+                "Your entropies are negative: entropy is MINUS Σ w log w, and log w ≤ 0 "
+                "for weights, so the result is ≥ 0.",
+                lambda w: -ref.row_entropy(w),
+                "+Σ w log w",
+            ),
+            matches(
+                "log2",
+                "You used log base 2 (bits); the course measures entropy in nats, with the natural log (torch.log).",
+                lambda w: ref.row_entropy(w) / math.log(2),
+                "the entropy in bits",
+            ),
+            matches(
+                "wrong-axis",
+                "You summed over the wrong dimension: each row (the last dimension) is one "
+                "query's weights; sum over dim=-1.",
+                lambda w: torch.special.entr(w).sum(dim=0),
+                "a sum over dim 0",
+            ),
+            matches("summed-all", _summed_all, lambda w: torch.special.entr(w).sum(), "the sum over the whole tensor"),
+            Mistake("epsilon", _entropy_epsilon),
+        ),
+    ),
+    Exercise(
+        id="2.2",
+        notebook="02",
         name="MySelfAttention",
         title="MySelfAttention, step 1: the module",
         points=1,
@@ -340,7 +385,7 @@ EXERCISES_02 = [
         ),
     ),
     Exercise(
-        id="2.2",
+        id="2.3",
         notebook="02",
         name="MySelfAttention",
         title="MySelfAttention, step 2: projections",
@@ -377,7 +422,7 @@ EXERCISES_02 = [
         ),
     ),
     Exercise(
-        id="2.3",
+        id="2.4",
         notebook="02",
         name="MySelfAttention",
         title="MySelfAttention, step 3: forward",
@@ -455,51 +500,6 @@ EXERCISES_02 = [
             ),
             *qkv_variants(lambda p, X, **change: _attend(p, X, **change), "D")[1:5],
             *last_weights_mistakes(_attend_scores, "(B, T, T)"),
-        ),
-    ),
-    Exercise(
-        id="2.4",
-        notebook="02",
-        name="row_entropy",
-        title="Row entropy of attention weights",
-        points=2,
-        difficulty=2,
-        minutes=10,
-        signature="row_entropy(weights)  # weights: (..., S)",
-        returns="-Σ w log w over the last dimension, shape (...,), with 0 log 0 = 0",
-        reference=ref.row_entropy,
-        make_cases=weight_cases,
-        mistakes=(
-            matches(
-                "zero-log-zero",
-                "0 × log 0 came out as NaN: log(0) is -inf and 0 × -inf is NaN. "
-                "Entropy takes 0 log 0 = 0: use torch.special.entr(w), torch.xlogy(w, w), or "
-                "replace NaN terms with 0.",
-                lambda w: -(w * w.log()).sum(dim=-1),
-                "-(w * log w).sum(-1) with NaN",
-            ),
-            matches(
-                "wrong-sign",
-                "Your entropies are negative: entropy is MINUS Σ w log w, and log w ≤ 0 "
-                "for weights, so the result is ≥ 0.",
-                lambda w: -ref.row_entropy(w),
-                "+Σ w log w",
-            ),
-            matches(
-                "log2",
-                "You used log base 2 (bits); the course measures entropy in nats, with the natural log (torch.log).",
-                lambda w: ref.row_entropy(w) / math.log(2),
-                "the entropy in bits",
-            ),
-            matches(
-                "wrong-axis",
-                "You summed over the wrong dimension: each row (the last dimension) is one "
-                "query's weights; sum over dim=-1.",
-                lambda w: torch.special.entr(w).sum(dim=0),
-                "a sum over dim 0",
-            ),
-            matches("summed-all", _summed_all, lambda w: torch.special.entr(w).sum(), "the sum over the whole tensor"),
-            Mistake("epsilon", _entropy_epsilon),
         ),
     ),
     Exercise(

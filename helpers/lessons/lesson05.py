@@ -180,6 +180,122 @@ EXERCISES_05 = [
     Exercise(
         id="5.1",
         notebook="05",
+        name="ideal_keys",
+        title="Read the heatmap: the ideal pattern",
+        points=1,
+        difficulty=1,
+        minutes=5,
+        signature="ideal_keys(T)",
+        returns="for each query i, the key it should attend to when reversing: T - 1 - i, shape (T,)",
+        reference=ref.ideal_keys,
+        make_cases=size_cases,
+        mistakes=(
+            matches(
+                "identity",
+                "That is every token attending to itself, the diagonal. To write output i of the "
+                "reversal, query i needs input token T - 1 - i.",
+                lambda T: torch.arange(T),
+                "0, 1, ..., T - 1",
+            ),
+            matches(
+                "off-by-one",
+                "Off by one: positions run from 0 to T - 1, so query 0 needs key T - 1, not T.",
+                lambda T: torch.arange(T, 0, -1),
+                "T, T - 1, ..., 1",
+            ),
+            matches(
+                "stops-early",
+                "The last key, 0, is missing: torch.arange stops before its end, so count down "
+                "to -1 to include 0: torch.arange(T - 1, -1, -1).",
+                lambda T: torch.arange(T - 1, 0, -1),
+                "T - 1, ..., 1",
+            ),
+            matches(
+                "one-hot-pattern",
+                "That is the whole (T, T) pattern, the heatmap. The exercise asks for the key "
+                "of each query, T numbers: entry i is T - 1 - i.",
+                lambda T: torch.eye(T).flip(1),
+                "the (T, T) anti-diagonal",
+            ),
+        ),
+    ),
+    Exercise(
+        id="5.2",
+        notebook="05",
+        name="is_permutation_equivariant",
+        title="A permutation-equivariance test",
+        points=2,
+        difficulty=2,
+        minutes=15,
+        signature="is_permutation_equivariant(model, tokens, perm)  # tokens: (B, T); perm: (T,)",
+        returns="True when model(tokens[:, perm]) equals model(tokens)[:, perm]",
+        reference=ref.is_permutation_equivariant,
+        make_cases=equivariance_cases,
+        runner=run_equivariance_test,
+        mistakes=(
+            raised(
+                "in-place",
+                "Your test changed the tokens (or perm) it was given: an assignment into them, such as "
+                "tokens[:] = ..., writes into the caller's tensor. Make a new one instead: "
+                "permuted = tokens[:, perm].",
+                error=r"^ChangedItsInput",
+            ),
+            raised(
+                "not-a-verdict",
+                "Your test should end with `return` and a True or False, such as torch.allclose(...), not print it.",
+                error=r"should return True or False, got a NoneType",
+            ),
+            TENSOR_VERDICT,
+            raised(
+                "vocab-axis",
+                "out[..., perm] permutes the LAST axis of the output, the V scores of each token; "
+                "perm reorders the positions, the second axis: out[:, perm].",
+                error=r"must match the size of tensor b|out of bounds|out of range",
+                source=r"\[\s*(\.\.\.|:\s*,\s*:)\s*,\s*perm\s*\]",
+                both=True,
+            ),
+            raised(
+                "batch-axis",
+                "perm permutes the T positions of each sequence, so index the token axis, the second "
+                "one: tokens[:, perm] (and out[:, perm]), not tokens[perm], which permutes the sequences.",
+                error=r"^IndexError",
+                source=r"(tokens|out\w*|\))\[\s*perm\s*\]",
+                both=True,
+            ),
+            Mistake("compares-shapes", _compares_shapes),
+            *test_mistakes(
+                EQUIVARIANCE,
+                "Your test called models with positions equivariant. Permute the tokens of every sentence "
+                "(tokens[:, perm]), run the model, and compare with the original output permuted the same way "
+                "(out[:, perm]).",
+                "Your test called models without positions not equivariant. Compare model(tokens[:, perm]) with "
+                "model(tokens)[:, perm], the same permutation on both sides, along the token axis, with "
+                "torch.allclose.",
+                "Your test answers the opposite question: it returns True for models that are not equivariant.",
+                "Compare model(tokens[:, perm]) with model(tokens)[:, perm], with torch.allclose.",
+                patterns=(
+                    loose_tolerance(
+                        "loose-tolerance",
+                        EQUIVARIANCE,
+                        [SLIGHT_POSITIONS],
+                        "a model whose outputs move by about 0.03 when the tokens are permuted (its positions "
+                        "are 0.01 of their usual size)",
+                        "Leave atol out.",
+                    ),
+                    _source_pattern(
+                        "inverse-perm",
+                        "perm.argsort() is the inverse permutation: permuting the input "
+                        "by perm permutes the output by perm itself. Use perm on both sides.",
+                        r"argsort|inverse",
+                        EQUIVARIANCE,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Exercise(
+        id="5.3",
+        notebook="05",
         name="ReversalModel",
         title="Adding positions",
         points=3,
@@ -284,122 +400,6 @@ EXERCISES_05 = [
                 with_init=True,
             ),
             Mistake("scores-met-vectors", lambda case, out, expected: _scores_met_vectors(case, out), on_error=True),
-        ),
-    ),
-    Exercise(
-        id="5.2",
-        notebook="05",
-        name="is_permutation_equivariant",
-        title="A permutation-equivariance test",
-        points=2,
-        difficulty=2,
-        minutes=15,
-        signature="is_permutation_equivariant(model, tokens, perm)  # tokens: (B, T); perm: (T,)",
-        returns="True when model(tokens[:, perm]) equals model(tokens)[:, perm]",
-        reference=ref.is_permutation_equivariant,
-        make_cases=equivariance_cases,
-        runner=run_equivariance_test,
-        mistakes=(
-            raised(
-                "in-place",
-                "Your test changed the tokens (or perm) it was given: an assignment into them, such as "
-                "tokens[:] = ..., writes into the caller's tensor. Make a new one instead: "
-                "permuted = tokens[:, perm].",
-                error=r"^ChangedItsInput",
-            ),
-            raised(
-                "not-a-verdict",
-                "Your test should end with `return` and a True or False, such as torch.allclose(...), not print it.",
-                error=r"should return True or False, got a NoneType",
-            ),
-            TENSOR_VERDICT,
-            raised(
-                "vocab-axis",
-                "out[..., perm] permutes the LAST axis of the output, the V scores of each token; "
-                "perm reorders the positions, the second axis: out[:, perm].",
-                error=r"must match the size of tensor b|out of bounds|out of range",
-                source=r"\[\s*(\.\.\.|:\s*,\s*:)\s*,\s*perm\s*\]",
-                both=True,
-            ),
-            raised(
-                "batch-axis",
-                "perm permutes the T positions of each sequence, so index the token axis, the second "
-                "one: tokens[:, perm] (and out[:, perm]), not tokens[perm], which permutes the sequences.",
-                error=r"^IndexError",
-                source=r"(tokens|out\w*|\))\[\s*perm\s*\]",
-                both=True,
-            ),
-            Mistake("compares-shapes", _compares_shapes),
-            *test_mistakes(
-                EQUIVARIANCE,
-                "Your test called models with positions equivariant. Permute the tokens of every sentence "
-                "(tokens[:, perm]), run the model, and compare with the original output permuted the same way "
-                "(out[:, perm]).",
-                "Your test called models without positions not equivariant. Compare model(tokens[:, perm]) with "
-                "model(tokens)[:, perm], the same permutation on both sides, along the token axis, with "
-                "torch.allclose.",
-                "Your test answers the opposite question: it returns True for models that are not equivariant.",
-                "Compare model(tokens[:, perm]) with model(tokens)[:, perm], with torch.allclose.",
-                patterns=(
-                    loose_tolerance(
-                        "loose-tolerance",
-                        EQUIVARIANCE,
-                        [SLIGHT_POSITIONS],
-                        "a model whose outputs move by about 0.03 when the tokens are permuted (its positions "
-                        "are 0.01 of their usual size)",
-                        "Leave atol out.",
-                    ),
-                    _source_pattern(
-                        "inverse-perm",
-                        "perm.argsort() is the inverse permutation: permuting the input "
-                        "by perm permutes the output by perm itself. Use perm on both sides.",
-                        r"argsort|inverse",
-                        EQUIVARIANCE,
-                    ),
-                ),
-            ),
-        ),
-    ),
-    Exercise(
-        id="5.3",
-        notebook="05",
-        name="ideal_keys",
-        title="Read the heatmap: the ideal pattern",
-        points=1,
-        difficulty=1,
-        minutes=5,
-        signature="ideal_keys(T)",
-        returns="for each query i, the key it should attend to when reversing: T - 1 - i, shape (T,)",
-        reference=ref.ideal_keys,
-        make_cases=size_cases,
-        mistakes=(
-            matches(
-                "identity",
-                "That is every token attending to itself, the diagonal. To write output i of the "
-                "reversal, query i needs input token T - 1 - i.",
-                lambda T: torch.arange(T),
-                "0, 1, ..., T - 1",
-            ),
-            matches(
-                "off-by-one",
-                "Off by one: positions run from 0 to T - 1, so query 0 needs key T - 1, not T.",
-                lambda T: torch.arange(T, 0, -1),
-                "T, T - 1, ..., 1",
-            ),
-            matches(
-                "stops-early",
-                "The last key, 0, is missing: torch.arange stops before its end, so count down "
-                "to -1 to include 0: torch.arange(T - 1, -1, -1).",
-                lambda T: torch.arange(T - 1, 0, -1),
-                "T - 1, ..., 1",
-            ),
-            matches(
-                "one-hot-pattern",
-                "That is the whole (T, T) pattern, the heatmap. The exercise asks for the key "
-                "of each query, T numbers: entry i is T - 1 - i.",
-                lambda T: torch.eye(T).flip(1),
-                "the (T, T) anti-diagonal",
-            ),
         ),
     ),
 ]

@@ -249,7 +249,7 @@ def simple_self_attention(X):
 """)
 
 # ---- Exercise 2.1 ------------------------------------------------------------
-add("2.1", "no-super", "wrong", "__init__ never calls super().__init__(), so nn.Module is not set up and calling the module fails.", """
+add("2.2", "no-super", "wrong", "__init__ never calls super().__init__(), so nn.Module is not set up and calling the module fails.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         self.hidden_size = hidden_size
@@ -257,7 +257,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.1", "super-not-called", "wrong", "super().__init__ without parentheses does not call anything: nn.Module is never initialised.", """
+add("2.2", "super-not-called", "wrong", "super().__init__ without parentheses does not call anything: nn.Module is never initialised.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__
@@ -266,7 +266,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.1", "wrong-attr-name", "wrong", "You stored the size as self.hidden, not self.hidden_size.", """
+add("2.2", "wrong-attr-name", "wrong", "You stored the size as self.hidden, not self.hidden_size.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -275,7 +275,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.1", "not-stored", "wrong", "You call super().__init__() but never keep hidden_size as self.hidden_size.", """
+add("2.2", "not-stored", "wrong", "You call super().__init__() but never keep hidden_size as self.hidden_size.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -283,7 +283,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.1", "super-with-arg", "wrong", "nn.Module's __init__ takes no arguments: super().__init__(hidden_size) raises a TypeError.", """
+add("2.2", "super-with-arg", "wrong", "nn.Module's __init__ takes no arguments: super().__init__(hidden_size) raises a TypeError.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__(hidden_size)
@@ -292,7 +292,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.1", "comparison-not-assignment", "wrong", "self.hidden_size == hidden_size compares instead of assigning (one = too many), and raises because the attribute does not exist yet.", """
+add("2.2", "comparison-not-assignment", "wrong", "self.hidden_size == hidden_size compares instead of assigning (one = too many), and raises because the attribute does not exist yet.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -301,7 +301,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.1", "right-explicit-module-init", "right", "", """
+add("2.2", "right-explicit-module-init", "right", "", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         nn.Module.__init__(self)
@@ -312,7 +312,7 @@ class MySelfAttention(nn.Module):
 """)
 
 # ---- Exercise 2.2 ------------------------------------------------------------
-add("2.2", "scale-no-minus", "wrong", "hidden_size ** 0.5 is √D; the scale is 1/√D, hidden_size ** -0.5.", """
+add("2.3", "scale-no-minus", "wrong", "hidden_size ** 0.5 is √D; the scale is 1/√D, hidden_size ** -0.5.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -325,7 +325,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.2", "scale-precedence", "wrong", "hidden_size ** -1/2 is (1/hidden_size)/2 because ** binds tighter than /: write hidden_size ** -0.5 or hidden_size ** (-1/2).", """
+add("2.3", "scale-precedence", "wrong", "hidden_size ** -1/2 is (1/hidden_size)/2 because ** binds tighter than /: write hidden_size ** -0.5 or hidden_size ** (-1/2).", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -338,7 +338,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.2", "wrong-layer-names", "wrong", "The layers are named q_linear, k_linear, v_linear; the exercise needs linear_q, linear_k and linear_v.", """
+add("2.3", "wrong-layer-names", "wrong", "The layers are named q_linear, k_linear, v_linear; the exercise needs linear_q, linear_k and linear_v.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -351,7 +351,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.2", "no-bias", "wrong", "bias=False leaves out the three biases that nn.Linear(hidden_size, hidden_size) has.", """
+add("2.3", "no-bias", "wrong", "bias=False leaves out the three biases that nn.Linear(hidden_size, hidden_size) has.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -364,7 +364,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.2", "one-shared-layer", "wrong", "linear_q = linear_k = linear_v is one layer under three names: q, k and v share their weights instead of having three.", """
+add("2.3", "one-shared-layer", "wrong", "linear_q = linear_k = linear_v is one layer under three names: q, k and v share their weights instead of having three.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -375,7 +375,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.2", "plain-list", "wrong", "Layers kept in a plain Python list are not registered as the module's parameters, and are not named linear_q, linear_k, linear_v.", """
+add("2.3", "plain-list", "wrong", "Layers kept in a plain Python list are not registered as the module's parameters, and are not named linear_q, linear_k, linear_v.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -386,7 +386,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.2", "no-scale", "wrong", "You added the three projections but forgot self.scale.", """
+add("2.3", "no-scale", "wrong", "You added the three projections but forgot self.scale.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -398,7 +398,7 @@ class MySelfAttention(nn.Module):
     def forward(self, X):
         return X
 """)
-add("2.2", "right-setattr-loop", "right", "", """
+add("2.3", "right-setattr-loop", "right", "", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -412,7 +412,7 @@ class MySelfAttention(nn.Module):
 """)
 
 # ---- Exercise 2.3 ------------------------------------------------------------
-add("2.3", "softmax-dim1", "wrong", "The softmax runs over dim=1, the queries; each query's weights must sum to 1 over the keys, dim=-1.", """
+add("2.4", "softmax-dim1", "wrong", "The softmax runs over dim=1, the queries; each query's weights must sum to 1 over the keys, dim=-1.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -434,7 +434,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "no-scale", "wrong", "The scores are never multiplied by self.scale.", """
+add("2.4", "no-scale", "wrong", "The scores are never multiplied by self.scale.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -456,7 +456,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "divide-by-scale", "wrong", "You divide by self.scale, which is already 1/√D: that multiplies the scores by √D.", """
+add("2.4", "divide-by-scale", "wrong", "You divide by self.scale, which is already 1/√D: that multiplies the scores by √D.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -478,7 +478,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "weights-times-x", "wrong", "The weights multiply X instead of the values v = linear_v(X).", """
+add("2.4", "weights-times-x", "wrong", "The weights multiply X instead of the values v = linear_v(X).", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -500,7 +500,7 @@ class MySelfAttention(nn.Module):
         out = weights @ X
         return out
 """)
-add("2.3", "k-from-linear-q", "wrong", "k is computed with linear_q (a copy-paste slip); the keys need linear_k.", """
+add("2.4", "k-from-linear-q", "wrong", "k is computed with linear_q (a copy-paste slip); the keys need linear_k.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -522,7 +522,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "k-q-swapped", "wrong", "scores = k qᵀ puts keys on the rows: the weights come out transposed; it must be q kᵀ.", """
+add("2.4", "k-q-swapped", "wrong", "scores = k qᵀ puts keys on the rows: the weights come out transposed; it must be q kᵀ.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -544,7 +544,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "no-last-weights", "wrong", "self.last_weights is never set, so it stays None and there is nothing to plot.", """
+add("2.4", "no-last-weights", "wrong", "self.last_weights is never set, so it stays None and there is nothing to plot.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -565,7 +565,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "keeps-scores", "wrong", "self.last_weights keeps the scores (before the softmax), not the weights.", """
+add("2.4", "keeps-scores", "wrong", "self.last_weights keeps the scores (before the softmax), not the weights.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -587,7 +587,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "scale-twice", "wrong", "You scale both q and k by self.scale, so the scores are divided by D, not √D.", """
+add("2.4", "scale-twice", "wrong", "You scale both q and k by self.scale, so the scores are divided by D, not √D.", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -609,7 +609,7 @@ class MySelfAttention(nn.Module):
         out = weights @ v
         return out
 """)
-add("2.3", "right-einsum", "right", "", """
+add("2.4", "right-einsum", "right", "", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -629,7 +629,7 @@ class MySelfAttention(nn.Module):
         out = torch.einsum("bij,bjd->bid", weights, v)
         return out
 """)
-add("2.3", "right-sdpa", "right", "", """
+add("2.4", "right-sdpa", "right", "", """
 class MySelfAttention(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
@@ -652,46 +652,46 @@ class MySelfAttention(nn.Module):
 """)
 
 # ---- Exercise 2.4 ------------------------------------------------------------
-add("2.4", "log-of-zero", "wrong", "w * log(w) is 0 * -inf = NaN where a weight is exactly 0; use torch.xlogy(w, w) or torch.special.entr.", """
+add("2.1", "log-of-zero", "wrong", "w * log(w) is 0 * -inf = NaN where a weight is exactly 0; use torch.xlogy(w, w) or torch.special.entr.", """
 def row_entropy(weights):
     return -(weights * torch.log(weights)).sum(dim=-1)
 """)
-add("2.4", "no-minus", "wrong", "You forgot the minus sign: Σ w log w is negative, the entropy is -Σ w log w.", """
+add("2.1", "no-minus", "wrong", "You forgot the minus sign: Σ w log w is negative, the entropy is -Σ w log w.", """
 def row_entropy(weights):
     return torch.xlogy(weights, weights).sum(dim=-1)
 """)
-add("2.4", "log2-bits", "wrong", "torch.log2 gives the entropy in bits; the exercise asks for nats (natural log).", """
+add("2.1", "log2-bits", "wrong", "torch.log2 gives the entropy in bits; the exercise asks for nats (natural log).", """
 def row_entropy(weights):
     logs = torch.log2(weights.clamp_min(1e-30))
     return -(weights * logs).sum(dim=-1)
 """)
-add("2.4", "sum-dim0", "wrong", "You sum over dim=0 instead of the last dimension, so you get one number per column, not per row.", """
+add("2.1", "sum-dim0", "wrong", "You sum over dim=0 instead of the last dimension, so you get one number per column, not per row.", """
 def row_entropy(weights):
     return -torch.xlogy(weights, weights).sum(dim=0)
 """)
-add("2.4", "keepdim", "wrong", "keepdim=True returns shape (..., 1) instead of (...,).", """
+add("2.1", "keepdim", "wrong", "keepdim=True returns shape (..., 1) instead of (...,).", """
 def row_entropy(weights):
     return -torch.xlogy(weights, weights).sum(dim=-1, keepdim=True)
 """)
-add("2.4", "boolean-index-flattens", "wrong", "Boolean indexing weights[weights > 0] flattens all rows into one vector, so you return one number for the whole tensor, not one per row.", """
+add("2.1", "boolean-index-flattens", "wrong", "Boolean indexing weights[weights > 0] flattens all rows into one vector, so you return one number for the whole tensor, not one per row.", """
 def row_entropy(weights):
     w = weights[weights > 0]
     return -(w * w.log()).sum(dim=-1)
 """)
-add("2.4", "mutates-input", "wrong", "weights[weights == 0] = 1 overwrites the caller's tensor in place to dodge log 0; work on a copy or use xlogy.", """
+add("2.1", "mutates-input", "wrong", "weights[weights == 0] = 1 overwrites the caller's tensor in place to dodge log 0; work on a copy or use xlogy.", """
 def row_entropy(weights):
     weights[weights == 0] = 1.0
     return -(weights * weights.log()).sum(dim=-1)
 """)
-add("2.4", "sum-dim1", "wrong", "You sum over dim=1, which is the last dimension only for 2-D weights; for (B, T, S) weights it sums over the queries.", """
+add("2.1", "sum-dim1", "wrong", "You sum over dim=1, which is the last dimension only for 2-D weights; for (B, T, S) weights it sums over the queries.", """
 def row_entropy(weights):
     return -torch.xlogy(weights, weights).sum(dim=1)
 """)
-add("2.4", "right-entr", "right", "", """
+add("2.1", "right-entr", "right", "", """
 def row_entropy(weights):
     return torch.special.entr(weights).sum(dim=-1)
 """)
-add("2.4", "right-nansum", "right", "", """
+add("2.1", "right-nansum", "right", "", """
 def row_entropy(weights):
     return -(weights * weights.log()).nansum(dim=-1)
 """)
@@ -1765,7 +1765,7 @@ def to_torch_mha(ours):
 """)
 
 # ---- Exercise 5.1 ------------------------------------------------------------
-add("5.1", "positions-of-batch", "wrong", "tokens.shape[0] is B, the number of sequences: the positions run over tokens.shape[1], T.", """
+add("5.3", "positions-of-batch", "wrong", "tokens.shape[0] is B, the number of sequences: the positions run over tokens.shape[1], T.", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1777,7 +1777,7 @@ class ReversalModel(BagOfTokens):
         x = self.tok(tokens) + self.pos(positions)
         return self.readout(self.attention(x))
 """)
-add("5.1", "no-positions", "wrong", "The position embedding is never added: this is BagOfTokens again.", """
+add("5.3", "no-positions", "wrong", "The position embedding is never added: this is BagOfTokens again.", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1788,7 +1788,7 @@ class ReversalModel(BagOfTokens):
         x = self.tok(tokens)
         return self.readout(self.attention(x))
 """)
-add("5.1", "positions-after-attention", "wrong", "The positions are added after attention, so attention itself still cannot tell positions apart; add them to the token vectors before it.", """
+add("5.3", "positions-after-attention", "wrong", "The positions are added after attention, so attention itself still cannot tell positions apart; add them to the token vectors before it.", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1800,7 +1800,7 @@ class ReversalModel(BagOfTokens):
         x = self.attention(self.tok(tokens)) + self.pos(positions)
         return self.readout(x)
 """)
-add("5.1", "pos-of-token-ids", "wrong", "self.pos(tokens) looks the position table up with the token ids, not with the positions 0 … T − 1.", """
+add("5.3", "pos-of-token-ids", "wrong", "self.pos(tokens) looks the position table up with the token ids, not with the positions 0 … T − 1.", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1811,7 +1811,7 @@ class ReversalModel(BagOfTokens):
         x = self.tok(tokens) + self.pos(tokens)
         return self.readout(self.attention(x))
 """)
-add("5.1", "positions-from-one", "wrong", "torch.arange(1, T + 1) starts at 1: the positions are 0 … T − 1 (and position T does not exist in the table).", """
+add("5.3", "positions-from-one", "wrong", "torch.arange(1, T + 1) starts at 1: the positions are 0 … T − 1 (and position T does not exist in the table).", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1823,7 +1823,7 @@ class ReversalModel(BagOfTokens):
         x = self.tok(tokens) + self.pos(positions)
         return self.readout(self.attention(x))
 """)
-add("5.1", "all-seq-len-positions", "wrong", "You add all seq_len position vectors, which only fits sequences of exactly seq_len tokens; use the first T = tokens.shape[1].", """
+add("5.3", "all-seq-len-positions", "wrong", "You add all seq_len position vectors, which only fits sequences of exactly seq_len tokens; use the first T = tokens.shape[1].", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1834,7 +1834,7 @@ class ReversalModel(BagOfTokens):
         x = self.tok(tokens) + self.pos.weight
         return self.readout(self.attention(x))
 """)
-add("5.1", "no-readout", "wrong", "You return the attention output (B, T, D) without the read-out to scores over the vocabulary (B, T, V).", """
+add("5.3", "no-readout", "wrong", "You return the attention output (B, T, D) without the read-out to scores over the vocabulary (B, T, V).", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1846,7 +1846,7 @@ class ReversalModel(BagOfTokens):
         x = self.tok(tokens) + self.pos(positions)
         return self.attention(x)
 """)
-add("5.1", "right-weight-slice", "right", "", """
+add("5.3", "right-weight-slice", "right", "", """
 class ReversalModel(BagOfTokens):
     def __init__(self, vocab_size, seq_len, embed_size, num_heads):
         super().__init__(vocab_size, seq_len, embed_size, num_heads)
@@ -1906,39 +1906,39 @@ def is_permutation_equivariant(model, tokens, perm):
 """)
 
 # ---- Exercise 5.3 ------------------------------------------------------------
-add("5.3", "off-by-one-top", "wrong", "torch.arange(T, 0, -1) counts T … 1; the keys are T − 1 … 0.", """
+add("5.1", "off-by-one-top", "wrong", "torch.arange(T, 0, -1) counts T … 1; the keys are T − 1 … 0.", """
 def ideal_keys(T):
     return torch.arange(T, 0, -1)
 """)
-add("5.3", "stops-at-one", "wrong", "torch.arange(T - 1, 0, -1) stops before 0: it has T − 1 entries and misses key 0.", """
+add("5.1", "stops-at-one", "wrong", "torch.arange(T - 1, 0, -1) stops before 0: it has T − 1 entries and misses key 0.", """
 def ideal_keys(T):
     return torch.arange(T - 1, 0, -1)
 """)
-add("5.3", "identity", "wrong", "torch.arange(T) is the diagonal (each query attends to itself); reversing needs query i → key T − 1 − i.", """
+add("5.1", "identity", "wrong", "torch.arange(T) is the diagonal (each query attends to itself); reversing needs query i → key T − 1 − i.", """
 def ideal_keys(T):
     return torch.arange(T)
 """)
-add("5.3", "floats", "wrong", "The keys come out as floats; they must be integers (int64).", """
+add("5.1", "floats", "wrong", "The keys come out as floats; they must be integers (int64).", """
 def ideal_keys(T):
     return torch.linspace(T - 1, 0, T)
 """)
-add("5.3", "python-list", "wrong", "You return a Python list, not a tensor.", """
+add("5.1", "python-list", "wrong", "You return a Python list, not a tensor.", """
 def ideal_keys(T):
     return list(reversed(range(T)))
 """)
-add("5.3", "no-step", "wrong", "torch.arange(T - 1, -1) has no step -1, so it counts up from T − 1 to -1 and is empty.", """
+add("5.1", "no-step", "wrong", "torch.arange(T - 1, -1) has no step -1, so it counts up from T − 1 to -1 and is empty.", """
 def ideal_keys(T):
     return torch.arange(T - 1, -1)
 """)
-add("5.3", "negative-indices", "wrong", "torch.arange(-1, -T - 1, -1) gives -1 … -T: negative indices that point at the right keys, but the key numbers are T − 1 … 0.", """
+add("5.1", "negative-indices", "wrong", "torch.arange(-1, -T - 1, -1) gives -1 … -T: negative indices that point at the right keys, but the key numbers are T − 1 … 0.", """
 def ideal_keys(T):
     return torch.arange(-1, -T - 1, -1)
 """)
-add("5.3", "int32", "wrong", "dtype=torch.int32 is not the int64 the exercise asks for (as torch.arange gives them).", """
+add("5.1", "int32", "wrong", "dtype=torch.int32 is not the int64 the exercise asks for (as torch.arange gives them).", """
 def ideal_keys(T):
     return torch.arange(T - 1, -1, -1, dtype=torch.int32)
 """)
-add("5.3", "right-flip", "right", "", """
+add("5.1", "right-flip", "right", "", """
 def ideal_keys(T):
     return torch.arange(T).flip(0)
 """)

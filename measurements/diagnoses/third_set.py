@@ -313,8 +313,8 @@ def simple_self_attention(X):
 # ======================================================================================
 # 2.1 MySelfAttention step 1
 
-add("2.1", "msa1-no-super", "wrong", "Never calls super().__init__(), so nn.Module's machinery is not set up and calling the module (or .parameters()) raises.", """
-# Exercise 2.1 — MySelfAttention, step 1: the module
+add("2.2", "msa1-no-super", "wrong", "Never calls super().__init__(), so nn.Module's machinery is not set up and calling the module (or .parameters()) raises.", """
+# Exercise 2.2 — MySelfAttention, step 1: the module
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -326,8 +326,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.1", "msa1-super-with-arg", "wrong", "Passes hidden_size to super().__init__(hidden_size); nn.Module takes no such argument and raises a TypeError.", """
-# Exercise 2.1 — MySelfAttention, step 1: the module
+add("2.2", "msa1-super-with-arg", "wrong", "Passes hidden_size to super().__init__(hidden_size); nn.Module takes no such argument and raises a TypeError.", """
+# Exercise 2.2 — MySelfAttention, step 1: the module
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -340,8 +340,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.1", "msa1-wrong-attr-name", "wrong", "Stores the size as self.hidden instead of self.hidden_size.", """
-# Exercise 2.1 — MySelfAttention, step 1: the module
+add("2.2", "msa1-wrong-attr-name", "wrong", "Stores the size as self.hidden instead of self.hidden_size.", """
+# Exercise 2.2 — MySelfAttention, step 1: the module
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -354,8 +354,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.1", "msa1-hardcoded-4", "wrong", "Hard-codes self.hidden_size = 4 from the notebook's toy example instead of the argument.", """
-# Exercise 2.1 — MySelfAttention, step 1: the module
+add("2.2", "msa1-hardcoded-4", "wrong", "Hard-codes self.hidden_size = 4 from the notebook's toy example instead of the argument.", """
+# Exercise 2.2 — MySelfAttention, step 1: the module
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -368,8 +368,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.1", "msa1-not-a-module", "wrong", "Edits the class line to `class MySelfAttention:` (no nn.Module), so super().__init__() runs but the class is not a module and cannot be called.", """
-# Exercise 2.1 — MySelfAttention, step 1: the module
+add("2.2", "msa1-not-a-module", "wrong", "Edits the class line to `class MySelfAttention:` (no nn.Module), so super().__init__() runs but the class is not a module and cannot be called.", """
+# Exercise 2.2 — MySelfAttention, step 1: the module
 class MySelfAttention:
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -382,8 +382,8 @@ class MySelfAttention:
         return X
 """)
 
-add("2.1", "msa1-forward-deleted", "wrong", "Deletes the forward placeholder while editing, so calling the module raises NotImplementedError instead of handing X back.", """
-# Exercise 2.1 — MySelfAttention, step 1: the module
+add("2.2", "msa1-forward-deleted", "wrong", "Deletes the forward placeholder while editing, so calling the module raises NotImplementedError instead of handing X back.", """
+# Exercise 2.2 — MySelfAttention, step 1: the module
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -397,8 +397,8 @@ class MySelfAttention(nn.Module):
 # ======================================================================================
 # 2.2 MySelfAttention step 2
 
-add("2.2", "msa2-scale-no-minus", "wrong", "Writes hidden_size ** 0.5 (√D) instead of hidden_size ** -0.5 (1/√D).", """
-# Exercise 2.2 — MySelfAttention, step 2: projections and the scale
+add("2.3", "msa2-scale-no-minus", "wrong", "Writes hidden_size ** 0.5 (√D) instead of hidden_size ** -0.5 (1/√D).", """
+# Exercise 2.3 — MySelfAttention, step 2: projections and the scale
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -415,8 +415,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.2", "msa2-scale-precedence", "wrong", "Writes hidden_size ** -1/2, which Python reads as (1/D)/2, not D ** -0.5.", """
-# Exercise 2.2 — MySelfAttention, step 2: projections and the scale
+add("2.3", "msa2-scale-precedence", "wrong", "Writes hidden_size ** -1/2, which Python reads as (1/D)/2, not D ** -0.5.", """
+# Exercise 2.3 — MySelfAttention, step 2: projections and the scale
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -433,8 +433,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.2", "msa2-no-bias", "wrong", "Creates the projections with bias=False, which the exercise did not ask for, so the layers have no biases.", """
-# Exercise 2.2 — MySelfAttention, step 2: projections and the scale
+add("2.3", "msa2-no-bias", "wrong", "Creates the projections with bias=False, which the exercise did not ask for, so the layers have no biases.", """
+# Exercise 2.3 — MySelfAttention, step 2: projections and the scale
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -451,8 +451,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.2", "msa2-wrong-names", "wrong", "Names the layers q_linear, k_linear, v_linear instead of linear_q, linear_k, linear_v.", """
-# Exercise 2.2 — MySelfAttention, step 2: projections and the scale
+add("2.3", "msa2-wrong-names", "wrong", "Names the layers q_linear, k_linear, v_linear instead of linear_q, linear_k, linear_v.", """
+# Exercise 2.3 — MySelfAttention, step 2: projections and the scale
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -469,8 +469,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.2", "msa2-shared-layer", "wrong", "Chains the assignment linear_q = linear_k = linear_v = nn.Linear(...), so all three names point to one shared layer.", """
-# Exercise 2.2 — MySelfAttention, step 2: projections and the scale
+add("2.3", "msa2-shared-layer", "wrong", "Chains the assignment linear_q = linear_k = linear_v = nn.Linear(...), so all three names point to one shared layer.", """
+# Exercise 2.3 — MySelfAttention, step 2: projections and the scale
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -485,8 +485,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.2", "msa2-hardcoded-4", "wrong", "Hard-codes nn.Linear(4, 4) and the scale 4 ** -0.5 from the toy example, so any other hidden_size has the wrong layer sizes.", """
-# Exercise 2.2 — MySelfAttention, step 2: projections and the scale
+add("2.3", "msa2-hardcoded-4", "wrong", "Hard-codes nn.Linear(4, 4) and the scale 4 ** -0.5 from the toy example, so any other hidden_size has the wrong layer sizes.", """
+# Exercise 2.3 — MySelfAttention, step 2: projections and the scale
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -503,8 +503,8 @@ class MySelfAttention(nn.Module):
         return X
 """)
 
-add("2.2", "msa2-layers-in-list", "wrong", "Keeps the three layers in a plain Python list, so they are not registered as submodules, have no linear_q/linear_k/linear_v names and their weights are not parameters.", """
-# Exercise 2.2 — MySelfAttention, step 2: projections and the scale
+add("2.3", "msa2-layers-in-list", "wrong", "Keeps the three layers in a plain Python list, so they are not registered as submodules, have no linear_q/linear_k/linear_v names and their weights are not parameters.", """
+# Exercise 2.3 — MySelfAttention, step 2: projections and the scale
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -524,7 +524,7 @@ class MySelfAttention(nn.Module):
 # 2.3 MySelfAttention step 3: forward
 
 _MSA3_HEAD = """
-# Exercise 2.3 — MySelfAttention, step 3: forward
+# Exercise 2.4 — MySelfAttention, step 3: forward
 class MySelfAttention(nn.Module):
     \"\"\"Self-attention with learned projections. X: (B, T, D) with D = hidden_size.\"\"\"
 
@@ -541,7 +541,7 @@ class MySelfAttention(nn.Module):
         \"\"\"X: (B, T, D) -> out: (B, T, D); keeps the attention weights (B, T, T) in self.last_weights.\"\"\"
 """
 
-add("2.3", "msa3-divide-by-scale", "wrong", "Divides the scores by self.scale (which is already 1/√D), so they are multiplied by √D instead of divided.", _MSA3_HEAD + """
+add("2.4", "msa3-divide-by-scale", "wrong", "Divides the scores by self.scale (which is already 1/√D), so they are multiplied by √D instead of divided.", _MSA3_HEAD + """
         q = self.linear_q(X)                                   # (B, T, D)
         k = self.linear_k(X)                                   # (B, T, D)
         v = self.linear_v(X)                                   # (B, T, D)
@@ -552,7 +552,7 @@ add("2.3", "msa3-divide-by-scale", "wrong", "Divides the scores by self.scale (w
         return out
 """)
 
-add("2.3", "msa3-no-scale", "wrong", "Forgets to multiply the scores by self.scale.", _MSA3_HEAD + """
+add("2.4", "msa3-no-scale", "wrong", "Forgets to multiply the scores by self.scale.", _MSA3_HEAD + """
         q = self.linear_q(X)                                   # (B, T, D)
         k = self.linear_k(X)                                   # (B, T, D)
         v = self.linear_v(X)                                   # (B, T, D)
@@ -563,7 +563,7 @@ add("2.3", "msa3-no-scale", "wrong", "Forgets to multiply the scores by self.sca
         return out
 """)
 
-add("2.3", "msa3-transpose-q-not-k", "wrong", "Transposes q instead of k: q.transpose(-2, -1) @ k is (B, D, D), not the (B, T, T) scores.", _MSA3_HEAD + """
+add("2.4", "msa3-transpose-q-not-k", "wrong", "Transposes q instead of k: q.transpose(-2, -1) @ k is (B, D, D), not the (B, T, T) scores.", _MSA3_HEAD + """
         q = self.linear_q(X)                                   # (B, T, D)
         k = self.linear_k(X)                                   # (B, T, D)
         v = self.linear_v(X)                                   # (B, T, D)
@@ -574,7 +574,7 @@ add("2.3", "msa3-transpose-q-not-k", "wrong", "Transposes q instead of k: q.tran
         return out
 """)
 
-add("2.3", "msa3-weights-times-X", "wrong", "Multiplies the weights by X instead of by v, so the value projection is never used.", _MSA3_HEAD + """
+add("2.4", "msa3-weights-times-X", "wrong", "Multiplies the weights by X instead of by v, so the value projection is never used.", _MSA3_HEAD + """
         q = self.linear_q(X)                                   # (B, T, D)
         k = self.linear_k(X)                                   # (B, T, D)
         v = self.linear_v(X)                                   # (B, T, D)
@@ -585,7 +585,7 @@ add("2.3", "msa3-weights-times-X", "wrong", "Multiplies the weights by X instead
         return out
 """)
 
-add("2.3", "msa3-stores-scores", "wrong", "Stores the scores (before the softmax) in self.last_weights instead of the weights.", _MSA3_HEAD + """
+add("2.4", "msa3-stores-scores", "wrong", "Stores the scores (before the softmax) in self.last_weights instead of the weights.", _MSA3_HEAD + """
         q = self.linear_q(X)                                   # (B, T, D)
         k = self.linear_k(X)                                   # (B, T, D)
         v = self.linear_v(X)                                   # (B, T, D)
@@ -596,7 +596,7 @@ add("2.3", "msa3-stores-scores", "wrong", "Stores the scores (before the softmax
         return out
 """)
 
-add("2.3", "msa3-dropout", "wrong", "Applies dropout (p=0.1) to the weights, which was not asked for and makes the output random while the module is in training mode.", _MSA3_HEAD + """
+add("2.4", "msa3-dropout", "wrong", "Applies dropout (p=0.1) to the weights, which was not asked for and makes the output random while the module is in training mode.", _MSA3_HEAD + """
         q = self.linear_q(X)                                   # (B, T, D)
         k = self.linear_k(X)                                   # (B, T, D)
         v = self.linear_v(X)                                   # (B, T, D)
@@ -608,7 +608,7 @@ add("2.3", "msa3-dropout", "wrong", "Applies dropout (p=0.1) to the weights, whi
         return out
 """)
 
-add("2.3", "msa3-copy-paste-k-for-q", "wrong", "Copy-paste slip: q is computed with self.linear_k, so the query projection is never used.", _MSA3_HEAD + """
+add("2.4", "msa3-copy-paste-k-for-q", "wrong", "Copy-paste slip: q is computed with self.linear_k, so the query projection is never used.", _MSA3_HEAD + """
         q = self.linear_k(X)                                   # (B, T, D)
         k = self.linear_k(X)                                   # (B, T, D)
         v = self.linear_v(X)                                   # (B, T, D)
@@ -623,52 +623,52 @@ add("2.3", "msa3-copy-paste-k-for-q", "wrong", "Copy-paste slip: q is computed w
 # ======================================================================================
 # 2.4 row_entropy(weights): (..., S) -> (...,)
 
-add("2.4", "entropy-log-nan", "wrong", "Computes -(w * log w) with torch.log, so any weight that is exactly 0 gives 0 * -inf = NaN.", """
-# Exercise 2.4 — row entropy
+add("2.1", "entropy-log-nan", "wrong", "Computes -(w * log w) with torch.log, so any weight that is exactly 0 gives 0 * -inf = NaN.", """
+# Exercise 2.1 — row entropy
 def row_entropy(weights):
     \"\"\"Entropy -Σ w log w of each row (last dimension) of weights (..., S), in nats; returns (...,).\"\"\"
     return -(weights * torch.log(weights)).sum(dim=-1)
 """)
 
-add("2.4", "entropy-no-minus", "wrong", "Forgets the minus sign, so every entropy comes out negative.", """
-# Exercise 2.4 — row entropy
+add("2.1", "entropy-no-minus", "wrong", "Forgets the minus sign, so every entropy comes out negative.", """
+# Exercise 2.1 — row entropy
 def row_entropy(weights):
     \"\"\"Entropy -Σ w log w of each row (last dimension) of weights (..., S), in nats; returns (...,).\"\"\"
     return torch.xlogy(weights, weights).sum(dim=-1)
 """)
 
-add("2.4", "entropy-log2", "wrong", "Uses log base 2 (bits) instead of the natural log (nats).", """
-# Exercise 2.4 — row entropy
+add("2.1", "entropy-log2", "wrong", "Uses log base 2 (bits) instead of the natural log (nats).", """
+# Exercise 2.1 — row entropy
 def row_entropy(weights):
     \"\"\"Entropy -Σ w log w of each row (last dimension) of weights (..., S), in nats; returns (...,).\"\"\"
     logs = torch.where(weights > 0, torch.log2(weights), torch.zeros_like(weights))
     return -(weights * logs).sum(dim=-1)
 """)
 
-add("2.4", "entropy-mean", "wrong", "Averages over the row with .mean instead of summing, dividing the entropy by S.", """
-# Exercise 2.4 — row entropy
+add("2.1", "entropy-mean", "wrong", "Averages over the row with .mean instead of summing, dividing the entropy by S.", """
+# Exercise 2.1 — row entropy
 def row_entropy(weights):
     \"\"\"Entropy -Σ w log w of each row (last dimension) of weights (..., S), in nats; returns (...,).\"\"\"
     return torch.special.entr(weights).mean(dim=-1)
 """)
 
-add("2.4", "entropy-keepdim", "wrong", "Sums with keepdim=True, returning shape (..., 1) instead of (...,).", """
-# Exercise 2.4 — row entropy
+add("2.1", "entropy-keepdim", "wrong", "Sums with keepdim=True, returning shape (..., 1) instead of (...,).", """
+# Exercise 2.1 — row entropy
 def row_entropy(weights):
     \"\"\"Entropy -Σ w log w of each row (last dimension) of weights (..., S), in nats; returns (...,).\"\"\"
     return -torch.xlogy(weights, weights).sum(dim=-1, keepdim=True)
 """)
 
-add("2.4", "entropy-resoftmax", "wrong", "Applies a softmax to the weights first 'to make them a distribution', so it measures the entropy of softmax(weights), not of the weights.", """
-# Exercise 2.4 — row entropy
+add("2.1", "entropy-resoftmax", "wrong", "Applies a softmax to the weights first 'to make them a distribution', so it measures the entropy of softmax(weights), not of the weights.", """
+# Exercise 2.1 — row entropy
 def row_entropy(weights):
     \"\"\"Entropy -Σ w log w of each row (last dimension) of weights (..., S), in nats; returns (...,).\"\"\"
     p = torch.softmax(weights, dim=-1)
     return -(p * p.log()).sum(dim=-1)
 """)
 
-add("2.4", "entropy-first-axis", "wrong", "Sums over axis 0 (NumPy habit of the first axis) instead of the last dimension.", """
-# Exercise 2.4 — row entropy
+add("2.1", "entropy-first-axis", "wrong", "Sums over axis 0 (NumPy habit of the first axis) instead of the last dimension.", """
+# Exercise 2.1 — row entropy
 def row_entropy(weights):
     \"\"\"Entropy -Σ w log w of each row (last dimension) of weights (..., S), in nats; returns (...,).\"\"\"
     return -torch.xlogy(weights, weights).sum(axis=0)
@@ -1418,7 +1418,7 @@ add("4.5", "tm-d-head-as-heads", "wrong", "Passes ours.d_head as the number of h
 # ======================================================================================
 # 5.1 ReversalModel.forward
 
-_RM = '''# Exercise 5.1 — adding positions
+_RM = '''# Exercise 5.3 — adding positions
 class ReversalModel(BagOfTokens):
     """BagOfTokens plus a learned position embedding: tokens (B, T) -> scores (B, T, V)."""
 
@@ -1429,40 +1429,40 @@ class ReversalModel(BagOfTokens):
     def forward(self, tokens):
 '''
 
-add("5.1", "rm-positions-from-batch", "wrong", "Takes the positions from tokens.shape[0] (the batch size B) instead of tokens.shape[1] (T).", _RM + """
+add("5.3", "rm-positions-from-batch", "wrong", "Takes the positions from tokens.shape[0] (the batch size B) instead of tokens.shape[1] (T).", _RM + """
         positions = torch.arange(tokens.shape[0])          # (B,)?
         x = self.tok(tokens) + self.pos(positions)[:, None, :]   # (B, T, D) + (B, 1, D)
         return self.readout(self.attention(x))
 """)
 
-add("5.1", "rm-pos-of-tokens", "wrong", "Looks up the position embedding with the token ids, self.pos(tokens), instead of with the positions 0 … T − 1.", _RM + """
+add("5.3", "rm-pos-of-tokens", "wrong", "Looks up the position embedding with the token ids, self.pos(tokens), instead of with the positions 0 … T − 1.", _RM + """
         x = self.tok(tokens) + self.pos(tokens)            # (B, T, D) + (B, T, D)
         return self.readout(self.attention(x))             # (B, T, V)
 """)
 
-add("5.1", "rm-no-positions", "wrong", "Forgets to add the position vectors at all, so the model is still BagOfTokens.", _RM + """
+add("5.3", "rm-no-positions", "wrong", "Forgets to add the position vectors at all, so the model is still BagOfTokens.", _RM + """
         x = self.tok(tokens)                               # (B, T, D)
         return self.readout(self.attention(x))             # (B, T, V)
 """)
 
-add("5.1", "rm-positions-after-attention", "wrong", "Adds the position vectors after attention instead of before, so attention itself still cannot tell positions apart.", _RM + """
+add("5.3", "rm-positions-after-attention", "wrong", "Adds the position vectors after attention instead of before, so attention itself still cannot tell positions apart.", _RM + """
         positions = torch.arange(tokens.shape[1])          # (T,)
         x = self.attention(self.tok(tokens)) + self.pos(positions)   # (B, T, D) + (T, D)
         return self.readout(x)                             # (B, T, V)
 """)
 
-add("5.1", "rm-seq-len-positions", "wrong", "Uses all seq_len positions (self.pos.weight) instead of the first T, which fails for sequences shorter than seq_len.", _RM + """
+add("5.3", "rm-seq-len-positions", "wrong", "Uses all seq_len positions (self.pos.weight) instead of the first T, which fails for sequences shorter than seq_len.", _RM + """
         x = self.tok(tokens) + self.pos.weight             # (B, T, D) + (seq_len, D)
         return self.readout(self.attention(x))             # (B, T, V)
 """)
 
-add("5.1", "rm-multiply", "wrong", "Multiplies the token vectors by the position vectors instead of adding them.", _RM + """
+add("5.3", "rm-multiply", "wrong", "Multiplies the token vectors by the position vectors instead of adding them.", _RM + """
         positions = torch.arange(tokens.shape[1])          # (T,)
         x = self.tok(tokens) * self.pos(positions)         # (B, T, D) * (T, D)
         return self.readout(self.attention(x))             # (B, T, V)
 """)
 
-add("5.1", "rm-sqrt-d-scaling", "wrong", "Multiplies the token embeddings by √D (as in the Transformer paper), which the exercise did not ask for.", _RM + """
+add("5.3", "rm-sqrt-d-scaling", "wrong", "Multiplies the token embeddings by √D (as in the Transformer paper), which the exercise did not ask for.", _RM + """
         positions = torch.arange(tokens.shape[1])          # (T,)
         D = self.pos.embedding_dim
         x = self.tok(tokens) * D ** 0.5 + self.pos(positions)   # (B, T, D) + (T, D)
@@ -1516,36 +1516,36 @@ add("5.2", "pe-mutates-tokens", "wrong", "Permutes tokens in place (tokens[:] = 
 # ======================================================================================
 # 5.3 ideal_keys(T)
 
-_IK = '''# Exercise 5.3 — read the heatmap: the ideal pattern
+_IK = '''# Exercise 5.1 — read the heatmap: the ideal pattern
 def ideal_keys(T):
     """For each query i, the key it should attend to when reversing T tokens: a (T,) tensor of integers."""
 '''
 
-add("5.3", "ik-identity", "wrong", "Returns torch.arange(T), the diagonal (each query attends to itself), not the anti-diagonal.", _IK + """
+add("5.1", "ik-identity", "wrong", "Returns torch.arange(T), the diagonal (each query attends to itself), not the anti-diagonal.", _IK + """
     return torch.arange(T)
 """)
 
-add("5.3", "ik-off-by-one-high", "wrong", "Counts down from T instead of T − 1 (T, …, 1), off by one.", _IK + """
+add("5.1", "ik-off-by-one-high", "wrong", "Counts down from T instead of T − 1 (T, …, 1), off by one.", _IK + """
     return torch.arange(T, 0, -1)
 """)
 
-add("5.3", "ik-stops-early", "wrong", "Uses torch.arange(T - 1, 0, -1), whose end is exclusive, so it stops at 1 and has only T − 1 entries.", _IK + """
+add("5.1", "ik-stops-early", "wrong", "Uses torch.arange(T - 1, 0, -1), whose end is exclusive, so it stops at 1 and has only T − 1 entries.", _IK + """
     return torch.arange(T - 1, 0, -1)
 """)
 
-add("5.3", "ik-float-linspace", "wrong", "Uses torch.linspace, which returns floats, not int64 integers.", _IK + """
+add("5.1", "ik-float-linspace", "wrong", "Uses torch.linspace, which returns floats, not int64 integers.", _IK + """
     return torch.linspace(T - 1, 0, T)
 """)
 
-add("5.3", "ik-hardcoded-8", "wrong", "Hard-codes T = 8 from the notebook, returning 7 … 0 whatever T is.", _IK + """
+add("5.1", "ik-hardcoded-8", "wrong", "Hard-codes T = 8 from the notebook, returning 7 … 0 whatever T is.", _IK + """
     return torch.tensor([7, 6, 5, 4, 3, 2, 1, 0])
 """)
 
-add("5.3", "ik-python-list", "wrong", "Returns a Python list instead of a tensor.", _IK + """
+add("5.1", "ik-python-list", "wrong", "Returns a Python list instead of a tensor.", _IK + """
     return list(range(T - 1, -1, -1))
 """)
 
-add("5.3", "ik-numpy-negative-stride", "wrong", "Builds it with NumPy np.arange(T)[::-1] and torch.from_numpy, which raises because torch does not accept negative strides.", _IK + """
+add("5.1", "ik-numpy-negative-stride", "wrong", "Builds it with NumPy np.arange(T)[::-1] and torch.from_numpy, which raises because torch does not accept negative strides.", _IK + """
     import numpy as np
     return torch.from_numpy(np.arange(T)[::-1])
 """)
