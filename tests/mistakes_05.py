@@ -195,6 +195,15 @@ def equivariant_last_axis(model, tokens, perm):
     return torch.allclose(model(tokens[:, perm]), model(tokens)[:, :, perm], atol=1e-5)
 
 
+def equivariant_one_element(model, tokens, perm):
+    a, b = model(tokens[:, perm]), model(tokens)[:, perm]
+    return bool(torch.isclose(a[0, 0, 0], b[0, 0, 0]))  # one number of the output
+
+
+def equivariant_first_token(model, tokens, perm):
+    return torch.allclose(model(tokens[:, perm])[:, 0], model(tokens)[:, perm][:, 0])
+
+
 def ideal_without_step(T):
     return torch.arange(T - 1, -1)
 
@@ -213,6 +222,8 @@ MISTAKES = [
     ("5.3", PositionsFromTokens, "positions-from-tokens", "self.pos(torch.arange(tokens.shape[1]))"),
     ("5.2", equivariant_alternating, "stateful", "depends on something besides the model it is given"),
     ("5.2", equivariant_inverted, "inverted", "answers the opposite question"),
+    ("5.2", equivariant_one_element, "part-of-output", "looks at only part of what the model returns (`return bool"),
+    ("5.2", equivariant_first_token, "part-of-output", "looks at only part of what the model returns (`return torch"),
     ("5.2", equivariant_batch_axis, "batch-axis", "index the token axis"),
     ("5.2", equivariant_in_place, "in-place", "permuted = tokens[:, perm]"),
     ("5.2", equivariant_returns_none, "not-a-verdict", "not print it"),

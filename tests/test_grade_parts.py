@@ -29,6 +29,7 @@ CHILD_SIDE = (
     "running/core.py",
     "running/probes.py",
     "running/wire.py",
+    "running/panels.py",
     "grader/__init__.py",
     "grader/launch.py",
     "grader/worker.py",

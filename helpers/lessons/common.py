@@ -47,7 +47,7 @@ def _unbound(out: Outcome) -> str:
 def _float_size(out: Outcome) -> str:
     division = r"([A-Za-z_][\w.]*)\s*/\s*((?:self\.)?(?:num_heads|n_heads|heads|H|h)\b)"  # a size over a count of heads
     line = source_line(out, division)
-    found = re.search(division, line.split("#", 1)[0]) if line else None
+    found = re.search(division, line) if line else None
     fix = f"{found.group(1)} // {found.group(2)}" if found else "a // b"
     return (
         "A size you gave is a float: in Python, / always gives a float (12 / 3 is 4.0), and view, reshape and "

@@ -322,7 +322,7 @@ def _inverted_build(where: str, fix: str) -> Callable[[Outcome], str]:
     def message(out: Outcome) -> str:
         line = source_line(out, r"~") or source_line(out, r">=?|\btriu\(")
         quoted = f" `{line}` builds the opposite." if line else ""
-        how = "Drop the ~." if "~" in line.split("#", 1)[0] else fix
+        how = "Drop the ~." if "~" in line else fix
         return (
             f"Your mask is the wrong way round: it is True where attending is forbidden, as nn.MultiheadAttention's "
             f"masks are. The course's mask, like F.scaled_dot_product_attention's, is True where a query MAY "

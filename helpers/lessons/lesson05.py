@@ -138,7 +138,7 @@ def equivariance_cases(gen: torch.Generator) -> list[Case]:
     for B, T, V, D, H in ((4, 6, 10, 8, 2), (3, 5, 7, 6, 3)):
         tokens = torch.randint(0, V, (B, T), generator=gen)
         perm = torch.randperm(T, generator=gen)
-        while _is_flip_like(perm):
+        while _is_flip_like(perm) or perm[-1] == T - 1:  # the last position must move, or one model hides
             perm = torch.randperm(T, generator=gen)
         params = tiny_params(gen, V, T, D)
         params.update({f"other.{k}": v for k, v in linear_params(gen, D, HEAD).items()})
@@ -158,6 +158,25 @@ EQUIVARIANCE = Panel(running.EQUIVARIANCE_PANEL, "models", "are equivariant", "a
 
 
 SLIGHT_POSITIONS = next(i for i, (_, _, rule) in enumerate(running.EQUIVARIANCE_PANEL) if 0 < rule[6] < 1)
+LAST_ONLY = next(i for i, (_, _, rule) in enumerate(running.EQUIVARIANCE_PANEL) if rule[3] == 2)
+
+
+def _part_of_output(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """True for the model that moves only its last position's outputs, and right on every other
+    model: the test looks at part of what the model returns (one element, one position)."""
+    got = out.output
+    if tuple(got.shape) != (len(EQUIVARIANCE.members),) or set((got != expected).nonzero().flatten().tolist()) != {
+        LAST_ONLY
+    }:
+        return None
+    line = source_line(out, r"\[[^\]]*\b\d+\b[^\]]*\]|argmax|argmin|\.item\(\)")
+    written = f" (`{line}`)" if line else ""
+    return (
+        EQUIVARIANCE.wrong(got, expected),
+        "That model's outputs move only at the last position when the tokens are permuted, so your test "
+        f"looks at only part of what the model returns{written}. Compare the whole outputs: "
+        "torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm]).",
+    )
 
 
 def _compares_shapes(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
@@ -274,6 +293,7 @@ EXERCISES_05 = [
                 "Your test answers the opposite question: it returns True for models that are not equivariant.",
                 "Compare model(tokens[:, perm]) with model(tokens)[:, perm], with torch.allclose.",
                 patterns=(
+                    Mistake("part-of-output", _part_of_output),
                     loose_tolerance(
                         "loose-tolerance",
                         EQUIVARIANCE,

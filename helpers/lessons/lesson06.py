@@ -12,7 +12,7 @@ from helpers import attention as ref
 from helpers.lessons.common import MATMUL_SIZES
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import SCALE_CHUNKED, scale_mistakes, width_of_q
-from helpers.lessons.toolkit import matches, raised, randint, randn, source_line
+from helpers.lessons.toolkit import matches, raised, randint, randn, source_line, without_comment
 from helpers.running import Case, Outcome, run_chunked
 
 
@@ -192,7 +192,7 @@ BLOCK_MESSAGES = {
 def _no_rescale(out: Outcome) -> str:
     """The message for a result without rescaling: when the code does compute exp(m - m_new)
     but sets m = m_new on an earlier line, that order is the mistake."""
-    lines = [line.split("#", 1)[0].strip() for line in out.source.splitlines()]
+    lines = [without_comment(line).strip() for line in out.source.splitlines()]
     rescale = next((i for i, line in enumerate(lines) if re.search(r"exp\(\s*m\s*-\s*m_new\s*\)", line)), None)
     update = next((i for i, line in enumerate(lines) if re.fullmatch(r"m\s*=\s*m_new", line)), None)
     if rescale is not None and update is not None and update < rescale:

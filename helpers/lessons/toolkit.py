@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from typing import Callable
 
 import torch
@@ -50,14 +52,28 @@ def matches(
     return Mistake(key, found, weights=weights)
 
 
+def without_comment(line: str) -> str:
+    """One line of code without its comment: Python's tokenizer knows a "#" in a string from
+    one that starts a comment. A line cut off mid-statement ends the tokens early; what came
+    before is kept."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.COMMENT:
+                return line[: token.start[1]].rstrip()
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return line.rstrip()
+
+
 def source_line(out: Outcome, pattern: str) -> str:
-    """The first line of the candidate's code that matches `pattern`, stripped; "" if none."""
+    """The first line of the candidate's code that matches `pattern`, stripped of its comment;
+    "" if none."""
     for line in out.source.splitlines():
-        code = line.split("#", 1)[0]
+        code = without_comment(line)
         if re.match(r"\s*(def|class) ", code) or re.match(r"\s*[rbuf]*(\"|')", code):
             continue  # a function's name or a docstring says nothing about what the code does
         if re.search(pattern, code):
-            return line.strip()
+            return code.strip()
     return ""
 
 

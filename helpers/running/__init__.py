@@ -8,6 +8,7 @@ course's reference implementations, or a student could find them and hand them i
 It holds:
     core.py     Case, Outcome (the plain data a check passes around); call, run_case
     probes.py   probes and runners: what an exercise does with a candidate instead of calling it
+    panels.py   the models a student's test is run on (4.4, 5.2), and the runner that does it
     wire.py     encode, decode: plain-array JSON for cases and outcomes between processes
 
 and nothing else: the grader's child loads this package by path (grader/launch.py).
@@ -28,31 +29,33 @@ from .core import (  # noqa: F401
     run_case,
     wanted_kind,
 )
-from .probes import (  # noqa: F401
-    CALLABLES,
+from .panels import (  # noqa: F401
     EQUIVARIANCE_PANEL,
     INDEPENDENCE_PANEL,
     INF,
     LAST_DIGITS,
+    Attention,
+    ChangedItsInput,
+    TokenModel,
+    run_equivariance_test,
+    run_independence_test,
+    verdicts,
+)
+from .probes import (  # noqa: F401
+    CALLABLES,
     LAST_WEIGHTS,
     MUST_RAISE,
     AttachedWeights,
-    Attention,
-    ChangedItsInput,
     ConstructorDidNotRaise,
     MissingAttribute,
     MultiHeadAttentionWeights,
-    TokenModel,
     TooMuchMemory,
     keeps_head_weights,
     keeps_weights,
     run_chunked,
     run_converter,
-    run_equivariance_test,
-    run_independence_test,
     step1_probe,
     step2_probe,
-    verdicts,
     warm_up,
 )
 from .wire import (  # noqa: F401
