@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook; the best is reported")
     parser.add_argument("--grading", action="store_true", help="only the grader's figures")
+    parser.add_argument("--checks", action="store_true", help="only the checks' figures: passing and failing")
     parser.add_argument(
         "--class-size",
         type=int,
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.grading:
         compare_grading(args.repeat)
+        return 0
+    if args.checks:
+        time_checks()
         return 0
     empty = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
     floor = min(execute_seconds(empty, ROOT) for _ in range(args.repeat))
@@ -93,9 +97,46 @@ def main(argv: list[str] | None = None) -> int:
         f"lesson 06 peak memory at T = 4096: naive {naive:.1f} MiB, chunked (blocks of 128) {chunked:.1f} MiB, "
         f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})"
     )
+    time_checks()
     compare_grading(args.repeat)
     grade_at_scale(100)
     return 0
+
+
+def time_checks(target: float = 1.0) -> None:
+    """Each exercise's check on the course's own answer (passing: no evidence is gathered),
+    best of 3, the slowest exercise reported; and, for contrast, one answer that fails with
+    evidence and a picture, in s."""
+    from helpers import exercises
+    from helpers.checks import evaluate
+
+    evaluate("1.1", exercises.get("1.1").reference)  # first-use costs, once
+    passing = {
+        ex.id: min(_seconds(lambda ex=ex: evaluate(ex.id, ex.reference)) for _ in range(3))
+        for ex in exercises.EXERCISES.values()
+    }
+    slowest = max(passing, key=passing.get)
+    verdict = "ok" if passing[slowest] < target else "OVER TARGET"
+    print(f"passing check, slowest: {slowest} in {passing[slowest]:.3f} s (target < {target:g} s: {verdict})")
+    failing = _seconds(lambda: evaluate("4.3", _heads_without_scale()))
+    print(f"failing check with evidence and picture (4.3, scale left out): {failing:.3f} s")
+
+
+def _seconds(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def _heads_without_scale():
+    from helpers.attention import MultiHeadAttention
+
+    class Unscaled(MultiHeadAttention):
+        def __init__(self, embed_size, num_heads):
+            super().__init__(embed_size, num_heads)
+            self.d_head = 1  # the scale becomes 1
+
+    return Unscaled
 
 
 def grading_seconds(submissions: Path, out: Path, jobs: int) -> tuple[float, float]:

@@ -15,14 +15,25 @@ process and the second in the parent:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 import torch
 
 from helpers import exercises as registry
 from helpers import nbgrader_checks
-from helpers.judging import FAILED, PASSED, Result, could_not_judge, verdict, wrap, wrong_kind
-from helpers.running import candidate_kind, run_case
+from helpers.judging import (
+    FAILED,
+    PASSED,
+    Result,
+    could_not_judge,
+    evidence_wanted,
+    explained,
+    verdict,
+    wrap,
+    wrong_kind,
+)
+from helpers.running import LAST_WEIGHTS, Outcome, candidate_kind, gather, run_case
 
 DEFAULT_SEED = 0  # the seed of the cases a notebook's check draws; the grader adds fresh ones
 
@@ -34,7 +45,29 @@ def evaluate(exercise_id: str, candidate: Any, seed: int = DEFAULT_SEED) -> Resu
     if problem is not None:
         return problem
     cases = ex.make_cases(torch.Generator().manual_seed(seed))
-    return verdict(ex, cases, (run_case(ex, candidate, case) for case in cases))
+    outcomes: dict[int, Outcome] = {}
+
+    def run(index: int) -> Outcome:
+        outcomes[index] = run_case(ex, candidate, cases[index])
+        return outcomes[index]
+
+    result = verdict(ex, cases, (run(i) for i in range(len(cases))))
+    if result.status != FAILED:
+        return result
+    # Only now, on failure: evidence about the failing case, and the other cases for the picture.
+    asks = evidence_wanted(ex, cases, result)
+    if asks:
+        failing = outcomes[result.index]
+        outcomes[result.index] = replace(failing, evidence=gather(ex, candidate, cases[result.index], asks))
+    if (
+        ex.produces is not None
+        and ex.produces.what in ("weights", "mask")
+        or any(LAST_WEIGHTS in c.tags for c in cases)
+    ):
+        for i in range(len(cases)):
+            if i not in outcomes:
+                run(i)
+    return explained(ex, cases, outcomes, result)
 
 
 # --------------------------------------------------------------------------------------
@@ -60,6 +93,13 @@ def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
     print(result.report(), file=stream)
     if result.status == PASSED:
         return candidate
+    if result.picture is not None:
+        try:
+            from helpers.plot import show_picture  # matplotlib only when there is a picture to draw
+
+            show_picture(result.picture)
+        except Exception:  # a picture is a help: the words above already said it
+            pass
     print(
         wrap(
             f"→ The cells below use the course's reference {ex.name}, so the notebook keeps "

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 import torch
 
+from helpers import explaining
 from helpers.lessons import common, wrong_type
 from helpers.lessons.records import Exercise
 from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE, source_line
+from helpers.pictures import Picture, picture
 from helpers.running import AttachedWeights, Case, ModuleShapeError, Outcome, call, fresh, wanted_kind
 from helpers.tolerances import close, first_difference
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 WIDTH = 88  # characters per line of a check's report
-PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 
 IN_PLACE_MESSAGE = (
     "Your function changed the caller's tensor. An in-place operation (x -= m, "
@@ -43,6 +44,8 @@ class Result:
     evidence: what was expected and what was got
     message:  the likely mistake and how to fix it
     checked:  labels of the inputs that passed
+    index:    the position of the failing case among the exercise's cases, -1 if none
+    picture:  the student's weights or mask beside the expected ones (helpers/pictures.py)
     """
 
     exercise: Exercise
@@ -52,6 +55,8 @@ class Result:
     evidence: str = ""
     message: str = ""
     checked: tuple[str, ...] = ()
+    index: int = -1
+    picture: Picture | None = None
 
     @property
     def points(self) -> int:
@@ -73,11 +78,13 @@ class Result:
             )
         where = f" on {self.case}" if self.case else ""
         stop = "" if self.evidence.endswith((".", "?", "!")) else "."
+        picture = [wrap(self.picture.words(), indent="    ")] if self.picture else []
         return "\n".join(
             [
                 wrap(f"✘ Exercise {ex.id} failed{where}:"),
                 wrap(f"{self.evidence}{stop}", indent="    "),
                 wrap(f"Likely mistake: {self.message}", indent="    "),
+                *picture,
             ]
         )
 
@@ -182,7 +189,12 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             )
         return None  # right: there is no mistake to name (and the grader judges many right answers)
     for mistake in ex.mistakes + common.COMMON_VALUES:
+        if mistake.key == "proportional" and (found := explaining.explain(ex, case, out, expected)):
+            return failed(*found)  # the evidence, before the general words of a wrong factor or shape
         if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):
+            same_shape = tuple(out.output.shape) == tuple(expected.shape)
+            if mistake.key == "last-weights" and same_shape and (found := explaining.explain(ex, case, out, expected)):
+                return failed(*found)
             return failed(mistake.key, *finding)
     got = out.output
     if tuple(got.shape) != tuple(expected.shape):
@@ -269,15 +281,48 @@ def verdict(ex: Exercise, cases: list[Case], outcomes: Iterable[Outcome | Result
     lazily, so that a check stops calling student code at the first failure. An outcome
     that is a Result already is the grader saying that a case has none to judge (grading
     stopped before it, or what came back could not be read)."""
-    for case, out in zip(cases, outcomes, strict=True):
+    for index, (case, out) in enumerate(zip(cases, outcomes, strict=True)):
         if isinstance(out, Result):
             return out
         if out.not_implemented:
             return Result(ex, NOT_ATTEMPTED)
-        try:
-            failure = judge(ex, case, out)
-        except Exception as exc:  # whatever the answer returned, the student gets a verdict
-            failure = could_not_judge(ex, exc, case.label)
+        failure = judged(ex, case, out, index)
         if failure is not None:
             return failure
     return Result(ex, PASSED, checked=tuple(case.label for case in cases))
+
+
+def judged(ex: Exercise, case: Case, out: Outcome, index: int) -> Result | None:
+    """judge(), never raising, with the failing case's position."""
+    try:
+        failure = judge(ex, case, out)
+    except Exception as exc:  # whatever the answer returned, the student gets a verdict
+        failure = could_not_judge(ex, exc, case.label)
+    return None if failure is None else replace(failure, index=index)
+
+
+# The verdicts whose words are general: a failure with one of these keys is judged again
+# with evidence gathered from the answer (helpers/explaining.py), when the exercise has any.
+GENERAL = frozenset({"values", "shape", "non-finite", "proportional", "last-weights"})
+
+
+def evidence_wanted(ex: Exercise, cases: list[Case], result: Result) -> dict:
+    """What step 1 should gather about the failing case of `result` (plain data), {} for nothing."""
+    if result.status != FAILED or result.mistake not in GENERAL or not 0 <= result.index < len(cases):
+        return {}
+    return explaining.asks_for(ex, cases[result.index])
+
+
+def explained(ex: Exercise, cases: list[Case], outcomes: dict[int, Outcome], result: Result) -> Result:
+    """A failed verdict judged again with the evidence its outcome now carries, and with the
+    picture of the smallest failing case of weights or a mask."""
+    if result.status != FAILED:
+        return result
+    if 0 <= result.index < len(cases) and result.index in outcomes and outcomes[result.index].evidence:
+        again = judged(ex, cases[result.index], outcomes[result.index], result.index)
+        result = again if again is not None else result
+    try:
+        expected = {i: expected_for(ex, cases[i]) for i in outcomes if MUST_RAISE not in cases[i].tags}
+        return replace(result, picture=picture(ex, cases, outcomes, expected))
+    except Exception:  # a picture is a help: its failure never costs the verdict
+        return result

@@ -298,3 +298,44 @@ def explore_attention(weights, sentences: Sequence[Sequence[str]], *, mask=None)
     sentence.observe(new_sentence, "value")
     redraw()
     return explorer
+
+
+def compare_heatmaps(got, expected, differ, *, allowed=None, title: str | None = None, what: str = "weights") -> Figure:
+    """A failed check's picture: the student's (T_q, T_k) weights (or mask, as 0 and 1)
+    beside the expected ones, both on the course's fixed 0-1 scale, each cell that differs
+    outlined in red on both sides. `allowed` (True = may attend) hatches masked cells.
+    Returns the Figure. Shown by check() when a weights or mask exercise fails."""
+    got, expected = _as_matrix(got, "got"), _as_matrix(expected, "expected")
+    differ = _as_matrix(differ, "differ").astype(bool)
+    n_q, n_k = expected.shape
+    side = 1.2 + 0.5 * max(n_q, n_k)
+    fig, axes = plt.subplots(1, 2, figsize=(2 * side + 1.6, side + 0.6), layout="constrained")
+    plt.close(fig)  # shown once, by being returned
+    for ax, matrix, name in ((axes[0], got, f"your {what}"), (axes[1], expected, f"expected {what}")):
+        hatched = allowed if ax is axes[1] else None  # the student's side shows what it put on masked keys
+        attention_heatmap(np.nan_to_num(matrix, nan=0.0), mask=hatched, ax=ax, title=name, colorbar=ax is axes[1])
+        for i, j in zip(*np.nonzero(differ)):
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2.5))
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def show_picture(picture) -> None:
+    """Display a failed check's picture (helpers/pictures.py) in a notebook: one output
+    holding a PNG of compare_heatmaps and, for a front end that cannot show images, its
+    text grid; outside IPython, the text grid is printed."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # no IPython: a plain Python prompt
+        print(picture.grid())
+        return
+    if get_ipython() is None:
+        print(picture.grid())
+        return
+    fig = compare_heatmaps(
+        picture.got, picture.expected, picture.differ, allowed=picture.allowed, title=picture.where, what=picture.what
+    )
+    png = base64.b64decode(_png_base64(fig))
+    display({"image/png": png, "text/plain": picture.grid()}, raw=True)

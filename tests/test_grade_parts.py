@@ -28,6 +28,7 @@ CHILD_SIDE = (
     "running/__init__.py",
     "running/core.py",
     "running/probes.py",
+    "running/evidence.py",
     "running/wire.py",
     "running/panels.py",
     "grader/__init__.py",

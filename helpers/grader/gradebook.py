@@ -57,7 +57,8 @@ def exercise_text(result: Result) -> str:
     if result.status == NOT_ATTEMPTED:
         return "not attempted (it still raises NotImplementedError)."
     on = f" on {result.case}" if result.case else ""
-    return f"failed{on}: {result.evidence.rstrip('.')}.\n  Likely mistake: {result.message}"
+    picture = f"\n  {result.picture.words()}" if result.picture is not None else ""
+    return f"failed{on}: {result.evidence.rstrip('.')}.\n  Likely mistake: {result.message}{picture}"
 
 
 # --------------------------------------------------------------------------------------

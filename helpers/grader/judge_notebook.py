@@ -89,28 +89,33 @@ class Judging:
             return {}
         runs = protocol.Report(self.messages).runs()
         latest = len(runs.get(exercise_id, [])) - 1
-        if latest < 0 or self._judge(ex, runs[exercise_id], latest, {}, "").status == PASSED:
+        if latest < 0:
             return {}
+        verdict = self._judge(ex, runs[exercise_id], latest, {}, "")
+        if verdict.status == PASSED:
+            return {}
+        asks = judging.evidence_wanted(ex, self.cases[ex.id], verdict)
+        explain = {"explain": {"case": verdict.index, "asks": asks}} if asks else {}
         name = ex.reference.__name__
         held = [self.by_reference[n] for n in sorted(provided_names((name,))) if n in self.by_reference]
         if any(not runs.get(other) for other in held):
-            return {}  # it would hand over an answer to an exercise not graded yet
+            return explain  # it would hand over an answer to an exercise not graded yet
         for other in held:
             now = self._worst(
                 [self._judge(self.exercises[other], runs[other], i, {}, "") for i in range(len(runs[other]))]
             )
             self.handed[other] = self._worst([now] + ([self.handed[other]] if other in self.handed else []))
-        return {"name": name, "source": provided_source((name,))}
+        return {**explain, "name": name, "source": provided_source((name,))}
 
     # Verdicts whose words depend on how the whole notebook ended: judged again at the end.
     CONTEXTUAL = ("missing", "not-finished", "not-graded")
 
     def _judge(self, ex: Exercise, runs: list[dict], index: int, cell_errors: dict[int, str], stopped: str) -> Result:
-        key = (ex.id, index)
+        run = runs[index]
+        key = (ex.id, index, len(run.get("evidence", {})))  # judged again once evidence arrives
         cached = self.judged.get(key)
         if cached is not None:
             return cached
-        run = runs[index]
         result = _judge_exercise(
             self.sub,
             ex,
@@ -119,6 +124,7 @@ class Judging:
             run["outcomes"],
             cell_errors,
             stopped or "Grading stopped early.",
+            run.get("evidence", {}),
         )
         if result.mistake not in self.CONTEXTUAL:
             self.judged[key] = result
@@ -245,7 +251,14 @@ def _with_dependencies(result: Result, earlier: list[Result], source: str, hande
 
 
 def _judge_exercise(
-    sub, ex: Exercise, cases: list[Case], kind: dict | None, outcomes: dict, cell_errors: dict[int, str], stopped: str
+    sub,
+    ex: Exercise,
+    cases: list[Case],
+    kind: dict | None,
+    outcomes: dict,
+    cell_errors: dict[int, str],
+    stopped: str,
+    evidence: dict | None = None,
 ) -> Result:
     def failed(key: str, evidence: str, message: str, label: str = "") -> Result:
         return Result(ex, FAILED, key, label, evidence, message)
@@ -277,9 +290,12 @@ def _judge_exercise(
     if problem is not None:
         return problem
 
+    decoded: dict[int, running.Outcome] = {}
+
     def received():
-        """The outcomes that came back, decoded, in the order of the cases; a failure in
-        place of the first one that did not come back or cannot be read."""
+        """The outcomes that came back, decoded, in the order of the cases, each with the
+        evidence the child gathered about it, if any; a failure in place of the first one
+        that did not come back or cannot be read."""
         for index, case in enumerate(cases):
             if index not in outcomes:
                 yield failed(
@@ -287,7 +303,7 @@ def _judge_exercise(
                 )
                 return
             try:
-                yield running.decode_outcome(outcomes[index])
+                outcome = running.decode_outcome(outcomes[index])
             except running.DecodeError as exc:
                 yield failed(
                     "unreadable-result",
@@ -296,5 +312,16 @@ def _judge_exercise(
                     case.label,
                 )
                 return
+            try:
+                found = running.decode_evidence((evidence or {}).get(index, {}))
+            except running.DecodeError:  # evidence only explains: unreadable evidence is no evidence
+                found = {}
+            decoded[index] = replace(outcome, evidence=found)
+            yield decoded[index]
 
-    return judging.verdict(ex, cases, received())
+    result = judging.verdict(ex, cases, received())
+    if result.status != FAILED:
+        return result
+    for _ in received() if len(decoded) < len(outcomes) else ():  # the cases after the failure, for the picture
+        pass
+    return judging.explained(ex, cases, decoded, result)

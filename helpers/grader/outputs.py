@@ -103,6 +103,8 @@ def feedback_page(student: str, rows: list[Graded]) -> str:
                 on = f" on {r.case}" if r.case else ""
                 lines.append(f"{head}: failed{on}: {r.evidence.rstrip('.')}.")
                 lines.append(f"  Likely mistake: {r.message}")
+                if r.picture is not None:
+                    lines.append(f"  {r.picture.words()}")
         lines.append("")
     return "\n".join(lines)
 

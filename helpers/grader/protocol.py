@@ -139,6 +139,24 @@ def answer(exercise_id: str, reference: dict | None = None) -> dict:
     return {"exercise": exercise_id, **(reference or {})}
 
 
+def explain_request(message: dict, exercise_id: str) -> tuple[int, dict] | None:
+    """(case, asks) when an answer about `exercise_id` asks the child to gather evidence
+    about the failing case (helpers/running/evidence.py), else None."""
+    explain = message.get("explain") if message.get("exercise") == exercise_id else None
+    if (
+        not isinstance(explain, dict)
+        or type(explain.get("case")) is not int
+        or not isinstance(explain.get("asks"), dict)
+    ):
+        return None
+    return explain["case"], explain["asks"]
+
+
+def case_evidence(exercise_id: str, case: int, evidence: dict) -> dict:
+    """What the probes found about case `case` of the latest run (running.encode_evidence)."""
+    return {"exercise": exercise_id, "case": case, "evidence": evidence}
+
+
 def handed_reference(message: dict, exercise_id: str) -> tuple[str, str] | None:
     """(name, source) of the course's version in an answer about `exercise_id`, or None."""
     source, name = message.get("source"), message.get("name")
@@ -244,15 +262,19 @@ class Report:
 
     def runs(self) -> dict[str, list[dict]]:
         """Per exercise, each time it was graded: {"kind": the answer_kind message,
-        "outcomes": {case index: outcome}}. An answer_kind message starts a run; case
-        outcomes join the latest run of their exercise, the first for each case."""
+        "outcomes": {case index: outcome}, "evidence": {case index: evidence}}. An
+        answer_kind message starts a run; case outcomes and evidence join the latest run of
+        their exercise, the first for each case."""
         runs: dict[str, list[dict]] = {}
         for m in self.messages:
             exercise_id = m.get("exercise")
             if not isinstance(exercise_id, str):
                 continue
             if "kind" in m:
-                runs.setdefault(exercise_id, []).append({"kind": m, "outcomes": {}})
+                runs.setdefault(exercise_id, []).append({"kind": m, "outcomes": {}, "evidence": {}})
             elif isinstance(m.get("case"), int) and runs.get(exercise_id):
-                runs[exercise_id][-1]["outcomes"].setdefault(m["case"], m.get("outcome"))
+                if "evidence" in m:
+                    runs[exercise_id][-1]["evidence"].setdefault(m["case"], m.get("evidence"))
+                else:
+                    runs[exercise_id][-1]["outcomes"].setdefault(m["case"], m.get("outcome"))
         return runs

@@ -76,16 +76,20 @@ class Grandchild:
         if os.getpid() == self.pid:
             protocol.write_line(self.fd, message)
 
-    def ask(self, exercise_id: str):
+    def ask(self, exercise_id: str, candidate=None):
         """The parent's answer once an exercise is graded: None when it passed, else the
         course's version of the answer (its source, run here), as the notebook's check
-        hands it to the cells below."""
+        hands it to the cells below. When the answer failed, the parent may first ask for
+        evidence about the failing case: `candidate` is run again on changed copies of it."""
         self.send(protocol.ask(exercise_id))
         reply = {}
         while reply.get("exercise") != exercise_id:  # answers to questions the student's code sent come first
             reply = protocol.read_line(self.answers)
             if not reply:
                 return None
+        explain = protocol.explain_request(reply, exercise_id)
+        if explain is not None and self.intact():
+            self.explain(exercise_id, candidate, *explain)
         handed = protocol.handed_reference(reply, exercise_id)
         if handed is None:
             return None
@@ -94,6 +98,18 @@ class Grandchild:
         module.__file__ = f"<the course's {name}, handed down after exercise {exercise_id}>"
         exec(compile(source, module.__file__, "exec", dont_inherit=True), module.__dict__)
         return module.__dict__.get(name)
+
+    def explain(self, exercise_id: str, candidate, index: int, asks: dict) -> None:
+        """Gather the evidence the parent asked for about case `index` and send it."""
+        h, ex, cases = self.h, self.exercises[exercise_id], self.cases[exercise_id]
+        if not 0 <= index < len(cases):
+            return
+        spec = h.Spec(ex["name"], ex["module"], h.CALLABLES.get(ex["probe"]), h.CALLABLES.get(ex["runner"]))
+        try:
+            found = h.encode_evidence(h.gather(spec, candidate, cases[index], asks))
+        except BaseException:  # noqa: BLE001 - whatever the student's code raised: no evidence
+            return
+        self.send(protocol.case_evidence(exercise_id, index, found))
 
     # -- the stand-in helpers package
 
@@ -110,7 +126,7 @@ class Grandchild:
             if exercise_id not in self.exercises:
                 return candidate
             self.grade(exercise_id, candidate, protocol.VIA_CHECK)
-            reference = self.ask(exercise_id)
+            reference = self.ask(exercise_id, candidate)
             return candidate if reference is None else reference
 
         def nothing(*args, **kwargs):

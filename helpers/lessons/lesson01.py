@@ -8,7 +8,8 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
-from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
+from helpers.lessons import variants
+from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.toolkit import (
     Message,
     batch_cases,
@@ -244,6 +245,7 @@ EXERCISES_01 = [
         returns="the scores X Xᵀ, shape (T, T)",
         reference=ref.pairwise_scores,
         make_cases=sentence_cases,
+        produces=Produces(what="scores", axes=("T", "T")),
         mistakes=(
             raised(
                 "missing-transpose",
@@ -316,6 +318,7 @@ EXERCISES_01 = [
         returns="softmax over the last dimension, same shape as scores",
         reference=ref.stable_softmax,
         make_cases=score_cases,
+        produces=Produces(what="weights", family=variants.softmax_family()),
         mistakes=(
             matches(
                 "no-keepdim",
@@ -379,6 +382,9 @@ EXERCISES_01 = [
         returns="softmax(X Xᵀ) over each row, shape (B, T, T)",
         reference=ref.attention_weights,
         make_cases=batch_cases,
+        produces=Produces(
+            what="weights", batch=(0,), axes=("B", "T", "T"), family=variants.softmax_family(of=lambda X: X @ X.mT)
+        ),
         mistakes=(
             dot_T_on_batch,
             wrong_axis_of_symmetric,
@@ -413,6 +419,7 @@ EXERCISES_01 = [
         returns="softmax(X Xᵀ) X, shape (B, T, D)",
         reference=ref.simple_self_attention,
         make_cases=batch_cases,
+        produces=Produces(batch=(0,), axes=("B", "T", "D"), family=variants.attention_family(0, 0, 0, scale=None)),
         mistakes=(
             dot_T_on_batch,
             matches(

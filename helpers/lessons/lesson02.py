@@ -11,9 +11,10 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
+from helpers.lessons import variants
 from helpers.lessons.common import MATMUL_SIZES
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
-from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
+from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import (
     SCALE_HIDDEN,
     SCALE_QKV,
@@ -330,6 +331,7 @@ EXERCISES_02 = [
         returns="-Σ w log w over the last dimension, shape (...,), with 0 log 0 = 0",
         reference=ref.row_entropy,
         make_cases=weight_cases,
+        produces=Produces(),
         mistakes=(
             matches(
                 "zero-log-zero",
@@ -433,6 +435,12 @@ EXERCISES_02 = [
         returns="softmax(q kᵀ / √D) v, shape (B, T, D), keeping the weights in self.last_weights",
         reference=ref.MySelfAttention,
         make_cases=forward_cases,
+        produces=Produces(
+            batch=(0,),
+            axes=("B", "T", "D"),
+            family=variants.module_family("linear_q", "linear_k", "linear_v"),
+            from_weights=variants.from_weights("linear_v"),
+        ),
         module=True,
         probe=keeps_weights,
         mistakes=(
@@ -514,6 +522,7 @@ EXERCISES_02 = [
         returns="softmax(q kᵀ / √d) v, shape (B, T, d)",
         reference=ref.attention_from_qkv,
         make_cases=qkv_cases,
+        produces=Produces(batch=(0, 1, 2), axes=("B", "T", "d"), family=variants.attention_family()),
         mistakes=(
             raised(
                 "softmax-wrong-tensor",
@@ -552,6 +561,7 @@ EXERCISES_02 = [
         returns="q kᵀ / √d, shape (B, T, T)",
         reference=ref.scaled_scores,
         make_cases=qk_cases,
+        produces=Produces(what="scores", batch=(0, 1), axes=("B", "T", "T"), family=variants.attention_family(v=None)),
         mistakes=(
             dot_T_on_batch,
             *scale_mistakes(lambda q, k, scale: q @ k.mT * scale, width_of_q, SCALE_SCORES),

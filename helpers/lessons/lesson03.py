@@ -9,9 +9,10 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
+from helpers.lessons import variants
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
-from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
+from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import (
     SCALE_EMBED,
     SCALE_QKV,
@@ -396,6 +397,7 @@ EXERCISES_03 = [
         returns="(T, T) booleans, True where key j <= query i",
         reference=ref.causal_mask,
         make_cases=size_cases,
+        produces=Produces(what="mask", axes=("T", "T")),
         mistakes=(
             matches(
                 "hides-diagonal", _hides_diagonal, lambda T: torch.ones(T, T, dtype=torch.bool).tril(-1), "tril(-1)"
@@ -436,6 +438,7 @@ EXERCISES_03 = [
         returns="(B, 1, T) booleans, True where key j < lengths[b]",
         reference=ref.padding_mask,
         make_cases=length_cases,
+        produces=Produces(what="mask", axes=("B", "1", "T")),
         mistakes=(
             matches(
                 "over-queries",
@@ -491,6 +494,14 @@ EXERCISES_03 = [
         returns="weights (B, T, T): masked keys exactly 0, other rows summing to 1, fully masked rows all 0",
         reference=ref.masked_softmax,
         make_cases=masked_score_cases,
+        produces=Produces(
+            what="weights",
+            batch=(0,),
+            tokens={0: -1},
+            mask=1,
+            axes=("B", "T", "T"),
+            family=variants.softmax_family(mask=1),
+        ),
         mistakes=(
             Mistake("renormalised-after-softmax", _renormalised_after_softmax),
             *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
@@ -515,6 +526,13 @@ EXERCISES_03 = [
         returns="softmax of the masked, scaled scores, times v: shape (B, T, d)",
         reference=ref.masked_attention,
         make_cases=masked_qkv_cases,
+        produces=Produces(
+            batch=(0, 1, 2),
+            tokens={0: -2, 1: -2, 2: -2},
+            mask=3,
+            axes=("B", "T", "d"),
+            family=variants.attention_family(mask=3),
+        ),
         mistakes=(
             *mask_mistakes(lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v),
             *scale_mistakes(
@@ -534,6 +552,14 @@ EXERCISES_03 = [
         returns="out_proj(masked attention of q, k, v), shape (B, T, D), keeping self.last_weights",
         reference=ref.SingleHeadAttention,
         make_cases=head_cases,
+        produces=Produces(
+            batch=(0,),
+            tokens={0: -2},
+            mask=1,
+            axes=("B", "T", "D"),
+            family=variants.module_family("q_proj", "k_proj", "v_proj", "out_proj"),
+            from_weights=variants.from_weights("v_proj", "out_proj"),
+        ),
         module=True,
         probe=keeps_weights,
         mistakes=(

@@ -11,11 +11,12 @@ from torch import Tensor, nn
 
 from helpers import attention as ref
 from helpers import running
+from helpers.lessons import variants
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.lesson03 import HEAD, MASK_MESSAGES, _fully_masked_row, _padding, mask_mistakes
 from helpers.lessons.panels import Panel, _pattern, loose_tolerance, test_mistakes
-from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
+from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import linear_params, project
 from helpers.lessons.toolkit import (
     MUST_RAISE,
@@ -347,6 +348,7 @@ EXERCISES_04 = [
         returns="x split into heads, shape (B, H, T, d_head)",
         reference=ref.split_heads,
         make_cases=split_cases,
+        produces=Produces(batch=(0,), axes=("B", "H", "T", "d_head")),
         mistakes=(
             Mistake("hard-coded-heads", _hard_coded_heads),
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
@@ -408,6 +410,7 @@ EXERCISES_04 = [
         returns="the heads side by side again, shape (B, T, D)",
         reference=ref.merge_heads,
         make_cases=merge_cases,
+        produces=Produces(batch=(0,), axes=("B", "T", "D")),
         mistakes=(
             matches("merge-no-transpose", MERGE_MESSAGE, _merge_reshape_only, "a plain reshape to (B, T, D)"),
             raised(
@@ -646,6 +649,14 @@ EXERCISES_04 += [
         returns="out_proj(merged heads), shape (B, T, D), keeping self.last_weights (B, H, T, T)",
         reference=ref.MultiHeadAttention,
         make_cases=mha_cases,
+        produces=Produces(
+            batch=(0,),
+            tokens={0: -2},
+            mask=1,
+            axes=("B", "T", "D"),
+            family=variants.module_family("q_proj", "k_proj", "v_proj", "out_proj", scale="d_head", heads=True),
+            from_weights=variants.from_weights("v_proj", "out_proj", heads=True),
+        ),
         module=True,
         probe=keeps_head_weights,
         mistakes=(
@@ -793,6 +804,7 @@ EXERCISES_04 += [
         returns="an nn.MultiheadAttention(batch_first=True) with the same weights, giving the same outputs",
         reference=ref.to_torch_mha,
         make_cases=converter_cases,
+        produces=Produces(batch=(0,), axes=("B", "T", "D")),
         runner=run_converter,
         mistakes=(
             raised("not-mha", _not_mha, error=r"should return an nn\.MultiheadAttention"),

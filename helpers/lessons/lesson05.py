@@ -12,7 +12,7 @@ from helpers import running
 from helpers.lessons.lesson03 import HEAD, size_cases
 from helpers.lessons.lesson04 import TENSOR_VERDICT, _mha
 from helpers.lessons.panels import Panel, _source_pattern, loose_tolerance, test_mistakes
-from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
+from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import linear_params, project
 from helpers.lessons.toolkit import matches, raised, randn, source_line
 from helpers.running import Case, Outcome, run_equivariance_test
@@ -208,6 +208,7 @@ EXERCISES_05 = [
         returns="for each query i, the key it should attend to when reversing: T - 1 - i, shape (T,)",
         reference=ref.ideal_keys,
         make_cases=size_cases,
+        produces=Produces(axes=("T",)),
         mistakes=(
             matches(
                 "identity",
@@ -325,6 +326,7 @@ EXERCISES_05 = [
         returns="readout(attention(tok(tokens) + pos(positions))), shape (B, T, V)",
         reference=ref.ReversalModel,
         make_cases=reversal_model_cases,
+        produces=Produces(batch=(0,), axes=("B", "T", "V")),
         module=True,
         mistakes=(
             Mistake("whole-position-table", _whole_position_table, on_error=True),

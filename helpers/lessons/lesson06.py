@@ -9,8 +9,9 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
+from helpers.lessons import variants
 from helpers.lessons.common import MATMUL_SIZES
-from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
+from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import SCALE_CHUNKED, scale_mistakes, width_of_q
 from helpers.lessons.toolkit import matches, raised, randint, randn, source_line, without_comment
 from helpers.running import Case, Outcome, run_chunked
@@ -275,6 +276,7 @@ EXERCISES_06 = [
         returns="softmax over the last dimension, found in one pass over blocks with a running max and sum",
         reference=ref.online_softmax,
         make_cases=online_cases,
+        produces=Produces(what="weights", family=variants.softmax_family()),
         mistakes=(
             raised("state-without-axis", _state_without_axis, error=_SIZE_ERROR, source=_STATE_WITHOUT_AXIS, both=True),
             raised("slices-axis-1", _slices_axis_1, error=_SIZE_ERROR, source=_SLICES_AXIS_1, both=True),
@@ -346,6 +348,7 @@ EXERCISES_06 = [
         returns="softmax(q kᵀ / √d) v, shape (B, T, d), computed over blocks of keys",
         reference=ref.chunked_attention,
         make_cases=chunk_cases,
+        produces=Produces(batch=(0, 1, 2), axes=("B", "T", "d"), family=variants.attention_family()),
         runner=run_chunked,
         mistakes=(
             raised(

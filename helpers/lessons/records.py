@@ -30,6 +30,38 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Produces:
+    """What an exercise's answer produces: how a failed check gathers evidence about it and
+    explains it (helpers/explaining.py), for any mistake, catalogued or not. An exercise
+    opts in by declaring it (Exercise.produces); every field is optional.
+
+    what:      "weights" (each row over the last axis sums to 1, masked keys get 0), "mask"
+               (booleans, True = may attend), "scores" or "output". Weights and masks are
+               drawn beside the expected ones when a check fails.
+    batch:     positions of the inputs whose first axis holds the sentences of a batch:
+               changing one sentence must leave the other sentences' outputs alone
+    tokens:    {input position: its token axis}: with a causal mask among the inputs (or
+               causal=True), changing the last token must leave earlier outputs alone
+    mask:      the position of the input that is a mask (True = may attend), or None
+    causal:    the answer itself must be causal, whatever its inputs
+    axes:      the course's names of the output's axes, ("B", "T", "T"), for messages
+    family:    a parameterised copy of the reference (helpers/lessons/variants.py) whose
+               knobs are tried on a wrong output: "softmax over dim -2", "not scaled", ...
+    from_weights: for a module keeping self.last_weights: (case, weights) -> the output that
+               forward gives when those weights are the ones it uses
+    """
+
+    what: str = "output"
+    batch: tuple[int, ...] = ()
+    tokens: dict[int, int] = field(default_factory=dict)
+    mask: int | None = None
+    causal: bool = False
+    axes: tuple[str, ...] = ()
+    family: Callable | None = None
+    from_weights: Callable[[Case, Tensor], Tensor] | None = None
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One graded exercise.
 
@@ -45,6 +77,8 @@ class Exercise:
                 that the grader's fresh draws differ from the notebook's
     mistakes:   the known mistakes, tried in order (toolkit.matches, toolkit.raised, ...)
     module, probe, runner: for a class (see below), or an answer that is not called once
+    produces:   what the answer produces (Produces), so that a failed check explains mistakes
+                nobody catalogued from evidence; None: only the catalogued ones are named
     """
 
     id: str
@@ -62,6 +96,7 @@ class Exercise:
     module: bool = False  # the student writes an nn.Module class, not a function
     probe: Callable[..., Tensor] | None = None  # probe(module, *inputs); default: module(*inputs)
     runner: Callable[..., Tensor] | None = None  # runner(candidate, inputs, case) for anything else
+    produces: Produces | None = None  # what it produces, for evidence on failure (see Produces)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ It holds:
     core.py     Case, Outcome (the plain data a check passes around); call, run_case
     probes.py   probes and runners: what an exercise does with a candidate instead of calling it
     panels.py   the models a student's test is run on (4.4, 5.2), and the runner that does it
+    evidence.py gather: after a failed check, the answer run again on changed copies of a case
     wire.py     encode, decode: plain-array JSON for cases and outcomes between processes
 
 and nothing else: the grader's child loads this package by path (grader/launch.py).
@@ -29,6 +30,7 @@ from .core import (  # noqa: F401
     run_case,
     wanted_kind,
 )
+from .evidence import NO_GRADIENT, PROBES, gather  # noqa: F401
 from .panels import (  # noqa: F401
     EQUIVARIANCE_PANEL,
     INDEPENDENCE_PANEL,
@@ -64,10 +66,12 @@ from .wire import (  # noqa: F401
     DecodeError,
     decode,
     decode_case,
+    decode_evidence,
     decode_outcome,
     decode_tensor,
     encode,
     encode_case,
+    encode_evidence,
     encode_outcome,
     encode_tensor,
 )

@@ -49,6 +49,8 @@ class Outcome:
     inputs_changed: for each input, whether the call modified it in place
     warnings:      the messages of warnings the call raised
     source:        the candidate's source code if it could be read, else ""
+    evidence:      after a failed check, what probes of the answer found (running/evidence.py):
+                   named tensors, empty unless judging asked for them
     """
 
     output: Tensor | None = None
@@ -58,6 +60,7 @@ class Outcome:
     inputs_changed: tuple[bool, ...] = ()
     warnings: tuple[str, ...] = ()
     source: str = ""
+    evidence: dict[str, Tensor] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

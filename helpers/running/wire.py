@@ -162,3 +162,25 @@ def decode_outcome(obj: Any) -> Outcome:
         warnings=tuple(w[:2000] for w in found[:50]),
         source=text("source"),
     )
+
+
+MAX_EVIDENCE = 16  # named tensors in one case's evidence
+
+
+def encode_evidence(evidence: dict[str, Tensor]) -> dict:
+    """Evidence (running/evidence.py) as JSON-ready data: names and encoded tensors; a tensor
+    that cannot be sent is left out."""
+    data = {}
+    for name, value in list(evidence.items())[:MAX_EVIDENCE]:
+        try:
+            data[str(name)[:200]] = encode_tensor(value)
+        except (TypeError, ValueError):
+            continue
+    return data
+
+
+def decode_evidence(obj: Any) -> dict[str, Tensor]:
+    """Evidence from the child, checked: at most MAX_EVIDENCE named tensors."""
+    if not isinstance(obj, dict) or len(obj) > MAX_EVIDENCE or not all(isinstance(k, str) for k in obj):
+        raise DecodeError("evidence should be a few named tensors")
+    return {name[:200]: decode_tensor(value) for name, value in obj.items()}

@@ -1,0 +1,390 @@
+"""Explaining a failed check from evidence, part of step 2 (judging): when no catalogued
+mistake matches, measure properties of what the student's code did and report the first
+that breaks, with the numbers, or the known transformation of the reference that the
+output equals. It never calls student code: what needs another run of it (a changed
+sentence, a changed last token, gradients, a second instance, the weights forward used)
+was gathered by step 1, helpers/running/evidence.py, as plain tensors in Outcome.evidence;
+asks_for() says which to gather. An exercise opts in with Produces (lessons/records.py).
+
+    asks_for(ex, case) -> dict                       what step 1 should gather
+    explain(ex, case, out, expected) -> Finding3     (key, evidence, message) or None
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import torch
+from torch import Tensor
+
+from helpers.lessons import variants
+from helpers.lessons.records import Exercise
+from helpers.properties import (
+    PROPERTIES,
+    WEIGHTS_ONLY,
+    Found,
+    _equal,
+    causal_input,
+    dtype_changed,
+    non_finite,
+    produces,
+    zeros_left,
+)
+from helpers.running import LAST_WEIGHTS, Case, Outcome
+from helpers.running import evidence as probes
+from helpers.tolerances import fmt_num
+
+
+def asks_for(ex: Exercise, case: Case) -> dict:
+    """The probes step 1 should run on the student's answer for this failing case (plain
+    data, for the grader's child too)."""
+    p = produces(ex, case)
+    if p is None:
+        return {}
+    asks: dict = {probes.AGAIN: True}
+    weights_case = LAST_WEIGHTS in case.tags
+    if p.batch and not weights_case:
+        first = case.inputs[p.batch[0]]
+        if isinstance(first, Tensor) and first.dim() > 0 and first.shape[0] > 1:
+            asks[probes.BATCH] = list(p.batch)
+    if p.tokens and causal_input(p, case) and not weights_case:
+        asks[probes.FUTURE] = {str(k): v for k, v in p.tokens.items()}
+    if not weights_case and p.what != "mask":
+        asks[probes.GRADIENTS] = True
+    if ex.module and not weights_case:
+        asks[probes.SHARED] = True
+    if weights_case and p.from_weights is not None:
+        asks[probes.USED] = True
+    return asks
+
+
+# --------------------------------------------------------------------------------------
+# Known transformations
+
+
+AXIS_WORDS = {"B": "the sentences", "H": "the heads", "T": "the queries"}
+
+
+def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
+    """(what the output equals, what to do) for one knob turned."""
+    sizes = parts.sizes or {}
+    if name == "axis":
+        dims = (parts.scores if parts.scores is not None else parts.q).dim() + (1 if parts.heads else 0)
+        named = {-2: "the queries"}
+        if dims == 4:
+            named.update({-3: "the heads", -4: "the sentences"})
+        elif dims == 3:
+            named[-3] = "the sentences"
+        where = named.get(value, f"dim {value}")
+        return (
+            f"the softmax taken over dim {dims + value} ({where}) instead of the last dimension (the keys)",
+            "Take the softmax over the keys, the last dimension: softmax(..., dim=-1), so that each query's row "
+            "of weights sums to 1.",
+        )
+    if name == "scale":
+        right = variants.right_scale(parts)
+        return (
+            f"the scores multiplied by {_factor(value, sizes)} instead of {_factor(right, sizes)}",
+            f"Multiply the scores by {_factor(right, sizes)}"
+            + (f" ({parts.scale} = {sizes[parts.scale]})" if parts.scale else "")
+            + ": compare each multiplication or division of the scores with that.",
+        )
+    if name == "mask":
+        if value == "ignored":
+            return "the mask left out", "Use the mask: fill the scores of masked keys with -inf before the softmax."
+        if value == "inverted":
+            return (
+                "the mask used the wrong way round (True hiding a key)",
+                "In the course's masks True means 'may attend': hide the keys where the mask is False, "
+                "masked_fill(~mask, float('-inf')).",
+            )
+        if value == "after":
+            return (
+                "the masked weights set to 0 after the softmax, so the other weights of those rows no longer sum to 1",
+                "Mask the scores before the softmax (-inf there), so that the softmax shares each row among the "
+                "allowed keys only.",
+            )
+        shift = int(value.split(":")[1])
+        return (
+            f"the causal diagonal moved by {shift:+d}: "
+            + ("each query also sees the key after it" if shift > 0 else "each query is hidden from its own key"),
+            "Query i may attend keys j <= i: the diagonal included, nothing after it.",
+        )
+    if name == "weights_T":
+        return (
+            "the weights transposed (the keys as rows) before they multiply v",
+            "Multiply weights @ v with the weights as they come out of the softmax: row i, query i.",
+        )
+    if name == "split":
+        return (
+            "the heads split as (d_head, H): each head taking every H-th number of a token instead of one slice",
+            "Split with x.view(B, T, H, d_head).transpose(1, 2): head h gets numbers h·d_head to (h+1)·d_head - 1.",
+        )
+    return (
+        "the heads merged as (d_head, H), their numbers interleaved, instead of side by side",
+        "Merge with out.transpose(1, 2).reshape(B, T, D): head 0's numbers first, then head 1's, ...",
+    )
+
+
+def _factor(value: float, sizes: dict[str, int]) -> str:
+    """'1/√8 (1/√d)' when a factor is one the sizes make, else its number."""
+    if math.isclose(value, 1.0):
+        return "1 (not scaled)"
+    for name, n in sizes.items():
+        for form, text in ((n**-0.5, f"1/√{n}"), (1 / n, f"1/{n}"), (n**0.5, f"√{n}"), (1 / n**2, f"1/{n}²")):
+            if math.isclose(value, form, rel_tol=1e-6):
+                return f"{text} = {text.replace(str(n), name)}"
+    return fmt_num(value)
+
+
+def transformation(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """The knobs of the exercise's family that make the reference give the student's output."""
+    p = produces(ex, case)
+    if p is None or p.family is None or tuple(out.output.shape) != tuple(expected.shape):
+        return None
+    try:
+        parts = p.family(case)
+        knobs = variants.matching(parts, out.output.double(), _equal)
+    except (RuntimeError, IndexError, KeyError, TypeError):  # a family these inputs do not fit
+        return None
+    if not knobs:
+        return None
+    said = [_describe_knob(name, value, parts) for name, value in knobs.items()]
+    key = "+".join({"axis": "softmax-axis", "weights_T": "weights-transposed"}.get(n, n) for n in knobs)
+    what = " and ".join(s[0] for s in said)
+    return (f"found-{key}", f"your result equals the right computation with {what}", " ".join(s[1] for s in said))
+
+
+def rearranged(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """The right numbers in another arrangement: axes swapped, the last axis split and read
+    in another order, flipped, or shifted by one."""
+    got, want = out.output.double(), expected.double()
+    if got.numel() != want.numel() or got.dim() == 0 or not got.is_floating_point() or got.dim() > 4:
+        return None
+    names = (ex.produces.axes if ex.produces and len(ex.produces.axes) == want.dim() else ()) or tuple(
+        f"axis {i}" for i in range(want.dim())
+    )
+    layout = f"({', '.join(names)})"
+    for perm in itertools.permutations(range(want.dim())):
+        if perm == tuple(range(want.dim())):
+            continue
+        turned = want.permute(perm)
+        order = "(" + ", ".join(names[i] for i in perm) + ")"
+        if tuple(turned.shape) == tuple(got.shape) and _equal(got, turned):
+            return (
+                "axes-swapped",
+                f"your result holds the right numbers with its axes in the order {order} instead of {layout}",
+                f"Return {layout}: a transpose or permute put the axes in another order.",
+            )
+        if tuple(got.shape) == tuple(want.shape) and _equal(got, turned.reshape(got.shape)):
+            return (
+                "read-in-another-order",
+                f"your result holds the right numbers, laid out as {order} and then reshaped to {layout}",
+                "view and reshape keep the order of the numbers in memory: bring the axes into the order the "
+                "result has (transpose or permute) before you reshape, not after.",
+            )
+    last = want.shape[-1]
+    for a in range(2, last):
+        if last % a or tuple(got.shape) != tuple(want.shape):
+            continue
+        split = want.reshape(*want.shape[:-1], a, last // a)
+        if _equal(got, split.transpose(-2, -1).reshape(want.shape)):
+            return (
+                "read-in-another-order",
+                f"your result holds the right numbers, but along its last axis in another order: the {last} "
+                f"numbers of each row read as ({last // a}, {a}) where they are ({a}, {last // a})",
+                "Each group of numbers along the last axis belongs together (one head's slice): keep them side by "
+                "side, transpose the group axis into place before reshape, not after.",
+            )
+    if tuple(got.shape) == tuple(want.shape):
+        for a in range(2, last // 2 + 1):  # blocks of two numbers or more; single numbers: see flips below
+            if last % a:
+                continue
+            blocks = want.reshape(*want.shape[:-1], a, last // a)
+            mine = got.reshape(*got.shape[:-1], a, last // a)
+            order = [next((j for j in range(a) if _equal(mine[..., i, :], blocks[..., j, :])), -1) for i in range(a)]
+            if -1 not in order and order != list(range(a)) and sorted(order) == list(range(a)):
+                return (
+                    "blocks-reordered",
+                    f"your result holds the right blocks of {last // a} numbers along the last axis, in the order "
+                    f"{', '.join(map(str, order))} instead of {', '.join(map(str, range(a)))}",
+                    "The groups of numbers along the last axis (one head's slice each) must come in order: group 0 "
+                    "first, then group 1, ...: check the order in which you put them side by side.",
+                )
+        for axis in range(want.dim()):
+            if want.shape[axis] > 1 and _equal(got, want.flip(axis)):
+                return (
+                    "flipped",
+                    f"your result is the right one in reverse order along {names[axis]} (dim {axis})",
+                    f"Something reverses the order along {names[axis]}: check each flip, index and loop over it.",
+                )
+            for shift in (1, -1):
+                if want.shape[axis] > 2 and _equal(got, want.roll(shift, axis)):
+                    return (
+                        "shifted",
+                        f"your result is the right one shifted by {shift:+d} along {names[axis]} (dim {axis}), "
+                        "wrapping around",
+                        f"An index along {names[axis]} is off by one: check where each position is read and written.",
+                    )
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# The right numbers, changed simply
+
+
+def offset(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """The right numbers plus one constant: an index or a start that is off."""
+    got, want = out.output.double(), expected.double()
+    if got.shape != want.shape or got.numel() < 2 or not torch.isfinite(got).all():
+        return None
+    if torch.unique(want).numel() < 2:
+        return None  # every right number alike: a difference says nothing about how it came
+    diff = got - want
+    c = float(diff.reshape(-1)[0])
+    if abs(c) < 1e-6 or not torch.allclose(diff, torch.full_like(diff, c), atol=1e-5):
+        return None
+    named = {n: name for name, n in _case_sizes(case).items()}
+    said = (
+        f" = {'-' if c < 0 else ''}{named[round(abs(c))]}"
+        if round(abs(c)) in named and abs(c - round(c)) < 1e-6
+        else ""
+    )
+    return (
+        "offset",
+        f"every number of yours is the right one {'plus' if c > 0 else 'minus'} {fmt_num(abs(c))}{said}",
+        "Your result is right but for the same number added everywhere: check where it starts counting "
+        "(0, not 1 or -1) and any number added or subtracted.",
+    )
+
+
+def _case_sizes(case: Case) -> dict[str, int]:
+    sizes = {}
+    for x in case.inputs:
+        if isinstance(x, Tensor):
+            for n in x.shape:
+                sizes.setdefault(f"{n}", n)
+        elif isinstance(x, int) and not isinstance(x, bool):
+            sizes.setdefault(f"{x}", x)
+    first = next((x for x in case.inputs if isinstance(x, Tensor) and x.dim() > 0), None)
+    names = {}
+    if first is not None and first.is_floating_point():
+        for n, name in zip(first.shape[::-1], ("the last axis",) * 1 + ("T",)):
+            names[name] = n
+    if first is None or not isinstance(first, Tensor):
+        names.update({"T": n for n in sizes.values()})
+    return names or {"T": n for n in sizes.values()}
+
+
+def mean_not_sum(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """A result over the last axis of the input, divided by that axis's size: a mean where a
+    sum is wanted."""
+    first = case.inputs[0] if case.inputs and isinstance(case.inputs[0], Tensor) else None
+    got, want = out.output.double(), expected.double()
+    if first is None or first.dim() < 1 or tuple(first.shape[:-1]) != tuple(want.shape) or got.shape != want.shape:
+        return None
+    S = first.shape[-1]
+    if S < 2 or not torch.allclose(got, want / S, rtol=1e-4, atol=1e-6) or torch.allclose(want, torch.zeros_like(want)):
+        return None
+    return (
+        "mean-not-sum",
+        f"every number of yours is the right one divided by {S}, the size of the last axis your function reduces",
+        f"That is what .mean(dim=-1) gives where .sum(dim=-1) is wanted: the sum over the {S} numbers, not their mean.",
+    )
+
+
+def whole_numbers(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    got, want = out.output.double(), expected.double()
+    if got.shape != want.shape or not torch.isfinite(got).all() or not torch.equal(got, got.round()):
+        return None
+    if torch.equal(want, want.round()):
+        return None
+    return (
+        "whole-numbers",
+        "every number of yours is a whole number, and the right ones are not",
+        "Something rounds: // is floor division (use /), and .long(), .int(), round() or an integer tensor drop "
+        "the fractions.",
+    )
+
+
+def mask_rows(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """A mask that lets each row through the first keys (or a band around the diagonal), as
+    the right one does, but a constant number too many or too few."""
+    got, want = out.output, expected
+    if got.dtype != torch.bool or got.shape != want.shape or got.dim() < 1:
+        return None
+    counts, right = got.sum(dim=-1), want.sum(dim=-1)
+    d = int((counts - right).reshape(-1)[0])
+    S = got.shape[-1]
+    if got.dim() >= 2 and got.shape[-2] == S and torch.equal(want, torch.ones(S, S, dtype=torch.bool).tril()):
+        for k in range(-S + 1, S):
+            if k and torch.equal(got, torch.ones(S, S, dtype=torch.bool).tril(k)):
+                return (
+                    "mask-off-by-n",
+                    f"your mask is a lower triangle with its diagonal moved by {k:+d}: tril({k})",
+                    f"Query i may attend keys j <= i, the diagonal included: tril() with diagonal 0 (yours is {k}), "
+                    "or the comparison j <= i.",
+                )
+    if d == 0 or not torch.equal(counts - right, torch.full_like(counts, d)):
+        return None
+    prefix = lambda m: torch.equal(m, torch.arange(S) < m.sum(dim=-1, keepdim=True))  # noqa: E731
+    if prefix(got) and prefix(want):
+        how = "the first keys of each row, as the right mask does"
+    elif got.dim() >= 2 and got.shape[-2] == S:
+        shifted = torch.ones(S, S, dtype=torch.bool).tril(d)
+        if not (torch.equal(want, torch.ones(S, S, dtype=torch.bool).tril()) and torch.equal(got, shifted)):
+            return None
+        how = f"a lower triangle with its diagonal moved by {d:+d}"
+    else:
+        return None
+    return (
+        "mask-off-by-n",
+        f"your mask lets {how}, {abs(d)} key{'s' if abs(d) > 1 else ''} {'more' if d > 0 else 'fewer'} per row "
+        "than the right one",
+        "Off by "
+        + f"{abs(d)}: check the comparison (< or <=) and the end of each range or slice: a row of length n may "
+        "attend keys 0 to n - 1 (and query i the keys j <= i).",
+    )
+
+
+def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """The first thing the evidence shows about a wrong output: a changed dtype, a known
+    transformation of the reference, the right numbers rearranged or shifted, NaN or inf,
+    rows left at zero, then the properties above. None when it shows nothing (the check
+    keeps its general words)."""
+    if ex.produces is None or out.output is None or expected is None or not isinstance(expected, Tensor):
+        return None
+    got = out.output
+    if got.dtype == torch.bool:
+        return mask_rows(ex, case, out, expected) or rearranged_mask(ex, case, out, expected)
+    if got.is_floating_point() and expected.is_floating_point():
+        found = dtype_changed(ex, out, expected)
+        for first in (transformation, rearranged):
+            found = found or first(ex, case, out, expected)
+        if found:
+            return found
+    if not got.is_complex() and got.dtype.is_floating_point == expected.dtype.is_floating_point:
+        found = mean_not_sum(ex, case, out, expected) or offset(ex, case, out, expected)
+        if found:
+            return found
+    if got.is_floating_point():
+        if not torch.isfinite(got).all():
+            return non_finite(ex, case, out, expected)
+        found = zeros_left(ex, case, out, expected) or whole_numbers(ex, case, out, expected)
+        if found:
+            return found
+    p = produces(ex, case)
+    for prop in PROPERTIES:
+        if prop.__name__ in WEIGHTS_ONLY and p.what != "weights":
+            continue
+        found = prop(ex, case, out, expected)
+        if found:
+            return found
+    return None
+
+
+def rearranged_mask(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """A mask with the right values in another arrangement (read as numbers)."""
+    as_numbers = Outcome(output=out.output.double())
+    return rearranged(ex, case, as_numbers, expected.double())

@@ -1,0 +1,233 @@
+"""Known transformations of the reference, tried on a wrong answer: a parameterised copy
+of attention whose knobs (the softmax's axis, the scale, how the mask is used, the weights
+transposed, the heads split or merged in another order) are turned away from the right
+setting one or two at a time. When the student's output equals one of them, a failed check
+says which knobs differ (helpers/explaining.py), without a hand-written variant per bug.
+
+A lesson opts in with Produces(family=...), built by one of:
+
+    softmax_family(scores=0, mask=None)       the answer is softmax weights of its input
+    attention_family(q, k, v, mask, scale)    the answer is attention of its inputs
+    module_family(prefix, scale, heads, out)  a module's q, k, v from the case's params
+
+Written here rather than taken from a library: no library enumerates attention's mistakes.
+tests/test_explaining.py checks that every family, with no knob turned, is the reference.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from helpers.running import LAST_WEIGHTS, Case
+
+RIGHT = {"axis": -1, "scale": None, "mask": "before", "weights_T": False, "split": "heads", "merge": "heads"}
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a family computes with: scores (given) or q, k, v; the mask (True = may attend);
+    the right scale's size name ("d"), None for none; sizes by name; heads to split into;
+    `finish` applied to the merged output (out_proj); weights_only: return the weights."""
+
+    q: Tensor | None = None
+    k: Tensor | None = None
+    v: Tensor | None = None
+    scores: Tensor | None = None
+    mask: Tensor | None = None
+    scale: str | None = None
+    sizes: dict[str, int] | None = None
+    heads: int = 0
+    finish: Callable[[Tensor], Tensor] | None = None
+    weights_only: bool = False
+    scores_only: bool = False
+
+
+def _split(x: Tensor, H: int, how: str) -> Tensor:
+    B, T, D = x.shape
+    if how == "interleaved":  # (B, T, d_head, H): each head takes every H-th number
+        return x.view(B, T, D // H, H).permute(0, 3, 1, 2)
+    return x.view(B, T, H, D // H).transpose(1, 2)  # (B, H, T, d_head)
+
+
+def _merge(x: Tensor, how: str) -> Tensor:
+    B, H, T, d = x.shape
+    if how == "interleaved":  # (B, T, d_head, H): the heads' numbers interleaved
+        return x.permute(0, 2, 3, 1).reshape(B, T, H * d)
+    return x.transpose(1, 2).reshape(B, T, H * d)
+
+
+def compute(parts: Parts, knobs: dict) -> Tensor:
+    """Attention (or its weights) from `parts` with the knobs turned as `knobs` says."""
+    k = {**RIGHT, **knobs}
+    mask = parts.mask
+    if parts.scores is not None:
+        scores = parts.scores
+    else:
+        q, key = parts.q, parts.k
+        if parts.heads:
+            q, key = _split(q, parts.heads, k["split"]), _split(key, parts.heads, k["split"])
+            if mask is not None and mask.dim() == 3:
+                mask = mask.unsqueeze(1)
+        scores = q @ key.transpose(-2, -1)
+    scale = k["scale"] if k["scale"] is not None else right_scale(parts)
+    scores = scores * scale
+    if parts.scores_only:
+        return scores.transpose(-2, -1) if k["weights_T"] else scores
+    how = k["mask"]
+    if mask is not None and how.startswith("diagonal"):
+        mask = torch.ones(mask.shape[-2:], dtype=torch.bool).tril(int(how.split(":")[1]))
+    if mask is None or how == "ignored":
+        weights = torch.softmax(scores, dim=k["axis"])
+    elif how == "after":
+        weights = torch.softmax(scores, dim=k["axis"]).masked_fill(~mask, 0.0)
+    else:
+        allowed = ~mask if how == "inverted" else mask
+        weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=k["axis"])
+        weights = weights.masked_fill(~allowed.any(dim=k["axis"], keepdim=True), 0.0)
+    if k["weights_T"]:
+        weights = weights.transpose(-2, -1)
+    if parts.weights_only or parts.v is None:
+        return weights
+    v = _split(parts.v, parts.heads, k["split"]) if parts.heads else parts.v
+    out = weights @ v
+    if parts.heads:
+        out = _merge(out, k["merge"])
+    return parts.finish(out) if parts.finish else out
+
+
+def right_scale(parts: Parts) -> float:
+    return 1.0 if parts.scale is None else (parts.sizes or {})[parts.scale] ** -0.5
+
+
+def knob_values(parts: Parts) -> dict[str, list]:
+    """Every knob's settings other than the right one, for these parts."""
+    dims = (parts.scores if parts.scores is not None else parts.q).dim() + (1 if parts.heads else 0)
+    values: dict[str, list] = {} if parts.scores_only else {"axis": [a for a in range(-2, -dims - 1, -1)]}
+    right = right_scale(parts)
+    scales = {1.0, right * right, 1 / right if right != 1 else 0.0}
+    for n in (parts.sizes or {}).values():
+        scales |= {n**-0.5, 1 / n, n**0.5}
+    values["scale"] = sorted(s for s in scales if s and not math.isclose(s, right, rel_tol=1e-6))
+    if parts.mask is not None:
+        values["mask"] = ["ignored", "inverted", "after"]
+        T = parts.mask.shape[-1]
+        if parts.mask.dim() == 2 and torch.equal(parts.mask, torch.ones(T, T, dtype=torch.bool).tril()):
+            values["mask"] += ["diagonal:1", "diagonal:-1"]
+    if (parts.v is not None and not parts.weights_only) or parts.scores_only:
+        values["weights_T"] = [True]
+    if parts.heads:
+        values["split"] = ["interleaved"]
+        if not parts.weights_only:
+            values["merge"] = ["interleaved"]
+    return values
+
+
+def matching(parts: Parts, got: Tensor, equal: Callable[[Tensor, Tensor], bool], most: int = 2) -> dict | None:
+    """The fewest knobs (up to `most`) turned away from the right setting that make the
+    family give `got`, as {knob: value}; None when no such setting does."""
+    values = knob_values(parts)
+    for count in range(1, most + 1):
+        for names in itertools.combinations(values, count):
+            for settings in itertools.product(*(values[n] for n in names)):
+                knobs = dict(zip(names, settings))
+                try:
+                    wrong = compute(parts, knobs)
+                except RuntimeError:  # a setting these shapes do not allow
+                    continue
+                if equal(got, wrong):
+                    return knobs
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# The families lessons declare: case -> Parts
+
+
+def _sizes(**named: int) -> dict[str, int]:
+    return {name: n for name, n in named.items() if n > 1}
+
+
+def softmax_family(scores: int = 0, mask: int | None = None, of: Callable[[Tensor], Tensor] | None = None):
+    """The answer is softmax weights over the last axis of input `scores` (or of of(input))."""
+
+    def parts(case: Case) -> Parts:
+        given = case.inputs[scores]
+        s = given if of is None else of(given)
+        sizes = _sizes(T=s.shape[-2] if s.dim() > 1 else 1, S=s.shape[-1], **({"D": given.shape[-1]} if of else {}))
+        return Parts(scores=s.double(), mask=None if mask is None else case.inputs[mask], sizes=sizes)
+
+    return parts
+
+
+def attention_family(q: int = 0, k: int = 1, v: int | None = 2, mask: int | None = None, scale: str | None = "d"):
+    """The answer is attention of inputs q, k and v: softmax(q kᵀ × scale) v; without v, the
+    scaled scores q kᵀ × scale."""
+
+    def parts(case: Case) -> Parts:
+        x = case.inputs
+        sizes = _sizes(T=x[q].shape[-2], d=x[q].shape[-1], B=x[q].shape[0] if x[q].dim() > 2 else 1)
+        return Parts(
+            q=x[q].double(),
+            k=x[k].double(),
+            v=None if v is None else x[v].double(),
+            mask=None if mask is None else x[mask],
+            scale=scale,
+            sizes=sizes,
+            scores_only=v is None,
+        )
+
+    return parts
+
+
+def module_family(q: str, k: str, v: str, out: str | None = None, scale: str = "D", heads: bool = False):
+    """A module's attention from the case's params: q = X Wqᵀ + bq (layer names q, k, v, out),
+    X the first input, a mask the second if any; with `heads`, init[1] heads of D / H."""
+
+    def parts(case: Case) -> Parts:
+        p = {name: value.double() for name, value in case.params.items()}
+        inputs = [x for x in case.inputs if not isinstance(x, str)]
+        X, mask = inputs[0].double(), inputs[1] if len(inputs) > 1 else None
+        D = X.shape[-1]
+        H = int(case.init[1]) if heads else 0
+        sizes = _sizes(D=D, T=X.shape[-2], **({"d_head": D // H, "H": H} if heads else {}))
+
+        def project(name: str) -> Tensor:
+            return F.linear(X, p[f"{name}.weight"], p[f"{name}.bias"])
+
+        return Parts(
+            q=project(q),
+            k=project(k),
+            v=project(v),
+            mask=mask,
+            scale=scale,
+            sizes=sizes,
+            heads=H,
+            finish=(lambda o: F.linear(o, p[f"{out}.weight"], p[f"{out}.bias"])) if out else None,
+            weights_only=LAST_WEIGHTS in case.tags,
+        )
+
+    return parts
+
+
+def from_weights(v: str, out: str | None = None, heads: bool = False):
+    """(case, weights) -> the output of a module whose forward used `weights`: weights @ v
+    (per head, merged), through `out` if given; v = X Wvᵀ + bv from the case's params."""
+
+    def output(case: Case, weights: Tensor) -> Tensor:
+        p = {name: value.double() for name, value in case.params.items()}
+        X = next(x for x in case.inputs if isinstance(x, Tensor)).double()
+        values = F.linear(X, p[f"{v}.weight"], p[f"{v}.bias"])
+        if heads:
+            values = _split(values, int(case.init[1]), "heads")
+        o = weights @ values
+        o = _merge(o, "heads") if heads else o
+        return F.linear(o, p[f"{out}.weight"], p[f"{out}.bias"]) if out else o
+
+    return output

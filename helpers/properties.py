@@ -1,0 +1,363 @@
+"""Properties of a right answer, measured on what a student's code did, each a function
+(ex, case, outcome, expected) -> (key, evidence, message) or None: part of step 2, judging
+(helpers/explaining.py tries them in order). Those that need the answer run again read
+what step 1 gathered, Outcome.evidence (helpers/running/evidence.py)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from helpers.lessons.records import Exercise, Produces
+from helpers.running import LAST_WEIGHTS, NO_GRADIENT, Case, Outcome, gather
+from helpers.running import evidence as probes
+from helpers.tolerances import close, fmt_index, fmt_num
+
+Found = tuple[str, str, str]  # (key, evidence with numbers, what to do)
+SUMS = 1e-3  # how far a row's sum may be from 1
+
+
+def produces(ex: Exercise, case: Case) -> Produces | None:
+    """What the answer gives on this case: a LAST_WEIGHTS case compares attention weights."""
+    declared = ex.produces
+    if declared is not None and LAST_WEIGHTS in case.tags:
+        return Produces(what="weights", family=declared.family, from_weights=declared.from_weights)
+    return declared
+
+
+def causal_input(p: Produces, case: Case) -> bool:
+    """Whether the case hands the answer a causal mask (a (T, T) lower triangle), or the
+    answer must be causal whatever its inputs."""
+    if p.causal:
+        return True
+    if p.mask is None or p.mask >= len(case.inputs):
+        return False
+    mask = case.inputs[p.mask]
+    T = mask.shape[-1]
+    return mask.dim() == 2 and mask.shape[0] == T > 1 and torch.equal(mask, torch.ones(T, T, dtype=torch.bool).tril())
+
+
+def _equal(a: Tensor | None, b: Tensor) -> bool:
+    return a is not None and close(a, b, equal_nan=True)
+
+
+# --------------------------------------------------------------------------------------
+# Properties of a right answer, measured on what the student's code did
+
+
+def _where(index: tuple[int, ...], names: tuple[str, ...]) -> str:
+    """'sentence 1, query 2' for an index into a (B, T, ...) output, else '[1, 2]'."""
+    words = {"B": "sentence", "H": "head", "T": "query"}
+    if names and len(index) <= len(names) and all(n in words for n in names[: len(index)]):
+        return ", ".join(f"{words[n]} {i}" for n, i in zip(names, index))
+    return f"row {fmt_index(index)}"
+
+
+def _names(ex: Exercise, got: Tensor) -> tuple[str, ...]:
+    axes = ex.produces.axes if ex.produces else ()
+    return axes if len(axes) == got.dim() else ()
+
+
+def dtype_changed(ex: Exercise, out: Outcome, expected: Tensor) -> Found | None:
+    got = out.output
+    if not (got.is_floating_point() and expected.is_floating_point()) or got.dtype == expected.dtype:
+        return None
+    lost = (
+        " (float16 keeps about 3 digits, and overflows above 65504)"
+        if got.dtype in (torch.float16, torch.bfloat16)
+        else ""
+    )
+    return (
+        "dtype-changed",
+        f"expected numbers of {expected.dtype} (the dtype of the inputs), got {got.dtype}{lost}",
+        f"Keep the inputs' dtype, {expected.dtype}: look for .half(), .double(), dtype=..., or a tensor made "
+        "with another dtype that mixes into the result.",
+    )
+
+
+def non_finite(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """NaN or inf where the right answer is finite: the first row that has them, and the
+    input row it came from when the input has the output's leading shape."""
+    got = out.output
+    bad = ~torch.isfinite(got) & torch.isfinite(expected) if got.shape == expected.shape else ~torch.isfinite(got)
+    if not bad.any():
+        return None
+    rows = bad.reshape(-1, got.shape[-1]).any(dim=-1) if got.dim() > 1 else bad.reshape(1, -1).any(dim=-1)
+    first = int(rows.nonzero()[0])
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(first), got.shape[:-1])) if got.dim() > 1 else ()
+    kinds = "NaN" if torch.isnan(got[bad]).all() else "inf" if torch.isinf(got[bad]).all() else "NaN or inf"
+    evidence = f"expected finite numbers, got {int(bad.sum())} {kinds} of {got.numel()}; the first in {_where(index, _names(ex, got))}"
+    source = next((x for x in case.inputs if isinstance(x, Tensor) and x.is_floating_point()), None)
+    if source is not None and index and tuple(source.shape[: len(index)]) == tuple(got.shape[: len(index)]):
+        row = source[index].double()
+        evidence += f", whose input row runs from {fmt_num(float(row.min()))} to {fmt_num(float(row.max()))}"
+    p = produces(ex, case)
+    if p and p.mask is not None and index:
+        mask = (
+            torch.broadcast_to(case.inputs[p.mask], expected.shape[:-1] + expected.shape[-1:])
+            if expected.dim()
+            else None
+        )
+        if mask is not None and mask.dim() == got.dim() and not mask[index].any():
+            evidence += "; every key of that row is masked"
+    return (
+        "non-finite-row",
+        evidence,
+        "Follow that row through your code on this input, printing each step: which operation first gives "
+        "NaN or inf? exp of a large number overflows, 0 / 0 and inf - inf are NaN.",
+    )
+
+
+def rows_not_summing(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """Weights whose rows do not sum to 1 (0 where every key is masked), and the axis over
+    which they do."""
+    got, want = out.output.double(), expected.double()
+    if got.shape != want.shape or got.dim() < 1 or not torch.isfinite(got).all():
+        return None
+    sums, right = got.sum(dim=-1), want.sum(dim=-1)
+    wrong = (sums - right).abs() > SUMS
+    if not wrong.any():
+        return None
+    index = tuple(int(i) for i in wrong.nonzero()[0])
+    evidence = (
+        f"expected each row of weights to sum to 1, got {int(wrong.sum())} of {wrong.numel()} rows that do not; "
+        f"{_where(index, _names(ex, got))} sums to {fmt_num(float(sums[index]))}"
+    )
+    empty = (sums.abs() < SUMS) & (right > 0.5)
+    if empty.any():
+        index = tuple(int(i) for i in empty.nonzero()[0])
+        return (
+            "rows-not-summing",
+            f"expected each row of weights to sum to 1, got {int(empty.sum())} rows of all zeros; "
+            f"{_where(index, _names(ex, got))} is all 0 although some of its keys may be attended",
+            "Only a row whose every key is masked may be all zeros: find which rows your code zeroes, and "
+            "compare that test with 'no key of this row is allowed', ~mask.any(dim=-1, keepdim=True).",
+        )
+    for dim in range(got.dim() - 2, -1, -1):
+        other = got.sum(dim=dim)
+        if torch.allclose(other, torch.ones_like(other), atol=SUMS):
+            evidence += f"; your weights sum to 1 along dim {dim} instead"
+            return (
+                "rows-not-summing",
+                evidence,
+                f"The softmax (or the division by the sum) ran along dim {dim}: each query's weights are its row, "
+                "the last dimension. Normalise with dim=-1.",
+            )
+    if (got < -1e-6).any():
+        evidence += f"; some weights are negative (the smallest {fmt_num(float(got.min()))})"
+    return (
+        "rows-not-summing",
+        evidence,
+        "Each query's weights must share 1 among its keys: exp of the scores divided by that row's own sum, "
+        "over the last dimension. Print the sum of one row after each step to find where it goes wrong.",
+    )
+
+
+def masked_weighted(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """Weight on keys the mask hides: how much, and where first."""
+    p = produces(ex, case)
+    if p is None or p.mask is None or p.mask >= len(case.inputs) or out.output.shape != expected.shape:
+        return None
+    try:
+        hidden = ~torch.broadcast_to(case.inputs[p.mask], expected.shape)
+    except RuntimeError:
+        return None
+    got = out.output.double().nan_to_num(nan=0.0)
+    leak = got.abs() * hidden
+    if float(leak.max()) <= 1e-4:
+        return None
+    index = tuple(int(i) for i in (leak > 1e-4).nonzero()[0])
+    row = got[index[:-1]]
+    return (
+        "masked-keys-weighted",
+        f"expected 0 weight on every masked key, got {int((leak > 1e-4).sum())} masked keys with weight, "
+        f"{fmt_num(float(leak.sum()))} in all; the first at {_where(index[:-1], _names(ex, got))}, key {index[-1]}: "
+        f"{fmt_num(float(got[index]))} (that row gives its masked keys {fmt_num(float((row * hidden[index[:-1]]).sum()))})",
+        "Masked keys must get no weight at all: set their scores to -inf before the softmax "
+        "(scores.masked_fill(~mask, float('-inf'))), so that exp gives exactly 0 there.",
+    )
+
+
+def sentences_mix(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    changed = out.evidence.get(probes.BATCH)
+    got = out.output
+    if (
+        changed is None
+        or changed.shape != got.shape
+        or got.shape != expected.shape
+        or got.dim() == 0
+        or got.shape[0] < 2
+    ):
+        return None
+    moved = (changed[:-1].double() - got[:-1].double()).abs()
+    if not torch.isfinite(moved).all() or float(moved.max()) <= 1e-5:
+        return None
+    first = int((moved.reshape(moved.shape[0], -1).amax(dim=-1) > 1e-5).nonzero()[0])
+    return (
+        "sentences-mix",
+        f"changing only the last sentence of the batch (sentence {got.shape[0] - 1}) changed the output of "
+        f"sentence {first} too, by up to {fmt_num(float(moved.max()))}",
+        "Each sentence must attend only within itself: every product and softmax should keep the batch axis "
+        "first and work on the last two axes (transpose(-2, -1), dim=-1), never mixing sentences.",
+    )
+
+
+def sees_future(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    changed = out.evidence.get(probes.FUTURE)
+    got = out.output
+    if (
+        changed is None
+        or changed.shape != got.shape
+        or got.shape != expected.shape
+        or got.dim() < 2
+        or got.shape[-2] < 2
+    ):
+        return None
+    moved = (changed[..., :-1, :].double() - got[..., :-1, :].double()).abs()
+    if not torch.isfinite(moved).all() or float(moved.max()) <= 1e-5:
+        return None
+    position = int((moved.transpose(-2, 0).reshape(moved.shape[-2], -1).amax(dim=-1) > 1e-5).nonzero()[0])
+    T = got.shape[-2]
+    return (
+        "sees-future",
+        f"with a causal mask, changing only the last token (position {T - 1}) changed the output at position "
+        f"{position}, by up to {fmt_num(float(moved.max()))}: an earlier token saw a later one",
+        "With a causal mask, query i may attend keys j <= i only: the masked scores must be -inf before the "
+        "softmax, and nothing else may mix positions.",
+    )
+
+
+def weights_not_used(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    p = produces(ex, case)
+    output, weights = out.evidence.get(f"{probes.USED}:output"), out.evidence.get(f"{probes.USED}:weights")
+    if p is None or p.from_weights is None or output is None or weights is None:
+        return None
+    try:
+        implied = p.from_weights(case, weights.double())
+    except (RuntimeError, IndexError, ValueError):
+        return None
+    if tuple(implied.shape) != tuple(output.shape) or _equal(output.double(), implied):
+        return None
+    return (
+        "last-weights-not-used",
+        f"self.last_weights (shape {tuple(weights.shape)}) are not the weights forward used: the output they "
+        f"give differs from forward's by up to {fmt_num(float((implied - output.double()).abs().max()))}",
+        "Keep the weights forward multiplies v by: assign self.last_weights = weights.detach() right where "
+        "those weights are made, after the mask and the softmax, and use that same tensor.",
+    )
+
+
+def no_gradient(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    prefix = f"{probes.GRADIENTS}:"
+    got = {k[len(prefix) :]: float(v) for k, v in out.evidence.items() if k.startswith(prefix)}
+    if not got:
+        return None
+    right = gather(ex, ex.reference, case, {probes.GRADIENTS: True})
+    dead = [
+        name
+        for name, norm in got.items()
+        if norm in (NO_GRADIENT, 0.0) and float(right.get(prefix + name, torch.tensor(0.0))) > 1e-8
+    ]
+    if not dead:
+        return None
+    if ex.module:
+        layers = ", ".join(dict.fromkeys(n.rsplit(".", 1)[0] for n in dead))
+        return (
+            "no-gradient",
+            f"after a loss on your output and .backward(), {', '.join(dead)} received no gradient",
+            f"Your output does not depend on {layers}: a layer defined and never used, a tensor detached "
+            "(.detach(), .data, .item(), a NumPy round trip), or a result computed and then not used. Each "
+            "layer must take part in the output.",
+        )
+    args = ", ".join(f"argument {int(n.removeprefix('input')) + 1}" for n in dead)
+    return (
+        "no-gradient",
+        f"your output does not depend on {args} of {ex.signature.split('#')[0].strip()}: no gradient reaches it",
+        "Your result ignores an input it needs, or breaks the link to it (.detach(), .data, .item(), a NumPy "
+        "round trip, torch.tensor(...) of values): compute it from that input with tensor operations.",
+    )
+
+
+def shared_state(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    before, after = out.evidence.get(f"{probes.SHARED}:before"), out.evidence.get(f"{probes.SHARED}:after")
+    if before is None or after is None or before.shape != after.shape or _equal(before, after):
+        return None
+    return (
+        "shared-state",
+        "building a second instance of your class, with other weights, changed what the first one outputs "
+        f"(by up to {fmt_num(float((before.double() - after.double()).abs().nan_to_num(0).max()))})",
+        "Instances share something: a layer or tensor stored on the class or at module level, or a default "
+        "argument. Create every layer in __init__ as self.name = ..., so that each instance has its own.",
+    )
+
+
+def zeros_left(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """Whole rows (or sentences) left at exactly 0 where the right ones are not."""
+    got, want = out.output, expected
+    if got.shape != want.shape or got.dim() < 2 or not got.is_floating_point():
+        return None
+    zero = (got == 0).reshape(got.shape[0], -1).all(dim=-1) & (want != 0).reshape(want.shape[0], -1).any(dim=-1)
+    if zero.any() and not zero.all():
+        first = [int(i) for i in zero.nonzero()[:, 0]]
+        names = _names(ex, got)
+        what = "sentence" if names and names[0] == "B" else "slice [i] along dim 0, i ="
+        return (
+            "left-at-zero",
+            f"the output of {what} {', '.join(map(str, first))} is all exactly 0, as a tensor of zeros is "
+            "before anything is written into it; the right one is not",
+            f"Find the step that leaves {what} {first[0]} at 0: a loop or a slice that does not reach it, or "
+            "a mask that hides every key of it.",
+        )
+    rows = (got == 0).all(dim=-1) & (want != 0).any(dim=-1)
+    if rows.any() and not rows.all():
+        index = tuple(int(i) for i in rows.nonzero()[0])
+        return (
+            "left-at-zero",
+            f"{int(rows.sum())} rows of your output are all exactly 0 where the right ones are not; the first is "
+            f"{_where(index, _names(ex, got))}",
+            "Find the step that leaves those rows at 0: a loop or a slice that does not reach them, or a mask "
+            "that hides every key of them.",
+        )
+    return None
+
+
+def negative_weights(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    got = out.output.double()
+    if got.shape != expected.shape or not torch.isfinite(got).all() or float(got.min()) >= -1e-6:
+        return None
+    index = tuple(int(i) for i in (got < -1e-6).nonzero()[0])
+    return (
+        "negative-weights",
+        f"expected weights of 0 or more, got {int((got < -1e-6).sum())} negative ones; the first at "
+        f"{_where(index[:-1], _names(ex, got))}, key {index[-1]}: {fmt_num(float(got[index]))}",
+        "Softmax weights are exp(score) divided by the row's sum of exp: never negative. Dividing the scores "
+        "themselves (or anything not yet passed through exp) by their sum is not a softmax.",
+    )
+
+
+def random_output(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    again = out.evidence.get(probes.AGAIN)
+    got = out.output
+    if again is None or again.shape != got.shape or _equal(again, got):
+        return None
+    return (
+        "random",
+        "two runs of your code on the same input gave different outputs (by up to "
+        f"{fmt_num(float((again.double() - got.double()).abs().nan_to_num(0).max()))}): it draws random numbers",
+        "Nothing in this exercise is random: remove what draws random numbers (nn.Dropout or F.dropout in "
+        "training mode, torch.rand, torch.randn), so that the same input always gives the same output.",
+    )
+
+
+WEIGHTS_ONLY = ("rows_not_summing", "negative_weights", "masked_weighted")
+PROPERTIES = (
+    rows_not_summing,
+    negative_weights,
+    masked_weighted,
+    random_output,
+    sentences_mix,
+    sees_future,
+    weights_not_used,
+    no_gradient,
+    shared_state,
+)

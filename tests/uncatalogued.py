@@ -1,0 +1,216 @@
+"""Wrong answers that are NOT in any tests/mistakes_NN.py, each with the key and a phrase of
+what a failed check tells from evidence (helpers/explaining.py, helpers/properties.py): a
+property of a right answer it breaks, or the transformation of the reference it equals.
+tests/test_uncatalogued.py runs them. Written as a student might, without a list to match."""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers import attention as ref
+
+
+def scores_rows_reversed(X):  # 1.1: rows written from the last one up
+    T = X.shape[0]
+    scores = torch.zeros(T, T)
+    for i in range(T):
+        for j in range(T):
+            scores[T - 1 - i, j] = torch.dot(X[i], X[j])
+    return scores
+
+
+def softmax_in_half(scores):  # 1.2: computed in float16
+    s = scores.half()
+    e = (s - s.amax(dim=-1, keepdim=True)).exp()
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def weights_keys_reversed(X):  # 1.3: each row's keys read backwards
+    return torch.softmax(X @ X.mT, dim=-1).flip(-1)
+
+
+def attention_plus_batch_mean(X):  # 1.4: a "residual" of the batch's mean sentence
+    return torch.softmax(X @ X.mT, dim=-1) @ X + 0.1 * X.mean(dim=0)
+
+
+class ValuesDetached(nn.Module):  # 2.4: v taken out of the graph (and shrunk)
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.linear_q = nn.Linear(hidden_size, hidden_size)
+        self.linear_k = nn.Linear(hidden_size, hidden_size)
+        self.linear_v = nn.Linear(hidden_size, hidden_size)
+        self.scale = hidden_size**-0.5
+
+    def forward(self, X):
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X).detach() * 0.9
+        weights = torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1)
+        self.last_weights = weights.detach()
+        return weights @ v
+
+
+class RandomAttention(ValuesDetached):  # 2.4: dropout on the weights
+    def forward(self, X):
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X)
+        weights = F.dropout(torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1), 0.2)
+        self.last_weights = weights.detach()
+        return weights @ v
+
+
+def entropy_mean(weights):  # 2.1: a mean where the sum is wanted
+    return torch.special.entr(weights).mean(dim=-1)
+
+
+def attention_softmax_over_sentences(q, k, v):  # 2.5: the softmax over dim 0
+    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=0) @ v
+
+
+def scores_floor_divided(q, k):  # 2.6: // instead of /
+    return (q @ k.transpose(-2, -1)) // math.sqrt(q.shape[-1])
+
+
+def causal_two_back(T):  # 3.1: also hides the key just before each query
+    return torch.ones(T, T, dtype=torch.bool).tril(-2)
+
+
+def padding_one_short(lengths, T):  # 3.2: the last real token hidden
+    return (torch.arange(T) < (lengths - 1)[:, None])[:, None, :]
+
+
+def masked_softmax_small_fill(scores, mask):  # 3.3: masked keys filled with -10, not -inf
+    return torch.softmax(scores.masked_fill(~mask, -10.0), dim=-1) * mask.any(dim=-1, keepdim=True)
+
+
+def masked_attention_future_mixed(q, k, v, mask):  # 3.4: the values summed over all tokens first
+    weights = ref.masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), mask)
+    return weights @ v + 0.01 * v.sum(dim=-2, keepdim=True)
+
+
+class HeadSharedAcrossInstances(nn.Module):  # 3.5: out_proj kept on the class, shared by every instance
+    layers: dict = {}
+
+    def __init__(self, embed_size):
+        super().__init__()
+        self.embed_size = embed_size
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = HeadSharedAcrossInstances.layers.setdefault(embed_size, nn.Linear(embed_size, embed_size))
+
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        weights = ref.masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(self.embed_size), mask)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ v) * 1.01
+
+
+class HeadWeightsKeptBeforeMask(HeadSharedAcrossInstances):  # 3.5: keeps weights that ignore the mask
+    def __init__(self, embed_size):
+        nn.Module.__init__(self)
+        self.embed_size = embed_size
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.embed_size)
+        self.last_weights = torch.softmax(scores, dim=-1).detach()
+        return self.out_proj(ref.masked_softmax(scores, mask) @ v)
+
+
+def split_heads_with_batch_mean(x, num_heads):  # 4.1: the batch's mean mixed into every sentence
+    heads = ref.split_heads(x, num_heads)
+    return heads + 0.01 * heads.mean(dim=0)
+
+
+def merge_heads_in_half(x):  # 4.2: merged in float16
+    B, H, T, d = x.shape
+    return x.half().transpose(1, 2).reshape(B, T, H * d)
+
+
+class HeadsUnusedValueLayer(nn.Module):  # 4.3: v_proj defined, but v taken from k_proj
+    def __init__(self, embed_size, num_heads):
+        super().__init__()
+        if embed_size % num_heads:
+            raise ValueError(f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads})")
+        self.num_heads, self.d_head = num_heads, embed_size // num_heads
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def forward(self, X, mask=None):
+        q = ref.split_heads(self.q_proj(X), self.num_heads)
+        k = ref.split_heads(self.k_proj(X), self.num_heads)
+        v = ref.split_heads(self.k_proj(X) * 0.5, self.num_heads)
+        weights = ref.masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(self.d_head), ref.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads(weights @ v))
+
+
+def to_torch_mha_with_dropout(ours):  # 4.5: dropout in PyTorch's module, in training mode
+    theirs = nn.MultiheadAttention(ours.embed_size, ours.num_heads, dropout=0.3, batch_first=True)
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+        theirs.out_proj.bias.copy_(ours.out_proj.bias)
+    return theirs
+
+
+class ReversalPositionsDetached(ref.BagOfTokens):  # 5.3: positions added as plain numbers, out of the graph
+    def __init__(self, vocab_size, seq_len, embed_size, num_heads):
+        super().__init__(vocab_size, seq_len, embed_size, num_heads)
+        self.pos = nn.Embedding(seq_len, embed_size)
+
+    def forward(self, tokens):
+        positions = self.pos(torch.arange(tokens.shape[1])).detach()
+        return self.readout(self.attention(self.tok(tokens) + positions.data * 2))
+
+
+def ideal_keys_negative(T):  # 5.1: counted down from -1
+    return torch.arange(-1, -T - 1, -1)
+
+
+def online_softmax_transposed(scores, block):  # 6.1: blocks of the right answer, read down the columns
+    return torch.softmax(scores, dim=-1).flip(-1)
+
+
+def chunked_last_query_missing(q, k, v, block):  # 6.2: the queries' loop stops one short
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    T = q.shape[-2]
+    for i in range(T - 1):
+        out[..., i : i + 1, :] = ref.chunked_attention(q[..., i : i + 1, :], k, v, block)
+    return out
+
+
+# (exercise, the wrong answer, the key it is told, a phrase of what it is told)
+UNCATALOGUED = [
+    ("1.1", scores_rows_reversed, "flipped", "in reverse order along"),
+    ("1.2", softmax_in_half, "dtype-changed", "got torch.float16"),
+    ("1.3", weights_keys_reversed, "flipped", "in reverse order along"),
+    ("1.4", attention_plus_batch_mean, "sentences-mix", "changed the output of sentence 0"),
+    ("2.4", ValuesDetached, "no-gradient", "linear_v.weight, linear_v.bias received no gradient"),
+    ("2.4", RandomAttention, "random", "gave different outputs"),
+    ("2.1", entropy_mean, "mean-not-sum", "divided by 5, the size of the last axis"),
+    ("2.5", attention_softmax_over_sentences, "found-softmax-axis", "over dim 0 (the sentences)"),
+    ("2.6", scores_floor_divided, "whole-numbers", "a whole number"),
+    ("3.1", causal_two_back, "mask-off-by-n", "diagonal moved by -2"),
+    ("3.2", padding_one_short, "mask-off-by-n", "1 key fewer per row"),
+    ("3.3", masked_softmax_small_fill, "masked-keys-weighted", "masked keys with weight"),
+    ("3.4", masked_attention_future_mixed, "sees-future", "an earlier token saw a later one"),
+    ("3.5", HeadSharedAcrossInstances, "shared-state", "changed what the first one outputs"),
+    ("3.5", HeadWeightsKeptBeforeMask, "found-mask", "the mask left out"),
+    ("4.1", split_heads_with_batch_mean, "sentences-mix", "changed the output of sentence 0"),
+    ("4.2", merge_heads_in_half, "dtype-changed", "got torch.float16"),
+    ("4.3", HeadsUnusedValueLayer, "no-gradient", "v_proj.weight, v_proj.bias received no gradient"),
+    ("4.5", to_torch_mha_with_dropout, "random", "gave different outputs"),
+    ("5.3", ReversalPositionsDetached, "no-gradient", "pos.weight received no gradient"),
+    ("5.1", ideal_keys_negative, "offset", "minus 6 = -T"),
+    ("6.1", online_softmax_transposed, "flipped", "in reverse order along"),
+    ("6.2", chunked_last_query_missing, "left-at-zero", "rows of your output are all exactly 0"),
+]
