@@ -83,13 +83,8 @@ class Result:
                 ).format(id=ex.id, name=name)
             )
         evidence = editions.message(self.evidence, self.mistake, edition)
-        stop = (
-            ""
-            if evidence.endswith((".", "?", "!", "。", "？", "！"))
-            else "。"
-            if editions.is_wide(evidence[-1:] or ".")
-            else "."
-        )
+        chinese = any(editions.is_wide(c) for c in evidence)  # a translated sentence ends with a Chinese full stop
+        stop = "" if evidence.endswith((".", "?", "!", "。", "？", "！")) else "。" if chinese else "."
         picture = [wrap(self.picture.words(), indent="    ")] if self.picture else []
         head = tr("✘ Exercise {id} failed on {case}:", edition) if self.case else tr("✘ Exercise {id} failed:", edition)
         return "\n".join(

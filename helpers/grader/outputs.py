@@ -118,7 +118,7 @@ def feedback_page(student: str, rows: list[Graded]) -> str:
                 lines.append(tr("{head}: not attempted (it still raises NotImplementedError).", ed).format(head=head))
             else:
                 evidence = editions.message(r.evidence, r.mistake, ed).rstrip(".。")
-                stop = "。" if editions.is_wide(evidence[-1:] or ".") else "."
+                stop = "。" if any(editions.is_wide(c) for c in evidence) else "."
                 if r.case:
                     lines.append(
                         tr("{head}: failed on {case}: {evidence}", ed).format(
