@@ -16,6 +16,7 @@ Modules:
     cost       lesson 06's time and peak-memory measurements
     build      solutions/ -> notebooks/
     online     the course's repository: every notebook's setup cell, Colab and Binder links
+    editions   English, 繁體中文, 简体中文: the edition in force, its words (catalogs: units, catalogs)
     grade      the instructor's grader; sandbox is its worker
 """
 
@@ -33,6 +34,7 @@ EXPORTS = {
     "explore_attention": "helpers.plot",
     "head_grid": "helpers.plot",
     "line_chart": "helpers.plot",
+    "set_edition": "helpers.editions",  # the setup cell of a Chinese notebook calls it (helpers/online.py)
 }
 __all__ = list(EXPORTS)
 

@@ -179,18 +179,22 @@ def master_notebook(nb: NotebookNode, online: Online) -> NotebookNode:
 
 
 def student_notebook(
-    path: Path, nb: NotebookNode, seen: dict[str, str] | None = None, online: Online = Online()
+    path: Path, nb: NotebookNode, seen: dict[str, str] | None = None, online: Online = Online(), folder: str = ""
 ) -> NotebookNode:
     """The student copy of one master (as master_notebook() keeps it). `seen` maps exercise
     ids to where they were first met, so that an id used in two notebooks is reported too.
     With a repository address in `online`, the first Markdown cell gets Colab and Binder
-    links under its title."""
+    links under its title. `folder` is an edition's ("zh-Hant/"): the master is
+    solutions/<folder><name> and the copy notebooks/<folder><name>, with its edition in
+    its metadata."""
     seen = {} if seen is None else seen
-    rel = f"solutions/{path.name}"
+    rel = f"solutions/{folder}{path.name}"
     nb_id = notebook_id(path, nb)
     problems: list[str] = []
     student = nbformat.from_dict(nb)
-    student.metadata["course"] = {"notebook": nb_id, "generated_from": f"solutions/{path.name}"}
+    student.metadata["course"] = {"notebook": nb_id, "generated_from": rel}
+    if "edition" in nb.metadata.get("course", {}):
+        student.metadata["course"]["edition"] = nb.metadata["course"]["edition"]
     student.metadata["kernelspec"] = KERNELSPEC
     student.metadata.pop("widgets", None)  # widget state saved by executing the master
     found: list[str] = []
@@ -245,7 +249,7 @@ def student_notebook(
         )
     if problems:
         raise AuthoringError(problems)
-    badges = online.badges(f"notebooks/{path.name}")
+    badges = online.badges(f"notebooks/{folder}{path.name}")
     title = next((c for c in student.cells if c.cell_type == "markdown"), None)
     if badges and title is not None:
         first, _, rest = title.source.partition("\n")

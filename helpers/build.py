@@ -4,7 +4,8 @@
     python -m helpers.build --check     exit 1 if notebooks/ is out of sync or solutions/
                                         has cells that were never executed; names each one
     python -m helpers.build --execute   re-execute solutions/ in place to refresh their
-                                        outputs, then regenerate notebooks/
+                                        outputs (and each lesson's editions, from the catalogs
+                                        in locales/), then regenerate notebooks/
     python -m helpers.build --nbgrader DIR   write an nbgrader course's source/ tree and
                                         config into DIR (helpers/nbgrader_source.py)
 
@@ -20,6 +21,10 @@ In the student copy each answer becomes a line that raises NotImplementedError n
 exercise. For a "spot the bug" exercise, a "### BEGIN STUB" ... "### END STUB" block right
 after the answer holds commented-out lines that the student sees instead (uncommented).
 The next code cell after an exercise must call check("1.2", ...).
+
+The editions (繁體中文, 简体中文) are built from the same masters and the catalogs in
+locales/ (helpers/edition_build.py); --check also fails, naming edition, notebook and cell
+or message key, when a translation is missing or stale.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from pathlib import Path
 
 import nbformat
 
+from helpers import edition_build, editions
 from helpers import exercises as registry
 from helpers import online as online_links
 from helpers.authoring import ROOT, AuthoringError, master_notebook, masters, render, student_notebook
@@ -47,6 +53,7 @@ class Generated:
     notebooks: dict[Path, str]
     masters: dict[Path, str]
     readme: str | None
+    editions: edition_build.Editions
 
 
 def generate(root: Path, online: Online | None = None) -> Generated:
@@ -60,10 +67,12 @@ def generate(root: Path, online: Online | None = None) -> Generated:
     changed_masters: dict[Path, str] = {}
     problems: list[str] = []
     seen: dict[str, str] = {}
+    kept: dict[Path, nbformat.NotebookNode] = {}
     for path in masters(root):
         try:
             nb = nbformat.read(path, as_version=4)
             master = master_notebook(nb, online)
+            kept[path] = master
             if master != nb:
                 changed_masters[path] = render(master)
             notebooks[root / "notebooks" / path.name] = render(student_notebook(path, master, seen, online))
@@ -79,7 +88,11 @@ def generate(root: Path, online: Online | None = None) -> Generated:
         (f"notebooks/{path.name}", f"{path.name[:2]} {registry.LESSONS[path.name[:2]]}") for path in masters(root)
     ]
     new_readme = online_links.with_readme_block(readme, online, lessons) if readme is not None else None
-    return Generated(notebooks, changed_masters, new_readme if new_readme != readme else None)
+    try:
+        made = edition_build.generate(root, kept, online)
+    except AuthoringError as err:
+        raise AuthoringError([f"an edition: {p}" for p in err.problems]) from None
+    return Generated(notebooks, changed_masters, new_readme if new_readme != readme else None, made)
 
 
 def build(root: Path = ROOT, online: Online | None = None) -> list[Path]:
@@ -102,7 +115,7 @@ def build(root: Path = ROOT, online: Online | None = None) -> list[Path]:
         if path not in generated.notebooks:
             path.unlink()
             changed.append(path)
-    return changed
+    return changed + edition_build.write(root, generated.editions)
 
 
 def _cell_differences(path: Path, wanted: str) -> list[str]:
@@ -125,10 +138,11 @@ def _cell_differences(path: Path, wanted: str) -> list[str]:
     return problems
 
 
-def check(root: Path = ROOT, online: Online | None = None) -> list[str]:
-    """Everything out of sync, one line each; empty when notebooks/ matches solutions/."""
+def check(root: Path = ROOT, online: Online | None = None, generated: Generated | None = None) -> list[str]:
+    """Everything out of sync, one line each; empty when notebooks/ matches solutions/ and
+    the editions their masters and catalogs."""
     try:
-        generated = generate(root, online)
+        generated = generate(root, online) if generated is None else generated
     except AuthoringError as err:
         return err.problems
     wanted = generated.notebooks
@@ -154,7 +168,16 @@ def check(root: Path = ROOT, online: Online | None = None) -> list[str]:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "code" and cell.source.strip() and cell.execution_count is None:
                 problems.append(f"{path}: cell {index + 1} was never executed; run python -m helpers.build --execute")
+    problems += edition_build.check(root, generated.editions)
     return [p.replace(str(root) + os.sep, "") for p in problems]
+
+
+def notes(root: Path = ROOT) -> list[str]:
+    """What every run says besides problems: the lessons each edition does not have yet."""
+    try:
+        return generate(root).editions.notes
+    except (AuthoringError, online_links.SettingError):
+        return []
 
 
 def execute(path: Path, online: Online) -> None:
@@ -183,24 +206,48 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(nbgrader_source.write(args.nbgrader.resolve(), root)))
             return 0
         if args.check:
-            problems = check(root)
+            try:
+                generated = generate(root)
+            except AuthoringError as err:
+                generated, problems = None, err.problems
+            problems = check(root, generated=generated) if generated is not None else problems
             for problem in problems:
                 print(problem)
+            for note in generated.editions.notes if generated is not None else []:
+                print(f"note: {note}")
             print("notebooks/ is in sync with solutions/" if not problems else f"{len(problems)} problem(s)")
             return 1 if problems else 0
         if args.execute:
             online = online_links.read_settings(root)
+            build(root)  # the catalogs as the editions will be executed
             for path in [Path(p).resolve() for p in args.notebooks] or masters(root):
-                print(f"executing {path.relative_to(root)}", flush=True)
-                execute(path, online)
+                execute_lesson(root, path, online)
         changed = build(root)
     except (AuthoringError, online_links.SettingError) as err:
         print(err, file=sys.stderr)
         return 2
     for path in changed:
         print(f"wrote {path.relative_to(root)}")
+    for note in notes(root):
+        print(f"note: {note}")
     print(f"notebooks/ is up to date ({len(masters(root))} notebooks, {len(changed)} changed)")
     return 0
+
+
+def execute_lesson(root: Path, path: Path, online: Online) -> None:
+    """--execute for one notebook: a master, then each edition that has its lesson; or, for
+    solutions/<edition>/NN-....ipynb, that edition alone (from its master as it is)."""
+    edition = path.parent.name if path.parent.name in editions.CHINESE else None
+    master_path = path.parent.parent / path.name if edition else path
+    if edition is None:
+        print(f"executing {path.relative_to(root)}", flush=True)
+        execute(path, online)
+    master = master_notebook(nbformat.read(master_path, as_version=4), online)
+    number = master.metadata.get("course", {}).get("notebook")
+    for each in [edition] if edition else editions.CHINESE:
+        if number in editions.COVERED.get(each, ()):
+            print(f"executing solutions/{each}/{path.name}", flush=True)
+            edition_build.execute(root, master_path, each, master, online)
 
 
 if __name__ == "__main__":

@@ -20,10 +20,12 @@ from typing import Any, Callable
 
 import torch
 
+from helpers import editions, nbgrader_checks
 from helpers import exercises as registry
-from helpers import nbgrader_checks
+from helpers.editions import tr
 from helpers.judging import (
     FAILED,
+    NOT_ATTEMPTED,
     PASSED,
     Result,
     could_not_judge,
@@ -102,8 +104,10 @@ def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
             pass
     print(
         wrap(
-            f"→ The cells below use the course's reference {ex.name}, so the notebook keeps "
-            "running. Run this cell again after you change your code.",
+            tr(
+                "→ The cells below use the course's reference {name}, so the notebook keeps running. "
+                "Run this cell again after you change your code."
+            ).format(name=ex.name),
             indent="  ",
         ),
         file=stream,
@@ -112,19 +116,40 @@ def check(exercise_id: str, candidate: Any) -> Callable[..., Any]:
 
 
 def progress(notebook: str) -> None:
-    """Print the exercises of a course notebook ("01") and where each one stands."""
+    """Print the exercises of a course notebook ("01") and where each one stands, in the
+    notebook's edition."""
     rows = []
     earned = total = 0
     lesson = registry.for_notebook(notebook)
-    width = max(len(ex.title) for ex in lesson) + 2
-    for ex in lesson:
+    titles = [editions.title("exercise-title", ex.title) for ex in lesson]
+    width = max(editions.width(title) for title in titles) + 2
+    words = {
+        PASSED: tr("passed"),
+        FAILED: tr("failed"),
+        NOT_ATTEMPTED: tr("not attempted"),
+        None: tr("not checked yet"),
+    }
+    for ex, title in zip(lesson, titles):
         result = _results.get(ex.id)
-        status = "not checked yet" if result is None else result.status
+        status = None if result is None else result.status
         mark = {PASSED: "✔", FAILED: "✘"}.get(status, "…")
         earned += result.points if result else 0
         total += ex.points
         stars = "★" * ex.difficulty + "☆" * (3 - ex.difficulty)
-        points = f"{ex.points} pt" + ("s" if ex.points > 1 else " ")
-        rows.append(f"  {ex.id:<5}{ex.title:<{width}}{stars}  {points}  {mark} {status}")
-    print(f"Lesson {notebook} — {registry.LESSONS[notebook]}: {earned} of {total} points")
+        points = (
+            tr("{points} pt").format(points=ex.points)
+            if ex.points == 1
+            else tr("{points} pts").format(points=ex.points)
+        )
+        pad = " " * (width - editions.width(title))
+        rows.append(f"  {ex.id:<5}{title}{pad}{stars}  {points:<6} {mark} {words.get(status, status)}")
+    heading = tr("Lesson {number} — {title}: {earned} of {total} points")
+    print(
+        heading.format(
+            number=notebook,
+            title=editions.title("lesson-title", registry.LESSONS[notebook]),
+            earned=earned,
+            total=total,
+        )
+    )
     print("\n".join(rows))

@@ -10,13 +10,13 @@ running the code, is helpers/running/.
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 import torch
 
-from helpers import explaining
+from helpers import editions, explaining
+from helpers.editions import tr
 from helpers.lessons import common, wrong_type
 from helpers.lessons.records import Exercise
 from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE, source_line
@@ -25,7 +25,7 @@ from helpers.running import AttachedWeights, Case, ModuleShapeError, Outcome, ca
 from helpers.tolerances import close, first_difference
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
-WIDTH = 88  # characters per line of a check's report
+WIDTH = 88  # columns per line of a check's report (a Chinese character takes two)
 
 IN_PLACE_MESSAGE = (
     "Your function changed the caller's tensor. An in-place operation (x -= m, "
@@ -62,42 +62,48 @@ class Result:
     def points(self) -> int:
         return self.exercise.points if self.status == PASSED else 0
 
-    def report(self) -> str:
-        """The text a student reads: a status line, then details when it failed, wrapped
-        to fit a notebook's output area."""
-        ex = self.exercise
+    def report(self, edition: str | None = None) -> str:
+        """The text a student reads, in `edition` (default: the notebook's): a status line,
+        then details when it failed, wrapped to fit a notebook's output area."""
+        ex, edition = self.exercise, edition or editions.current()
+        name = ex.name
         if self.status == PASSED:
-            inputs = "; ".join(self.checked)
+            inputs = "; ".join(editions.message(label, None, edition) for label in self.checked)
             return wrap(
-                f"✔ Exercise {ex.id} passed: {ex.name} is right on all {len(self.checked)} test inputs ({inputs})."
+                tr("✔ Exercise {id} passed: {name} is right on all {count} test inputs ({inputs}).", edition).format(
+                    id=ex.id, name=name, count=len(self.checked), inputs=inputs
+                )
             )
         if self.status == NOT_ATTEMPTED:
             return wrap(
-                f"… Exercise {ex.id} not attempted yet: {ex.name} still raises "
-                f"NotImplementedError. Replace that line with your code."
+                tr(
+                    "… Exercise {id} not attempted yet: {name} still raises NotImplementedError. "
+                    "Replace that line with your code.",
+                    edition,
+                ).format(id=ex.id, name=name)
             )
-        where = f" on {self.case}" if self.case else ""
-        stop = "" if self.evidence.endswith((".", "?", "!")) else "."
+        evidence = editions.message(self.evidence, self.mistake, edition)
+        chinese = any(editions.is_wide(c) for c in evidence)  # a translated sentence ends with a Chinese full stop
+        stop = "" if evidence.endswith((".", "?", "!", "。", "？", "！")) else "。" if chinese else "."
         picture = [wrap(self.picture.words(), indent="    ")] if self.picture else []
+        head = tr("✘ Exercise {id} failed on {case}:", edition) if self.case else tr("✘ Exercise {id} failed:", edition)
         return "\n".join(
             [
-                wrap(f"✘ Exercise {ex.id} failed{where}:"),
-                wrap(f"{self.evidence}{stop}", indent="    "),
-                wrap(f"Likely mistake: {self.message}", indent="    "),
+                wrap(head.format(id=ex.id, case=editions.message(self.case, None, edition))),
+                wrap(f"{evidence}{stop}", indent="    "),
+                wrap(
+                    tr("Likely mistake: {message}", edition).format(
+                        message=editions.message(self.message, self.mistake, edition)
+                    ),
+                    indent="    ",
+                ),
                 *picture,
             ]
         )
 
 
 def wrap(text: str, indent: str = "") -> str:
-    return textwrap.fill(
-        text,
-        width=WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "  ",
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+    return editions.wrap(text, WIDTH, indent, indent + "  ")
 
 
 _expected: dict[int, tuple[Case, Any]] = {}  # id(case) -> (case, the reference's outcome)

@@ -30,14 +30,24 @@ BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 README_START = "<!-- online: written by python -m helpers.build from [tool.course] in pyproject.toml -->"
 README_END = "<!-- /online -->"
 
-LOCAL_ADVICE = (
+
+def N_(text: str) -> str:
+    """Marks `text` for the course's catalogs (helpers/units.py): the build puts it into a
+    Chinese notebook's setup cell in that edition's words."""
+    return text
+
+
+SETUP_TITLE = N_("Setup: run this cell first. It imports the course's helpers, installing them first in Colab.")
+LOCAL_ADVICE = N_(
     "This notebook needs the course's helpers: in the course's top folder, run `pip install -r "
     "requirements.txt` (README.md gives the command for your system), then restart the kernel."
 )
-COLAB_UNSET = (
+COLAB_UNSET = N_(
     "This notebook needs the course's helpers, which Colab installs from the course's repository, but "
     "no address was set when it was built: ask your instructor for the course's Colab link."
 )
+TRACEBACK_NOTE = N_("what IPython shows instead of a traceback: the message alone")
+EDITION_NOTE = N_("the checks, the progress table and the plots speak this notebook's language")
 
 
 class SettingError(ValueError):
@@ -108,13 +118,16 @@ def _literal(text: str, indent: int) -> str:
     return f"\n{' ' * indent}".join(json.dumps(line, ensure_ascii=False) for line in lines)
 
 
-def setup_source(online: Online) -> str:
+def setup_source(online: Online, edition: str = "en", say=lambda text: text) -> str:
     """The first code cell of every notebook. Where `import helpers` works (a local install,
     Binder, nbval, the grader's stand-in) it does nothing and prints nothing. Elsewhere it
     installs the course in Colab, or stops with one sentence: an exception whose
     _render_traceback_ IPython shows in place of a traceback. Run All skips the cells queued
     after an error, but only those that reached the kernel before it failed, so every cell
-    run after it raises the same sentence instead of a NameError."""
+    run after it raises the same sentence instead of a NameError.
+
+    For a Chinese edition (`say` gives a text's translation), the cell speaks its language
+    and ends by telling the checks and the plots which edition the notebook is."""
     if online.repository:
         colab = f"""    import importlib
     import subprocess
@@ -126,16 +139,18 @@ def setup_source(online: Online) -> str:
     importlib.invalidate_caches()
     import helpers"""
     else:
-        colab = f"    stop({_literal(COLAB_UNSET, 9)})"
+        colab = f"    stop({_literal(say(COLAB_UNSET), 9)})"
     course = f'COURSE = "{online.repository}"  # written by python -m helpers.build\n' if online.repository else ""
-    return f'''{SETUP_LINE} It imports the course's helpers, installing them first in Colab.
+    title = f"# {say(SETUP_TITLE)}"
+    chosen = f'\nhelpers.set_edition("{edition}")  # {say(EDITION_NOTE)}' if edition != "en" else ""
+    return f'''{title}
 import sys
 
 {course}try:
     import helpers
 except ModuleNotFoundError:
     class CourseSetupError(Exception):
-        def _render_traceback_(self):  # what IPython shows instead of a traceback: the message alone
+        def _render_traceback_(self):  # {say(TRACEBACK_NOTE)}
             return [str(self)]
 
     def stop(message):
@@ -144,8 +159,8 @@ except ModuleNotFoundError:
         raise CourseSetupError(message) from None
 
     if "google.colab" not in sys.modules:
-        stop({_literal(LOCAL_ADVICE, 13)})
-{colab}'''
+        stop({_literal(say(LOCAL_ADVICE), 13)})
+{colab}{chosen}'''
 
 
 def is_setup(cell) -> bool:

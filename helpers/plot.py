@@ -18,10 +18,31 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from helpers import editions, fonts
+from helpers.editions import tr
+
 CMAP = "viridis"
 MASKED_COLOUR = "#e6e6e6"  # light grey, hatched: unlike any colour of viridis
 HATCH_COLOUR = "#8c8c8c"
 ANNOTATE_UP_TO = 12  # write the numbers in the cells when both sides have at most this many
+
+
+def label(text: str | None) -> str | None:
+    """A label as a plot shows it: the English of a Chinese label (a lesson's title, axis
+    label or legend, or one of these plots' own words) where no CJK font was found
+    (helpers/fonts.py), so that no label is drawn as boxes; otherwise `text`."""
+    edition = editions.current()
+    if text is None or fonts.chinese_labels() or edition not in editions.CHINESE:
+        return text
+    if not any(editions.is_wide(c) for c in text):
+        return text
+    return editions.english_of(text, edition)
+
+
+def _own(text: str) -> str:
+    """One of these plots' own words, in the notebook's edition where its plots can show it
+    (helpers/fonts.py), in English otherwise."""
+    return label(tr(text))
 
 
 def token_labels(tokens: Sequence[str]) -> list[str]:
@@ -90,7 +111,7 @@ def attention_heatmap(
     cmap = matplotlib.colormaps[CMAP].with_extremes(bad=MASKED_COLOUR)
     image = ax.imshow(np.ma.masked_where(~allowed, w), cmap=cmap, vmin=0.0, vmax=1.0)
     if colorbar:
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_own("attention weight"))
 
     for i, j in zip(*np.nonzero(~allowed)):
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor=HATCH_COLOUR, linewidth=0))
@@ -103,10 +124,10 @@ def attention_heatmap(
 
     ax.set_xticks(range(n_k), token_labels(key_tokens), rotation=45, ha="right")
     ax.set_yticks(range(n_q), token_labels(query_tokens))
-    ax.set_xlabel("key (attended to)")
-    ax.set_ylabel("query (attending)")
+    ax.set_xlabel(_own("key (attended to)"))
+    ax.set_ylabel(_own("query (attending)"))
     if title:
-        ax.set_title(title)
+        ax.set_title(label(title))
     return fig
 
 
@@ -128,21 +149,21 @@ def line_chart(
     fig = plt.figure(figsize=(6.4, 4.0), layout="constrained")
     plt.close(fig)  # shown once, by being returned
     ax = fig.add_subplot()
-    for label, ys in series.items():
+    for name, ys in series.items():
         if len(ys) != len(x):
-            raise ValueError(f"series {label!r} has {len(ys)} values, expected {len(x)} like x")
-        ax.plot(x, ys, marker="o", label=label)
+            raise ValueError(f"series {name!r} has {len(ys)} values, expected {len(x)} like x")
+        ax.plot(x, ys, marker="o", label=label(name))
     ax.set_xscale("log" if logx else "linear")
     ax.set_yscale("log" if logy else "linear")
     if logx:
         ax.set_xticks(list(x), [f"{v:g}" for v in x])
         ax.minorticks_off()
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(label(xlabel))
+    ax.set_ylabel(label(ylabel))
     ax.grid(alpha=0.3)
     ax.legend()
     if title:
-        ax.set_title(title)
+        ax.set_title(label(title))
     return fig
 
 
@@ -192,14 +213,16 @@ def head_grid(
         if h >= H:
             ax.set_axis_off()
             continue
-        attention_heatmap(w[h], tokens, mask=m, ax=ax, colorbar=False, title=f"head {h}", annotate=False)
+        attention_heatmap(
+            w[h], tokens, mask=m, ax=ax, colorbar=False, title=_own("head {h}").format(h=h), annotate=False
+        )
         if h % ncols:
             ax.set_ylabel("")
         if h < H - ncols:
             ax.set_xlabel("")
-    fig.colorbar(axes.flat[0].images[0], ax=axes, fraction=0.046 / ncols, label="attention weight")
+    fig.colorbar(axes.flat[0].images[0], ax=axes, fraction=0.046 / ncols, label=_own("attention weight"))
     if title:
-        fig.suptitle(title)
+        fig.suptitle(label(title))
     return fig
 
 
@@ -213,7 +236,7 @@ def explorer_figure(
     fig = plt.figure(figsize=(11, 0.9 + 0.45 * max(T, 6)), layout="constrained")
     plt.close(fig)
     heat, bars = fig.subplots(1, 2, width_ratios=(1.15, 1))
-    attention_heatmap(w[head], tokens, mask=m, ax=heat, title=f"head {head}")
+    attention_heatmap(w[head], tokens, mask=m, ax=heat, title=_own("head {h}").format(h=head))
     heat.add_patch(Rectangle((-0.5, query - 0.5), T, 1, fill=False, edgecolor="red", linewidth=2))
     labels = token_labels(list(tokens))
     row = w[head, query]
@@ -223,8 +246,8 @@ def explorer_figure(
         bars.bar(j, 1.0, color=MASKED_COLOUR, hatch="///", edgecolor=HATCH_COLOUR, linewidth=0)
     bars.set_ylim(0, 1)
     bars.set_xticks(range(T), labels, rotation=45, ha="right")
-    bars.set_ylabel("attention weight")
-    bars.set_title(f"query {labels[query]!r}: its weights over the keys")
+    bars.set_ylabel(_own("attention weight"))
+    bars.set_title(_own("query {token}: its weights over the keys").format(token=repr(labels[query])))
     return fig
 
 
@@ -263,17 +286,17 @@ def explore_attention(weights, sentences: Sequence[Sequence[str]], *, mask=None)
             bundle["image/png"] = _png_base64(self.figure)  # what frontends without widgets show
             return bundle
 
-    head = widgets.IntSlider(value=0, min=0, max=w.shape[1] - 1, description="head")
+    head = widgets.IntSlider(value=0, min=0, max=w.shape[1] - 1, description=tr("head"))
     sentence = widgets.Dropdown(
-        options=[(" ".join(s), b) for b, s in enumerate(sentences)], value=0, description="sentence"
+        options=[(" ".join(s), b) for b, s in enumerate(sentences)], value=0, description=tr("sentence")
     )
-    query = widgets.Dropdown(description="query")
+    query = widgets.Dropdown(description=tr("query"))
     output = widgets.Output()
     explorer = AttentionExplorer([widgets.HBox([head, sentence, query]), output])
 
     def set_queries() -> None:
         labels = token_labels(list(sentences[sentence.value]))
-        query.options = [(label, i) for i, label in enumerate(labels)]
+        query.options = [(text, i) for i, text in enumerate(labels)]
         query.value = 0
 
     def redraw(_=None) -> None:

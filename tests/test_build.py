@@ -26,6 +26,8 @@ def course(tmp_path):
     """A throwaway copy of solutions/ and notebooks/ to break."""
     shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    for folder in ("locales", "helpers"):  # the editions' catalogs, and the sources of their messages
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 
 

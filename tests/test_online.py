@@ -58,8 +58,8 @@ def test_without_an_address_there_are_no_links():
 @pytest.fixture
 def course(tmp_path):
     """A copy of the course's files that the build reads and writes."""
-    for folder in ("solutions", "notebooks"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    for folder in ("solutions", "notebooks", "locales", "helpers"):  # helpers: the sources of the editions' messages
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("README.md", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path

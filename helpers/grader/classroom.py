@@ -36,7 +36,11 @@ def plan(
             graded = next(s for s in submissions if (s.student, s.notebook) == (sub.student, lesson) and not s.problem)
             graded.notes.append(f"Also found {sub.name}, which was not graded: {sub.problem}.")
         elif sub.problem:
-            rows.append(Graded(sub.student, lesson or sub.name, UNREADABLE, notes=[sub.problem], file=sub.name))
+            rows.append(
+                Graded(
+                    sub.student, lesson or sub.name, UNREADABLE, notes=[sub.problem], file=sub.name, edition=sub.edition
+                )
+            )
         elif sub.notebook is None:
             rows.append(
                 Graded(
@@ -104,7 +108,9 @@ def grade(args: argparse.Namespace, workers: list[Slot], hide: list[str], keep: 
     def grade_one(sub: Submission) -> Graded:
         cells = cells_for_run(sub)  # read again now: the parent keeps no class's worth of code
         if isinstance(cells, str):
-            graded = Graded(sub.student, sub.notebook, UNREADABLE, file=sub.name, notes=sub.notes + [cells])
+            graded = Graded(
+                sub.student, sub.notebook, UNREADABLE, file=sub.name, notes=sub.notes + [cells], edition=sub.edition
+            )
         else:
             sub.cells = cells
             job = dict(jobs[sub.notebook], cells=[c for c in sub.cells if c["type"] == "code"])
@@ -176,12 +182,13 @@ class Pool:
         except Exception as exc:  # what came back could not be judged: this row only
             return _crashed(sub, f"What your notebook sent back could not be judged ({type(exc).__name__}).")
         graded.notes = sub.notes + graded.notes
+        graded.edition = sub.edition
         return graded
 
 
 def _crashed(sub: Submission, why: str) -> Graded:
     """The row of a notebook the grader itself could not see through, saying why."""
-    return Graded(sub.student, sub.notebook, CRASHED, file=sub.name, notes=sub.notes + [why])
+    return Graded(sub.student, sub.notebook, CRASHED, file=sub.name, notes=sub.notes + [why], edition=sub.edition)
 
 
 def _progress(total: int):

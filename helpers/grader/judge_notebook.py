@@ -30,6 +30,7 @@ class Graded:
     results: list[Result] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     file: str = ""
+    edition: str = ""  # the notebook's edition, its feedback's language ("": none known, as the student's page)
 
     @property
     def total(self) -> int:
@@ -217,7 +218,7 @@ class Judging:
         for index, error in sorted(cell_errors.items()):
             if error.startswith(("SystemExit", "KeyboardInterrupt")):
                 notes.append(f"Cell {index} raised {error}; grading went on with the next cell.")
-        return Graded(sub.student, sub.notebook, status, results, notes, sub.name)
+        return Graded(sub.student, sub.notebook, status, results, notes, sub.name, sub.edition)
 
 
 def _short(text: str, limit: int = 300) -> str:

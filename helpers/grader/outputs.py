@@ -10,7 +10,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from helpers import editions
 from helpers import exercises as registry
+from helpers.editions import tr
 from helpers.grader.judge_notebook import Graded
 from helpers.grader.protocol import STATUSES
 from helpers.judging import NOT_ATTEMPTED, PASSED
@@ -73,36 +75,61 @@ def page_name(student: str) -> str:
     return f"{student.encode()[:150].decode(errors='ignore')}-{digest}.md"
 
 
+def page_edition(rows: list[Graded]) -> str:
+    """The edition of a student's feedback page: the one most of their notebooks were handed
+    in (the first of them on a tie); each lesson's part is in its notebook's own."""
+    editions_used = [row.edition for row in rows if row.edition]
+    return max(dict.fromkeys(editions_used), key=editions_used.count) if editions_used else editions.ENGLISH
+
+
 def feedback_page(student: str, rows: list[Graded]) -> str:
     """A student's Markdown page: per notebook its status and notes, per exercise passed
-    or what failed and the likely mistake, in the words of the notebook's checks."""
+    or what failed and the likely mistake, in the words of the notebook's checks and in
+    the edition (English, 繁體中文, 简体中文) the notebook was handed in."""
+    page = page_edition(rows)
     lines = [
-        f"# Feedback for {student}",
+        tr("# Feedback for {student}", page).format(student=student),
         "",
-        "Every exercise was run on the course's test inputs and on fresh random ones.",
+        tr("Every exercise was run on the course's test inputs and on fresh random ones.", page),
         "",
     ]
     for row in rows:
+        ed = row.edition or page  # a lesson not handed in: in the page's edition
         if row.notebook in registry.LESSONS:
-            title = f"Lesson {row.notebook}: {registry.LESSONS[row.notebook]}"
-            lines += [f"## {title}: {row.total} of {row.maximum} points", ""]
+            title = editions.title("lesson-title", registry.LESSONS[row.notebook], ed)
+            heading = tr("## Lesson {number}: {title}: {total} of {maximum} points", ed)
+            lines += [heading.format(number=row.notebook, title=title, total=row.total, maximum=row.maximum), ""]
         else:
             lines += [f"## {row.file or row.notebook}", ""]
-        lines += [f"Status: **{row.status}**" + (f" ({row.file})" if row.file else ""), ""]
-        lines += [f"{note}" for note in row.notes] + ([""] if row.notes else [])
+        lines += [tr("Status: **{status}**", ed).format(status=row.status) + (f" ({row.file})" if row.file else ""), ""]
+        lines += [editions.message(note, None, ed) for note in row.notes] + ([""] if row.notes else [])
         for r in row.results:
             ex = r.exercise
-            head = f"- **{ex.id} {ex.title}** ({r.points}/{ex.points})"
+            head = f"- **{ex.id} {editions.title('exercise-title', ex.title, ed)}** ({r.points}/{ex.points})"
             if r.status == PASSED:
-                lines.append(f"{head}: passed on all {len(r.checked)} test inputs.")
+                lines.append(
+                    tr("{head}: passed on all {count} test inputs.", ed).format(head=head, count=len(r.checked))
+                )
             elif r.mistake == "not-graded":
-                lines.append(f"{head}: not graded, because grading stopped before it (see above).")
+                lines.append(
+                    tr("{head}: not graded, because grading stopped before it (see above).", ed).format(head=head)
+                )
             elif r.status == NOT_ATTEMPTED:
-                lines.append(f"{head}: not attempted (it still raises NotImplementedError).")
+                lines.append(tr("{head}: not attempted (it still raises NotImplementedError).", ed).format(head=head))
             else:
-                on = f" on {r.case}" if r.case else ""
-                lines.append(f"{head}: failed{on}: {r.evidence.rstrip('.')}.")
-                lines.append(f"  Likely mistake: {r.message}")
+                evidence = editions.message(r.evidence, r.mistake, ed).rstrip(".。")
+                stop = "。" if any(editions.is_wide(c) for c in evidence) else "."
+                if r.case:
+                    lines.append(
+                        tr("{head}: failed on {case}: {evidence}", ed).format(
+                            head=head, case=editions.message(r.case, None, ed), evidence=evidence
+                        )
+                        + stop
+                    )
+                else:
+                    lines.append(tr("{head}: failed: {evidence}", ed).format(head=head, evidence=evidence) + stop)
+                message = editions.message(r.message, r.mistake, ed)
+                lines.append("  " + tr("Likely mistake: {message}", ed).format(message=message))
                 if r.picture is not None:
                     lines.append(f"  {r.picture.words()}")
         lines.append("")

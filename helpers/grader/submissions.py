@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers import exercises as registry
+from helpers.editions import EDITIONS, ENGLISH
 from helpers.grader.protocol import MISSING, UNREADABLE
 
 
@@ -22,6 +24,7 @@ class Submission:
     path: Path
     name: str = ""  # the file's path inside the student's folder, as the feedback names it
     notebook: str | None = None  # "01", or None when not recognised
+    edition: str = ""  # "en", "zh-Hant" or "zh-Hans": the language of its feedback ("" before it is read)
     cells: list[dict] = field(default_factory=list)  # every cell: index, type, source, exercise
     problem: str = ""  # why it is unreadable
     digest: str = ""  # sha-256 of the file as read: the cells are read again, and must be the same, when it runs
@@ -102,7 +105,25 @@ def read_submission(student: str, path: Path, name: str = "") -> Submission:
         )
         return sub
     sub.notebook = recognise(nb, path, sub.cells)
+    sub.edition = edition_of(nb, sub.cells)
     return sub
+
+
+SET_EDITION = re.compile(r"""^\s*helpers\.set_edition\(\s*["']([A-Za-z-]+)["']\s*\)""", re.M)
+
+
+def edition_of(nb: dict, cells: list[dict]) -> str:
+    """The edition a notebook was handed out in: its metadata (course.edition, written by the
+    build), else the set_edition() line of its setup cell, else English."""
+    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    course = metadata.get("course") if isinstance(metadata.get("course"), dict) else {}
+    if course.get("edition") in EDITIONS:
+        return course["edition"]
+    for cell in cells:
+        found = SET_EDITION.search(cell["source"]) if cell["type"] == "code" else None
+        if found and found.group(1) in EDITIONS:
+            return found.group(1)
+    return ENGLISH
 
 
 def recognise(nb: dict, path: Path, cells: list[dict]) -> str | None:

@@ -1,0 +1,330 @@
+"""What is translated, found in the English sources (the build's side of the editions;
+helpers/catalogs.py keeps the catalogs of these units, helpers/editions.py reads them at
+run time).
+
+A lesson's units, from its master notebook (solutions/NN-*.ipynb):
+- each Markdown cell, under the context "cell:<cell id>", the English source its msgid;
+- each comment meant for students in a code cell ("comment"): prose, not a shape comment
+  such as `# (T, D) -> (T, T)`, not the answer markers, not the commented-out code of a
+  spot-the-bug stub; of an exercise's first line, `# Exercise 1.2 — a numerically stable
+  softmax`, only the title after the dash (the grader and the build find exercises by
+  `# Exercise 1.2`, which stays as it is in every edition);
+- each string a plot shows ("plot"): title=, xlabel= and ylabel= of the course's plot
+  functions, and the legend (the keys of line_chart's series); an f-string keeps its
+  fields, {h}, which the translation must keep too.
+Everything else in a code cell (code, names, test inputs) is the same in every edition.
+
+The course's units (one catalog per edition, course.po):
+- the fixed frame, marked tr("...") or N_("...") in FRAME_SOURCES, found by Babel's own
+  Python extractor;
+- lesson and exercise titles, from the lesson modules' records ("lesson-title", "exercise-title");
+- the messages the checks build, found in MESSAGE_SOURCES: every f-string and string of a
+  message (not a regular expression, a docstring or the frame), with its fields numbered
+  {0}, {1}, ... in order, under "mistake:<key>" when it is a mistake's own message and
+  "mistake:<module>.<function>" otherwise. A lesson module can be added to MESSAGE_SOURCES
+  once its messages settle; nothing in it changes (README, Translating).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.extract import extract_from_file
+
+from helpers import exercises as registry
+from helpers.authoring import BEGIN_STUB, END_STUB, MARKERS
+
+FRAME_SOURCES = (
+    "helpers/judging.py",
+    "helpers/checks.py",
+    "helpers/plot.py",
+    "helpers/fonts.py",
+    "helpers/online.py",
+    "helpers/grader/outputs.py",
+)
+MESSAGE_SOURCES = (
+    "helpers/judging.py",
+    "helpers/lessons/common.py",
+    "helpers/lessons/toolkit.py",  # the evidence and test inputs most lessons share
+    "helpers/tolerances.py",
+    "helpers/grader/judge_notebook.py",  # the notes of a feedback page
+    "helpers/grader/classroom.py",
+)
+FRAME_KEYWORDS = {"tr": None, "N_": None, "_own": None}
+PLOT_FUNCTIONS = {"attention_heatmap", "line_chart", "head_grid", "explore_attention"}
+PLOT_KEYWORDS = {"title", "xlabel", "ylabel"}
+CELL, COMMENT, PLOT = "cell:", "comment", "plot"
+CHECKOUT = Path(__file__).resolve().parent.parent  # this checkout, whose sources serve a root that has none
+EXERCISE_HEADER = re.compile(r"^(\s*#\s*Exercise\s+\d+\.\d+\s*—\s*)(.+)$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing to translate: its context, its English (the msgid), and where it is."""
+
+    context: str
+    msgid: str
+    where: str  # "01-attention-is-a-weighted-sum.ipynb#tokens-md" or "helpers/lessons/common.py"
+    line: int = 0
+    note: str = ""  # for the translator: what the fields of a message hold
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.context, self.msgid)
+
+
+# --------------------------------------------------------------------------------------
+# A lesson's units, and their translation put in place
+
+
+MATH_WORDS = {"log", "exp", "max", "min", "sum", "mean", "softmax", "x"}
+
+
+def is_prose(text: str, one_word: bool = False) -> bool:
+    """Words, not only shapes or a formula: "(B, T, d) x (B, d, block) -> (B, T, block)" and
+    "0 log 0 = 0" are not; nor is a comment that is one word alone ("cat", naming a row of
+    data), unless `one_word` (a legend: "measured")."""
+    outside = re.sub(r"\((\s*[\w.]*\s*,)*\s*[\w.]*\s*\)", " ", text)  # shapes: (B, T, D), (..., S), (D,)
+    words = [w for w in re.findall(r"[A-Za-z]+", outside) if w.lower() not in MATH_WORDS]
+    if not any(re.fullmatch(r"[a-z]{2,}", w) for w in words):
+        return False
+    return one_word or not re.fullmatch(r"\W*[A-Za-z]+\W*", text)
+
+
+def comments(source: str) -> list[tuple[int, int, str]]:
+    """(line, column of the '#', text) of each comment meant for students in a code cell's source."""
+    found = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return []
+    lines = source.split("\n")
+    in_stub = False
+    stub_lines = set()
+    for number, line in enumerate(lines, start=1):
+        marker = line.strip()
+        if marker == BEGIN_STUB:
+            in_stub = True
+        elif marker == END_STUB:
+            in_stub = False
+        elif in_stub:
+            stub_lines.add(number)
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        row, col = token.start
+        text = token.string[1:].strip()
+        if row in stub_lines or token.string.strip() in MARKERS or not is_prose(text):
+            continue
+        header = EXERCISE_HEADER.match(lines[row - 1]) if row == 1 else None
+        if header:
+            text = header.group(2).strip()
+        found.append((row, col, text))
+    return found
+
+
+def _literal(node: ast.expr, source: str) -> str | None:
+    """The text of a string or f-string node, an f-string's fields as written ({h})."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        segment = ast.get_source_segment(source, node) or ""
+        match = re.fullmatch(r'[fF]"(.*)"|[fF]\'(.*)\'', segment, flags=re.S)
+        return None if match is None else (match.group(1) if match.group(1) is not None else match.group(2))
+    return None
+
+
+def plot_strings(source: str) -> list[tuple[ast.expr, str]]:
+    """(node, text) of each string a plot shows, in a code cell's source."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if name not in PLOT_FUNCTIONS:
+            continue
+        values = [kw.value for kw in node.keywords if kw.arg in PLOT_KEYWORDS]
+        if name == "line_chart" and len(node.args) > 1 and isinstance(node.args[1], ast.Dict):
+            values += [k for k in node.args[1].keys if k is not None]
+        for value in values:
+            text = _literal(value, source)
+            if text and is_prose(text, one_word=True):
+                found.append((value, text))
+    return sorted(found, key=lambda f: (f[0].lineno, f[0].col_offset))
+
+
+def lesson_units(name: str, cells: list) -> list[Unit]:
+    """The units of a master notebook named `name`, from its cells (the setup cell left out)."""
+    units: list[Unit] = []
+    for cell in cells:
+        where = f"{name}#{cell.get('id', '')}"
+        if cell.cell_type == "markdown" and cell.source.strip():
+            units.append(Unit(CELL + cell.id, cell.source, where))
+        elif cell.cell_type == "code" and not cell.metadata.get("course", {}).get("setup"):
+            units += [Unit(COMMENT, text, where, row) for row, _col, text in comments(cell.source)]
+            units += [Unit(PLOT, text, where, node.lineno) for node, text in plot_strings(cell.source)]
+    return list({u.key: u for u in reversed(units)}.values())[::-1]  # a comment met twice: its first place
+
+
+def fields(text: str) -> list[str]:
+    """The fields of an f-string's text, in order: "head {h}" -> ["h"]."""
+    return re.findall(r"(?<!\{)\{([^{}]+)\}(?!\})", text)
+
+
+def translated_code(source: str, lookup) -> str:
+    """A code cell's source with its comments and plot strings in the edition's words;
+    `lookup(context, msgid)` gives a translation or None (the English then stays)."""
+    lines = source.split("\n")
+    edits: list[tuple[int, int, int, str]] = []  # (line, start, end, new text) in characters
+    for row, col, text in comments(source):
+        new = lookup(COMMENT, text)
+        if new is None:
+            continue
+        line = lines[row - 1]
+        header = EXERCISE_HEADER.match(line) if row == 1 else None
+        start = header.start(2) if header else line.index(text, col)
+        edits.append((row, start, start + len(text), new))
+    for node, text in plot_strings(source):
+        new = lookup(PLOT, text)
+        if new is None or node.lineno != node.end_lineno or fields(new) != fields(text):
+            continue
+        line = lines[node.lineno - 1].encode()
+        start = len(line[: node.col_offset].decode())
+        end = len(line[: node.end_col_offset].decode())
+        quoted = new.replace("\\", "\\\\").replace('"', '\\"')
+        edits.append((node.lineno, start, end, ('f"' if isinstance(node, ast.JoinedStr) else '"') + quoted + '"'))
+    for row, start, end, new in sorted(edits, reverse=True):
+        lines[row - 1] = lines[row - 1][:start] + new + lines[row - 1][end:]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# The course's units: frame, titles, messages
+
+
+def source_file(root: Path, relative: str) -> Path:
+    """A source file of the course at `root`, or of this checkout where `root` has none."""
+    path = root / relative
+    return path if path.exists() else CHECKOUT / relative
+
+
+def frame_units(root: Path) -> list[Unit]:
+    """Every tr("...") and N_("...") of FRAME_SOURCES, found by Babel's Python extractor."""
+    units = []
+    for relative in FRAME_SOURCES:
+        path = source_file(root, relative)
+        for line, text, _comments, _context in extract_from_file("python", path, keywords=FRAME_KEYWORDS):
+            units.append(Unit("", text, relative, line))
+    return units
+
+
+def title_units() -> list[Unit]:
+    """Each lesson's title and each exercise's, as the registry holds them."""
+    units = [Unit("lesson-title", title, f"helpers/lessons/lesson{n}.py") for n, title in registry.LESSONS.items()]
+    for ex in registry.EXERCISES.values():
+        units.append(Unit("exercise-title", ex.title, f"helpers/lessons/lesson{ex.notebook}.py"))
+    return units
+
+
+# calls whose string arguments are patterns or tests, not messages
+REGEX_CALLS = {"search", "match", "fullmatch", "sub", "findall", "compile", "split", "source_line", "_quoted"}
+REGEX_CALLS |= {"startswith", "endswith", "get"}
+NOT_MESSAGES = {"error", "source"}  # keyword arguments that hold regular expressions
+
+
+def _template(node: ast.expr, source: str) -> tuple[str, str] | None:
+    """(template, note) of a string or f-string node: its fields numbered {0}, {1}, ...,
+    and what each holds, for the translator."""
+    if isinstance(node, ast.Constant):
+        return node.value.replace("{", "{{").replace("}", "}}"), ""
+    parts, numbered = [], {}
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            parts.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+        else:
+            expression = ast.get_source_segment(source, value.value) or ast.unparse(value.value)
+            number = numbered.setdefault(expression, len(numbered))
+            parts.append(f"{{{number}}}")
+    note = "; ".join(f"{{{n}}} = {e}" for e, n in numbered.items())
+    return "".join(parts), note
+
+
+def message_units(root: Path, sources: tuple[str, ...] = MESSAGE_SOURCES) -> list[Unit]:
+    """The messages of each module in `sources` (see the module's docstring)."""
+    units: list[Unit] = []
+    for relative in sources:
+        source = source_file(root, relative).read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        module = Path(relative).stem
+        skip: set[int] = set()
+        keys: dict[int, str] = {}
+        places: dict[int, str] = {}
+        for statement in tree.body:  # module constants are code and patterns, but for a ..._MESSAGE
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                if not any(isinstance(t, ast.Name) and t.id.endswith("MESSAGE") for t in targets):
+                    skip |= _outside_calls(statement.value)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):
+                skip |= {id(n) for n in ast.walk(node)}
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
+                body = node.body
+                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                    skip.add(id(body[0].value))  # a docstring
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for inner in ast.walk(node):
+                        places.setdefault(id(inner), f"{module}.{node.name}")
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name in REGEX_CALLS or name in FRAME_KEYWORDS:
+                    skip |= {id(n) for arg in node.args for n in ast.walk(arg)}
+                for kw in node.keywords:
+                    if kw.arg in NOT_MESSAGES:
+                        skip |= {id(n) for n in ast.walk(kw.value)}
+                first = node.args[0] if node.args else None
+                if (
+                    isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)
+                    and re.fullmatch(r"[a-z-]+", first.value)
+                ):
+                    for arg in node.args[1:]:
+                        for inner in ast.walk(arg):
+                            keys.setdefault(id(inner), first.value)  # raised("key", "message"), failed("key", ...)
+            if isinstance(node, ast.JoinedStr):
+                skip |= {id(v) for v in node.values}
+        for node in ast.walk(tree):
+            if id(node) in skip or not isinstance(node, (ast.Constant, ast.JoinedStr)):
+                continue
+            if isinstance(node, ast.Constant) and not isinstance(node.value, str):
+                continue
+            made = _template(node, source)
+            if made is None or not re.search(r"[A-Za-z]{2,}\S* [A-Za-z]", made[0].replace("{{", "").replace("}}", "")):
+                continue
+            context = "mistake:" + (keys.get(id(node)) or places.get(id(node), module))
+            units.append(Unit(context, made[0], relative, node.lineno, made[1]))
+    return list({u.key: u for u in reversed(units)}.values())[::-1]
+
+
+def _outside_calls(node: ast.AST) -> set[int]:
+    """The ids of `node` and what it holds, not descending into calls."""
+    if isinstance(node, ast.Call):
+        return set()
+    found = {id(node)}
+    for child in ast.iter_child_nodes(node):
+        found |= _outside_calls(child)
+    return found
+
+
+def course_units(root: Path) -> list[Unit]:
+    """Everything of the course catalog: frame, titles, messages."""
+    found = frame_units(root) + title_units() + message_units(root)
+    return list({u.key: u for u in reversed(found)}.values())[::-1]

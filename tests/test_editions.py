@@ -1,0 +1,385 @@
+"""The 繁體中文 and 简体中文 editions: generated from the English masters and the catalogs,
+never out of date (a changed English cell or message fails --check, naming it), the same
+code and exercises as the English, the glossary's terms, the checks' words, the edition's
+recognition by the grader, and plots with a CJK font or English labels, never boxes."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import pytest
+import torch
+
+from helpers import authoring, build, catalogs, editions, fonts, units
+from helpers import exercises as registry
+from helpers.grader.submissions import read_submission
+from helpers.judging import FAILED, Result
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+L01 = f"{registry.NOTEBOOK_FILES['01']}.ipynb"
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """Each test leaves the process in English, with matplotlib's fonts as they were."""
+    fonts_before = dict(matplotlib.rcParams)
+    yield
+    editions._current = editions.ENGLISH
+    fonts._chinese_labels = True
+    matplotlib.rcParams.update({k: fonts_before[k] for k in ("font.family", "font.sans-serif", "axes.unicode_minus")})
+
+
+# --------------------------------------------------------------------------------------
+# Never out of date
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A throwaway copy of what the build reads and writes: masters, notebooks, catalogs,
+    and the sources whose messages are in the catalogs."""
+    for folder in ("solutions", "notebooks", "locales", "helpers"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    return tmp_path
+
+
+def stale(problems: list[str]) -> list[str]:
+    return [p for p in problems if "translation is stale" in p or "translation is missing" in p]
+
+
+def test_the_editions_are_up_to_date():
+    assert build.check(ROOT) == []
+
+
+def test_a_changed_english_cell_makes_check_name_its_stale_translations(course):
+    path = course / "solutions" / L01
+    original = path.read_text(encoding="utf-8")
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == "softmax-md")
+    cell.source = cell.source.replace("Softmax", "The softmax", 1)
+    nbformat.write(nb, path)
+    problems = stale(build.check(course))
+    assert problems == [
+        f"{edition}: solutions/{L01}, cell softmax-md: translation is stale: its English changed since it was "
+        f'translated ("## 4. From scores to weights: softmax"; locales/{edition}/01.po)'
+        for edition in editions.CHINESE
+    ]
+    build.build(course)  # the catalogs keep the old translation, marked fuzzy with the English it was made from
+    po = catalogs.read(catalogs.po_path(course, "zh-Hant", "01"), "zh-Hant", "01")
+    entry = po.get(cell.source, "cell:softmax-md")
+    assert entry.fuzzy and catalogs.same_text(entry.previous_id[0], original_cell(original, "softmax-md"))
+    assert stale(build.check(course)) == problems  # still named after the build, until translated
+    edition_cell = cell_of(course / "solutions" / "zh-Hant" / L01, "softmax-md")
+    assert edition_cell == cell.source  # a stale translation is never used: the English stands there
+    path.write_text(original, encoding="utf-8")
+    build.build(course)
+    assert build.check(course) == []
+
+
+def original_cell(text: str, cell_id: str) -> str:
+    return next(c.source for c in nbformat.reads(text, as_version=4).cells if c.get("id") == cell_id)
+
+
+def cell_of(path: Path, cell_id: str) -> str:
+    return next(c.source for c in nbformat.read(path, as_version=4).cells if c.get("id") == cell_id)
+
+
+def test_a_changed_message_makes_check_name_its_stale_translations(course):
+    path = course / "helpers" / "lessons" / "common.py"
+    original = path.read_text(encoding="utf-8")
+    old = "torch.softmax needs dim, the axis along which the weights sum to 1"
+    assert old in original
+    path.write_text(original.replace(old, "torch.softmax needs dim, the axis over which the weights sum to 1"))
+    problems = stale(build.check(course))
+    assert len(problems) == 2 and all("mistake:softmax-no-dim (helpers/lessons/common.py:" in p for p in problems)
+    assert [p.split(":", 1)[0] for p in problems] == list(editions.CHINESE)
+    assert all("translation is stale" in p and "locales/" in p and "/course.po" in p for p in problems)
+    path.write_text(original, encoding="utf-8")
+    assert build.check(course) == []
+
+
+def test_a_lesson_not_covered_is_said_not_skipped(course, monkeypatch):
+    monkeypatch.setitem(editions.COVERED, "zh-Hans", ("01",))
+    notes = build.generate(course).editions.notes
+    assert notes == [
+        "zh-Hans (简体中文): lessons 02, 03, 04, 05, 06 have no edition yet, by helpers/editions.py COVERED "
+        "(README's course map says so)"
+    ]
+    problems = build.check(course)
+    assert f"notebooks/zh-Hans/{registry.NOTEBOOK_FILES['02']}.ipynb: no lesson of the edition makes it" in " ".join(
+        problems
+    )
+
+
+def test_readme_lists_the_lessons_each_edition_has():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for edition in editions.CHINESE:
+        [row] = [line for line in readme.splitlines() if line.startswith(f"| {editions.EDITIONS[edition]} ({edition}")]
+        assert row.split("|")[-2].strip() == ", ".join(editions.COVERED[edition])
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    [command] = [line for line in readme.splitlines() if line.startswith("pip install -r requirements-dev.txt")]
+    assert command in ci.splitlines() and "pytest -m editions" in command
+
+
+# --------------------------------------------------------------------------------------
+# The same code and exercises in every edition
+
+
+def code_without_strings(source: str) -> str:
+    """A code cell's code with its string literals blanked: what must be the same in every edition."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = ""
+        if isinstance(node, ast.JoinedStr):
+            node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
+    return ast.dump(tree)
+
+
+@pytest.mark.parametrize("edition", editions.CHINESE)
+@pytest.mark.parametrize("folder", ["solutions", "notebooks"])
+def test_an_edition_has_the_masters_code_and_exercises(edition, folder):
+    for lesson in editions.COVERED[edition]:
+        name = f"{registry.NOTEBOOK_FILES[lesson]}.ipynb"
+        english = nbformat.read(ROOT / folder / name, as_version=4)
+        chinese = nbformat.read(ROOT / folder / edition / name, as_version=4)
+        assert chinese.metadata["course"]["notebook"] == lesson and chinese.metadata["course"]["edition"] == edition
+        assert [c.cell_type for c in chinese.cells] == [c.cell_type for c in english.cells]
+        for en, zh in zip(english.cells, chinese.cells):
+            if en.cell_type != "code" or en.metadata.get("course", {}).get("setup"):
+                continue
+            assert registry.exercise_in(zh.source) == registry.exercise_in(en.source)
+            assert code_without_strings(zh.source) == code_without_strings(en.source), (name, en.get("id"))
+        setup = next(c for c in chinese.cells if c.metadata.get("course", {}).get("setup"))
+        assert f'helpers.set_edition("{edition}")' in setup.source
+        assert sum(
+            c.source != e.source for c, e in zip(chinese.cells, english.cells) if c.cell_type == "markdown"
+        ) == sum(c.cell_type == "markdown" for c in english.cells)  # every Markdown cell is in the edition's words
+
+
+def test_plot_strings_and_comments_are_translated_in_place():
+    source = (
+        "# Exercise 1.2 — a numerically stable softmax\n"
+        "x = f(y)   # (T, D) -> (T, T)\n"
+        "z = g(x)   # every exponent <= 0: no overflow\n"
+        'attention_heatmap(w, tokens, title=f"head {h} of the toy sentence")\n'
+        "### BEGIN STUB\n# weights = torch.softmax(scores, dim=1)\n### END STUB"
+    )
+    assert [text for _, _, text in units.comments(source)] == [
+        "a numerically stable softmax",
+        "every exponent <= 0: no overflow",
+    ]
+    words = {
+        ("comment", "a numerically stable softmax"): "數值穩定的 softmax",
+        ("comment", "every exponent <= 0: no overflow"): "每個指數都 <= 0：不會溢位",
+        ("plot", "head {h} of the toy sentence"): "玩具句子的注意力頭 {h}",
+    }
+    out = units.translated_code(source, lambda context, msgid: words.get((context, msgid)))
+    assert out.split("\n")[:4] == [
+        "# Exercise 1.2 — 數值穩定的 softmax",
+        "x = f(y)   # (T, D) -> (T, T)",
+        "z = g(x)   # 每個指數都 <= 0：不會溢位",
+        'attention_heatmap(w, tokens, title=f"玩具句子的注意力頭 {h}")',
+    ]
+    assert registry.exercise_in(out) == "1.2"
+    broken = {("plot", "head {h} of the toy sentence"): "玩具句子的注意力頭 {head}"}  # a field renamed: not used
+    assert "head {h} of the toy sentence" in units.translated_code(source, lambda c, m: broken.get((c, m)))
+
+
+# --------------------------------------------------------------------------------------
+# Terms: lesson 02's glossary drives them
+
+USAGE = {  # Taiwan usage in 繁體中文, mainland usage in 简体中文: the other's words must not appear
+    "zh-Hant": ("程序", "數據", "函數", "代碼", "掩碼"),
+    "zh-Hans": ("程式", "资料", "函式", "遮罩", "張量"),
+}
+IDEAS = {  # the English that names each idea of the glossary, in a Markdown cell
+    "query": r"\bquer(y|ies)\b",
+    "key": r"\bkeys?\b",
+    "value": r"\bvalues\b",
+    "attention scores": r"\battention scores\b",
+    "attention weights": r"\battention weights\b",
+    "mask": r"\bmasks?\b",
+    "heads": r"\bheads\b",
+}
+
+
+def glossary() -> dict[str, dict[str, list[str]]]:
+    """Lesson 02's glossary cell, the one list of terms: idea -> edition -> its terms."""
+    nb = nbformat.read(ROOT / "solutions" / f"{registry.NOTEBOOK_FILES['02']}.ipynb", as_version=4)
+    table = next(c.source for c in nb.cells if c.get("id") == "glossary-md")
+    terms = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[1] not in ("繁體中文", "---"):
+            taught = re.search(r"\(lesson (\d\d)\)", cells[0])  # "heads (lesson 04)": taught there
+            terms[cells[0].split(" (")[0]] = {
+                "zh-Hant": cells[1].split("、"),
+                "zh-Hans": cells[2].split("、"),
+                "lessons": (taught.group(1),) if taught else tuple(registry.LESSONS),
+            }
+    return terms
+
+
+def test_the_glossary_is_read():
+    terms = glossary()
+    assert terms["query"] == {"zh-Hant": ["查詢"], "zh-Hans": ["查询"], "lessons": tuple(registry.LESSONS)}
+    assert terms["mask"] == {"zh-Hant": ["遮罩"], "zh-Hans": ["掩码"], "lessons": ("03",)}
+    assert set(IDEAS) <= set(terms)
+
+
+@pytest.mark.parametrize("edition", editions.CHINESE)
+def test_each_edition_uses_the_glossarys_terms(edition):
+    """In every lesson whose English names an idea of the glossary (an idea the glossary says
+    a lesson teaches: in that lesson), the edition names it with the glossary's term; and the
+    other region's words (程式 / 程序, 資料 / 数据, 函式 / 函数, ...) are not used."""
+    terms = glossary()
+    missing = []
+    for lesson in editions.COVERED[edition]:
+        catalog = catalogs.read(catalogs.po_path(ROOT, edition, lesson), edition, lesson)
+        cells = [(m.id, m.string) for m in catalog if m.id and (m.context or "").startswith(units.CELL)]
+        for idea, pattern in IDEAS.items():
+            if lesson not in terms[idea]["lessons"]:
+                continue
+            naming = [text for english, text in cells if re.search(pattern, english, re.I)]
+            if naming and not any(term in text for text in naming for term in terms[idea][edition]):
+                missing.append(f"lesson {lesson}: {idea} ({'/'.join(terms[idea][edition])})")
+        text = "".join(m.string for m in catalog if m.string and m.context != units.CELL + "glossary-md")
+        missing += [f"lesson {lesson} uses {word}" for word in USAGE[edition] if word in text]
+    assert missing == []
+
+
+# --------------------------------------------------------------------------------------
+# The checks' words
+
+
+def test_a_check_message_in_each_edition():
+    ex = registry.get("1.2")
+    result = Result(
+        ex,
+        FAILED,
+        "softmax-no-dim",
+        "scores of shape (5, 5)",
+        'your code raised TypeError: softmax() missing 1 required positional arguments: "dim" (line 3)',
+        "torch.softmax needs dim, the axis along which the weights sum to 1: each query's row, the last "
+        "dimension: torch.softmax(scores, dim=-1).",
+    )
+    english = result.report("en")
+    assert english.startswith("✘ Exercise 1.2 failed on scores of shape (5, 5):")
+    hant, hans = result.report("zh-Hant"), result.report("zh-Hans")
+    assert hant.startswith("✘ 練習 1.2 在 形狀為 (5, 5) 的分數 上沒有通過：")
+    assert "torch.softmax 需要 dim" in hant and "可能的錯誤：" in hant and "每個查詢" in hant
+    assert hans.startswith("✘ 练习 1.2 在 形状为 (5, 5) 的分数 上没有通过：")
+    assert (
+        "每个查询的那一行" in re.sub(r"\n\s*", "", hans)
+        and 'TypeError: softmax() missing 1 required positional arguments: "dim"' in hans
+    )
+    # 88 columns, but a closing mark (，。：) may hang one past the end rather than open a line
+    assert all(editions.width(line) <= 88 + 2 for line in (hant + "\n" + hans).splitlines())
+    unknown = Result(ex, FAILED, "something-new", "", "a message no catalog has", "so it stays as it is")
+    assert "so it stays as it is" in unknown.report("zh-Hant")
+
+
+def test_a_message_made_of_messages_is_translated_whole():
+    english = (
+        "A float64 tensor met a float32 one in the same operation. This line makes float64: `x = x.double()`. "
+        "Keep everything float32, the dtype of the inputs."
+    )
+    assert editions.message(english, "mixed-dtypes", "zh-Hant") == (
+        "同一個運算裡，float64 的張量碰上了 float32 的張量。這一行產生了 float64：`x = x.double()`。"
+        "請全部保持 float32，也就是輸入的 dtype。"
+    )
+
+
+def test_chinese_text_is_wrapped_by_its_width():
+    text = "可能的錯誤：" + "你的 softmax 在很大的分數上溢位：exp(1000) 在 float32 裡是 inf。" * 4
+    lines = editions.wrap(text, 40, "    ", "      ").splitlines()
+    assert len(lines) > 4 and all(editions.width(line) <= 40 or line[-1] in "，。：" for line in lines)
+    assert all(editions.width(line[:-1]) <= 40 for line in lines)
+    assert all("exp(1000)" in line for line in lines if "exp(" in line)  # a Latin word is never split
+
+
+def test_the_progress_table_in_an_edition(capsys):
+    from helpers import checks
+
+    editions._current = "zh-Hans"
+    checks._results.clear()
+    checks.progress("01")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "第 01 课 — 注意力就是加权总和：得 0 分，共 10 分"
+    assert out[1].startswith("  1.1  两两之间的分数") and out[1].endswith("… 尚未检查")
+
+
+# --------------------------------------------------------------------------------------
+# The grader recognises an edition
+
+
+def test_the_grader_reads_a_notebooks_edition(tmp_path):
+    for edition in editions.CHINESE:
+        path = ROOT / "notebooks" / edition / L01
+        sub = read_submission("s", path)
+        assert (sub.notebook, sub.edition) == ("01", edition)
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata = {}  # metadata lost: the setup cell still says which edition
+        copy = tmp_path / f"{edition}.ipynb"
+        nbformat.write(nb, copy)
+        assert read_submission("s", copy).edition == edition
+    assert read_submission("s", ROOT / "notebooks" / L01).edition == "en"
+
+
+# --------------------------------------------------------------------------------------
+# Plots: a CJK font, or English labels; never boxes
+
+
+def heatmap(title: str):
+    from helpers.plot import attention_heatmap
+
+    weights = torch.softmax(torch.randn(5, 5, generator=torch.Generator().manual_seed(0)), dim=-1)
+    return attention_heatmap(weights, ["the", "cat", "sat", "on", "mat"], title=title)
+
+
+def test_a_chinese_heatmap_has_no_missing_glyphs():
+    if fonts.find_cjk_font("zh-Hant") is None:
+        pytest.skip("no CJK font here (Debian: apt-get install fonts-noto-cjk; .ci/run installs it)")
+    editions.set_edition("zh-Hant")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = heatmap("玩具句子的 softmax(X Xᵀ)")
+        ARTIFACTS.mkdir(exist_ok=True)
+        fig.savefig(ARTIFACTS / "heatmap-zh-Hant.png", dpi=100)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    ax = fig.axes[0]
+    assert ax.get_title() == "玩具句子的 softmax(X Xᵀ)" and ax.get_xlabel() == "鍵（被關注的詞元）"
+
+
+def test_without_a_cjk_font_plots_keep_english_labels():
+    editions._current = "zh-Hans"
+    note = editions.tr(fonts.use_cjk_font("zh-Hans", font=None), "zh-Hans")
+    assert note.startswith("找不到含中文字的字体") and "fonts-noto-cjk" in note and "\n" not in note
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = heatmap("玩具句子的 softmax(X Xᵀ)")
+        fig.savefig(ARTIFACTS / "heatmap-no-cjk-font.png", dpi=60) if ARTIFACTS.exists() else fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.get_title() == "softmax(X Xᵀ) for the toy sentence"  # the lesson's English, from the catalog
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("key (attended to)", "query (attending)")
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_build_writes_every_covered_lesson_in_each_edition():
+    for edition in editions.CHINESE:
+        have = sorted(p.name for p in (ROOT / "notebooks" / edition).glob("*.ipynb"))
+        assert have == sorted(f"{registry.NOTEBOOK_FILES[n]}.ipynb" for n in editions.COVERED[edition])
+        assert sorted(p.name for p in (ROOT / "solutions" / edition).glob("*.ipynb")) == have
+    assert authoring.masters(ROOT) == sorted((ROOT / "solutions").glob("*.ipynb"))  # editions are not masters
