@@ -82,6 +82,13 @@ def top_left_mask(q, k, v):
     return masked_attention(q, k, v, mask)
 
 
+def top_left_for_several(q, k, v):
+    T_new, T_all = q.shape[-2], k.shape[-2]
+    if T_new == 1:
+        return masked_attention(q, k, v)  # right: one query needs no mask
+    return masked_attention(q, k, v, torch.ones(T_new, T_all, dtype=torch.bool).tril())
+
+
 def sdpa_is_causal(q, k, v):
     return F.scaled_dot_product_attention(q, k, v, is_causal=True)
 
@@ -510,6 +517,7 @@ MISTAKES = [
     ("7.1", cat_without_none, "none-not-handled", "cache is None, and torch.cat cannot join None"),
     ("7.1", stacked, "stacked", "torch.stack puts tensors side by side on a new axis"),
     ("7.2", top_left_mask, "mask-top-left", "Your mask lines its diagonal up with the first key"),
+    ("7.2", top_left_for_several, "mask-top-left", "New query 0 sees key 0 alone"),
     ("7.2", sdpa_is_causal, "mask-top-left", "is_causal=True is aligned to the top left"),
     ("7.2", no_mask, "no-mask-for-several", "With one new token that is right"),
     ("7.2", mask_of_new_tokens, "mask-new-square", "the new queries attend the cached keys too"),

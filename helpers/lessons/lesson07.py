@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import torch
 from torch import Tensor
@@ -47,14 +48,14 @@ def _axis_message(axis: int, out: Outcome) -> str:
     cat = source_line(out, _CAT).split("#", 1)[0].rstrip()
     if axis == 0 and cat and not re.search(r"\bdim\s*=|,\s*-?\d\s*\)", cat):
         start = (
-            f"`{cat}` gives torch.cat no dim, so it joins along dim=0, and dim 0 of a cache is B, the batch: "
-            "the new tokens became extra sentences."
+            f"`{cat}` gives torch.cat no dim, so it joins along dim=0, and dim 0 of a cache is B, the batch: as if "
+            "the new tokens were extra sentences."
         )
     else:
         start = {
-            0: "You joined along dim 0, B, the batch: the new tokens became extra sentences.",
-            1: "You joined along dim 1, H, the heads: the new tokens became extra heads.",
-            3: "You joined along the last axis, d_head: each cached token got the new token's numbers glued on.",
+            0: "You joined along dim 0, B, the batch: as if the new tokens were extra sentences.",
+            1: "You joined along dim 1, H, the heads: as if the new tokens were extra heads.",
+            3: "You joined along the last axis, d_head: as if the new token's numbers belonged to each cached token.",
         }[axis]
     return (
         f"{start} A cache is (B, H, T, d_head), and the tokens are on the second-to-last axis: "
@@ -207,11 +208,6 @@ def _mask_sizes(case: Case, out: Outcome, square: str) -> Finding | None:
 
 
 MASK_MESSAGES = {
-    "top-left": "Your mask lines its diagonal up with the first key, as a square (T, T) mask does when the queries "
-    "are the whole sequence. Here the T_new queries are the newest tokens, the last T_new positions: new query i "
-    "sits at position T_all - T_new + i. For one new token your mask hides every key but the very first, although "
-    "the newest token may see them all. Shift the diagonal: "
-    "torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new).",
     "future": "Your mask lets each new query see the keys from its own column on, the later ones, instead of "
     "those before it (triu where tril belongs). New query i may attend the keys up to position T_all - T_new + i: "
     "torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new).",
@@ -226,36 +222,56 @@ MASK_MESSAGES = {
 }
 
 
-def _top_left(out: Outcome) -> str:
+def _top_left(out: Outcome, one_query: bool) -> str:
+    """A top-left mask's message; what it hides said as the case showed it, for one new
+    query or for several."""
+    if one_query:
+        hides = "For one new token it hides every key but the very first, although the newest token may see them all."
+    else:
+        hides = "New query 0 sees key 0 alone, although it comes after every cached token."
     line = source_line(out, r"is_causal\s*=\s*True")
     if line:
         return (
             f"`{line}`: the causal mask of F.scaled_dot_product_attention's is_causal=True is aligned to the top "
-            "left, right only when there are as many queries as keys. For one new token it hides every key but "
-            "the very first. Pass your own mask instead, attn_mask=torch.ones(T_new, T_all, "
-            "dtype=torch.bool).tril(diagonal=T_all - T_new), or none when T_new is 1."
+            f"left, right only when there are as many queries as keys. {hides} Pass your own mask instead, "
+            "attn_mask=torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new), or none when "
+            "T_new is 1."
         )
-    return MASK_MESSAGES["top-left"]
-
-
-def mask_mistakes(formula, what: str = "") -> tuple[Mistake, ...]:
-    """The mask's mistakes for formula(*args, mask=kind)."""
     return (
-        matches("mask-top-left", _top_left, lambda *a: formula(*a, mask="top-left"), f"{what}a top-left mask"),
+        "Your mask lines its diagonal up with the first key, as a square (T, T) mask does when the queries are the "
+        "whole sequence. Here the T_new queries are the newest tokens, the last T_new positions: new query i sits "
+        f"at position T_all - T_new + i. {hides} Shift the diagonal: "
+        "torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new)."
+    )
+
+
+def top_left(formula, one_query: Callable[[Case], bool], with_init: bool = False) -> Mistake:
+    """The top-left mask, recognised by formula(*args, mask="top-left"); one_query(case)
+    says whether the case shows single new queries."""
+    base = matches("mask-top-left", "", lambda *a: formula(*a, mask="top-left"), "a top-left mask", with_init=with_init)
+
+    def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+        finding = base.found(case, out, expected)
+        return None if finding is None else (finding[0], _top_left(out, one_query(case)))
+
+    return Mistake("mask-top-left", found)
+
+
+def mask_mistakes(formula) -> tuple[Mistake, ...]:
+    """The mask's mistakes for formula(q, k, v, mask=kind)."""
+    return (
+        top_left(formula, lambda case: case.inputs[0].shape[-2] == 1),
         matches(
             "mask-full-square",
             MASK_MESSAGES["full-square"],
             lambda *a: formula(*a, mask="full-square"),
-            f"{what}the (T_all, T_all) mask",
+            "the (T_all, T_all) mask",
         ),
         matches(
-            "cache-hidden",
-            MASK_MESSAGES["new-only"],
-            lambda *a: formula(*a, mask="new-only"),
-            f"{what}the cached keys hidden",
+            "cache-hidden", MASK_MESSAGES["new-only"], lambda *a: formula(*a, mask="new-only"), "the cached keys hidden"
         ),
-        matches("mask-future", MASK_MESSAGES["future"], lambda *a: formula(*a, mask="future"), f"{what}a triu mask"),
-        matches("no-mask-for-several", MASK_MESSAGES["none"], lambda *a: formula(*a, mask="none"), f"{what}no mask"),
+        matches("mask-future", MASK_MESSAGES["future"], lambda *a: formula(*a, mask="future"), "a triu mask"),
+        matches("no-mask-for-several", MASK_MESSAGES["none"], lambda *a: formula(*a, mask="none"), "no mask"),
     )
 
 
@@ -452,12 +468,13 @@ CACHED_LAYER_MISTAKES = (
         "each piece attending to its own tokens only",
         with_init=True,
     ),
-    *(
-        matches(key, message, lambda *a, kind=kind: _cached(*a, mask=kind), what, with_init=True)
-        for key, kind, message, what in (
-            ("mask-top-left", "top-left", _top_left, "a top-left mask"),
-            ("no-mask-for-several", "none", MASK_MESSAGES["none"], "no mask"),
-        )
+    top_left(
+        lambda *a, mask: _cached(*a, mask=mask),
+        lambda case: any(n == 1 for pieces in case.inputs[2:] for n in pieces[1:]),
+        with_init=True,
+    ),
+    matches(
+        "no-mask-for-several", MASK_MESSAGES["none"], lambda *a: _cached(*a, mask="none"), "no mask", with_init=True
     ),
     matches(
         "no-out-proj",
@@ -512,10 +529,10 @@ POSITION_MISTAKES = (
     ),
     matches(
         "positions-restart-at-0",
-        "Your positions restart at 0 on every call, as lesson 05's model's did when it read whole sequences. "
-        "After T_past cached tokens the next one is at position T_past: restarted at 0, every new token looks "
-        "to the model like the first of its text, and cached generation drifts away from recomputation. Start "
-        "after the cache: past = cache.shape[-2], then torch.arange(past, past + num_new).",
+        "Your positions restart at 0 on every call. That was right in lesson 05, where the model read whole "
+        "sequences; with a cache, after T_past cached tokens the next one is at position T_past. Restarted at 0, "
+        "every new token looks to the model like the first of its text, and cached generation drifts away from "
+        "recomputation. Start after the cache: past = cache.shape[-2], then torch.arange(past, past + num_new).",
         lambda cache, n: torch.arange(n),
         "positions 0, 1, ... as if nothing were cached",
     ),
