@@ -358,3 +358,183 @@ def chunked_attention(q: Tensor, k: Tensor, v: Tensor, block: int) -> Tensor:
         )  # (..., T, block) x (..., block, d) -> (..., T, d)
         m = m_new
     return out / s
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 07: attention that generates. A tiny causal model, generation token by token, and
+# the KV cache: the keys and values of the tokens read so far, kept so that each new token
+# needs one query instead of the whole sequence again. Caches are (B, H, T_past, d_head).
+
+
+class CausalSelfAttention(MultiHeadAttention):
+    """MultiHeadAttention with lesson 03's causal mask built in: forward(X) takes X (B, T, D)
+    and returns (B, T, D), each token attending to itself and the tokens before it. The
+    attention of TinyCausalLM (lesson 07)."""
+
+    def forward(self, X: Tensor) -> Tensor:
+        return super().forward(X, causal_mask(X.shape[1]))
+
+
+class DecoderBlock(nn.Module):
+    """One layer of TinyCausalLM: x + attention(norm1(x)), then x + mlp(norm2(x)), where the
+    MLP widens each token's D numbers to 4D and back. (B, T, D) -> (B, T, D). `attention` is
+    the class of its attention layer, built as attention(embed_size, num_heads). Lesson 07."""
+
+    def __init__(self, embed_size: int, num_heads: int, attention: type[nn.Module] = CausalSelfAttention):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(embed_size)
+        self.attention = attention(embed_size, num_heads)
+        self.norm2 = nn.LayerNorm(embed_size)
+        self.mlp = nn.Sequential(
+            nn.Linear(embed_size, 4 * embed_size), nn.GELU(), nn.Linear(4 * embed_size, embed_size)
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x + self.attention(self.norm1(x))  # (B, T, D): tokens exchange information
+        return x + self.mlp(self.norm2(x))  # (B, T, D) -> (B, T, 4D) -> (B, T, D): each token on its own
+
+
+class TinyCausalLM(nn.Module):
+    """A tiny causal language model: token embedding plus a learned position embedding
+    (lesson 05), num_layers DecoderBlocks, a LayerNorm and a read-out to the vocabulary.
+
+    forward(tokens) takes tokens (B, T), T <= max_len, and returns logits (B, T, V): at each
+    position, the scores of every possible next token. It recomputes every position on every
+    call. `attention` is the class of the blocks' attention layers. Lesson 07.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        max_len: int,
+        embed_size: int,
+        num_heads: int,
+        num_layers: int = 2,
+        attention: type[nn.Module] = CausalSelfAttention,
+    ):
+        super().__init__()
+        self.max_len = max_len
+        self.tok = nn.Embedding(vocab_size, embed_size)
+        self.pos = nn.Embedding(max_len, embed_size)
+        self.blocks = nn.ModuleList(DecoderBlock(embed_size, num_heads, attention) for _ in range(num_layers))
+        self.norm = nn.LayerNorm(embed_size)
+        self.readout = nn.Linear(embed_size, vocab_size)
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        positions = torch.arange(tokens.shape[1])  # (T,): 0, 1, ..., T - 1
+        return self.logits(self.tok(tokens) + self.pos(positions))  # (B, T, D) + (T, D) -> (B, T, V)
+
+    def logits(self, x: Tensor) -> Tensor:
+        """Token-plus-position vectors (B, T, D) through the blocks and the read-out: (B, T, V)."""
+        for block in self.blocks:
+            x = block(x)  # (B, T, D) -> (B, T, D)
+        return self.readout(self.norm(x))  # (B, T, D) -> (B, T, V)
+
+
+def generate(
+    model: nn.Module, prompt: Tensor, steps: int, temperature: float = 0.0, generator: torch.Generator | None = None
+) -> tuple[Tensor, Tensor]:
+    """Generate `steps` tokens after `prompt` (B, T_prompt) by recomputation: each step runs
+    the model on the whole sequence so far and keeps the last position's logits. The next
+    token is the most likely one when temperature is 0 (greedy), else one drawn from
+    softmax(logits / temperature) with `generator`. Returns the tokens (B, T_prompt + steps)
+    and the logits each step chose from (B, steps, V). Lesson 07."""
+    tokens, every = prompt, []
+    with torch.no_grad():
+        for _ in range(steps):
+            logits = model(tokens)[:, -1]  # (B, T, V) -> (B, V): the scores of the next token
+            every.append(logits)
+            if temperature == 0:
+                next_token = logits.argmax(dim=-1, keepdim=True)  # (B, 1)
+            else:
+                probs = torch.softmax(logits / temperature, dim=-1)  # (B, V)
+                next_token = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+            tokens = torch.cat([tokens, next_token], dim=1)  # (B, T) -> (B, T + 1)
+    return tokens, torch.stack(every, dim=1)  # (B, T_prompt + steps), (B, steps, V)
+
+
+def append_to_cache(cache: Tensor | None, new: Tensor) -> Tensor:
+    """The cache (B, H, T_past, d_head), or None before the first call, with the keys (or
+    values) of new tokens (B, H, T_new, d_head) appended after it along the tokens' axis:
+    (B, H, T_past + T_new, d_head). Lesson 07 (exercise 7.1)."""
+    if cache is None:  # nothing cached yet: the first call, with the prompt
+        return new
+    return torch.cat([cache, new], dim=-2)  # (B, H, T_past, d) + (B, H, T_new, d) -> (B, H, T_past + T_new, d)
+
+
+def attend_with_cache(q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+    """Attention for the T_new newest tokens: q (B, H, T_new, d) against k, v (B, H, T_all, d),
+    whose last T_new positions are those tokens. New query i sits at position
+    T_all - T_new + i and may attend every key up to it. A single query is the newest token
+    of all and may attend every key: no mask. Returns (B, H, T_new, d). Lesson 07 (exercise 7.2)."""
+    T_new, T_all = q.shape[-2], k.shape[-2]
+    if T_new == 1:
+        return masked_attention(q, k, v)  # one query, the last token: every key is at or before it
+    mask = torch.ones(T_new, T_all, dtype=torch.bool).tril(
+        diagonal=T_all - T_new
+    )  # the last T_new rows of (T_all, T_all)
+    return masked_attention(q, k, v, mask)  # (B, H, T_new, d)
+
+
+class CachedSelfAttention(MultiHeadAttention):
+    """Causal MultiHeadAttention with a KV cache: forward(X) takes only the tokens after those
+    it has already read, X (B, T_new, D), appends their keys and values to self.cache_k and
+    self.cache_v (B, H, T_past + T_new, d_head), and returns their outputs (B, T_new, D), the
+    same as CausalSelfAttention gives those positions on the whole sequence. reset_cache()
+    empties the cache before a new sequence. Lesson 07 (exercise 7.3)."""
+
+    def __init__(self, embed_size: int, num_heads: int):
+        super().__init__(embed_size, num_heads)
+        self.reset_cache()
+
+    def reset_cache(self) -> None:
+        self.cache_k: Tensor | None = None  # (B, H, T_past, d_head) once a prompt has been read
+        self.cache_v: Tensor | None = None
+
+    def forward(self, X: Tensor) -> Tensor:
+        q = split_heads(self.q_proj(X), self.num_heads)  # (B, T_new, D) -> (B, H, T_new, d_head)
+        k = split_heads(self.k_proj(X), self.num_heads)  # (B, T_new, D) -> (B, H, T_new, d_head)
+        v = split_heads(self.v_proj(X), self.num_heads)  # (B, T_new, D) -> (B, H, T_new, d_head)
+        self.cache_k = append_to_cache(self.cache_k, k)  # (B, H, T_past + T_new, d_head)
+        self.cache_v = append_to_cache(self.cache_v, v)  # (B, H, T_past + T_new, d_head)
+        out = attend_with_cache(q, self.cache_k, self.cache_v)  # (B, H, T_new, d_head)
+        return self.out_proj(merge_heads(out))  # (B, H, T_new, d_head) -> (B, T_new, D) -> (B, T_new, D)
+
+
+def positions_after(cache: Tensor | None, num_new: int) -> Tensor:
+    """The positions of num_new tokens that follow the tokens in a cache (B, H, T_past,
+    d_head), or that start a sequence when cache is None: T_past, ..., T_past + num_new - 1,
+    (num_new,) integers. Lesson 07 (exercise 7.4)."""
+    past = 0 if cache is None else cache.shape[-2]  # tokens already read
+    return torch.arange(past, past + num_new)  # (num_new,)
+
+
+class CachedCausalLM(TinyCausalLM):
+    """TinyCausalLM whose attention layers keep a KV cache: the same parameters, loaded with
+    load_state_dict. Call it with only the tokens after those it has read: tokens (B, T_new)
+    -> logits (B, T_new, V), the positions carrying on from the cache. reset_cache() starts
+    a new sequence; greedy(prompt, steps) generates with the cache. Lesson 07 (exercise 7.5)."""
+
+    def __init__(self, vocab_size: int, max_len: int, embed_size: int, num_heads: int, num_layers: int = 2):
+        super().__init__(vocab_size, max_len, embed_size, num_heads, num_layers, attention=CachedSelfAttention)
+
+    def reset_cache(self) -> None:
+        for block in self.blocks:
+            block.attention.reset_cache()
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        positions = positions_after(self.blocks[0].attention.cache_k, tokens.shape[1])  # (T_new,)
+        return self.logits(self.tok(tokens) + self.pos(positions))  # (B, T_new, D) -> (B, T_new, V)
+
+    def greedy(self, prompt: Tensor, steps: int) -> Tensor:
+        """Greedy generation of `steps` tokens after prompt (B, T_prompt), with the cache:
+        the prompt read once, then one new token a step. Returns the logits each step chose
+        from, (B, steps, V); the token chosen is their argmax."""
+        self.reset_cache()  # a new prompt: nothing of the previous one may stay
+        logits = self(prompt)[:, -1]  # (B, T_prompt, V) -> (B, V): the next token's scores
+        every = [logits]
+        for _ in range(steps - 1):
+            next_token = logits.argmax(dim=-1, keepdim=True)  # (B, 1)
+            logits = self(next_token)[:, -1]  # only the new token goes in: (B, 1, V) -> (B, V)
+            every.append(logits)
+        return torch.stack(every, dim=1)  # (B, steps, V)

@@ -3,13 +3,15 @@
     python -m helpers.benchmark            every notebook in solutions/ and notebooks/
     python -m helpers.benchmark --repeat 3 best of three runs each
     python -m helpers.benchmark --grading  only the grader's figures
-    python -m helpers.benchmark --class-size 50   only grading a class of 50 students x 6 lessons,
+    python -m helpers.benchmark --kv-cache only lesson 07's KV-cache speed-up
+    python -m helpers.benchmark --class-size 50   only grading a class of 50 students x every lesson,
                                                   projected to 1,000 students
 
 Prints figures; never fails a build. Targets: every notebook under 15 s on a 2-core CPU
 (lesson 05 under 30 s); the course's MultiHeadAttention forward within 1.3x of
 nn.MultiheadAttention on a (8, 256, 256) input with 8 heads; lesson 06's chunked attention
 under 1/8 of the naive version's peak memory at T = 4096 (see helpers/cost.py for how);
+lesson 07's KV-cached decoder at least 3x faster than recomputation over 256 tokens;
 grading a submission under 1.5x executing it once (where we are headed: 0.7x), and
 -j 2 grading 20 submissions at least 1.7x faster than -j 1; a class of 1,000 students x
 every lesson graded with -j 2 in under 30 minutes, with the parent's memory bounded (the
@@ -37,7 +39,7 @@ import nbformat
 import torch
 
 from helpers.attention import attention_from_qkv, chunked_attention
-from helpers.cost import peak_memory_mb
+from helpers.cost import generation_seconds, peak_memory_mb
 from helpers.kernel import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,12 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per notebook; the best is reported")
     parser.add_argument("--grading", action="store_true", help="only the grader's figures")
     parser.add_argument("--checks", action="store_true", help="only the checks' figures: passing and failing")
+    parser.add_argument("--kv-cache", action="store_true", help="only lesson 07's KV-cache speed-up")
     parser.add_argument(
         "--class-size",
         type=int,
         default=None,
         metavar="N",
-        help="only grade a made-up class of N students x 6 lessons with -j 2 and project the time "
+        help="only grade a made-up class of N students x every lesson with -j 2 and project the time "
         "for 1,000 (the full benchmark uses 100)",
     )
     args = parser.parse_args(argv)
@@ -75,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.checks:
         time_checks()
+        return 0
+    if args.kv_cache:
+        compare_kv_cache(args.repeat)
         return 0
     empty = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
     floor = min(execute_seconds(empty, ROOT) for _ in range(args.repeat))
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio {chunked / naive:.3f} (target < 1/8: {verdict})"
     )
     time_checks()
+    compare_kv_cache(args.repeat)
     compare_grading(args.repeat)
     grade_at_scale(100)
     return 0
@@ -328,7 +335,7 @@ def grade_at_scale(class_size: int, jobs: int = 2) -> None:
         f"statuses: {statuses}"
     )
     print(
-        f"  projected for 1,000 students x 6 lessons: {projected / 60:.1f} min (start-up and writing as here, plus "
+        f"  projected for 1,000 students x every lesson: {projected / 60:.1f} min (start-up and writing as here, plus "
         f"{per:.3f} s a notebook; target < {SCALE_TARGET_MINUTES:.0f} min: {verdict})"
     )
     if samples:
@@ -393,6 +400,22 @@ def compare_multi_head_attention(repeat: int, shape: tuple[int, int, int] = (8, 
     print(
         f"MultiHeadAttention forward on {shape}, {heads} heads (median): {1000 * ours_s:.1f} ms; "
         f"nn.MultiheadAttention: {1000 * theirs_s:.1f} ms; ratio {ratio:.2f} (target <= 1.3: {verdict})"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 07: the KV cache
+
+
+def compare_kv_cache(repeat: int, target: float = 3.0) -> None:
+    """256 greedy tokens by recomputation and with the reference KV cache (helpers/cost.py
+    says how they are timed). Target: the cache at least 3x faster."""
+    slow, fast, same = generation_seconds(steps=256, repeat=max(repeat, 3))
+    verdict = "ok" if slow / fast >= target else "BELOW TARGET"
+    print(
+        f"lesson 07 KV cache, 256 tokens after a prompt of 16, the notebook's model, one thread: recomputing "
+        f"{slow:.2f} s, cached {fast:.2f} s, {slow / fast:.1f}x faster (target >= {target:g}: {verdict}); "
+        f"the same logits to 1e-5: {same}"
     )
 
 

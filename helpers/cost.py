@@ -1,4 +1,5 @@
-"""Measuring what attention costs: time, and peak memory. Lesson 06.
+"""Measuring what attention costs: time, and peak memory. Lesson 06; lesson 07's generation
+with and without a KV cache (generation_seconds).
 
 Peak memory is what PyTorch's own profiler reports: `torch.profiler` with
 `profile_memory=True` records every allocation and every free of PyTorch's CPU allocator,
@@ -78,3 +79,37 @@ def seconds(fn: Callable[[], object], repeat: int = 3) -> float:
             fn()
             times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
+
+
+def generation_seconds(
+    steps: int = 256, prompt_length: int = 16, repeat: int = 3, sizes: tuple[int, int, int, int] = (29, 48, 3, 2)
+) -> tuple[float, float, bool]:
+    """Lesson 07: greedy generation of `steps` tokens after a random prompt, by recomputation
+    (attention.generate) and with the reference KV cache (CachedCausalLM.greedy), on a model
+    of lesson 07's sizes (V, D, H, L), untrained: the time does not depend on the weights.
+    One thread, as in the notebook; the two runs interleaved `repeat` times, so that both see
+    the same machine load. Returns the best wall time of each, in seconds, and whether both
+    gave the same logits to 1e-5."""
+    from helpers.attention import CachedCausalLM, TinyCausalLM, generate
+
+    V, D, H, L = sizes
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        plain = TinyCausalLM(V, prompt_length + steps, D, H, L).eval()
+        cached = CachedCausalLM(V, prompt_length + steps, D, H, L).eval()
+        cached.load_state_dict(plain.state_dict())
+        prompt = torch.randint(0, V, (1, prompt_length), generator=torch.Generator().manual_seed(0))
+        runs = (lambda: generate(plain, prompt, steps)[1], lambda: cached.greedy(prompt, steps))
+        times: tuple[list[float], list[float]] = ([], [])
+        with torch.no_grad():
+            for _ in range(repeat):
+                for run, taken in zip(runs, times):
+                    start = time.perf_counter()
+                    run()
+                    taken.append(time.perf_counter() - start)
+            same = torch.allclose(runs[0](), runs[1](), atol=1e-5, rtol=1e-5)
+    finally:
+        torch.set_num_threads(threads)
+    return min(times[0]), min(times[1]), same

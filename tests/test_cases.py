@@ -3,6 +3,7 @@ of 6.2 as the grader's child runs it, and how many wrong answers are told their 
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -18,11 +19,12 @@ from helpers.exercises import Case
 from helpers.grader import jobs
 from helpers.judging import FAILED, PASSED
 from helpers.lessons import wrong_type
-from tests import mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06
+from tests import mistakes_04
 from tests.grading import ROOT
 
 ALL = list(exercises.EXERCISES)
-MISTAKES = sum((m.MISTAKES for m in (mistakes_01, mistakes_02, mistakes_03, mistakes_04, mistakes_05, mistakes_06)), [])
+# Every lesson's wrong answers, as test_checks reads them: a new lesson's count too.
+MISTAKES = sum((importlib.import_module(f"tests.mistakes_{number}").MISTAKES for number in exercises.LESSONS), [])
 
 
 def drawn(ex_id: str, seed: int) -> list[Case]:

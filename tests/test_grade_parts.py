@@ -27,6 +27,7 @@ EXAMPLE_TESTS = grade.EPILOG.split("# DIR/softmax.py\n", 1)[1].split("\n\nA file
 CHILD_SIDE = (
     "running/__init__.py",
     "running/core.py",
+    "running/decoding.py",
     "running/probes.py",
     "running/evidence.py",
     "running/wire.py",

@@ -40,6 +40,8 @@ HANDED_OUT_BUGS = {
     "2.6": "The scores were multiplied by √D instead of divided by it",
     "3.4": "The mask was applied after the softmax",
     "4.1": "You reshaped (B, T, D) straight to (B, H, T, d_head)",
+    "7.1": "`return torch.cat([cache, new])` gives torch.cat no dim, so it joins along dim=0",
+    "7.4": "Your positions restart at 0 on every call",
 }
 
 

@@ -244,6 +244,7 @@ def test_the_course_installs_as_the_setup_cell_installs_it_in_colab(tmp_path):
         f"import sys; sys.path[:0] = [{str(tmp_path / 'site')!r}, {sysconfig.get_paths()['purelib']!r}]; "
         "from helpers import attention_heatmap, check, explore_attention, head_grid, line_chart, progress; "
         "from helpers.cost import peak_memory_mb; import helpers.training, helpers.data; "
+        "assert helpers.training.corpus().startswith('the cat'); "  # lesson 07's text, package data
         "import helpers.grader.classroom, helpers.lessons.lesson06, helpers.running; "
         "print('\\n'.join(sorted({m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'helpers'})))"
     )

@@ -8,6 +8,7 @@ course's reference implementations, or a student could find them and hand them i
 It holds:
     core.py     Case, Outcome (the plain data a check passes around); call, run_case
     probes.py   probes and runners: what an exercise does with a candidate instead of calling it
+    decoding.py lesson 07's probes: a module with a KV cache fed in pieces, a cached model generating
     panels.py   the models a student's test is run on (4.4, 5.2), and the runner that does it
     evidence.py gather: after a failed check, the answer run again on changed copies of a case
     wire.py     encode, decode: plain-array JSON for cases and outcomes between processes
@@ -30,6 +31,7 @@ from .core import (  # noqa: F401
     run_case,
     wanted_kind,
 )
+from .decoding import CacheNotKept, FedTooMuch, cache_in_pieces, greedy_twice  # noqa: F401
 from .evidence import NO_GRADIENT, PROBES, gather  # noqa: F401
 from .panels import (  # noqa: F401
     EQUIVARIANCE_PANEL,
@@ -75,3 +77,6 @@ from .wire import (  # noqa: F401
     encode_outcome,
     encode_tensor,
 )
+
+# Lesson 07's probes, by name for the grader's child, beside the ones probes.py lists.
+CALLABLES.update({f.__name__: f for f in (cache_in_pieces, greedy_twice)})
