@@ -128,6 +128,20 @@ def rope_on_the_head_axis(x, positions, base=10000.0):
     return torch.cat([x1 * angles.cos() - x2 * angles.sin(), x1 * angles.sin() + x2 * angles.cos()], dim=-1)
 
 
+def rope_angles_without_axis(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions * base ** (-torch.arange(0, d, 2).float() / d)  # (T,) * (d/2,)
+    x1, x2 = x[..., : d // 2], x[..., d // 2 :]
+    return torch.cat([x1 * angles.cos() - x2 * angles.sin(), x1 * angles.sin() + x2 * angles.cos()], dim=-1)
+
+
+def rope_half_the_angles(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions[:, None] * base ** (-torch.arange(0, d, 2).float() / d)  # (T, d/2)
+    turned = torch.cat([-x[..., d // 2 :], x[..., : d // 2]], dim=-1)
+    return x * angles.cos() + turned * angles.sin()
+
+
 # --- 8.2 rope_attention
 
 
@@ -266,6 +280,35 @@ class GroupedSplitByHeadsNotShared(GroupedSplitByHeads):
 class GroupedNotShared(GroupedRight):
     def share(self, kv):
         return kv
+
+
+class GroupedRepeatedByKvHeads(GroupedRight):
+    def share(self, kv):
+        return repeat_kv(kv, self.num_kv_heads)
+
+
+class GroupedRepeatedByHeads(GroupedRight):
+    def share(self, kv):
+        return repeat_kv(kv, self.num_heads)
+
+
+class GroupedNoOutProj(GroupedRight):
+    def forward(self, X, mask=None):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        k = self.share(self.kv_heads(self.k_proj(X)))
+        v = self.share(self.kv_heads(self.v_proj(X)))
+        weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return merge_heads(weights @ v)
+
+
+class GroupedKeysAsValues(GroupedRight):
+    def forward(self, X, mask=None):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        k = self.share(self.kv_heads(self.k_proj(X)))
+        weights = masked_softmax(q @ k.transpose(-2, -1) * self.scale(), self.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return self.out_proj(merge_heads(weights @ k))
 
 
 class GroupedScaleByD(GroupedRight):
@@ -412,6 +455,12 @@ def window_complement(T, window):
     )
 
 
+def window_by_subtraction(T, window):
+    causal = torch.ones(T, T, dtype=torch.bool).tril()
+    too_far = torch.ones(T, T, dtype=torch.bool).tril(-window)
+    return causal - too_far
+
+
 def window_of_floats(T, window):
     return torch.ones(T, T).tril().triu(1 - window)
 
@@ -435,6 +484,8 @@ MISTAKES = [
     ("8.1", rope_forgets_return, "returned-none", "Did you forget `return`?"),
     ("8.1", rope_first_half_only, "shape", "expected shape (2, 3, 5, 8), got (2, 3, 5, 4)"),
     ("8.1", rope_divides_by_position, "non-finite", "NaN"),
+    ("8.1", rope_angles_without_axis, "angles-not-outer", "positions[:, None] * freqs, (T, 1) * (d/2,)"),
+    ("8.1", rope_half_the_angles, "angles-half-width", "cos and sin have d/2 = 4 columns"),
     ("8.1", rope_on_the_head_axis, "broadcast-sizes", "5 is T, 3 is H"),
     ("8.2", rope_attention_rotates_values, "rope-on-values", "`v = apply_rope(v, positions)`: The values were rotated"),
     ("8.2", rope_attention_query_only, "keys-not-rotated", "Only q was rotated"),
@@ -458,6 +509,10 @@ MISTAKES = [
     ),
     ("8.4", GroupedSplitByHeadsNotShared, "kv-split-by-heads", "seem split into num_heads = 6 heads"),
     ("8.4", GroupedNotShared, "kv-not-repeated", "q has 6 heads and k, v have 3"),
+    ("8.4", GroupedRepeatedByKvHeads, "groups-miscounted", "repeated num_kv_heads = 3 times, giving 9 heads"),
+    ("8.4", GroupedRepeatedByHeads, "groups-miscounted", "repeated num_heads = 6 times, giving 18 heads"),
+    ("8.4", GroupedNoOutProj, "no-out-proj", "The output skips out_proj"),
+    ("8.4", GroupedKeysAsValues, "keys-as-values", "take the values: weights @ v"),
     ("8.4", GroupedScaleByD, "scale-by-sqrt-D", "divided by √D (the whole width)"),
     ("8.4", GroupedUnscaled, "no-scaling", "divide them by √d_head"),
     ("8.4", GroupedScaleByDHead, "scale-by-d", "divided by d_head, not by √d_head"),
@@ -482,6 +537,7 @@ MISTAKES = [
     ("8.6", window_without_itself, "hides-itself", "leaves out the token itself"),
     ("8.6", window_inverted, "inverted-mask", "Swap the comparisons"),
     ("8.6", window_complement, "inverted-mask", "inverts it: drop the ~"),
+    ("8.6", window_by_subtraction, "bool-subtraction", "`return causal - too_far` subtracts one mask from another"),
     ("8.6", window_of_floats, "not-bool", "expected a tensor of booleans"),
 ]
 

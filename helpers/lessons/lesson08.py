@@ -13,7 +13,16 @@ from helpers.lessons.lesson03 import _fully_masked_row, _padding, mask_mistakes
 from helpers.lessons.lesson04 import _mask_heads
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import SCALE_QKV, project, scale_mistakes, width_of_q
-from helpers.lessons.toolkit import Message, last_weights_mistakes, matches, randint, randn, source_line, weights_case
+from helpers.lessons.toolkit import (
+    Message,
+    last_weights_mistakes,
+    matches,
+    raised,
+    randint,
+    randn,
+    source_line,
+    weights_case,
+)
 from helpers.running import Case, Outcome, keeps_head_weights
 
 # --------------------------------------------------------------------------------------
@@ -138,6 +147,41 @@ ROPE_MESSAGES = {
         "number i and number i + d/2 must turn by the same angle: torch.cat([angles, angles], dim=-1).",
     ),
 }
+
+
+_SIZES = r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\)"
+
+
+def _sizes_met(out: Outcome) -> set[int]:
+    """The two sizes a broadcasting error says did not fit, or none."""
+    found = re.search(_SIZES, out.error or "")
+    return {int(found.group(1)), int(found.group(2))} if found else set()
+
+
+def _angles_not_outer(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """positions (T,) times freqs (d/2,) without an axis: T met d/2."""
+    x = case.inputs[0]
+    T, half = x.shape[-2], x.shape[-1] // 2
+    if T == half or _sizes_met(out) != {T, half}:
+        return None
+    return (
+        f"your code raised {out.error}: {T} is T, the positions; {half} is d/2, the frequencies",
+        "The positions (T,) met the frequencies (d/2,) side by side, on one axis. Each position needs every "
+        "frequency: give positions an axis, positions[:, None] * freqs, (T, 1) * (d/2,) -> (T, d/2).",
+    )
+
+
+def _angles_half_width(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """cos and sin of d/2 angles met all d numbers of x."""
+    d = case.inputs[0].shape[-1]
+    if _sizes_met(out) != {d, d // 2}:
+        return None
+    return (
+        f"your code raised {out.error}: {d} is d, {d // 2} is d/2",
+        f"cos and sin have d/2 = {d // 2} columns, one per pair, and met all d = {d} numbers of x. Either turn the "
+        "halves, x1 = x[..., :d // 2] and x2 = x[..., d // 2:], each with those d/2 angles, or lay the angles out "
+        "once per half: torch.cat([angles, angles], dim=-1).",
+    )
 
 
 def _rope_mistake(key: str, what: str, **change) -> Mistake:
@@ -305,12 +349,25 @@ def _gqa_scores(init, p, X, mask=None, *, tiled=False, scale=None, masked=False)
     return scores.masked_fill(~ref.heads_mask(mask), float("-inf")) if masked and mask is not None else scores
 
 
-def _gqa(init, p, X, mask=None, *, tiled=False, scale=None, softmax=ref.masked_softmax, heads_mask=ref.heads_mask):
+def _gqa(
+    init,
+    p,
+    X,
+    mask=None,
+    *,
+    tiled=False,
+    scale=None,
+    softmax=ref.masked_softmax,
+    heads_mask=ref.heads_mask,
+    values="v_proj",
+    out=True,
+):
     """GroupedQueryAttention(*init) from parameters p, with one thing changed for a mistake."""
     D, H, H_kv = init
     scores = _gqa_scores(init, p, X, tiled=tiled, scale=scale)
-    v = (_tiled if tiled else ref.repeat_kv)(ref.split_heads(project(p, "v_proj", X), H_kv), H // H_kv)
-    return project(p, "out_proj", ref.merge_heads(softmax(scores, heads_mask(mask)) @ v))
+    v = (_tiled if tiled else ref.repeat_kv)(ref.split_heads(project(p, values, X), H_kv), H // H_kv)
+    mixed = ref.merge_heads(softmax(scores, heads_mask(mask)) @ v)  # (B, T, D)
+    return project(p, "out_proj", mixed) if out else mixed
 
 
 def gqa_mistake(key: str, message: Message, what: str, **change) -> Mistake:
@@ -373,6 +430,23 @@ def _kv_not_repeated(case: Case, out: Outcome, expected: Tensor | None) -> Findi
     )
 
 
+def _groups_miscounted(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """k and v repeated num_kv_heads or num_heads times instead of num_heads // num_kv_heads."""
+    if not case.init:
+        return None
+    D, H, H_kv = case.init
+    for times, name in ((H_kv, "num_kv_heads"), (H, "num_heads")):
+        if H_kv * times != H and _sizes_met(out) == {H, H_kv * times}:
+            return (
+                f"your code raised {out.error}: {H} is num_heads, {H_kv * times} is {H_kv} key/value heads repeated "
+                f"{times} times",
+                f"Each key/value head was repeated {name} = {times} times, giving {H_kv * times} heads for q's {H}. "
+                "It serves a group of num_heads // num_kv_heads query heads: repeat it that many times, "
+                "repeat_kv(k, self.num_heads // self.num_kv_heads).",
+            )
+    return None
+
+
 _SCALE_D = (
     "The scores were divided by √D (the whole width). Each head's q·k sums only d_head = D / num_heads products, "
     "so divide by √d_head."
@@ -397,6 +471,7 @@ GQA_MISTAKES = (
     Mistake("kv-projection-width", _kv_projection_width, on_error=True),
     Mistake("kv-split-by-heads", _kv_split_by_heads, on_error=True),
     Mistake("kv-not-repeated", _kv_not_repeated, on_error=True),
+    Mistake("groups-miscounted", _groups_miscounted, on_error=True),
     gqa_mistake("kv-tiled", _kv_tiled, "the key/value heads tiled, not repeated in place", tiled=True),
     matches("scale-by-sqrt-D", _SCALE_D, _scaled("sqrt-D"), "scores divided by √D", with_init=True),
     gqa_mistake(
@@ -421,6 +496,18 @@ GQA_MISTAKES = (
         with_init=True,
     ),
     gqa_mistake("mask-not-broadcast", _mask_heads, "the mask applied without a head axis", heads_mask=lambda m: m),
+    gqa_mistake(
+        "no-out-proj",
+        "The output skips out_proj: pass the merged heads through self.out_proj, which mixes what the heads found.",
+        "the merged heads without out_proj",
+        out=False,
+    ),
+    gqa_mistake(
+        "keys-as-values",
+        "You multiplied the weights by the keys; take the values: weights @ v, with v from v_proj.",
+        "weights @ k",
+        values="k_proj",
+    ),
     *mask_mistakes(lambda init, p, X, mask=None, *, softmax: _gqa(init, p, X, mask, softmax=softmax), with_init=True),
     *last_weights_mistakes(
         lambda init, p, X, mask=None, *, masked=False: _gqa_scores(init, p, X, mask, masked=masked),
@@ -547,7 +634,21 @@ def _window_inverted(out: Outcome) -> str:
     )
 
 
+def _bool_subtraction(out: Outcome) -> str:
+    line = re.search(r"\(line \d+: (.*)\)$", out.error or "")
+    quoted = f"`{line.group(1)}` subtracts one mask from another, and " if line else ""
+    return (
+        f"{quoted}PyTorch does not subtract boolean tensors. To take one mask's True cells out of another, keep what "
+        "is True in the first and not in the second: causal & ~too_far."
+    )
+
+
 WINDOW_MISTAKES = (
+    raised(
+        "bool-subtraction",
+        lambda out: _bool_subtraction(out),
+        error=r"Subtraction, the `-` operator, with two bool tensors is not supported",
+    ),
     _window_mistake("window-too-wide", _too_wide, lambda i, w: i - w, lambda i, w: i, "i − window <= j <= i"),
     _window_mistake(
         "window-too-narrow",
@@ -612,6 +713,8 @@ EXERCISES_08 = [
         reference=ref.apply_rope,
         make_cases=rope_cases,
         mistakes=(
+            Mistake("angles-not-outer", _angles_not_outer, on_error=True),
+            Mistake("angles-half-width", _angles_half_width, on_error=True),
             _rope_mistake("interleaved-pairs", "RoPE on pairs of neighbours (2i, 2i + 1)", interleaved=True),
             _rope_mistake("rotates-backwards", "every pair turned by minus its angle", signs=(1.0, -1.0)),
             _rope_mistake("not-a-rotation", "x1·cos + x2·sin, x2·cos + x1·sin", signs=(1.0, 1.0)),
