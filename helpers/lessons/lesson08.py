@@ -25,6 +25,12 @@ from helpers.lessons.toolkit import (
 )
 from helpers.running import Case, Outcome, keeps_head_weights
 
+
+def _line(out: Outcome, pattern: str) -> str:
+    """The student's first line matching `pattern`, without its comment (what the messages quote)."""
+    return source_line(out, pattern).split("#", 1)[0].strip()
+
+
 # --------------------------------------------------------------------------------------
 # 8.1 RoPE and 8.2 RoPE in attention
 
@@ -89,7 +95,7 @@ def _quoting(pattern: str, said: str, otherwise: str) -> Message:
     or says `otherwise` when no line does."""
 
     def message(out: Outcome) -> str:
-        line = source_line(out, pattern)
+        line = _line(out, pattern)
         return said.format(line=line) if line else otherwise
 
     return message
@@ -223,7 +229,7 @@ ROPE_ON_VALUES = (
 
 
 def _rope_on_values(out: Outcome) -> str:
-    line = source_line(out, r"\bv\w*\s*=\s*apply_rope\(")
+    line = _line(out, r"\bv\w*\s*=\s*apply_rope\(")
     return f"`{line}`: {ROPE_ON_VALUES}" if line else ROPE_ON_VALUES
 
 
@@ -247,8 +253,8 @@ def _tiled(x, groups):
 
 
 def _kv_tiled(out: Outcome) -> str:
-    repeat = source_line(out, r"\.repeat\(|\.tile\(")
-    expand = source_line(out, r"expand")
+    repeat = _line(out, r"\.repeat\(|\.tile\(")
+    expand = _line(out, r"expand")
     if repeat:
         how = f"`{repeat}` lays the whole set of key/value heads down again and again"
     elif expand:
@@ -613,20 +619,20 @@ WIDE = "Off by one: your window holds window + 1 keys. Query i sees itself and t
 
 def _too_wide(out: Outcome) -> str:
     """Quoting the line: triu(-window) keeps one diagonal too many; >= takes one key too many."""
-    triu = source_line(out, r"triu\(")
+    triu = _line(out, r"triu\(")
     if triu:
         return (
             f"`{triu}`: {WIDE}. triu(-window) keeps the diagonals down to window below the main one, which is "
             "window + 1 diagonals with it: keep triu(1 - window)."
         )
-    compared = source_line(out, r">=")
+    compared = _line(out, r">=")
     if compared:
         return f"`{compared}`: {WIDE}: j > i − window, with >, not >=."
     return f"{WIDE}: i − window < j <= i."
 
 
 def _window_inverted(out: Outcome) -> str:
-    line = source_line(out, r"~")
+    line = _line(out, r"~")
     how = f"`{line}` inverts it: drop the ~." if line else "Swap the comparisons: (j <= i) & (j > i - window)."
     return (
         "Your mask is the wrong way round: True must mark the keys a query MAY attend (as in "
