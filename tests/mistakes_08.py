@@ -443,6 +443,11 @@ def window_without_itself(T, window):
     return (j < i) & (j >= i - window)
 
 
+def window_two_short(T, window):
+    i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
+    return (j <= i) & (j > i - window + 2)
+
+
 def window_inverted(T, window):
     i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
     return (j > i) | (j <= i - window)
@@ -483,7 +488,7 @@ MISTAKES = [
     ("8.1", rope_in_place, "in-place", "changed the caller's tensor"),
     ("8.1", rope_forgets_return, "returned-none", "Did you forget `return`?"),
     ("8.1", rope_first_half_only, "shape", "expected shape (2, 3, 5, 8), got (2, 3, 5, 4)"),
-    ("8.1", rope_divides_by_position, "non-finite", "NaN"),
+    ("8.1", rope_divides_by_position, "non-finite-row", "got 240 NaN of 240"),
     ("8.1", rope_angles_without_axis, "angles-not-outer", "positions[:, None] * freqs, (T, 1) * (d/2,)"),
     ("8.1", rope_half_the_angles, "angles-half-width", "cos and sin have d/2 = 4 columns"),
     ("8.1", rope_on_the_head_axis, "broadcast-sizes", "5 is T, 3 is H"),
@@ -535,6 +540,7 @@ MISTAKES = [
     ("8.6", window_ahead, "window-ahead", "Your window looks ahead"),
     ("8.6", window_forgotten, "window-ignored", "That is lesson 03's causal mask"),
     ("8.6", window_without_itself, "hides-itself", "leaves out the token itself"),
+    ("8.6", window_two_short, "window-other-width", "off by -2"),
     ("8.6", window_inverted, "inverted-mask", "Swap the comparisons"),
     ("8.6", window_complement, "inverted-mask", "inverts it: drop the ~"),
     ("8.6", window_by_subtraction, "bool-subtraction", "`return causal - too_far` subtracts one mask from another"),

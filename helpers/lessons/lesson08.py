@@ -11,7 +11,7 @@ from helpers import attention as ref
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.lesson03 import _fully_masked_row, _padding, mask_mistakes
 from helpers.lessons.lesson04 import _mask_heads
-from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
+from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import SCALE_QKV, project, scale_mistakes, width_of_q
 from helpers.lessons.toolkit import (
     Message,
@@ -68,11 +68,13 @@ def _rope(
     step=2.0,
     rising=False,
     doubled_angles=False,
+    halves_swapped=False,
 ):
     """apply_rope with one thing changed for a mistake: pairs of neighbours (interleaved),
     the rotation's signs (first half x1 cos + s0 x2 sin, second x2 cos + s1 x1 sin), positions
     0 ... T - 1 (restart), a base written in the code (fixed_base), θ_i = base^(-step i / d)
-    (rising: +), or angles laid out for neighbours (each twice in a row) used on halves."""
+    (rising: +), angles laid out for neighbours (each twice in a row) used on halves, or the
+    two turned halves put back in the wrong order (halves_swapped)."""
     d = x.shape[-1]
     half = d // 2
     exponent = step * torch.arange(half, dtype=torch.float32) / d
@@ -87,7 +89,7 @@ def _rope(
     first, second = x1 * cos + signs[0] * x2 * sin, x2 * cos + signs[1] * x1 * sin
     if interleaved:
         return torch.stack([first, second], dim=-1).flatten(-2)  # back to x0', x1', x2', ...
-    return torch.cat([first, second], dim=-1)
+    return torch.cat([second, first] if halves_swapped else [first, second], dim=-1)
 
 
 def _quoting(pattern: str, said: str, otherwise: str) -> Message:
@@ -140,6 +142,9 @@ ROPE_MESSAGES = {
         "Your frequencies use base 10 000 whatever base was passed. Models differ here (Llama 2 uses 10 000, Llama 3 "
         "500 000): use the argument, base ** (-2 * i / d).",
     ),
+    "halves-swapped": "Your two halves come back in the wrong order: each pair is turned right, but x1's new value "
+    "(x1·cos − x2·sin) must stay in the first half and x2's (x1·sin + x2·cos) in the second: torch.cat([x1 * cos - "
+    "x2 * sin, x1 * sin + x2 * cos], dim=-1).",
     "frequency-exponent": "Your frequencies are base^(−i/d): the exponent is missing its 2. Pair i turns at "
     "θ_i = base^(−2i/d) for i = 0 ... d/2 − 1, from 1 down to about 1/base: base ** (-torch.arange(0, d, 2) / d).",
     "frequencies-rising": "Your frequencies grow, base^(+2i/d), so most pairs turn thousands of radians a step. They "
@@ -376,6 +381,16 @@ def _gqa(
     return project(p, "out_proj", mixed) if out else mixed
 
 
+def _gqa_from_weights(case: Case, weights: Tensor) -> Tensor:
+    """The output of GroupedQueryAttention(*case.init) when `weights` (B, H, T, T) are the
+    weights its forward used: weights @ v, v's heads repeated, merged, through out_proj."""
+    D, H, H_kv = case.init
+    p = {name: value.double() for name, value in case.params.items()}
+    X = case.inputs[0].double()
+    v = ref.repeat_kv(ref.split_heads(project(p, "v_proj", X), H_kv), H // H_kv)  # (B, H, T, d_head)
+    return project(p, "out_proj", ref.merge_heads(weights.double() @ v))
+
+
 def gqa_mistake(key: str, message: Message, what: str, **change) -> Mistake:
     return matches(key, message, lambda init, p, X, mask=None: _gqa(init, p, X, mask, **change), what, with_init=True)
 
@@ -531,8 +546,10 @@ def cache_cases(gen: torch.Generator) -> list[Case]:
     """Context lengths drawn up to 200 000; layers, heads, width and bytes all different in the
     first case, so that each factor left out gives its own wrong number."""
 
-    def lengths(n: int) -> Tensor:
-        return torch.randint(1, 200_001, (n,), generator=gen)
+    def lengths(n: int) -> Tensor:  # a short context first: T - 1 tokens must differ from T beyond rounding
+        return torch.cat(
+            [torch.randint(1, 65, (1,), generator=gen), torch.randint(1, 200_001, (n - 1,), generator=gen)]
+        )
 
     return [
         Case("T of shape (4,), 6 layers, 3 kv heads, d_head 64, 4 bytes a number", (lengths(4), 6, 3, 64, 4)),
@@ -590,6 +607,23 @@ CACHE_MISTAKES = (
         "mib-not-gib", "Your figure is in MiB (2^20 bytes): divide by 2**30 for GiB.", lambda *n: 1024.0, "bytes / 2^20"
     ),
 )
+
+
+def _other_width(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """The band of another window: what sliding_window_mask(T, w) gives for some other w."""
+    T, window = case.inputs
+    got = out.output
+    if got.dtype != torch.bool or tuple(got.shape) != (T, T):
+        return None
+    for w in range(1, T + 1):
+        if w != window and torch.equal(got, ref.sliding_window_mask(T, w)) and not torch.equal(got, expected):
+            keys = "key" if w == 1 else "keys"
+            return (
+                f"your mask is a window of {w} {keys} (each query, itself and the {w - 1} before it), not {window}",
+                f"Your band has the right shape and the wrong width, off by {w - window:+d}: query i sees itself and "
+                "the window − 1 keys before it, i − window < j <= i. Check the number you compare i − j with.",
+            )
+    return None
 
 
 def window_cases(gen: torch.Generator) -> list[Case]:
@@ -696,6 +730,7 @@ WINDOW_MISTAKES = (
         lambda i, w: i - 1,
         "i − window <= j < i",
     ),
+    Mistake("window-other-width", _other_width),
     matches(
         "inverted-mask",
         _window_inverted,
@@ -718,6 +753,7 @@ EXERCISES_08 = [
         returns="x with each pair (x[i], x[i + d/2]) turned by position · base^(−2i/d), shape (..., T, d)",
         reference=ref.apply_rope,
         make_cases=rope_cases,
+        produces=Produces(batch=(0,), axes=("B", "H", "T", "d")),
         mistakes=(
             Mistake("angles-not-outer", _angles_not_outer, on_error=True),
             Mistake("angles-half-width", _angles_half_width, on_error=True),
@@ -726,6 +762,7 @@ EXERCISES_08 = [
             _rope_mistake("not-a-rotation", "x1·cos + x2·sin, x2·cos + x1·sin", signs=(1.0, 1.0)),
             _rope_mistake("positions-restart", "RoPE at positions 0 ... T − 1", restart=True),
             _rope_mistake("base-ignored", "RoPE with base 10000", fixed_base=1e4),
+            _rope_mistake("halves-swapped", "each pair turned, the halves put back swapped", halves_swapped=True),
             _rope_mistake("frequency-exponent", "θ_i = base^(−i/d)", step=1.0),
             _rope_mistake("frequencies-rising", "θ_i = base^(+2i/d)", rising=True),
             _rope_mistake("angles-doubled-in-place", "angles θ0, θ0, θ1, θ1, ... on halves", doubled_angles=True),
@@ -743,6 +780,7 @@ EXERCISES_08 = [
         returns="causal attention of RoPE-rotated q and k over v as it is, shape (B, H, T, d)",
         reference=ref.rope_attention,
         make_cases=rope_attention_cases,
+        produces=Produces(batch=(0, 1, 2), tokens={0: -2, 1: -2, 2: -2}, causal=True, axes=("B", "H", "T", "d")),
         mistakes=(
             matches("rope-on-values", _rope_on_values, lambda *a: _rope_attention(*a, rotate="qkv"), "v rotated too"),
             matches(
@@ -787,6 +825,7 @@ EXERCISES_08 = [
         returns="(B, H_kv · groups, T, d_head), kv head g repeated for query heads g · groups ... (g + 1) · groups − 1",
         reference=ref.repeat_kv,
         make_cases=repeat_cases,
+        produces=Produces(batch=(0,), axes=("B", "H", "T", "d_head")),
         mistakes=REPEAT_MISTAKES,
     ),
     Exercise(
@@ -803,6 +842,7 @@ EXERCISES_08 = [
         "of width num_kv_heads · d_head",
         reference=ref.GroupedQueryAttention,
         make_cases=gqa_cases,
+        produces=Produces(batch=(0,), tokens={0: -2}, mask=1, axes=("B", "T", "D"), from_weights=_gqa_from_weights),
         module=True,
         probe=keeps_head_weights,
         mistakes=GQA_MISTAKES,
@@ -819,6 +859,7 @@ EXERCISES_08 = [
         returns="2 · T · num_layers · num_kv_heads · d_head · bytes_per_number / 2^30, shape (n,), floats",
         reference=ref.kv_cache_gib,
         make_cases=cache_cases,
+        produces=Produces(axes=("n",)),
         mistakes=CACHE_MISTAKES,
     ),
     Exercise(
@@ -833,6 +874,7 @@ EXERCISES_08 = [
         returns="(T, T) booleans, True where i − window < key j <= query i",
         reference=ref.sliding_window_mask,
         make_cases=window_cases,
+        produces=Produces(what="mask", axes=("T", "T")),
         mistakes=WINDOW_MISTAKES,
     ),
 ]
