@@ -90,6 +90,13 @@ def rope_mixed_layouts(x, positions, base=10000.0):
     return x * angles.cos() + torch.cat([-x2, x1], dim=-1) * angles.sin()  # rotated in halves
 
 
+def rope_halves_swapped(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions[:, None] * base ** (-torch.arange(0, d, 2).float() / d)
+    x1, x2 = x[..., : d // 2], x[..., d // 2 :]
+    return torch.cat([x1 * angles.sin() + x2 * angles.cos(), x1 * angles.cos() - x2 * angles.sin()], dim=-1)
+
+
 def rope_in_place(x, positions, base=10000.0):
     d = x.shape[-1]
     angles = positions[:, None] * base ** (-torch.arange(0, d, 2).float() / d)
@@ -177,6 +184,25 @@ def rope_attention_unscaled(q, k, v, positions):
     scores = q @ k.transpose(-2, -1)
     mask = torch.ones(T, T, dtype=torch.bool).tril()
     return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1) @ v
+
+
+def rope_attention_scaled(q, k, v, positions, scale):
+    q, k = apply_rope(q, positions), apply_rope(k, positions)
+    T = q.shape[-2]
+    scores = q @ k.transpose(-2, -1) * scale
+    return torch.softmax(scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf")), dim=-1) @ v
+
+
+def rope_attention_divided_by_d(q, k, v, positions):
+    return rope_attention_scaled(q, k, v, positions, 1 / q.shape[-1])
+
+
+def rope_attention_times_sqrt_d(q, k, v, positions):
+    return rope_attention_scaled(q, k, v, positions, math.sqrt(q.shape[-1]))
+
+
+def rope_attention_scaled_by_T(q, k, v, positions):
+    return rope_attention_scaled(q, k, v, positions, 1 / math.sqrt(q.shape[-2]))
 
 
 # --- 8.3 repeat_kv
@@ -329,6 +355,69 @@ class GroupedScaleByDHead(GroupedRight):
 class GroupedMaskWithoutHeadAxis(GroupedRight):
     def heads_mask(self, mask):
         return mask
+
+
+class GroupedScaleMultiplied(GroupedRight):
+    def scale(self):
+        return math.sqrt(self.d_head)
+
+
+class GroupedSoftmax(GroupedRight):
+    """forward with the masked softmax written out, `masked(scores, mask)`, for the mask mistakes."""
+
+    def masked(self, scores, mask):
+        return masked_softmax(scores, mask)
+
+    def forward(self, X, mask=None):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        k = self.share(self.kv_heads(self.k_proj(X)))
+        v = self.share(self.kv_heads(self.v_proj(X)))
+        weights = self.masked(q @ k.transpose(-2, -1) * self.scale(), self.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return self.out_proj(merge_heads(weights @ v))
+
+
+class GroupedMaskIgnored(GroupedSoftmax):
+    def masked(self, scores, mask):
+        return torch.softmax(scores, dim=-1)
+
+
+class GroupedMaskInverted(GroupedSoftmax):
+    def masked(self, scores, mask):
+        return masked_softmax(scores, None if mask is None else ~mask)
+
+
+class GroupedInfAfterSoftmax(GroupedSoftmax):
+    def masked(self, scores, mask):
+        weights = torch.softmax(scores, dim=-1)
+        return weights if mask is None else weights.masked_fill(~mask, float("-inf"))
+
+
+class GroupedMaskMultiplied(GroupedSoftmax):
+    def masked(self, scores, mask):
+        return torch.softmax(scores if mask is None else scores * mask, dim=-1)
+
+
+class GroupedZeroTimesInf(GroupedSoftmax):
+    def masked(self, scores, mask):
+        return torch.softmax(scores if mask is None else scores + (~mask) * float("-inf"), dim=-1)
+
+
+class GroupedNanRows(GroupedSoftmax):
+    def masked(self, scores, mask):
+        return torch.softmax(scores if mask is None else scores.masked_fill(~mask, float("-inf")), dim=-1)
+
+
+class GroupedBigNegative(GroupedSoftmax):
+    def masked(self, scores, mask):
+        return torch.softmax(scores if mask is None else scores.masked_fill(~mask, -1e9), dim=-1)
+
+
+class GroupedKeepsOneHead(GroupedRight):
+    def forward(self, X, mask=None):
+        out = super().forward(X, mask)
+        self.last_weights = self.last_weights[:, :1]
+        return out
 
 
 class GroupedMaskAfterSoftmax(GroupedRight):
@@ -485,6 +574,19 @@ MISTAKES = [
     ("8.1", rope_exponent_without_two, "frequency-exponent", "the exponent is missing its 2"),
     ("8.1", rope_rising_frequencies, "frequencies-rising", "Your frequencies grow"),
     ("8.1", rope_mixed_layouts, "angles-doubled-in-place", "torch.cat([angles, angles], dim=-1)"),
+    ("8.1", rope_halves_swapped, "halves-swapped", "Your two halves come back in the wrong order"),
+    ("8.2", rope_attention_divided_by_d, "scale-by-d", "divided by d, not by √d"),
+    ("8.2", rope_attention_times_sqrt_d, "scale-multiplied", "multiplied by √d instead of divided by it"),
+    ("8.2", rope_attention_scaled_by_T, "scale-wrong-size", "and 5 is T"),
+    ("8.4", GroupedScaleMultiplied, "scale-multiplied", "multiplied by √d_head instead of divided by it"),
+    ("8.4", GroupedMaskIgnored, "mask-ignored", "The mask made no difference"),
+    ("8.4", GroupedMaskInverted, "inverted-mask", "works the wrong way round"),
+    ("8.4", GroupedInfAfterSoftmax, "inf-after-softmax", "to -inf after the softmax"),
+    ("8.4", GroupedMaskMultiplied, "mask-multiplied", "still gets weight, since e⁰ = 1"),
+    ("8.4", GroupedZeroTimesInf, "zero-times-inf", "0 × -inf = NaN"),
+    ("8.4", GroupedNanRows, "fully-masked-nan", "may attend no key at all came out as NaN"),
+    ("8.4", GroupedBigNegative, "big-negative", "a large negative number (-1e9)"),
+    ("8.4", GroupedKeepsOneHead, "last-weights", "expected self.last_weights of shape (2, 6, 5, 5)"),
     ("8.1", rope_in_place, "in-place", "changed the caller's tensor"),
     ("8.1", rope_forgets_return, "returned-none", "Did you forget `return`?"),
     ("8.1", rope_first_half_only, "shape", "expected shape (2, 3, 5, 8), got (2, 3, 5, 4)"),

@@ -271,6 +271,12 @@ def test_each_wrong_answer_is_named_the_same_on_the_graders_fresh_draws(seed):
 # --- the checks
 
 
+def test_every_mistake_the_lesson_declares_has_a_wrong_answer_in_its_mistakes_file():
+    caught = {(ex_id, key) for ex_id, _, key, _ in mistakes_08.MISTAKES}
+    declared = {(ex.id, m.key) for ex in exercises.for_notebook("08") for m in ex.mistakes}
+    assert declared - caught == set()
+
+
 def test_most_of_the_lessons_wrong_answers_are_told_their_mistake_by_name():
     generic = {"values", "shape", "raised", "non-finite", "check-error", "not-a-tensor", "returned-none"}
     keys = [m[2] for m in mistakes_08.MISTAKES]
