@@ -538,3 +538,117 @@ class CachedCausalLM(TinyCausalLM):
             logits = self(next_token)[:, -1]  # only the new token goes in: (B, 1, V) -> (B, V)
             every.append(logits)
         return torch.stack(every, dim=1)  # (B, steps, V)
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 08: attention in today's LLMs (rotary positions, grouped-query attention,
+# sliding windows). Nothing above this line depends on it.
+
+
+def apply_rope(x: Tensor, positions: Tensor, base: float = 10000.0) -> Tensor:
+    """Rotary position embedding (RoPE): turn each pair of x's numbers by an angle that
+    grows with the token's position, so that a rotated q and a rotated k score by their
+    offset alone.
+
+    x: (..., T, d) with d even; positions: (T,) integers, the position of each of the T
+    tokens; base: sets the frequencies θ_i = base^(-2i/d), i = 0 ... d/2 - 1. Pairs number
+    i with number i + d/2 (the "half-split" pairing of Hugging Face's Llama, Mistral and
+    Qwen code; the RoPE paper pairs neighbours 2i, 2i + 1 instead). Returns (..., T, d).
+    Lesson 08 (exercise 8.1).
+    """
+    half = x.shape[-1] // 2
+    freqs = base ** (-2.0 * torch.arange(half, dtype=torch.float32) / x.shape[-1])  # (d/2,): 1 down to about 1/base
+    angles = positions.to(torch.float32)[:, None] * freqs  # (T, 1) * (d/2,) -> (T, d/2)
+    cos, sin = angles.cos(), angles.sin()  # (T, d/2) each, broadcast over (..., T, d/2)
+    x1, x2 = x[..., :half], x[..., half:]  # (..., T, d/2) each: pair i is (x1[i], x2[i])
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)  # each pair turned: (..., T, d)
+
+
+def rope_attention(q: Tensor, k: Tensor, v: Tensor, positions: Tensor) -> Tensor:
+    """Causal attention with RoPE: q and k rotated by their positions, v left as it is.
+    q, k, v: (..., T, d); positions: (T,). Returns (..., T, d). Lesson 08 (exercise 8.2)."""
+    q, k = apply_rope(q, positions), apply_rope(k, positions)  # (..., T, d) each; values carry content only
+    return masked_attention(q, k, v, causal_mask(q.shape[-2]))  # (..., T, d)
+
+
+def repeat_kv(x: Tensor, groups: int) -> Tensor:
+    """(B, H_kv, T, d_head) -> (B, H_kv · groups, T, d_head): each key/value head repeated in
+    place, so that query heads g · groups ... (g + 1) · groups - 1 all read head g, as
+    F.scaled_dot_product_attention(..., enable_gqa=True) groups them. Lesson 08 (exercise 8.3)."""
+    return x.repeat_interleave(groups, dim=1)  # (B, H_kv, T, d_head) -> (B, H_kv · groups, T, d_head)
+
+
+class GroupedQueryAttention(nn.Module):
+    """Grouped-query attention: num_heads query heads share num_kv_heads key/value heads,
+    each kv head serving a group of num_heads / num_kv_heads consecutive query heads.
+    num_kv_heads = num_heads is multi-head attention; num_kv_heads = 1 is multi-query.
+
+    q_proj and out_proj are nn.Linear(embed_size, embed_size); k_proj and v_proj are
+    nn.Linear(embed_size, num_kv_heads · d_head), d_head = embed_size / num_heads.
+    forward(X, mask=None) takes X (B, T, D) and an optional course mask (True = may attend)
+    of shape (T, T), (B, 1, T) or (B, T, T); returns (B, T, D) and keeps the weights
+    (B, H, T, T) in `last_weights`. Lesson 08 (exercise 8.4).
+    """
+
+    def __init__(self, embed_size: int, num_heads: int, num_kv_heads: int):
+        super().__init__()
+        if embed_size % num_heads or num_heads % num_kv_heads:
+            raise ValueError(
+                f"embed_size ({embed_size}) must be divisible by num_heads ({num_heads}), "
+                f"and num_heads by num_kv_heads ({num_kv_heads})"
+            )
+        self.embed_size, self.num_heads, self.num_kv_heads = embed_size, num_heads, num_kv_heads
+        self.d_head = embed_size // num_heads
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, num_kv_heads * self.d_head)
+        self.v_proj = nn.Linear(embed_size, num_kv_heads * self.d_head)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+        self.last_weights: Tensor | None = None
+
+    def forward(self, X: Tensor, mask: Tensor | None = None) -> Tensor:
+        groups = self.num_heads // self.num_kv_heads
+        q = split_heads(self.q_proj(X), self.num_heads)  # (B, T, D) -> (B, H, T, d_head)
+        k = split_heads(self.k_proj(X), self.num_kv_heads)  # (B, T, H_kv · d_head) -> (B, H_kv, T, d_head)
+        v = split_heads(self.v_proj(X), self.num_kv_heads)  # (B, T, H_kv · d_head) -> (B, H_kv, T, d_head)
+        k, v = repeat_kv(k, groups), repeat_kv(v, groups)  # (B, H_kv, T, d_head) -> (B, H, T, d_head)
+        scores = (
+            q @ k.transpose(-2, -1) / math.sqrt(self.d_head)
+        )  # (B, H, T, d_head) x (B, H, d_head, T) -> (B, H, T, T)
+        weights = masked_softmax(scores, heads_mask(mask))  # (B, H, T, T)
+        self.last_weights = weights.detach()
+        return self.out_proj(merge_heads(weights @ v))  # (B, H, T, d_head) -> (B, T, D) -> (B, T, D)
+
+
+def kv_cache_gib(T: Tensor, num_layers: int, num_kv_heads: int, d_head: int, bytes_per_number: int) -> Tensor:
+    """The memory, in GiB (2^30 bytes), of the keys and values a decoder keeps for one
+    sequence of T tokens: 2 (k and v) · T · layers · kv heads · d_head numbers.
+    T: (n,) integers, context lengths; returns (n,) floats. Lesson 08 (exercise 8.5)."""
+    return 2 * T * num_layers * num_kv_heads * d_head * bytes_per_number / 2**30  # (n,) bytes -> GiB
+
+
+def sliding_window_mask(T: int, window: int) -> Tensor:
+    """(T, T) booleans, True where query i may attend key j: i - window < j <= i, the token
+    itself and the window - 1 before it. Lesson 08 (exercise 8.6)."""
+    i = torch.arange(T)[:, None]  # (T, 1) queries
+    j = torch.arange(T)[None, :]  # (1, T) keys
+    return (j <= i) & (j > i - window)  # (T, T)
+
+
+def sliding_window_attention(q: Tensor, k: Tensor, v: Tensor, window: int, block: int = 128) -> Tensor:
+    """Causal attention where query i sees keys i - window + 1 ... i, computed one block of
+    queries at a time over just the keys that block's windows reach: about T · (window +
+    block) scores instead of T². Equal to full attention under the sliding-window mask.
+    q, k, v: (..., T, d); returns (..., T, d). Lesson 08 (what a window saves)."""
+    T = q.shape[-2]
+    q = q / math.sqrt(q.shape[-1])
+    out = q.new_empty(q.shape[:-1] + (v.shape[-1],))  # (..., T, d)
+    for start in range(0, T, block):
+        stop = min(start + block, T)
+        first = max(0, start - window + 1)  # the earliest key any query of this block may see
+        scores = q[..., start:stop, :] @ k[..., first:stop, :].transpose(-2, -1)  # (..., block, keys reached)
+        i = torch.arange(start, stop)[:, None]  # (block, 1) query positions
+        j = torch.arange(first, stop)[None, :]  # (1, keys reached) key positions
+        outside = (j > i) | (j <= i - window)  # the future, and what fell out of the window
+        weights = torch.softmax(scores.masked_fill(outside, float("-inf")), dim=-1)  # every row keeps its own key
+        out[..., start:stop, :] = weights @ v[..., first:stop, :]  # (..., block, keys) x (..., keys, d)
+    return out

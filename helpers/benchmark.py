@@ -4,6 +4,7 @@
     python -m helpers.benchmark --repeat 3 best of three runs each
     python -m helpers.benchmark --grading  only the grader's figures
     python -m helpers.benchmark --kv-cache only lesson 07's KV-cache speed-up
+    python -m helpers.benchmark --llm      only lesson 08's figures (helpers/llm_cost.py)
     python -m helpers.benchmark --class-size 50   only grading a class of 50 students x every lesson,
                                                   projected to 1,000 students
 
@@ -15,10 +16,10 @@ lesson 07's KV-cached decoder at least 3x faster than recomputation over 256 tok
 grading a submission under 1.5x executing it once (where we are headed: 0.7x), and
 -j 2 grading 20 submissions at least 1.7x faster than -j 1; a class of 1,000 students x
 every lesson graded with -j 2 in under 30 minutes, with the parent's memory bounded (the
-class-size figure projects it from a smaller class). Each notebook run starts a
-fresh kernel, as a student's Run All does, and each grading run is the whole command,
-so the figures include start-up and imports. An empty notebook is timed first as the
-floor that start-up alone costs.
+class-size figure projects it from a smaller class); lesson 08's targets: helpers/llm_cost.py.
+Each notebook run starts a fresh kernel, as a student's Run All does, and each grading run is
+the whole command, so the figures include start-up and imports. An empty notebook is timed
+first as the floor that start-up alone costs.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pathlib import Path
 import nbformat
 import torch
 
+from helpers import llm_cost
 from helpers.attention import attention_from_qkv, chunked_attention
 from helpers.cost import generation_seconds, peak_memory_mb
 from helpers.kernel import run_notebook
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grading", action="store_true", help="only the grader's figures")
     parser.add_argument("--checks", action="store_true", help="only the checks' figures: passing and failing")
     parser.add_argument("--kv-cache", action="store_true", help="only lesson 07's KV-cache speed-up")
+    parser.add_argument("--llm", action="store_true", help="only lesson 08's figures: KV cache memory, sliding window")
     parser.add_argument(
         "--class-size",
         type=int,
@@ -81,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.kv_cache:
         compare_kv_cache(args.repeat)
+        return 0
+    if args.llm:
+        llm_cost.report()
         return 0
     empty = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
     floor = min(execute_seconds(empty, ROOT) for _ in range(args.repeat))
@@ -105,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     time_checks()
     compare_kv_cache(args.repeat)
+    llm_cost.report()  # lesson 08: the KV cache with fewer key/value heads, the sliding window's cost
     compare_grading(args.repeat)
     grade_at_scale(100)
     return 0

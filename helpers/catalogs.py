@@ -72,6 +72,9 @@ def read(path: Path, edition: str, name: str) -> Catalog:
         return new_catalog(edition, name)
     with path.open("rb") as f:
         catalog = read_po(f, locale=LOCALES[edition])
+    for message in catalog:  # Babel reads a fuzzy entry's `#| msgid` as a translator's comment, "| msgid ...",
+        if message.fuzzy:  # which render() would write back beside the `#|` line: a file that grows each build
+            message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
     for (context, msgid), previous in previous_ids(path.read_text(encoding="utf-8")).items():
         message = catalog.get(msgid, context)
         if message is not None and message.fuzzy:
@@ -86,7 +89,8 @@ def _strings(text: str) -> str:
 
 def previous_ids(text: str) -> dict[tuple[str | None, str], str]:
     """(context, msgid) -> the English a fuzzy entry was translated from (its `#| msgid`).
-    Babel writes these lines but its reader drops them, so they are read here; where Babel
+    Babel writes these lines but its reader does not take them as the previous msgid (it
+    keeps them as comments, which read() drops from fuzzy entries), so they are read here; where Babel
     wrapped one inside a word's spacing, a space may be lost or added (same_text ignores it)."""
     found, previous, context, msgid, part = {}, None, None, None, None
     for line in text.splitlines() + [""]:

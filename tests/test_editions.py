@@ -123,6 +123,19 @@ def test_a_lesson_not_covered_is_said_not_skipped(course, monkeypatch):
     )
 
 
+def test_a_fuzzy_entry_is_written_back_as_it_was_read(tmp_path):
+    """Babel reads a fuzzy entry's `#| msgid` line as a comment too: written back, the entry
+    gained a `# | msgid` comment at every build, and building twice changed the catalog."""
+    path = tmp_path / "course.po"
+    catalog = catalogs.new_catalog("zh-Hant", catalogs.COURSE)
+    catalog.add("Spot the bug: new words", "找出錯誤：舊的", context="exercise-title", flags={"fuzzy"})
+    catalog.get("Spot the bug: new words", "exercise-title").previous_id = ["Spot the bug: old words"]
+    path.write_text(catalogs.render(catalog), encoding="utf-8")
+    once = path.read_text(encoding="utf-8")
+    again = catalogs.render(catalogs.read(path, "zh-Hant", catalogs.COURSE))
+    assert again == once and '#| msgid "Spot the bug: old words"' in again and "# |" not in again
+
+
 def test_readme_lists_the_lessons_each_edition_has():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for edition in editions.CHINESE:

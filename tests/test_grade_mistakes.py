@@ -146,6 +146,32 @@ WRONG = [
         ),
         "(T, T)",
     ),
+    (
+        "rope_exponent_without_two",
+        "08",
+        "8.1",
+        lambda: changed("08", "8.1", "-torch.arange(0, d, 2) / d", "-torch.arange(0, d // 2) / d"),
+        "the exponent is missing its 2",
+    ),
+    (
+        "kv_projection_as_wide_as_q",
+        "08",
+        "8.4",
+        lambda: changed(
+            "08",
+            "8.4",
+            "self.k_proj = nn.Linear(embed_size, num_kv_heads * self.d_head)",
+            "self.k_proj = nn.Linear(embed_size, embed_size)",
+        ),
+        "as many as q_proj",
+    ),
+    (
+        "window_one_too_wide",
+        "08",
+        "8.6",
+        lambda: changed("08", "8.6", "(j > i - window)", "(j >= i - window)"),
+        "window + 1 keys",
+    ),
 ]
 
 

@@ -188,6 +188,62 @@ def chunked_last_query_missing(q, k, v, block):  # 6.2: the queries' loop stops 
     return out
 
 
+def rope_in_half_precision(x, positions, base=10000.0):  # 8.1: computed in float16 "to save memory"
+    d = x.shape[-1]
+    angles = (positions[:, None] * base ** (-torch.arange(0, d, 2) / d)).half()
+    x1, x2 = x[..., : d // 2].half(), x[..., d // 2 :].half()
+    return torch.cat([x1 * angles.cos() - x2 * angles.sin(), x1 * angles.sin() + x2 * angles.cos()], dim=-1)
+
+
+def rope_attention_sees_next(q, k, v, positions):  # 8.2: the causal mask one diagonal too far
+    q, k = ref.apply_rope(q, positions), ref.apply_rope(k, positions)
+    T = q.shape[-2]
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=torch.ones(T, T, dtype=torch.bool).tril(1))
+
+
+def repeat_kv_heads_counted_down(x, groups):  # 8.3: the key/value heads gathered from the last one
+    return torch.cat([x[:, h : h + 1].expand(-1, groups, -1, -1) for h in range(x.shape[1] - 1, -1, -1)], dim=1)
+
+
+class GroupedValuesFromKeys(nn.Module):  # 8.4: v_proj made, v taken from k_proj
+    def __init__(self, embed_size, num_heads, num_kv_heads):
+        super().__init__()
+        self.num_heads, self.num_kv_heads, self.d_head = num_heads, num_kv_heads, embed_size // num_heads
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, num_kv_heads * self.d_head)
+        self.v_proj = nn.Linear(embed_size, num_kv_heads * self.d_head)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def forward(self, X, mask=None):
+        groups = self.num_heads // self.num_kv_heads
+        q = ref.split_heads(self.q_proj(X), self.num_heads)
+        k = ref.repeat_kv(ref.split_heads(self.k_proj(X), self.num_kv_heads), groups)
+        v = ref.repeat_kv(ref.split_heads(self.k_proj(X) * 0.5, self.num_kv_heads), groups)
+        weights = ref.masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(self.d_head), ref.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads(weights @ v))
+
+
+class GroupedKeepsUnmaskedWeights(GroupedValuesFromKeys):  # 8.4: the weights kept before the mask
+    def forward(self, X, mask=None):
+        groups = self.num_heads // self.num_kv_heads
+        q = ref.split_heads(self.q_proj(X), self.num_heads)
+        k = ref.repeat_kv(ref.split_heads(self.k_proj(X), self.num_kv_heads), groups)
+        v = ref.repeat_kv(ref.split_heads(self.v_proj(X), self.num_kv_heads), groups)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_head)
+        self.last_weights = torch.softmax(scores, dim=-1).detach()
+        return self.out_proj(ref.merge_heads(ref.masked_softmax(scores, ref.heads_mask(mask)) @ v))
+
+
+def cache_one_token_short(T, num_layers, num_kv_heads, d_head, bytes_per_number):  # 8.5: T - 1 tokens
+    return 2 * (T - 1) * num_layers * num_kv_heads * d_head * bytes_per_number / 2**30
+
+
+def window_keys_reversed(T, window):  # 8.6: the keys counted from the last one
+    i, j = torch.arange(T)[:, None], torch.arange(T - 1, -1, -1)[None, :]
+    return (j <= i) & (j > i - window)
+
+
 # (exercise, the wrong answer, the key it is told, a phrase of what it is told)
 UNCATALOGUED = [
     ("1.1", scores_rows_reversed, "flipped", "in reverse order along"),
@@ -213,4 +269,11 @@ UNCATALOGUED = [
     ("5.1", ideal_keys_negative, "offset", "minus 6 = -T"),
     ("6.1", online_softmax_transposed, "flipped", "in reverse order along"),
     ("6.2", chunked_last_query_missing, "left-at-zero", "rows of your output are all exactly 0"),
+    ("8.1", rope_in_half_precision, "dtype-changed", "got torch.float16"),
+    ("8.2", rope_attention_sees_next, "sees-future", "an earlier token saw a later one"),
+    ("8.3", repeat_kv_heads_counted_down, "flipped", "in reverse order along H"),
+    ("8.4", GroupedValuesFromKeys, "no-gradient", "v_proj.weight, v_proj.bias received no gradient"),
+    ("8.4", GroupedKeepsUnmaskedWeights, "last-weights-not-used", "are not the weights forward used"),
+    ("8.5", cache_one_token_short, "offset", "the right one minus"),
+    ("8.6", window_keys_reversed, "flipped", "in reverse order along T"),
 ]
