@@ -533,6 +533,7 @@ EXERCISES_03 = [
             axes=("B", "T", "d"),
             family=variants.attention_family(mask=3),
         ),
+        handed_out="weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)",
         mistakes=(
             *mask_mistakes(lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v),
             *scale_mistakes(
