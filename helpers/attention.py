@@ -136,8 +136,8 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
     """Softmax over the last dimension where only keys with mask True take part.
 
     mask broadcasts against scores: (T, T), (B, 1, T) or (B, T, T). Masked positions get
-    exactly 0; a row with every key masked gets all zeros, as in
-    F.scaled_dot_product_attention (a plain masked_fill(-inf) and softmax gives NaN there).
+    exactly 0; a row with every key masked gets all zeros, as F.scaled_dot_product_attention
+    gives since PyTorch 2.5 (a plain masked_fill(-inf) and softmax gives NaN there).
     The caller's scores are left unchanged. Lesson 03 (exercise 3.3).
     """
     if mask is None:

@@ -300,11 +300,12 @@ def could_not_judge(ex: Exercise, exc: Exception, label: str = "") -> Result:
     )
 
 
-def still_handed_out(ex: Exercise, source: str) -> bool:
-    """Whether `source` still holds every line of the buggy code a spot-the-bug exercise
-    hands out (spaces and comments aside); False for other exercises or unknown source."""
+def still_handed_out(ex: Exercise, failure: Result, source: str) -> bool:
+    """Whether a failed spot-the-bug answer still has the bug it was handed out with: its
+    source holds every line of that code (spaces and comments aside), and the check names
+    the same mistake as for that code. False for other exercises or unknown source."""
     bug = code_lines(ex.handed_out)
-    return bool(bug) and set(bug) <= set(code_lines(source))
+    return bool(bug) and failure.mistake == ex.handed_out_mistake and set(bug) <= set(code_lines(source))
 
 
 def verdict(ex: Exercise, cases: list[Case], outcomes: Iterable[Outcome | Result]) -> Result:
@@ -332,7 +333,7 @@ def judged(ex: Exercise, case: Case, out: Outcome, index: int) -> Result | None:
         failure = could_not_judge(ex, exc, case.label)
     if failure is None:
         return None
-    return replace(failure, index=index, not_fixed=still_handed_out(ex, out.source))
+    return replace(failure, index=index, not_fixed=still_handed_out(ex, failure, out.source))
 
 
 # The verdicts whose words are general: a failure with one of these keys is judged again

@@ -336,6 +336,7 @@ def test_every_spot_the_bug_exercise_is_tested_here():
 def test_a_handed_out_bug_left_as_it_is_is_not_fixed_yet(ex_id, capsys):
     result = evaluate(ex_id, _handed_out(ex_id))
     assert (result.status, result.not_fixed, result.shown_status) == (FAILED, True, "not fixed yet")
+    assert result.mistake == exercises.get(ex_id).handed_out_mistake
     assert result.points == 0
     report = flat(result.report())
     assert report.startswith(f"… Exercise {ex_id} not fixed yet: {exercises.get(ex_id).name} still has the bug")
@@ -359,6 +360,18 @@ def test_a_handed_out_bug_changed_into_another_mistake_is_failed(ex_id, capsys):
     checks.progress(exercises.get(ex_id).notebook)
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(f"  {ex_id} "))
     assert row.endswith("✘ failed")
+
+
+def test_a_handed_out_line_kept_with_another_mistake_is_failed():
+    """3.4's masked weights renormalised below the handed-out line: the rows now sum to 1, and
+    a fully masked row is 0 / 0. The bug handed out is gone, so the answer failed, for the NaN."""
+    fixed_badly = _handed_out(
+        "3.4",
+        ("    return weights @ v", "    weights = weights / weights.sum(dim=-1, keepdim=True)\n    return weights @ v"),
+    )
+    result = evaluate("3.4", fixed_badly)
+    assert (result.status, result.mistake, result.not_fixed) == (FAILED, "fully-masked-nan", False), result.report()
+    assert flat(result.report()).startswith("✘ Exercise 3.4 failed")
 
 
 def test_only_spot_the_bug_exercises_can_be_not_fixed_yet():

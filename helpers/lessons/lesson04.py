@@ -351,6 +351,7 @@ EXERCISES_04 = [
         make_cases=split_cases,
         produces=Produces(batch=(0,), axes=("B", "H", "T", "d_head")),
         handed_out="return x.view(B, num_heads, T, D // num_heads)",
+        handed_out_mistake="view-no-transpose",
         mistakes=(
             Mistake("hard-coded-heads", _hard_coded_heads),
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),

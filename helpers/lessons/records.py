@@ -79,9 +79,10 @@ class Exercise:
     module, probe, runner: for a class (see below), or an answer that is not called once
     produces:   what the answer produces (Produces), so that a failed check explains mistakes
                 nobody catalogued from evidence; None: only the catalogued ones are named
-    handed_out: for a "spot the bug" exercise, the buggy line(s) the student's notebook hands
-                out (the master's STUB block, uncommented): an answer that still holds them
-                and fails is "not fixed yet", not merely failed
+    handed_out, handed_out_mistake: for a "spot the bug" exercise, the buggy line(s) the
+                student's notebook hands out (the master's STUB block, uncommented) and the
+                key of the mistake its check names for them: an answer that still holds those
+                lines and fails with that mistake is "not fixed yet", not merely failed
     """
 
     id: str
@@ -101,6 +102,7 @@ class Exercise:
     runner: Callable[..., Tensor] | None = None  # runner(candidate, inputs, case) for anything else
     produces: Produces | None = None  # what it produces, for evidence on failure (see Produces)
     handed_out: str = ""  # a spot-the-bug exercise's buggy code, as handed out
+    handed_out_mistake: str = ""  # ... and the mistake its check names for it
 
 
 @dataclass(frozen=True)
