@@ -110,3 +110,23 @@ def test_attention_dropout_keeps_each_weight_s_expected_value_and_does_nothing_i
     assert abs(float((~kept).float().mean()) - 0.3) < 0.005
     torch.testing.assert_close(dropped[kept], (plain / 0.7).expand_as(dropped)[kept])
     assert float((dropped.mean(dim=0) - plain).abs().max()) < 0.03
+
+
+def test_without_positions_the_right_key_gets_about_1_over_T_though_the_weights_are_not_even():
+    """Lesson 05's claim, measured as its notebook measures it (whose output nbval cannot
+    compare, training being timed): trained without positions, the weight on the right key
+    averages about 1/T, and that is all it says, since each row's largest weight is far above 1/T."""
+    from helpers.training import reversal_batch, train_reversal
+
+    V, T, D, H = 10, 8, 32, 2  # the notebook's sizes
+    torch.manual_seed(0)
+    bag = ref.BagOfTokens(V, T, D, H)
+    train_reversal(bag, vocab_size=V, seq_len=T, seed=0, progress=False)
+    tokens, _ = reversal_batch(torch.Generator().manual_seed(1234), 1000, T, V)
+    with torch.no_grad():
+        bag(tokens)
+    weights = bag.attention.last_weights  # (B, H, T, T)
+    on_target = (weights * F.one_hot(ref.ideal_keys(T), T).float()).sum(dim=-1).mean(dim=(0, 2))  # (H,)
+    largest = weights.amax(dim=-1).mean(dim=(0, 2))  # (H,)
+    assert torch.allclose(on_target, torch.full((H,), 1 / T), atol=0.02), on_target
+    assert (largest > 1.5 / T).all(), largest

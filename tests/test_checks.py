@@ -296,6 +296,8 @@ SPOT_THE_BUG = [ex.id for ex in exercises.EXERCISES.values() if ex.handed_out]
 # For each, one line of the handed-out code and a change to it that is still wrong, but another mistake.
 OTHER_WRONG = {
     "1.3": ("dim=1", "dim=0"),
+    "2.5": ("torch.softmax(weights, dim=-1)", "torch.softmax(scores, dim=-2)"),
+    "2.6": ("* math.sqrt", "/ "),
     "3.4": ("masked_fill(~mask, 0.0)", "masked_fill(mask, 0.0)"),
     "4.1": ("x.view(B, num_heads, T, D // num_heads)", "x.reshape(B, num_heads, T, D // num_heads)"),
 }

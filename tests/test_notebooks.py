@@ -159,3 +159,28 @@ def test_helpers_import_from_any_folder(tmp_path):
         check=True,
     )
     assert Path(result.stdout.strip()) == ROOT / "helpers" / "__init__.py"
+
+
+def test_lesson_02_calls_the_width_of_q_and_k_D_as_its_shape_legend_does():
+    nb = nbformat.read(ROOT / "solutions" / "02-queries-keys-values.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "**D** numbers per token" in text
+    import re
+
+    assert re.findall(r"√d(?!_head)|\(B, T, d\)|\bfor d in\b|^\s*d = |\bd = \d", text, flags=re.M) == []
+
+
+def test_each_step_of_my_self_attention_hands_out_the_steps_before_it():
+    """Lesson 02 says each step's cell already holds what the steps before it wrote: the
+    answer of step N is in the student's cell of step N + 1."""
+    from helpers.lessons.toolkit import code_lines
+
+    master = nbformat.read(ROOT / "solutions" / "02-queries-keys-values.ipynb", as_version=4)
+    student = nbformat.read(ROOT / "notebooks" / "02-queries-keys-values.ipynb", as_version=4)
+    steps = [
+        i for i, c in enumerate(master.cells) if c.source.startswith("# Exercise") and "MySelfAttention" in c.source
+    ]
+    assert len(steps) == 3
+    for before, after in zip(steps, steps[1:]):
+        answer = master.cells[before].source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+        assert set(code_lines(answer)) <= set(code_lines(student.cells[after].source)), (before, after)
