@@ -269,8 +269,12 @@ def explorer_figure(
     bars.set_xticks(range(T), labels, rotation=45, ha="right")
     for j in np.nonzero(padded)[0]:
         bars.get_xticklabels()[j].set_color(HATCH_COLOUR)
-    note = "\n" + _own(PADDED_QUERY_NOTE) if padded[query] else ""
-    bars.set_xlabel(_own("key (attended to)") + note)
+    if padded[query]:  # the note, filled to the bars' width (a Chinese character takes two columns), from their left
+        note = _own(PADDED_QUERY_NOTE)
+        note = editions.wrap(("" if any(editions.is_wide(c) for c in note) else " ").join(note.split("\n")), 54)
+        bars.set_xlabel(_own("key (attended to)") + "\n" + note, loc="left")
+    else:
+        bars.set_xlabel(_own("key (attended to)"))
     # No y label: the colour bar beside it already says "attention weight", and the title says whose.
     bars.set_title(_own("query {token}: its weights over the keys").format(token=repr(labels[query])))
     return fig
