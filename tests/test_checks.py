@@ -300,6 +300,10 @@ OTHER_WRONG = {
     "2.6": ("* math.sqrt", "/ "),
     "3.4": ("masked_fill(~mask, 0.0)", "masked_fill(mask, 0.0)"),
     "4.1": ("x.view(B, num_heads, T, D // num_heads)", "x.reshape(B, num_heads, T, D // num_heads)"),
+    "7.1": ("torch.cat([cache, new])", "torch.cat([cache, new], dim=-1)"),
+    "7.4": ("torch.arange(num_new)", "torch.arange(1, num_new + 1)"),
+    "8.2": ("apply_rope(v, positions)", "apply_rope(v, positions + 1)"),
+    "8.3": ("x.repeat(1, groups, 1, 1)", "x.repeat(groups, 1, 1, 1)"),
 }
 
 
@@ -315,13 +319,8 @@ def _handed_out(ex_id: str, change=("", "")):
     cell = next(c for c in nb.cells if c.metadata.get("course", {}).get("exercise") == ex_id)
     assert change[0] in cell.source
     code = cell.source.replace(*change)
-    space = {
-        "torch": torch,
-        "nn": torch.nn,
-        "math": math,
-        "F": torch.nn.functional,
-        "masked_softmax": ref.masked_softmax,
-    }
+    earlier = {name: getattr(ref, name) for name in dir(ref) if not name.startswith("_")}  # earlier answers
+    space = {**earlier, "torch": torch, "nn": torch.nn, "math": math, "F": torch.nn.functional}
     import linecache
 
     filename = f"<cell {ex_id}{change[1]}>"
