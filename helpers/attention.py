@@ -136,8 +136,8 @@ def masked_softmax(scores: Tensor, mask: Tensor | None = None) -> Tensor:
     """Softmax over the last dimension where only keys with mask True take part.
 
     mask broadcasts against scores: (T, T), (B, 1, T) or (B, T, T). Masked positions get
-    exactly 0; a row with every key masked gets all zeros, as in
-    F.scaled_dot_product_attention (a plain masked_fill(-inf) and softmax gives NaN there).
+    exactly 0; a row with every key masked gets all zeros, as F.scaled_dot_product_attention
+    gives since PyTorch 2.5 (a plain masked_fill(-inf) and softmax gives NaN there).
     The caller's scores are left unchanged. Lesson 03 (exercise 3.3).
     """
     if mask is None:
@@ -258,6 +258,20 @@ def to_torch_mha(ours: MultiHeadAttention) -> nn.MultiheadAttention:
         theirs.out_proj.weight.copy_(ours.out_proj.weight)
         theirs.out_proj.bias.copy_(ours.out_proj.bias)
     return theirs
+
+
+def attention_with_dropout(q: Tensor, k: Tensor, v: Tensor, p: float, training: bool) -> Tensor:
+    """softmax(q kᵀ / √d) v with dropout on the attention weights: in training, each weight is
+    set to 0 with probability p and the kept ones are divided by 1 - p, so that every weight
+    keeps its expected value; in evaluation (training=False) nothing changes. q, k: (..., T, d),
+    v: (..., T, d_v); returns (..., T, d_v). The random numbers come from torch's default
+    generator. Written out rather than F.dropout(weights, p, training), which does the same,
+    because the 1 / (1 - p) is what lesson 04 teaches (exercise 4.6)."""
+    weights = torch.softmax(scaled_scores(q, k), dim=-1)  # (..., T, T)
+    if training and p > 0:
+        keep = torch.rand_like(weights) >= p  # (..., T, T): True with probability 1 - p
+        weights = torch.where(keep, weights / (1 - p), 0.0)  # the kept ones rescaled, the others 0
+    return weights @ v  # (..., T, T) x (..., T, d_v) -> (..., T, d_v)
 
 
 def sentences_independent(attention, X: Tensor, atol: float = 1e-5) -> bool:

@@ -17,6 +17,7 @@ from nbformat import NotebookNode
 
 from helpers import exercises as registry
 from helpers import online as online_links
+from helpers.lessons.toolkit import code_lines
 from helpers.online import Online
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,22 @@ def _uncomment(line: str) -> str:
     indent = line[: len(line) - len(stripped)]
     body = stripped[1:]
     return indent + (body[1:] if body.startswith(" ") else body)
+
+
+def handed_out(source: str) -> str | None:
+    """The buggy code a "spot the bug" exercise cell hands out: its STUB block, uncommented
+    ("" for an exercise with none; None when a line of it is no comment, which
+    student_source reports)."""
+    lines, inside = [], False
+    for line in source.split("\n"):
+        marker = line.strip()
+        if marker in (BEGIN_STUB, END_STUB):
+            inside = marker == BEGIN_STUB
+        elif inside and marker and not marker.startswith("#"):
+            return None
+        elif inside:
+            lines.append(_uncomment(line))
+    return "\n".join(lines)
 
 
 def _inside_def(lines: list[str], indent: int) -> bool:
@@ -235,6 +252,23 @@ def student_notebook(
             problems.append(
                 where(
                     f'exercise {ex_id} has no check cell after it: the next code cell should call check("{ex_id}", ...)'
+                )
+            )
+        bug = handed_out(cell.source)
+        if known is not None and bug is not None and code_lines(bug) != code_lines(known.handed_out):
+            problems.append(
+                where(
+                    f"exercise {ex_id} hands out {bug.strip() or 'no buggy code'!r} between "
+                    f'"{BEGIN_STUB}" and "{END_STUB}", but its lesson module declares handed_out='
+                    f"{known.handed_out!r}: the check tells an untouched bug by it"
+                )
+            )
+        elif known is not None and bool(known.handed_out) != bool(known.handed_out_mistake):
+            problems.append(
+                where(
+                    f"exercise {ex_id} declares handed_out={known.handed_out!r} with handed_out_mistake="
+                    f"{known.handed_out_mistake!r}: a spot-the-bug exercise needs both, the code and the key of "
+                    "the mistake its check names for it"
                 )
             )
         try:

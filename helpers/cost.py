@@ -113,3 +113,19 @@ def generation_seconds(
     finally:
         torch.set_num_threads(threads)
     return min(times[0]), min(times[1]), same
+
+
+def compared(theirs: float, ours: float, *, more: str, less: str, within: float = 0.1) -> str:
+    """How a measurement of theirs compares with ours, in words that follow the numbers:
+    "1.28 times slower than ours" when theirs is the larger by more than `within` (10%), and
+    `more` / `less` name the direction ("slower" / "faster", "more memory" / "less memory");
+    "about the same as ours (within 10%)" otherwise. Times and memory alike: larger = more.
+    Lesson 06 prints it beside its measurements, which differ on every machine."""
+    if theirs <= 0 or ours <= 0:
+        return "not comparable (a measurement of 0)"
+    ratio = theirs / ours
+    if ratio > 1 + within:
+        return f"{ratio:.2f} times {more} than ours"
+    if ratio < 1 / (1 + within):
+        return f"{1 / ratio:.2f} times {less} than ours"
+    return f"about the same as ours (within {within:.0%})"

@@ -19,12 +19,13 @@ from helpers import editions, explaining
 from helpers.editions import tr
 from helpers.lessons import common, wrong_type
 from helpers.lessons.records import Exercise
-from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE, source_line
+from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE, code_lines, source_line
 from helpers.pictures import Picture, picture
 from helpers.running import AttachedWeights, Case, ModuleShapeError, Outcome, call, fresh, wanted_kind
 from helpers.tolerances import close, first_difference
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+NOT_FIXED = "not fixed yet"  # how a table shows a FAILED spot-the-bug answer that still holds its handed-out bug
 WIDTH = 88  # columns per line of a check's report (a Chinese character takes two)
 
 IN_PLACE_MESSAGE = (
@@ -46,6 +47,8 @@ class Result:
     checked:  labels of the inputs that passed
     index:    the position of the failing case among the exercise's cases, -1 if none
     picture:  the student's weights or mask beside the expected ones (helpers/pictures.py)
+    not_fixed: FAILED, and a "spot the bug" answer that still holds the buggy code it was
+              handed out with (Exercise.handed_out): tables say "not fixed yet"
     """
 
     exercise: Exercise
@@ -57,10 +60,16 @@ class Result:
     checked: tuple[str, ...] = ()
     index: int = -1
     picture: Picture | None = None
+    not_fixed: bool = False
 
     @property
     def points(self) -> int:
         return self.exercise.points if self.status == PASSED else 0
+
+    @property
+    def shown_status(self) -> str:
+        """The status as tables show it: NOT_FIXED for a handed-out bug still there."""
+        return NOT_FIXED if self.not_fixed else self.status
 
     def report(self, edition: str | None = None) -> str:
         """The text a student reads, in `edition` (default: the notebook's): a status line,
@@ -87,9 +96,18 @@ class Result:
         stop = "" if evidence.endswith((".", "?", "!", "。", "？", "！")) else "。" if chinese else "."
         picture = [wrap(self.picture.words(), indent="    ")] if self.picture else []
         head = tr("✘ Exercise {id} failed on {case}:", edition) if self.case else tr("✘ Exercise {id} failed:", edition)
+        if self.not_fixed:
+            head = (
+                tr(
+                    "… Exercise {id} not fixed yet: {name} still has the bug it was handed out with. It fails on {case}:",
+                    edition,
+                )
+                if self.case
+                else tr("… Exercise {id} not fixed yet: {name} still has the bug it was handed out with.", edition)
+            )
         return "\n".join(
             [
-                wrap(head.format(id=ex.id, case=editions.message(self.case, None, edition))),
+                wrap(head.format(id=ex.id, name=name, case=editions.message(self.case, None, edition))),
                 wrap(f"{evidence}{stop}", indent="    "),
                 wrap(
                     tr("Likely mistake: {message}", edition).format(
@@ -282,6 +300,14 @@ def could_not_judge(ex: Exercise, exc: Exception, label: str = "") -> Result:
     )
 
 
+def still_handed_out(ex: Exercise, failure: Result, source: str) -> bool:
+    """Whether a failed spot-the-bug answer still has the bug it was handed out with: its
+    source holds every line of that code (spaces and comments aside), and the check names
+    the same mistake as for that code. False for other exercises or unknown source."""
+    bug = code_lines(ex.handed_out)
+    return bool(bug) and failure.mistake == ex.handed_out_mistake and set(bug) <= set(code_lines(source))
+
+
 def verdict(ex: Exercise, cases: list[Case], outcomes: Iterable[Outcome | Result]) -> Result:
     """Judge the outcomes of the cases in order; the first failure wins. Outcomes are made
     lazily, so that a check stops calling student code at the first failure. An outcome
@@ -299,12 +325,15 @@ def verdict(ex: Exercise, cases: list[Case], outcomes: Iterable[Outcome | Result
 
 
 def judged(ex: Exercise, case: Case, out: Outcome, index: int) -> Result | None:
-    """judge(), never raising, with the failing case's position."""
+    """judge(), never raising, with the failing case's position, and whether it is a spot-the-bug
+    answer's handed-out bug still there."""
     try:
         failure = judge(ex, case, out)
     except Exception as exc:  # whatever the answer returned, the student gets a verdict
         failure = could_not_judge(ex, exc, case.label)
-    return None if failure is None else replace(failure, index=index)
+    if failure is None:
+        return None
+    return replace(failure, index=index, not_fixed=still_handed_out(ex, failure, out.source))
 
 
 # The verdicts whose words are general: a failure with one of these keys is judged again

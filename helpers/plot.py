@@ -20,6 +20,7 @@ from matplotlib.patches import Rectangle
 
 from helpers import editions, fonts
 from helpers.editions import tr
+from helpers.fonts import N_
 
 CMAP = "viridis"
 MASKED_COLOUR = "#e6e6e6"  # light grey, hatched: unlike any colour of viridis
@@ -226,18 +227,38 @@ def head_grid(
     return fig
 
 
+def padded_positions(mask, T: int) -> np.ndarray:
+    """(T,) booleans for one sentence's (T, T) mask (or None): True at a position that no
+    query may attend, which is what a padding mask makes of a padded token. Lesson 04."""
+    if mask is None:
+        return np.zeros(T, dtype=bool)
+    return ~np.asarray(mask, dtype=bool).any(axis=0)
+
+
+PADDED_QUERY_NOTE = N_(
+    "a padded position, not a word: the padding mask hides padded keys (hatched), not padded queries,\n"
+    "so this row is computed like any other, and its output is thrown away later (lesson 03)"
+)
+
+
 def explorer_figure(
     weights, tokens: Sequence[str], *, head: int, query: int, batch_index: int = 0, mask=None
 ) -> Figure:
     """One head's heatmap beside a bar chart of one query's weights over the keys: what the
-    explorer shows. weights (H, T, T) or (B, H, T, T). Lesson 04."""
+    explorer shows. weights (H, T, T) or (B, H, T, T). Padded positions (see
+    padded_positions) have grey labels, and a padded query's bars say what its row is.
+    Lesson 04."""
     w, m = _one_sentence(weights, mask, batch_index)
     T = w.shape[-1]
-    fig = plt.figure(figsize=(11, 0.9 + 0.45 * max(T, 6)), layout="constrained")
+    padded = padded_positions(m, T)
+    fig = plt.figure(figsize=(11, 0.9 + 0.45 * max(T, 6) + (0.5 if padded[query] else 0)), layout="constrained")
     plt.close(fig)
     heat, bars = fig.subplots(1, 2, width_ratios=(1.15, 1))
     attention_heatmap(w[head], tokens, mask=m, ax=heat, title=_own("head {h}").format(h=head))
     heat.add_patch(Rectangle((-0.5, query - 0.5), T, 1, fill=False, edgecolor="red", linewidth=2))
+    for i in np.nonzero(padded)[0]:  # padded positions' labels in grey, as queries and as keys
+        heat.get_yticklabels()[i].set_color(HATCH_COLOUR)
+        heat.get_xticklabels()[i].set_color(HATCH_COLOUR)
     labels = token_labels(list(tokens))
     row = w[head, query]
     allowed = np.ones(T, dtype=bool) if m is None else m[query]
@@ -246,7 +267,15 @@ def explorer_figure(
         bars.bar(j, 1.0, color=MASKED_COLOUR, hatch="///", edgecolor=HATCH_COLOUR, linewidth=0)
     bars.set_ylim(0, 1)
     bars.set_xticks(range(T), labels, rotation=45, ha="right")
-    bars.set_ylabel(_own("attention weight"))
+    for j in np.nonzero(padded)[0]:
+        bars.get_xticklabels()[j].set_color(HATCH_COLOUR)
+    if padded[query]:  # the note, filled to the bars' width (a Chinese character takes two columns), from their left
+        note = _own(PADDED_QUERY_NOTE)
+        note = editions.wrap(("" if any(editions.is_wide(c) for c in note) else " ").join(note.split("\n")), 54)
+        bars.set_xlabel(_own("key (attended to)") + "\n" + note, loc="left")
+    else:
+        bars.set_xlabel(_own("key (attended to)"))
+    # No y label: the colour bar beside it already says "attention weight", and the title says whose.
     bars.set_title(_own("query {token}: its weights over the keys").format(token=repr(labels[query])))
     return fig
 
@@ -263,7 +292,9 @@ def explore_attention(weights, sentences: Sequence[Sequence[str]], *, mask=None)
 
     weights:   (B, H, T, T), e.g. MultiHeadAttention.last_weights
     sentences: the B sentences' tokens
-    mask:      optional course mask (T, T), (B, 1, T) or (B, T, T)
+    mask:      optional course mask (T, T), (B, 1, T) or (B, T, T). Positions no query may
+               attend (padding) are counted, not listed, in the sentence menu, marked
+               "· padding" in the query menu, and explained when chosen as the query.
 
     Returns an ipywidgets box. Where widgets cannot render (a static notebook viewer, a
     frontend without ipywidgets), it shows the current view as a plain image instead.
@@ -286,17 +317,37 @@ def explore_attention(weights, sentences: Sequence[Sequence[str]], *, mask=None)
             bundle["image/png"] = _png_base64(self.figure)  # what frontends without widgets show
             return bundle
 
+    def padded(b: int) -> np.ndarray:
+        return padded_positions(_one_sentence(w, mask, b)[1], w.shape[-1])
+
+    def sentence_label(b: int) -> str:
+        """A sentence's real tokens, then how many padded positions follow."""
+        pads = int(padded(b).sum())
+        real = " ".join(tok for tok, pad in zip(sentences[b], padded(b)) if not pad)
+        return tr("{sentence}  (+ {count} padding)").format(sentence=real, count=pads) if pads else real
+
+    def wide() -> widgets.Layout:  # wide enough for the widest option to show whole
+        return widgets.Layout(width="max-content", min_width="12em")
+
     head = widgets.IntSlider(value=0, min=0, max=w.shape[1] - 1, description=tr("head"))
     sentence = widgets.Dropdown(
-        options=[(" ".join(s), b) for b, s in enumerate(sentences)], value=0, description=tr("sentence")
+        options=[(sentence_label(b), b) for b in range(len(sentences))],
+        value=0,
+        description=tr("sentence"),
+        layout=wide(),
     )
-    query = widgets.Dropdown(description=tr("query"))
+    query = widgets.Dropdown(description=tr("query"), layout=wide())
     output = widgets.Output()
-    explorer = AttentionExplorer([widgets.HBox([head, sentence, query]), output])
+    controls = widgets.HBox([head, sentence, query], layout=widgets.Layout(flex_flow="row wrap"))
+    explorer = AttentionExplorer([controls, output])
 
     def set_queries() -> None:
         labels = token_labels(list(sentences[sentence.value]))
-        query.options = [(text, i) for i, text in enumerate(labels)]
+        pads = padded(sentence.value)
+        query.options = [
+            (tr("{token} · padding").format(token=text) if pad else text, i)
+            for i, (text, pad) in enumerate(zip(labels, pads))
+        ]
         query.value = 0
 
     def redraw(_=None) -> None:

@@ -211,8 +211,8 @@ def scores_times_sqrt_d(q, k):  # the bug handed out in 2.6
 
 
 def scores_scaled_both(q, k):
-    d = q.shape[-1]
-    return (q / math.sqrt(d)) @ (k / math.sqrt(d)).transpose(-2, -1)
+    D = q.shape[-1]
+    return (q / math.sqrt(D)) @ (k / math.sqrt(D)).transpose(-2, -1)
 
 
 def scores_over_d(q, k):
@@ -454,7 +454,7 @@ MISTAKES = [
     ("2.4", ForwardKeysFromQueryLayer, "keys-never-used", "makes the keys with the query layer, so k equals q"),
     ("2.4", ForwardQueriesFromKeyLayer, "queries-never-used", "makes the queries with the key layer, so q equals k"),
     ("2.4", ForwardDividedByScale, "scale-multiplied", "`scores = q @ k.transpose(-2, -1) / self.scale` divides"),
-    ("2.6", scores_scaled_both, "scale-by-d", "divides both q and k by √d"),
+    ("2.6", scores_scaled_both, "scale-by-d", "divides both q and k by √D"),
     ("2.5", qkv_softmax_of_q, "softmax-of-q", "gives softmax the queries q"),
     ("2.5", qkv_weights_times_v_twice, "extra-v", "multiplies by v a second time"),
     ("2.1", entropy_boolean_index, "summed-all", "picks the numbers where the mask is True, from every row at once"),
@@ -483,11 +483,11 @@ MISTAKES = [
     ("2.1", entropy_in_bits, "log2", "log base 2"),
     ("2.1", entropy_wrong_axis, "wrong-axis", "summed over the wrong dimension"),
     ("2.5", qkv_softmax_of_unset_name, "softmax-wrong-tensor", "give it the scores"),
-    ("2.5", qkv_unscaled, "no-scaling", "were not scaled. Divide q kᵀ by √d (/ math.sqrt(q.shape[-1]))"),
+    ("2.5", qkv_unscaled, "no-scaling", "were not scaled. Divide q kᵀ by √D (/ math.sqrt(q.shape[-1]))"),
     ("2.5", qkv_keys_as_values, "keys-as-values", "weights @ v"),
     ("2.6", scores_times_sqrt_d, "scale-multiplied", "multiplied by √D instead of divided"),
-    ("2.6", scores_over_d, "scale-by-d", "divided by d, not by √d"),
-    ("2.6", scores_unscaled, "no-scaling", "Divide q kᵀ by √d (/ math.sqrt(d))"),
+    ("2.6", scores_over_d, "scale-by-d", "divided by D, not by √D"),
+    ("2.6", scores_unscaled, "no-scaling", "Divide q kᵀ by √D (/ math.sqrt(D))"),
     ("2.6", scores_k_q, "transposed-scores", "Your scores are k qᵀ"),
     ("2.4", ForwardTransposedValues, "values-transposed", "v goes into the product as it is"),
     ("2.1", entropy_log2_without_care, "zero-log-zero", "0 × log 0 came out as NaN"),
@@ -511,7 +511,7 @@ MISTAKES = [
     ("2.5", qkv_no_softmax, "no-softmax", "The softmax is missing"),
     ("2.5", qkv_softmax_of_v, "softmax-wrong-tensor", "softmax was applied to v"),
     ("2.5", qkv_weights_transposed, "weights-transposed", "transposed before they multiplied v"),
-    ("2.5", qkv_returns_weights, "returned-weights", "shape (B, T, d)"),
+    ("2.5", qkv_returns_weights, "returned-weights", "shape (B, T, D)"),
     ("2.6", scores_softmaxed, "softmaxed", "stops before the softmax"),
     ("2.6", scores_features, "qt-k", "compares features with features"),
 ]

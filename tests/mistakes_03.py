@@ -295,6 +295,15 @@ def attention_renormalised(q, k, v, mask):
     return weights @ v
 
 
+def attention_renormalised_with_care(q, k, v, mask):
+    """Masking after the softmax, then renormalising: right, the lesson says so, once a row
+    with nothing left stays all zeros instead of 0 / 0."""
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)
+    weights = weights / weights.sum(dim=-1, keepdim=True).clamp_min(1e-30)
+    return weights @ v
+
+
 def softmax_any_without_keepdim(scores, mask):
     weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
     return weights.masked_fill(~mask.any(dim=-1), 0.0)
@@ -371,4 +380,4 @@ MISTAKES = [
     ("3.5", HeadIfMask, "tensor-as-bool", "write `if mask is not None:`"),
 ]
 
-RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask)]
+RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask), ("3.4", attention_renormalised_with_care)]

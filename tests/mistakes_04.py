@@ -616,6 +616,155 @@ def split_transpose_then_view(x, num_heads):
     return x.transpose(1, 2).view(B, num_heads, T, D // num_heads)
 
 
+# --- 4.6 attention_with_dropout(q, k, v, p, training)
+
+
+def _weights(q, k):
+    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
+
+
+def dropout_not_rescaled(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        weights = weights * (torch.rand_like(weights) >= p)
+    return weights @ v
+
+
+def dropout_divided_by_p(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        weights = weights * (torch.rand_like(weights) >= p) / p
+    return weights @ v
+
+
+def dropout_times_p(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        weights = weights * (torch.rand_like(weights) >= p) * p
+    return weights @ v
+
+
+def dropout_times_keep(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        weights = weights * (torch.rand_like(weights) >= p) * (1 - p)
+    return weights @ v
+
+
+def dropout_always(q, k, v, p, training):
+    weights = F.dropout(_weights(q, k), p)  # F.dropout's training=True by default
+    return weights @ v
+
+
+def dropout_module_made_inside(q, k, v, p, training):
+    weights = nn.Dropout(p)(_weights(q, k))  # a new nn.Dropout is in training mode
+    return weights @ v
+
+
+def dropout_on_output(q, k, v, p, training):
+    return F.dropout(_weights(q, k) @ v, p, training)
+
+
+def dropout_before_softmax(q, k, v, p, training):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    scores = F.dropout(scores, p, training)
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def dropout_on_values(q, k, v, p, training):
+    return _weights(q, k) @ F.dropout(v, p, training)
+
+
+def dropout_keeps_with_p(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        keep = torch.rand_like(weights) < p  # keeps with probability p
+        weights = weights * keep / (1 - p)
+    return weights @ v
+
+
+def dropout_renormalised(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        weights = weights * (torch.rand_like(weights) >= p)
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+    return weights @ v
+
+
+def dropout_seeded_inside(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        gen = torch.Generator().manual_seed(0)
+        keep = torch.rand(weights.shape, generator=gen) >= p
+        weights = weights * keep / (1 - p)
+    return weights @ v
+
+
+def dropout_ignores_training(q, k, v, p, training):
+    return _weights(q, k) @ v
+
+
+def dropout_test_inverted(q, k, v, p, training):
+    weights = _weights(q, k)
+    if not training:
+        weights = F.dropout(weights, p)
+    return weights @ v
+
+
+def dropout_rescaled_in_eval(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        weights = weights * (torch.rand_like(weights) >= p)
+    return weights / (1 - p) @ v
+
+
+def dropout_returns_weights(q, k, v, p, training):
+    return F.dropout(_weights(q, k), p, training)
+
+
+def dropout_as_a_mask(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        weights = weights.masked_fill(torch.rand_like(weights) < p, float("-inf")) / (1 - p)
+    return weights @ v
+
+
+def dropout_one_mask_for_the_batch(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        T = weights.shape[-1]
+        weights = weights * (torch.rand(T, T) >= p) / (1 - p)  # (T, T), broadcast over sentences and heads
+    return weights @ v
+
+
+def dropout_same_mask_per_row(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training:
+        keep = torch.rand_like(weights[..., :1]) >= p  # one draw per query: whole rows dropped
+        weights = weights * keep / (1 - p)
+    return weights @ v
+
+
+def dropout_twice(q, k, v, p, training):
+    weights = F.dropout(_weights(q, k), p, training)
+    return F.dropout(weights, p, training) @ v  # once more, "for the output"
+
+
+def dropout_unscaled_scores(q, k, v, p, training):
+    return F.dropout(torch.softmax(q @ k.transpose(-2, -1), dim=-1), p, training) @ v
+
+
+def dropout_right_by_bernoulli(q, k, v, p, training):
+    weights = _weights(q, k)
+    if training and p > 0:
+        weights = weights * torch.bernoulli(torch.full_like(weights, 1 - p)) / (1 - p)
+    return weights @ v
+
+
+def dropout_right_by_sdpa(q, k, v, p, training):
+    return F.scaled_dot_product_attention(q, k, v, dropout_p=p if training else 0.0)
+
+
 MISTAKES = [
     ("4.1", split_transpose_then_view, "transpose-before-split", "so .reshape would run and still be wrong"),
     ("4.1", split_two_heads, "hard-coded-heads", "splits D into 2 heads, a number written in the code"),
@@ -699,6 +848,27 @@ MISTAKES = [
     ("4.4", independent_sums, "compares-sums", "keeps every sum"),
     ("4.4", independent_whole_batch, "changed-whole-batch", "`changed = X * 2` changes the whole batch"),
     ("4.5", convert_v_k_q, "qkv-order", "in the order v, k, q"),
+    ("4.6", dropout_not_rescaled, "no-rescaling", "The kept weights were not rescaled"),
+    ("4.6", dropout_divided_by_p, "rescaled-by-p", "divided by p: divide by 1 - p"),
+    ("4.6", dropout_times_p, "rescaled-by-p", "multiplied by p: divide by 1 - p"),
+    ("4.6", dropout_times_keep, "multiplied-by-keep", "multiplied by 1 - p: DIVIDE by it"),
+    ("4.6", dropout_always, "dropout-in-eval", "F.dropout(x, p) is in training mode unless given training=training"),
+    ("4.6", dropout_module_made_inside, "dropout-in-eval", "a new nn.Dropout(p) is in training mode until .eval()"),
+    ("4.6", dropout_on_output, "dropout-on-output", "Dropout was applied to the output, weights @ v"),
+    ("4.6", dropout_before_softmax, "before-softmax", "Dropout came before the softmax"),
+    ("4.6", dropout_on_values, "dropout-on-v", "as dropout on v (or on k) gives"),
+    ("4.6", dropout_keeps_with_p, "keep-probability", "p is the probability of DROPPING a weight"),
+    ("4.6", dropout_renormalised, "renormalised", "You renormalised the rows after dropout"),
+    ("4.6", dropout_seeded_inside, "same-mask-every-call", "drops the same weights on every call"),
+    ("4.6", dropout_ignores_training, "no-dropout-in-training", "Is `training` ignored, or p never used?"),
+    ("4.6", dropout_test_inverted, "dropout-in-eval", "`if not training:` drops in evaluation and not in training"),
+    ("4.6", dropout_rescaled_in_eval, "rescaled-in-eval", "nothing is dropped, so nothing is rescaled either"),
+    ("4.6", dropout_returns_weights, "shape", "Return weights @ v, not the weights"),
+    ("4.6", dropout_as_a_mask, "non-finite", "A dropped weight is 0; -inf belongs to scores"),
+    ("4.6", dropout_same_mask_per_row, "whole-rows", "Whole queries were dropped"),
+    ("4.6", dropout_twice, "dropout", "of the weights set to 0, not about 25%"),
+    ("4.6", dropout_unscaled_scores, "no-scaling", "The scores were not scaled"),
+    ("4.6", dropout_one_mask_for_the_batch, "same-mask-every-matrix", "One (T, T) mask was drawn and broadcast"),
 ]
 
 RIGHT = [
@@ -709,4 +879,6 @@ RIGHT = [
     ("4.2", merge_right_by_cat),
     ("4.4", independent_alone),
     ("4.5", convert_by_data),
+    ("4.6", dropout_right_by_bernoulli),
+    ("4.6", dropout_right_by_sdpa),
 ]

@@ -96,3 +96,37 @@ def test_reversal_model_uses_positions_and_bag_of_tokens_does_not():
         assert ref.is_permutation_equivariant(ref.BagOfTokens(10, 6, 8, 2), tokens, perm)
         assert not ref.is_permutation_equivariant(ref.ReversalModel(10, 6, 8, 2), tokens, perm)
     assert ref.ideal_keys(4).tolist() == [3, 2, 1, 0]
+
+
+def test_attention_dropout_keeps_each_weight_s_expected_value_and_does_nothing_in_evaluation():
+    q, k = torch.randn(2, 3, 6, 4, generator=gen), torch.randn(2, 3, 6, 4, generator=gen)
+    eye = torch.eye(6).expand(2, 3, 6, 6)  # the output is the weights
+    plain = ref.attention_from_qkv(q, k, eye)
+    assert torch.equal(ref.attention_with_dropout(q, k, eye, 0.3, training=False), plain)
+    torch.manual_seed(0)
+    many = (x.expand(4000, *x.shape) for x in (q, k, eye))
+    dropped = ref.attention_with_dropout(*many, 0.3, training=True)  # (4000, 2, 3, 6, 6): 4000 draws
+    kept = dropped != 0
+    assert abs(float((~kept).float().mean()) - 0.3) < 0.005
+    torch.testing.assert_close(dropped[kept], (plain / 0.7).expand_as(dropped)[kept])
+    assert float((dropped.mean(dim=0) - plain).abs().max()) < 0.03
+
+
+def test_without_positions_the_right_key_gets_about_1_over_T_though_the_weights_are_not_even():
+    """Lesson 05's claim, measured as its notebook measures it (whose output nbval cannot
+    compare, training being timed): trained without positions, the weight on the right key
+    averages about 1/T, and that is all it says, since each row's largest weight is far above 1/T."""
+    from helpers.training import reversal_batch, train_reversal
+
+    V, T, D, H = 10, 8, 32, 2  # the notebook's sizes
+    torch.manual_seed(0)
+    bag = ref.BagOfTokens(V, T, D, H)
+    train_reversal(bag, vocab_size=V, seq_len=T, seed=0, progress=False)
+    tokens, _ = reversal_batch(torch.Generator().manual_seed(1234), 1000, T, V)
+    with torch.no_grad():
+        bag(tokens)
+    weights = bag.attention.last_weights  # (B, H, T, T)
+    on_target = (weights * F.one_hot(ref.ideal_keys(T), T).float()).sum(dim=-1).mean(dim=(0, 2))  # (H,)
+    largest = weights.amax(dim=-1).mean(dim=(0, 2))  # (H,)
+    assert torch.allclose(on_target, torch.full((H,), 1 / T), atol=0.02), on_target
+    assert (largest > 1.5 / T).all(), largest

@@ -8,7 +8,9 @@ notebooks/ and solutions/, and the page it opens must be lesson 01.
 Starts `jupyter lab` on a free localhost port (no token, throwaway settings and
 workspaces, a throwaway copy of the notebook so nothing in the repository is saved over),
 opens lesson 04 from solutions/, runs all cells, waits for the explorer, moves its head
-slider and checks that the heatmap image changed and that no cell shows an error.
+slider and checks that the heatmap image changed, that both menus show their options
+whole, that a padded query is marked and can be chosen, and that no cell shows an error.
+The explorer's last view is saved as test-artifacts/explorer.png, to look at.
 Needs Debian's chromium (.ci/run installs it) and Playwright for Python, pointed at that
 Chromium: no browser is downloaded. A screenshot is saved in test-artifacts/ on failure.
 """
@@ -26,6 +28,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from helpers import exercises as registry
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "04-many-heads.ipynb"
@@ -139,7 +143,8 @@ def test_explorer_redraws_when_the_head_slider_moves(lab):
 
             page.get_by_role("menuitem", name="Run").click()
             page.get_by_text("Run All Cells", exact=True).click()
-            page.wait_for_selector("text=Lesson 04 — Many heads: 10 of 10 points", timeout=120_000)
+            points = sum(ex.points for ex in registry.for_notebook("04"))
+            page.wait_for_selector(f"text=Lesson 04 — Many heads: {points} of {points} points", timeout=120_000)
 
             image = page.locator(".widget-output img").first
             image.wait_for(timeout=60_000)
@@ -158,6 +163,26 @@ def test_explorer_redraws_when_the_head_slider_moves(lab):
             )
             assert page.locator(".widget-readout").first.inner_text().strip() == "1"
 
+            # Every option of both menus shows whole: its text, in the menu's own font, fits the menu.
+            menus = page.locator(".widget-dropdown select")
+            assert menus.count() == 2
+            sentence, query = menus.nth(0), menus.nth(1)
+            sentence.select_option(index=1)  # the padded sentence
+            page.wait_for_timeout(1000)
+            for menu in (sentence, query):
+                cut = menu.evaluate(CUT_OPTIONS)
+                assert cut == [], f"options cut short in a {menu.evaluate('s => s.clientWidth')} px menu: {cut}"
+            options = query.evaluate("s => [...s.options].map(o => o.text.replace(/\\u00a0/g, ' '))")
+            assert options[-1] == "<pad> (5) · padding", options
+
+            before = image.get_attribute("src")
+            query.select_option(index=len(options) - 1)
+            page.wait_for_function(
+                "before => document.querySelector('.widget-output img').src !== before", arg=before, timeout=30_000
+            )
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.locator(".widget-vbox").filter(has=image).first.screenshot(path=str(ARTIFACTS / "explorer.png"))
+
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert errors.count() == 0, errors.first.inner_text()
         except Exception:
@@ -166,6 +191,16 @@ def test_explorer_redraws_when_the_head_slider_moves(lab):
             raise
         finally:
             browser.close()
+
+
+# The options of a <select> whose text is wider than the menu leaves for it (its width less
+# the padding and the arrow, about 24 px), measured in the menu's own font.
+CUT_OPTIONS = """s => {
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = getComputedStyle(s).font;
+    const room = s.clientWidth - 24;
+    return [...s.options].map(o => o.text).filter(t => ctx.measureText(t).width > room);
+}"""
 
 
 def readme_start_command() -> list[str]:

@@ -205,6 +205,20 @@ def test_stub_lines_must_be_comments(course):
     assert "a line inside ### BEGIN STUB must be a comment" in problem
 
 
+def test_a_handed_out_bug_must_be_the_one_its_lesson_module_declares(course):
+    """The check tells an untouched spot-the-bug answer by the code its lesson module says was
+    handed out: a master that hands out other code is refused, naming both."""
+
+    def edit(nb, i):
+        nb.cells[i].source = nb.cells[i].source.replace(
+            "    # weights = torch.softmax(scores, dim=1)", "    # weights = torch.softmax(scores, dim=0)"
+        )
+
+    [problem] = break_exercise(course, "1.3", edit)
+    assert "exercise 1.3 hands out 'weights = torch.softmax(scores, dim=0)'" in problem
+    assert "declares handed_out='weights = torch.softmax(scores, dim=1)'" in problem
+
+
 def test_exercise_id_lost_from_metadata_still_found_from_first_line(course):
     nb = master(course)
     for cell in nb.cells:

@@ -288,3 +288,96 @@ class MySelfAttention(nn.Module):
     result = evaluate("2.4", _defined_in_a_cell(code, "MySelfAttention", "<cell dot-T>"))
     assert result.mistake == "dot-T-on-batch", result.report()
     assert "`.T` reverses every dimension" in flat(result.report())
+
+
+# --- a spot-the-bug exercise left as handed out is "not fixed yet", in the check and the progress table
+
+SPOT_THE_BUG = [ex.id for ex in exercises.EXERCISES.values() if ex.handed_out]
+# For each, one line of the handed-out code and a change to it that is still wrong, but another mistake.
+OTHER_WRONG = {
+    "1.3": ("dim=1", "dim=0"),
+    "2.5": ("torch.softmax(weights, dim=-1)", "torch.softmax(scores, dim=-2)"),
+    "2.6": ("* math.sqrt", "/ "),
+    "3.4": ("masked_fill(~mask, 0.0)", "masked_fill(mask, 0.0)"),
+    "4.1": ("x.view(B, num_heads, T, D // num_heads)", "x.reshape(B, num_heads, T, D // num_heads)"),
+    "7.1": ("torch.cat([cache, new])", "torch.cat([cache, new], dim=-1)"),
+    "7.4": ("torch.arange(num_new)", "torch.arange(1, num_new + 1)"),
+    "8.2": ("apply_rope(v, positions)", "apply_rope(v, positions + 1)"),
+    "8.3": ("x.repeat(1, groups, 1, 1)", "x.repeat(groups, 1, 1, 1)"),
+}
+
+
+def _handed_out(ex_id: str, change=("", "")):
+    """The exercise's code as the student's notebook hands it out (with `change` made to it),
+    defined as a notebook cell defines it."""
+    import nbformat
+
+    from tests.grading import ROOT
+
+    ex = exercises.get(ex_id)
+    nb = nbformat.read(ROOT / "notebooks" / f"{exercises.NOTEBOOK_FILES[ex.notebook]}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("course", {}).get("exercise") == ex_id)
+    assert change[0] in cell.source
+    code = cell.source.replace(*change)
+    earlier = {name: getattr(ref, name) for name in dir(ref) if not name.startswith("_")}  # earlier answers
+    space = {**earlier, "torch": torch, "nn": torch.nn, "math": math, "F": torch.nn.functional}
+    import linecache
+
+    filename = f"<cell {ex_id}{change[1]}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    exec(compile(code, filename, "exec"), space)
+    return space[ex.name]
+
+
+def test_every_spot_the_bug_exercise_is_tested_here():
+    assert SPOT_THE_BUG and sorted(SPOT_THE_BUG) == sorted(OTHER_WRONG)
+
+
+@pytest.mark.parametrize("ex_id", SPOT_THE_BUG)
+def test_a_handed_out_bug_left_as_it_is_is_not_fixed_yet(ex_id, capsys):
+    result = evaluate(ex_id, _handed_out(ex_id))
+    assert (result.status, result.not_fixed, result.shown_status) == (FAILED, True, "not fixed yet")
+    assert result.mistake == exercises.get(ex_id).handed_out_mistake
+    assert result.points == 0
+    report = flat(result.report())
+    assert report.startswith(f"… Exercise {ex_id} not fixed yet: {exercises.get(ex_id).name} still has the bug")
+    assert "Likely mistake:" in report  # the check still says what the bug does: that is the exercise
+    # spaces and comments changed: still the bug as handed out
+    spaced = _handed_out(ex_id, (OTHER_WRONG[ex_id][0], " " + OTHER_WRONG[ex_id][0].replace(",", " ,") + "  "))
+    assert evaluate(ex_id, spaced).not_fixed
+
+    check(ex_id, _handed_out(ex_id))
+    checks.progress(exercises.get(ex_id).notebook)
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(f"  {ex_id} "))
+    assert row.endswith("… not fixed yet") and "failed" not in row
+
+
+@pytest.mark.parametrize("ex_id", SPOT_THE_BUG)
+def test_a_handed_out_bug_changed_into_another_mistake_is_failed(ex_id, capsys):
+    result = evaluate(ex_id, _handed_out(ex_id, OTHER_WRONG[ex_id]))
+    assert (result.status, result.not_fixed, result.shown_status) == (FAILED, False, FAILED), result.report()
+    assert flat(result.report()).startswith(f"✘ Exercise {ex_id} failed")
+    check(ex_id, _handed_out(ex_id, OTHER_WRONG[ex_id]))
+    checks.progress(exercises.get(ex_id).notebook)
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(f"  {ex_id} "))
+    assert row.endswith("✘ failed")
+
+
+def test_a_handed_out_line_kept_with_another_mistake_is_failed():
+    """3.4's masked weights renormalised below the handed-out line: the rows now sum to 1, and
+    a fully masked row is 0 / 0. The bug handed out is gone, so the answer failed, for the NaN."""
+    fixed_badly = _handed_out(
+        "3.4",
+        ("    return weights @ v", "    weights = weights / weights.sum(dim=-1, keepdim=True)\n    return weights @ v"),
+    )
+    result = evaluate("3.4", fixed_badly)
+    assert (result.status, result.mistake, result.not_fixed) == (FAILED, "fully-masked-nan", False), result.report()
+    assert flat(result.report()).startswith("✘ Exercise 3.4 failed")
+
+
+def test_only_spot_the_bug_exercises_can_be_not_fixed_yet():
+    def stable_softmax(scores):
+        weights = torch.softmax(scores, dim=1)  # the very line 1.3 hands out, in another exercise
+        return weights
+
+    assert not evaluate("1.2", stable_softmax).not_fixed

@@ -96,3 +96,26 @@ def test_lesson_06_runs_all_with_proc_hidden():
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " failed" not in result.stdout and " passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "theirs, ours, words",
+    [
+        (94.0, 73.0, "1.29 times slower than ours"),  # lesson 06 once printed this case "(0.78 times faster)"
+        (20.0, 73.0, "3.65 times faster than ours"),
+        (75.0, 73.0, "about the same as ours (within 10%)"),
+        (66.5, 73.0, "about the same as ours (within 10%)"),
+        (0.0, 73.0, "not comparable (a measurement of 0)"),
+    ],
+)
+def test_comparisons_are_worded_by_what_was_measured(theirs, ours, words):
+    from helpers.cost import compared
+
+    assert compared(theirs, ours, more="slower", less="faster") == words
+
+
+def test_memory_comparison_names_more_or_less():
+    from helpers.cost import compared
+
+    assert compared(145.0, 128.0, more="more memory", less="less memory") == "1.13 times more memory than ours"
+    assert compared(8.0, 128.0, more="more memory", less="less memory") == "16.00 times less memory than ours"

@@ -344,7 +344,7 @@ def test_two_gradings_with_different_jobs_are_byte_identical(graded):
 
 
 def test_one_mistake_costs_its_own_points_only(graded):
-    assert points(graded, "wrong_split", "04") == ["0", "2", "3", "2", "2"]  # 4.3 uses split_heads
+    assert points(graded, "wrong_split", "04") == ["0", "2", "3", "2", "2", "0"]  # 4.3 uses split_heads; 4.6 untouched
     assert points(graded, "wrong_masked_softmax", "03") == ["2", "2", "0", "1", "3"]  # 3.4 and 3.5 use it
     text = feedback(graded, "wrong_split")
     assert "whose check cell did not run" not in text
@@ -353,7 +353,7 @@ def test_one_mistake_costs_its_own_points_only(graded):
 def test_forged_lines_and_questions_earn_nothing(graded):
     assert row(graded, "forged_line", "04")["4.4"] == "0", feedback(graded, "forged_line")
     forged = points(graded, "forged_question", "04")  # refused: 4.1 is graded on the student's own code
-    assert forged == ["0", "2", "3", "0", "2"], feedback(graded, "forged_question")
+    assert forged == ["0", "2", "3", "0", "2", "0"], feedback(graded, "forged_question")
 
 
 def test_an_alternating_test_earns_nothing(graded):
@@ -569,9 +569,9 @@ def test_a_grader_killed_midway_leaves_no_sandbox_process(tmp_path, victim):
     "student, lesson, expected",
     [
         ("unimported_annotation", "01", ["2", "0", "2", "3"]),  # NameError in a kernel: Tensor is not imported
-        ("checked_twice", "04", ["0", "2", "3", "2", "2"]),  # the second check fails and hands down the course's
-        ("moved_check_cell", "04", ["0", "2", "3", "2", "2"]),
-        ("imports_from_checks", "04", ["0", "2", "3", "2", "2"]),
+        ("checked_twice", "04", ["0", "2", "3", "2", "2", "2"]),  # the second check fails and hands down the course's
+        ("moved_check_cell", "04", ["0", "2", "3", "2", "2", "0"]),  # 4.6 left untouched
+        ("imports_from_checks", "04", ["0", "2", "3", "2", "2", "0"]),
         ("writes_a_module", "01", ["2", "3", "2", "3"]),
     ],
 )

@@ -32,6 +32,7 @@ CHILD_SIDE = (
     "running/evidence.py",
     "running/wire.py",
     "running/panels.py",
+    "running/dropout.py",
     "grader/__init__.py",
     "grader/launch.py",
     "grader/worker.py",

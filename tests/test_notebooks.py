@@ -63,13 +63,18 @@ def test_untouched_notebook_runs_to_the_end_saying_what_is_not_done(untouched):
         ex_id = cell.metadata["course"]["exercise"]
         said = printed(untouched, ex_id)
         if spot_the_bug(cell):
-            assert said.startswith(f"✘ Exercise {ex_id} failed"), said
+            assert said.startswith(f"… Exercise {ex_id} not fixed yet"), said
             assert f"Likely mistake: {HANDED_OUT_BUGS.get(ex_id, '')}" in said
         else:
             assert said.startswith(f"… Exercise {ex_id} not attempted yet"), said
         assert "The cells below use the course's reference" in said
     progress = next(c for c in untouched.cells if c.source.startswith("progress("))
-    assert " 0 of " in progress.outputs[0]["text"].splitlines()[0]
+    table = progress.outputs[0]["text"].splitlines()
+    assert " 0 of " in table[0]
+    for cell in exercise_cells(untouched):  # the table says what the checks said
+        ex_id = cell.metadata["course"]["exercise"]
+        row = next(line for line in table if line.startswith(f"  {ex_id} "))
+        assert row.endswith("… not fixed yet" if spot_the_bug(cell) else "… not attempted"), row
 
 
 def run_in_process(nb, tmp_path, monkeypatch):
@@ -154,3 +159,28 @@ def test_helpers_import_from_any_folder(tmp_path):
         check=True,
     )
     assert Path(result.stdout.strip()) == ROOT / "helpers" / "__init__.py"
+
+
+def test_lesson_02_calls_the_width_of_q_and_k_D_as_its_shape_legend_does():
+    nb = nbformat.read(ROOT / "solutions" / "02-queries-keys-values.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "**D** numbers per token" in text
+    import re
+
+    assert re.findall(r"√d(?!_head)|\(B, T, d\)|\bfor d in\b|^\s*d = |\bd = \d", text, flags=re.M) == []
+
+
+def test_each_step_of_my_self_attention_hands_out_the_steps_before_it():
+    """Lesson 02 says each step's cell already holds what the steps before it wrote: the
+    answer of step N is in the student's cell of step N + 1."""
+    from helpers.lessons.toolkit import code_lines
+
+    master = nbformat.read(ROOT / "solutions" / "02-queries-keys-values.ipynb", as_version=4)
+    student = nbformat.read(ROOT / "notebooks" / "02-queries-keys-values.ipynb", as_version=4)
+    steps = [
+        i for i, c in enumerate(master.cells) if c.source.startswith("# Exercise") and "MySelfAttention" in c.source
+    ]
+    assert len(steps) == 3
+    for before, after in zip(steps, steps[1:]):
+        answer = master.cells[before].source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+        assert set(code_lines(answer)) <= set(code_lines(student.cells[after].source)), (before, after)

@@ -185,6 +185,64 @@ def test_explorer_redraws_for_each_choice_and_falls_back_to_a_picture():
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
 
 
+def test_explorer_has_one_attention_weight_label_and_explains_a_padded_query():
+    """The colour bar says "attention weight"; the bars beside it do not say it again. A
+    padded position (no query may attend it) is counted in the sentence menu, marked in the
+    query menu, greyed in the labels, and explained when chosen as the query."""
+    from helpers.attention import padding_mask
+    from helpers.plot import PADDED_QUERY_NOTE, explore_attention
+
+    weights = mha_weights()  # (2, 4, 5, 5)
+    sentences = [list("abcde"), ["x", "y", "z", "<pad>", "<pad>"]]
+    explorer = explore_attention(weights, sentences, mask=padding_mask(torch.tensor([5, 3]), 5))
+    head, sentence, query = explorer.children[0].children
+    labels = [t for ax in explorer.figure.axes for t in (ax.get_ylabel(), ax.get_xlabel()) if t]
+    assert labels.count("attention weight") == 1, labels
+    assert [label for label, _ in sentence.options] == ["a b c d e", "x y z  (+ 2 padding)"]
+
+    sentence.value = 1
+    assert [label for label, _ in query.options] == ["x", "y", "z", "<pad> (3) · padding", "<pad> (4) · padding"]
+    heat, bars = explorer.figure.axes[0], explorer.figure.axes[1]
+    assert PADDED_QUERY_NOTE not in bars.get_xlabel()
+    grey = [t.get_text() for t in heat.get_yticklabels() if t.get_color() == "#8c8c8c"]
+    assert grey == ["<pad> (3)", "<pad> (4)"]
+
+    query.value = 4
+    bars = explorer.figure.axes[1]
+    assert " ".join(PADDED_QUERY_NOTE.split()) in " ".join(bars.get_xlabel().split())
+    np.testing.assert_allclose([b.get_height() for b in bars.patches][:3], weights[1, 0, 4, :3].numpy(), rtol=1e-6)
+
+
+def test_a_padded_query_s_note_fits_under_the_bars_in_every_edition():
+    """The note is filled to the bars' width, counting a Chinese character as two columns:
+    once, unfilled, its Chinese lines ran off the figure."""
+    from helpers import editions
+    from helpers.attention import padding_mask
+    from helpers.plot import explorer_figure
+
+    weights = mha_weights()
+    mask = padding_mask(torch.tensor([5, 3]), 5)
+    try:
+        for edition in editions.EDITIONS:
+            editions.set_edition(edition)
+            fig = explorer_figure(weights, ["x", "y", "z", "<pad>", "<pad>"], head=0, query=4, batch_index=1, mask=mask)
+            lines = fig.axes[1].get_xlabel().split("\n")[1:]
+            assert lines and all(editions.width(line) <= 54 for line in lines), (edition, lines)
+            if edition != editions.ENGLISH:
+                assert "padded" not in " ".join(lines), (edition, lines)  # translated
+    finally:
+        editions.set_edition(editions.ENGLISH)
+
+
+def test_explorer_without_a_mask_marks_no_padding():
+    from helpers.plot import explore_attention
+
+    explorer = explore_attention(mha_weights(), [list("abcde"), list("vwxyz")])
+    head, sentence, query = explorer.children[0].children
+    assert [label for label, _ in sentence.options] == ["a b c d e", "v w x y z"]
+    assert not any("padding" in label for label, _ in query.options)
+
+
 def test_explorer_wants_a_batch_of_heads_and_its_sentences():
     from helpers.plot import explore_attention
 

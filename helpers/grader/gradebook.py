@@ -58,7 +58,10 @@ def exercise_text(result: Result) -> str:
         return "not attempted (it still raises NotImplementedError)."
     on = f" on {result.case}" if result.case else ""
     picture = f"\n  {result.picture.words()}" if result.picture is not None else ""
-    return f"failed{on}: {result.evidence.rstrip('.')}.\n  Likely mistake: {result.message}{picture}"
+    how = f"{result.evidence.rstrip('.')}.\n  Likely mistake: {result.message}{picture}"
+    if result.not_fixed:  # as the progress table and the feedback page say it
+        return f"not fixed yet: the bug it was handed out with is still in the code. It fails{on}: {how}"
+    return f"failed{on}: {how}"
 
 
 # --------------------------------------------------------------------------------------

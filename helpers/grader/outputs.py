@@ -119,7 +119,22 @@ def feedback_page(student: str, rows: list[Graded]) -> str:
             else:
                 evidence = editions.message(r.evidence, r.mistake, ed).rstrip(".。")
                 stop = "。" if any(editions.is_wide(c) for c in evidence) else "."
-                if r.case:
+                if r.not_fixed:  # in the words of the progress table
+                    said = (
+                        tr(
+                            "{head}: not fixed yet: the bug it was handed out with is still in the code. "
+                            "It fails on {case}: {evidence}",
+                            ed,
+                        )
+                        if r.case
+                        else tr(
+                            "{head}: not fixed yet: the bug it was handed out with is still in the code: {evidence}", ed
+                        )
+                    )
+                    lines.append(
+                        said.format(head=head, case=editions.message(r.case, None, ed), evidence=evidence) + stop
+                    )
+                elif r.case:
                     lines.append(
                         tr("{head}: failed on {case}: {evidence}", ed).format(
                             head=head, case=editions.message(r.case, None, ed), evidence=evidence

@@ -385,6 +385,8 @@ EXERCISES_01 = [
         produces=Produces(
             what="weights", batch=(0,), axes=("B", "T", "T"), family=variants.softmax_family(of=lambda X: X @ X.mT)
         ),
+        handed_out="weights = torch.softmax(scores, dim=1)",
+        handed_out_mistake="wrong-axis",
         mistakes=(
             dot_T_on_batch,
             wrong_axis_of_symmetric,

@@ -17,7 +17,7 @@ from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import (
     SCALE_HIDDEN,
-    SCALE_QKV,
+    SCALE_QKV_D,
     SCALE_SCORES,
     linear_params,
     project,
@@ -64,8 +64,8 @@ def _softmax_of_q(out: Outcome) -> str:
     line = source_line(out, r"softmax\(\s*q\s*[,)]")
     quoted = f"`{line}`" if line else "Your softmax"
     return (
-        f"{quoted} gives softmax the queries q, (B, T, d), where it needs the scores, (B, T, T): so the weights "
-        "are (B, T, d), and weights @ v multiplies (B, T, d) by (B, T, d). "
+        f"{quoted} gives softmax the queries q, (B, T, D), where it needs the scores, (B, T, T): so the weights "
+        "are (B, T, D), and weights @ v multiplies (B, T, D) by (B, T, D). "
         "weights = torch.softmax(scores, dim=-1)."
     )
 
@@ -73,7 +73,7 @@ def _softmax_of_q(out: Outcome) -> str:
 def _extra_v(out: Outcome) -> str:
     line = source_line(out, r"weights\s*=.*softmax\(.*\)\s*@\s*v\b")
     return (
-        f"`{line}` multiplies by v already, so weights is (B, T, d), not (B, T, T), and `weights @ v` multiplies "
+        f"`{line}` multiplies by v already, so weights is (B, T, D), not (B, T, T), and `weights @ v` multiplies "
         "by v a second time. The weights are the softmax alone: weights = torch.softmax(scores, dim=-1)."
     )
 
@@ -129,15 +129,15 @@ def module_skeleton_cases(gen: torch.Generator) -> list[Case]:
 
 
 def qkv_cases(gen: torch.Generator) -> list[Case]:
-    """Projected q, k, v tensors (B, T, d) with B, T and d all different."""
+    """Projected q, k, v tensors (B, T, D) with B, T and D all different."""
     return [
-        Case(f"q, k, v of shape ({B}, {T}, {d})", tuple(randn(gen, B, T, d) for _ in range(3)))
-        for B, T, d in ((2, 5, 8), (3, 4, 16), (1, 6, 3))
+        Case(f"q, k, v of shape ({B}, {T}, {D})", tuple(randn(gen, B, T, D) for _ in range(3)))
+        for B, T, D in ((2, 5, 8), (3, 4, 16), (1, 6, 3))
     ]
 
 
 def qk_cases(gen: torch.Generator) -> list[Case]:
-    """q and k (B, T, d) with B, T and d all different."""
+    """q and k (B, T, D) with B, T and D all different."""
     return [
         Case(f"q, k of shape {c.inputs[0].shape[0], c.inputs[0].shape[1], c.inputs[0].shape[2]}", c.inputs[:2])
         for c in qkv_cases(gen)
@@ -518,11 +518,13 @@ EXERCISES_02 = [
         points=1,
         difficulty=1,
         minutes=5,
-        signature="attention_from_qkv(q, k, v)  # each (B, T, d)",
-        returns="softmax(q kᵀ / √d) v, shape (B, T, d)",
+        signature="attention_from_qkv(q, k, v)  # each (B, T, D)",
+        returns="softmax(q kᵀ / √D) v, shape (B, T, D)",
         reference=ref.attention_from_qkv,
         make_cases=qkv_cases,
-        produces=Produces(batch=(0, 1, 2), axes=("B", "T", "d"), family=variants.attention_family()),
+        produces=Produces(batch=(0, 1, 2), axes=("B", "T", "D"), family=variants.attention_family()),
+        handed_out="weights = torch.softmax(weights, dim=-1)",
+        handed_out_mistake="softmax-wrong-tensor",
         mistakes=(
             raised(
                 "softmax-wrong-tensor",
@@ -537,10 +539,12 @@ EXERCISES_02 = [
                 "extra-v",
                 _extra_v,
                 lambda q, k, v: torch.softmax(ref.scaled_scores(q, k), dim=-1) @ v @ v,
-                "softmax(q kᵀ / √d) v v",
+                "softmax(q kᵀ / √D) v v",
             ),
-            *scale_mistakes(lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q, SCALE_QKV),
-            *qkv_variants(lambda q, k, v, **change: _qkv_attention(q, k, v, q.shape[-1] ** -0.5, **change), "d"),
+            *scale_mistakes(
+                lambda q, k, v, scale: torch.softmax(q @ k.mT * scale, dim=-1) @ v, width_of_q, SCALE_QKV_D
+            ),
+            *qkv_variants(lambda q, k, v, **change: _qkv_attention(q, k, v, q.shape[-1] ** -0.5, **change), "D"),
             matches(
                 "keys-as-values",
                 "You multiplied the weights by k; take the values: weights @ v.",
@@ -557,11 +561,13 @@ EXERCISES_02 = [
         points=1,
         difficulty=1,
         minutes=5,
-        signature="scaled_scores(q, k)  # each (B, T, d)",
-        returns="q kᵀ / √d, shape (B, T, T)",
+        signature="scaled_scores(q, k)  # each (B, T, D)",
+        returns="q kᵀ / √D, shape (B, T, T)",
         reference=ref.scaled_scores,
         make_cases=qk_cases,
         produces=Produces(what="scores", batch=(0, 1), axes=("B", "T", "T"), family=variants.attention_family(v=None)),
+        handed_out="return q @ k.transpose(-2, -1) * math.sqrt(D)",
+        handed_out_mistake="scale-multiplied",
         mistakes=(
             dot_T_on_batch,
             *scale_mistakes(lambda q, k, scale: q @ k.mT * scale, width_of_q, SCALE_SCORES),
@@ -569,21 +575,21 @@ EXERCISES_02 = [
                 "transposed-scores",
                 "Your scores are k qᵀ: row i must hold query i's scores, so q comes first.",
                 lambda q, k: ref.scaled_scores(k, q),
-                "k qᵀ / √d",
+                "k qᵀ / √D",
             ),
             matches(
                 "softmaxed",
-                "You returned the weights, softmax(q kᵀ / √d): scaled_scores stops before the "
-                "softmax and returns the scores themselves, q kᵀ / √d.",
+                "You returned the weights, softmax(q kᵀ / √D): scaled_scores stops before the "
+                "softmax and returns the scores themselves, q kᵀ / √D.",
                 lambda q, k: torch.softmax(ref.scaled_scores(q, k), dim=-1),
-                "softmax(q kᵀ / √d)",
+                "softmax(q kᵀ / √D)",
             ),
             matches(
                 "qt-k",
-                "qᵀ k compares features with features, (B, d, d). Scores compare every query with "
-                "every key: q @ k.transpose(-2, -1), (B, T, d) x (B, d, T) -> (B, T, T).",
+                "qᵀ k compares features with features, (B, D, D). Scores compare every query with "
+                "every key: q @ k.transpose(-2, -1), (B, T, D) x (B, D, T) -> (B, T, T).",
                 lambda q, k: q.mT @ k * q.shape[-1] ** -0.5,
-                "qᵀ k / √d",
+                "qᵀ k / √D",
             ),
         ),
     ),

@@ -261,7 +261,8 @@ MASK_MESSAGES = {
     "inverted-mask": lambda out: _inverted_use(out),
     "mask-after-softmax": "The mask was applied after the softmax: masked weights are 0 but the rest "
     "no longer sum to 1. Mask the scores with -inf BEFORE the softmax, so it normalises over "
-    "the allowed keys only.",
+    "the allowed keys only. (Dividing each row by its new sum afterwards gives the same weights too, "
+    "except where a row has nothing left, 0 / 0, or float32 has already rounded the allowed weights to 0.)",
     "inf-after-softmax": lambda out: _inf_after_softmax(out),
     "mask-multiplied": lambda out: _masked_to_zero(out),
     "zero-times-inf": "NaN everywhere: multiplying the mask by -inf gives 0 × -inf = NaN for every "
@@ -533,6 +534,8 @@ EXERCISES_03 = [
             axes=("B", "T", "d"),
             family=variants.attention_family(mask=3),
         ),
+        handed_out="weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)",
+        handed_out_mistake="mask-after-softmax",
         mistakes=(
             *mask_mistakes(lambda q, k, v, mask, softmax: softmax(ref.scaled_scores(q, k), mask) @ v),
             *scale_mistakes(

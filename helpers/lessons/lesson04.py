@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from helpers import attention as ref
 from helpers import running
 from helpers.lessons import variants
+from helpers.lessons.dropout import DROPOUT_MISTAKES, dropout_cases
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.lesson03 import HEAD, MASK_MESSAGES, _fully_masked_row, _padding, mask_mistakes
@@ -29,7 +30,7 @@ from helpers.lessons.toolkit import (
     source_line,
     weights_case,
 )
-from helpers.running import Case, Outcome, keeps_head_weights, run_converter, run_independence_test
+from helpers.running import Case, Outcome, keeps_head_weights, run_converter, run_dropout, run_independence_test
 from helpers.tolerances import close, first_difference
 
 
@@ -349,6 +350,8 @@ EXERCISES_04 = [
         reference=ref.split_heads,
         make_cases=split_cases,
         produces=Produces(batch=(0,), axes=("B", "H", "T", "d_head")),
+        handed_out="return x.view(B, num_heads, T, D // num_heads)",
+        handed_out_mistake="view-no-transpose",
         mistakes=(
             Mistake("hard-coded-heads", _hard_coded_heads),
             matches("view-no-transpose", SPLIT_MESSAGE, _split_view_only, "a plain view to (B, H, T, d_head)"),
@@ -957,6 +960,21 @@ EXERCISES_04 += [
                 with_init=True,
             ),
         ),
+    ),
+    Exercise(
+        id="4.6",
+        notebook="04",
+        name="attention_with_dropout",
+        title="Attention dropout",
+        points=2,
+        difficulty=2,
+        minutes=15,
+        signature="attention_with_dropout(q, k, v, p, training)  # q, k: (..., T, d), v: (..., T, d_v)",
+        returns="softmax(q kᵀ / √d) with dropout on the weights, times v: shape (..., T, d_v)",
+        reference=ref.attention_with_dropout,
+        make_cases=dropout_cases,
+        runner=run_dropout,
+        mistakes=DROPOUT_MISTAKES,
     ),
 ]
 

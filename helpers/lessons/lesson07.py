@@ -700,6 +700,8 @@ EXERCISES_07 = [
         returns="the cache with the new tokens after it, (B, H, T_past + T_new, d_head)",
         reference=ref.append_to_cache,
         make_cases=cache_cases,
+        handed_out="return torch.cat([cache, new])",
+        handed_out_mistake="cache-on-batch-axis",
         mistakes=CACHE_MISTAKES,
     ),
     Exercise(
@@ -745,6 +747,8 @@ EXERCISES_07 = [
         returns="the positions of the new tokens, T_past ... T_past + num_new - 1, (num_new,) integers",
         reference=ref.positions_after,
         make_cases=position_cases,
+        handed_out="return torch.arange(num_new)",
+        handed_out_mistake="positions-restart-at-0",
         mistakes=POSITION_MISTAKES,
     ),
     Exercise(

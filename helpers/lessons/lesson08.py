@@ -780,6 +780,13 @@ EXERCISES_08 = [
         returns="causal attention of RoPE-rotated q and k over v as it is, shape (B, H, T, d)",
         reference=ref.rope_attention,
         make_cases=rope_attention_cases,
+        handed_out=(
+            "q = apply_rope(q, positions)\n"
+            "k = apply_rope(k, positions)\n"
+            "v = apply_rope(v, positions)\n"
+            "return F.scaled_dot_product_attention(q, k, v, is_causal=True)"
+        ),
+        handed_out_mistake="rope-on-values",
         produces=Produces(batch=(0, 1, 2), tokens={0: -2, 1: -2, 2: -2}, causal=True, axes=("B", "H", "T", "d")),
         mistakes=(
             matches("rope-on-values", _rope_on_values, lambda *a: _rope_attention(*a, rotate="qkv"), "v rotated too"),
@@ -825,6 +832,8 @@ EXERCISES_08 = [
         returns="(B, H_kv · groups, T, d_head), kv head g repeated for query heads g · groups ... (g + 1) · groups − 1",
         reference=ref.repeat_kv,
         make_cases=repeat_cases,
+        handed_out="return x.repeat(1, groups, 1, 1)",
+        handed_out_mistake="kv-tiled",
         produces=Produces(batch=(0,), axes=("B", "H", "T", "d_head")),
         mistakes=REPEAT_MISTAKES,
     ),

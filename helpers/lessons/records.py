@@ -79,6 +79,10 @@ class Exercise:
     module, probe, runner: for a class (see below), or an answer that is not called once
     produces:   what the answer produces (Produces), so that a failed check explains mistakes
                 nobody catalogued from evidence; None: only the catalogued ones are named
+    handed_out, handed_out_mistake: for a "spot the bug" exercise, the buggy line(s) the
+                student's notebook hands out (the master's STUB block, uncommented) and the
+                key of the mistake its check names for them: an answer that still holds those
+                lines and fails with that mistake is "not fixed yet", not merely failed
     """
 
     id: str
@@ -97,6 +101,8 @@ class Exercise:
     probe: Callable[..., Tensor] | None = None  # probe(module, *inputs); default: module(*inputs)
     runner: Callable[..., Tensor] | None = None  # runner(candidate, inputs, case) for anything else
     produces: Produces | None = None  # what it produces, for evidence on failure (see Produces)
+    handed_out: str = ""  # a spot-the-bug exercise's buggy code, as handed out
+    handed_out_mistake: str = ""  # ... and the mistake its check names for it
 
 
 @dataclass(frozen=True)

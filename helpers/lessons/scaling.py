@@ -48,12 +48,15 @@ SCALE_HIDDEN = scale_messages("D", "multiply by self.scale = hidden_size ** -0.5
 SCALE_QKV = scale_messages("d", "/ math.sqrt(q.shape[-1])")
 
 
+# Lesson 02 calls the width of q and k D, as its shape legend does (one head: d_head = D).
+SCALE_QKV_D = scale_messages("D", "/ math.sqrt(q.shape[-1])")
+
+
 SCALE_SCORES = scale_messages(
-    "d",
-    "/ math.sqrt(d)",
+    "D",
+    "/ math.sqrt(D)",
     # The notebook's test of the handed-out bug (tests/test_notebooks.py) reads "√D" in its first words.
-    "The scores were multiplied by √D instead of divided by it, D being the width of q and k (d in this code): "
-    "write / math.sqrt(d).",
+    "The scores were multiplied by √D instead of divided by it, D being the width of q and k: write / math.sqrt(D).",
 )
 
 

@@ -77,6 +77,13 @@ def source_line(out: Outcome, pattern: str) -> str:
     return ""
 
 
+def code_lines(text: str) -> list[str]:
+    """A program's lines without comments, spaces or empty lines: what two programs are
+    compared by (a spot-the-bug answer against the code it was handed out with)."""
+    lines = (re.sub(r"\s+", "", line.split("#", 1)[0]) for line in text.splitlines())
+    return [line for line in lines if line]
+
+
 def rows_sum_to_one(key: str, by_dim: dict[int, Message], otherwise: str | None = None) -> Mistake:
     """Rows (the last dimension) must sum to 1. Found when the values sum to 1 along another
     dimension instead (`by_dim` maps that dimension, negative, to its message), or, with

@@ -11,6 +11,7 @@ It holds:
     decoding.py lesson 07's probes: a module with a KV cache fed in pieces, a cached model generating
     panels.py   the models a student's test is run on (4.4, 5.2), and the runner that does it
     evidence.py gather: after a failed check, the answer run again on changed copies of a case
+    dropout.py  the runner of an answer that draws random numbers (attention dropout): what it measures
     wire.py     encode, decode: plain-array JSON for cases and outcomes between processes
 
 and nothing else: the grader's child loads this package by path (grader/launch.py).
@@ -32,6 +33,7 @@ from .core import (  # noqa: F401
     wanted_kind,
 )
 from .decoding import CacheNotKept, FedTooMuch, cache_in_pieces, greedy_twice  # noqa: F401
+from .dropout import SUMMARY, run_dropout  # noqa: F401
 from .evidence import NO_GRADIENT, PROBES, gather  # noqa: F401
 from .panels import (  # noqa: F401
     EQUIVARIANCE_PANEL,

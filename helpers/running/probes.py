@@ -9,6 +9,7 @@ from torch import Tensor, nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from .core import Case, load_params
+from .dropout import run_dropout
 from .panels import run_equivariance_test, run_independence_test
 
 # --------------------------------------------------------------------------------------
@@ -206,5 +207,6 @@ CALLABLES = {
         run_converter,
         run_equivariance_test,
         run_chunked,
+        run_dropout,
     )
 }
