@@ -13,13 +13,14 @@ asks_for() says which to gather. An exercise opts in with Produces (lessons/reco
 from __future__ import annotations
 
 import itertools
-import math
 
 import torch
 from torch import Tensor
 
+from helpers import transforms
 from helpers.lessons import variants
 from helpers.lessons.records import Exercise
+from helpers.lessons.toolkit import source_line
 from helpers.properties import (
     PROPERTIES,
     WEIGHTS_ONLY,
@@ -29,6 +30,7 @@ from helpers.properties import (
     dtype_changed,
     non_finite,
     produces,
+    weights_not_used,
     zeros_left,
 )
 from helpers.running import LAST_WEIGHTS, Case, Outcome
@@ -85,8 +87,8 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
     if name == "scale":
         right = variants.right_scale(parts)
         return (
-            f"the scores multiplied by {_factor(value, sizes)} instead of {_factor(right, sizes)}",
-            f"Multiply the scores by {_factor(right, sizes)}"
+            f"the scores multiplied by {transforms.factor(value, sizes)} instead of {transforms.factor(right, sizes)}",
+            f"Multiply the scores by {transforms.factor(right, sizes)}"
             + (f" ({parts.scale} = {sizes[parts.scale]})" if parts.scale else "")
             + ": compare each multiplication or division of the scores with that.",
         )
@@ -98,6 +100,12 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
                 "the mask used the wrong way round (True hiding a key)",
                 "In the course's masks True means 'may attend': hide the keys where the mask is False, "
                 "masked_fill(~mask, float('-inf')).",
+            )
+        if value == "transposed":
+            return (
+                "the mask transposed, read as (key, query) instead of (query, key)",
+                "mask[i, j] says whether query i may attend key j: use it as it comes, without .transpose or .mT "
+                "(a causal mask transposed lets each query see the future and hides the past).",
             )
         if value == "after":
             return (
@@ -116,6 +124,13 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
             "the weights transposed (the keys as rows) before they multiply v",
             "Multiply weights @ v with the weights as they come out of the softmax: row i, query i.",
         )
+    if name == "split" and value == "untransposed":
+        return (
+            "the heads split by view(B, T, H, d_head) alone, without transpose(1, 2): the scores then compare the "
+            "heads of each token with each other, (B, T, H, H), instead of the tokens of each head, (B, H, T, T)",
+            "After view(B, T, H, d_head), bring the heads in front of the tokens with .transpose(1, 2), giving "
+            "(B, H, T, d_head) (split_heads does both), so that each head attends over the T tokens.",
+        )
     if name == "split":
         return (
             "the heads split as (d_head, H): each head taking every H-th number of a token instead of one slice",
@@ -125,17 +140,6 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
         "the heads merged as (d_head, H), their numbers interleaved, instead of side by side",
         "Merge with out.transpose(1, 2).reshape(B, T, D): head 0's numbers first, then head 1's, ...",
     )
-
-
-def _factor(value: float, sizes: dict[str, int]) -> str:
-    """'1/√8 (1/√d)' when a factor is one the sizes make, else its number."""
-    if math.isclose(value, 1.0):
-        return "1 (not scaled)"
-    for name, n in sizes.items():
-        for form, text in ((n**-0.5, f"1/√{n}"), (1 / n, f"1/{n}"), (n**0.5, f"√{n}"), (1 / n**2, f"1/{n}²")):
-            if math.isclose(value, form, rel_tol=1e-6):
-                return f"{text} = {text.replace(str(n), name)}"
-    return fmt_num(value)
 
 
 def transformation(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
@@ -358,14 +362,23 @@ def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
     got = out.output
     if got.dtype == torch.bool:
         return mask_rows(ex, case, out, expected) or rearranged_mask(ex, case, out, expected)
+    kept = weights_not_used(ex, case, out, expected) if LAST_WEIGHTS in case.tags else None
+    if kept:  # weights kept that forward did not use: what they are instead, when a knob says it
+        other = transformation(ex, case, out, expected)
+        what = other[1].split(" with ", 1)[1] if other else ""
+        return kept if not what else (kept[0], f"{kept[1]}; they equal the right weights with {what}", kept[2])
     if got.is_floating_point() and expected.is_floating_point():
         found = dtype_changed(ex, out, expected)
-        for first in (transformation, rearranged):
+        for first in (transformation, rearranged, transforms.extra_operation, transforms.log_of_right):
             found = found or first(ex, case, out, expected)
         if found:
             return found
     if not got.is_complex() and got.dtype.is_floating_point == expected.dtype.is_floating_point:
-        found = mean_not_sum(ex, case, out, expected) or offset(ex, case, out, expected)
+        found = (
+            transforms.negated(ex, case, out, expected)
+            or mean_not_sum(ex, case, out, expected)
+            or offset(ex, case, out, expected)
+        )
         if found:
             return found
     if got.is_floating_point():
@@ -385,6 +398,20 @@ def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
 
 
 def rearranged_mask(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    """A mask with the right values in another arrangement (read as numbers)."""
+    """A mask with the right values in another arrangement (read as numbers); a padding mask
+    reversed along the keys marks the real tokens at the end of each sentence."""
     as_numbers = Outcome(output=out.output.double())
-    return rearranged(ex, case, as_numbers, expected.double())
+    found = rearranged(ex, case, as_numbers, expected.double())
+    S = expected.shape[-1]
+    prefix = expected.dim() >= 1 and torch.equal(expected, torch.arange(S) < expected.sum(dim=-1, keepdim=True))
+    if found and found[0] == "flipped" and prefix and torch.equal(out.output, expected.flip(-1)):
+        line = source_line(out, r">=?|\bT\s*-|flip")
+        quoted = f" `{line}` picks them." if line else ""
+        return (
+            "real-tokens-at-end",
+            "your mask marks the last tokens of each sentence as real, as many as its length, where the real tokens "
+            "come first: it is the right mask reversed along the keys",
+            f"Padding comes after a sentence's real tokens: a sentence of length n has real tokens at positions 0 "
+            f"to n - 1, so key j is real when j < n.{quoted} Use torch.arange(T) < lengths[:, None].",
+        )
+    return found

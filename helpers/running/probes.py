@@ -84,7 +84,14 @@ def keeps_weights(module: nn.Module, *inputs) -> Tensor:
 
 
 def keeps_head_weights(module: nn.Module, *inputs) -> Tensor:
-    """A multi-head module's forward output, insisting that it kept its weights (B, H, T, T)."""
+    """A multi-head module's forward output, insisting that it stores num_heads and d_head, as
+    exercise 4.3 asks, and that it kept its weights (B, H, T, T)."""
+    missing = [name for name in ("num_heads", "d_head") if not hasattr(module, name)]
+    if missing and inputs != (MUST_RAISE,):
+        stored = ", ".join(_own_attributes(module)) or "nothing"
+        raise MissingAttribute(
+            f"your module has no attribute {' and no '.join(missing)}; its __init__ stored: {stored}"
+        )
     return _forward_keeping_weights(module, inputs, "(B, H, T, T), one (T, T) matrix per sentence and head")
 
 
