@@ -31,6 +31,16 @@ def _index_past_end(case: Case, out: Outcome, expected: Tensor | None) -> Findin
     line = _raised_line(out)
     said = f"`{line}` asks" if line else "Your code asks"
     message = f"{said} for index {index} along dimension {dim}, whose size is {size}{name}: the last index there is {size - 1}."
+    written = re.search(r"^\s*(\w+)\s*=\s*(\d+)\s*$|\brange\(\s*(\d+)\s*\)", out.source or "", re.M)
+    if written and int(written.group(2) or written.group(3)) > size:
+        said = source_line(out, re.escape(written.group(0).strip()))
+        first = next((x for x in case.inputs if isinstance(x, Tensor)), None)
+        where = f", {named[size]} = X.shape[{dim}]" if size in named and first is not None else ""
+        return (
+            f"your code raised {out.error}",
+            f"`{said}` writes a size into the code, {written.group(2) or written.group(3)}, and this input has "
+            f"{size} along dimension {dim}: take sizes from the input{where}, so that any length works.",
+        )
     column = re.search(r"\b(\w+)\[\s*:\s*,\s*(\w+)\s*\]", line)
     first = next((x for x in case.inputs if isinstance(x, Tensor)), None)
     if column and dim == 1 and first is not None and first.dim() == 2:

@@ -239,6 +239,12 @@ def _entries_left_zero(case: Case, out: Outcome, expected: Tensor) -> Finding | 
             f"Your loops stop one token early: range(T - 1) never reaches token T - 1 = {T - 1}. Loop over range(T).",
         ),
         (
+            f"row {T - 1}, the last token's",
+            i == T - 1,
+            f"Your outer loop stops one token early: range(T - 1) never reaches row T - 1 = {T - 1}. Loop i over "
+            "range(T).",
+        ),
+        (
             "every score below the diagonal (j < i)",
             j < i,
             "Your inner loop starts at i (range(i, T)), so scores[i, j] with j < i keeps its 0. X Xᵀ is symmetric, but "

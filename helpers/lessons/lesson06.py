@@ -104,9 +104,12 @@ def _online(
     block_with_old_max=False,
     global_max=False,
     after_adding=False,
+    short=False,
+    stays=False,
 ):
     """online_softmax with one thing changed for a mistake (after_adding: the sum rescaled after
-    the new block was added, so that block is rescaled too)."""
+    the new block was added, so that block is rescaled too; short: each block's slice one number
+    short; stays: m never set to m_new, the last m_new used at the end)."""
     if per_block:
         return torch.cat(
             [torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1
@@ -114,13 +117,15 @@ def _online(
     m = torch.full(scores.shape[:-1] + (1,), start)
     s = torch.zeros(scores.shape[:-1] + (1,))
     for i in _blocks(scores.shape[-1], block, drop_tail):
-        chunk = scores[..., i : i + block]
+        chunk = scores[..., i : i + block - 1 if short else i + block]
+        if chunk.shape[-1] == 0:
+            continue
         m_new = _running_max(m, chunk.max() if global_max else chunk.amax(dim=-1, keepdim=True), forget)
         factor = torch.exp(m_new - m) if inverted else torch.exp(m - m_new)
         added = torch.exp(chunk - (m if block_with_old_max else m_new)).sum(dim=-1, keepdim=True)
         s = (s + added) * factor if after_adding else (s * factor if rescale else s) + added
-        m = m_new
-    return torch.exp(scores - m) / s
+        m = m if stays else m_new
+    return torch.exp(scores - (m_new if stays else m)) / s
 
 
 def _chunked(
@@ -143,6 +148,7 @@ def _chunked(
     each_block=False,
     short=False,
     block_with_old_max=False,
+    stays=False,
 ):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
     1/√d unless given; raw: an inverted factor left to give NaN on the first block; averaged:
@@ -169,7 +175,7 @@ def _chunked(
         out = (out * rescale_by if rescale_out else out) + exps @ v[..., i:end, :]
         if each_block:
             out = out / s
-        m = m_new
+        m = m if stays else m_new
     if averaged:
         return out / len(blocks)
     return out if per_block or each_block or not divide else out / s
@@ -291,8 +297,17 @@ def _normalised_each_block(out: Outcome) -> str:
     )
 
 
+def _max_never_kept(out: Outcome) -> str:
+    old, new = _running_max_names(out)
+    return (
+        f"{old} is never given {new}'s value, so it stays -inf: every block's factor exp({old} - {new}) is "
+        f"exp(-inf) = 0 and wipes out what was summed so far: only the last block counts. End the loop's body "
+        f"with {old} = {new}, after the factor is taken."
+    )
+
+
 def _block_one_short(out: Outcome) -> str:
-    line = source_line(out, r"-\s*1\b")
+    line = source_line(out, r"\+\s*[\w.]+\s*-\s*1\b")
     quoted = f"`{line}`: " if line else ""
     return (
         f"{quoted}Python's slices stop before their end, so [start : start + block - 1] leaves out the last key of "
@@ -436,6 +451,18 @@ EXERCISES_06 = [
                 if_all_nan=_inverted_factor,
             ),
             matches(
+                "block-one-short",
+                lambda out: _block_one_short(out),
+                lambda *a: _online(*a, short=True),
+                "every block without its last number",
+            ),
+            matches(
+                "max-never-kept",
+                lambda out: _max_never_kept(out),
+                lambda *a: _online(*a, stays=True),
+                "the running maximum left at -inf, each block's sum replacing the last",
+            ),
+            matches(
                 "rescaled-after-adding",
                 lambda out: _rescaled_after_adding(out),
                 lambda *a: _online(*a, after_adding=True),
@@ -513,6 +540,12 @@ EXERCISES_06 = [
                 lambda *a: _chunked(*a, block_with_old_max=True),
                 "the block's exponentials taken with the old maximum",
                 if_all_nan=_old_max_exponent,
+            ),
+            matches(
+                "max-never-kept",
+                lambda out: _max_never_kept(out),
+                lambda *a: _chunked(*a, stays=True),
+                "the running maximum left at -inf, each block's sum and output replacing the last",
             ),
             matches(
                 "normalised-each-block",
