@@ -26,6 +26,12 @@ from helpers.tolerances import close, first_difference
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 NOT_FIXED = "not fixed yet"  # how a table shows a FAILED spot-the-bug answer that still holds its handed-out bug
+
+IN_PLACE_MESSAGE = (
+    "Your function changed the caller's tensor. An in-place operation (x -= m, "
+    "x.exp_(), masked_fill_, x[...] = ...) writes into the tensor you were given; "
+    "compute a new one instead (x = x - m)."
+)
 WIDTH = 88  # columns per line of a check's report (a Chinese character takes two)
 
 
@@ -200,7 +206,10 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             "Start from a float tensor, e.g. torch.zeros(T, T), not torch.zeros(T, T, dtype=torch.long).",
         )
     if any(out.inputs_changed):
-        return failed(*transforms.in_place(ex, case, out))
+        said = transforms.in_place(ex, case, out)  # the line that did it, and what it did, where the code shows them
+        if said:
+            return failed(*said)
+        return failed("in-place", "expected your input to be left as it was, but it was modified", IN_PLACE_MESSAGE)
     if whole_module.is_whole_module_case(case):
         problem = whole_module.whole_module_problem(ex, case, out, expected)
         return failed(*problem) if problem else None

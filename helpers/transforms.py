@@ -6,7 +6,7 @@ log of the right weights (exp of the output is right), the sign flipped, an inpu
 place. helpers/explaining.py tries them after the exercise's family of knobs.
 
     extra_operation(ex, case, out, expected) -> Found | None
-    in_place(ex, case, out) -> Found                       the words for an input changed in place
+    in_place(ex, case, out) -> Found | None                the words for an input changed in place
 """
 
 from __future__ import annotations
@@ -174,13 +174,6 @@ def _scaled_input(ex: Exercise, case: Case, out: Outcome) -> tuple[str, bool] | 
     return None
 
 
-IN_PLACE_MESSAGE = (
-    "Your function changed the caller's tensor. An in-place operation (x -= m, "
-    "x.exp_(), masked_fill_, x[...] = ...) writes into the tensor you were given; "
-    "compute a new one instead (x = x - m)."
-)
-
-
 def _out_of_place(line: str, name: str) -> str:
     """The out-of-place form of an in-place line: X /= n -> X = X / n; X.mul_(c) -> X = X.mul(c)."""
     found = re.match(rf"{re.escape(name)}\s*([-+*/])=\s*(.*)$", line)
@@ -192,13 +185,14 @@ def _out_of_place(line: str, name: str) -> str:
     return f"{name} = {name}.clone() before you write into it"
 
 
-def in_place(ex: Exercise, case: Case, out: Outcome) -> Found:
+def in_place(ex: Exercise, case: Case, out: Outcome) -> Found | None:
     """The words for an input changed in place: the line that did it, and what it did to the
-    result when the output shows it (an input scaled before use, say)."""
+    result when the output shows it (an input scaled before use, say); None when the code
+    does not show the line (judging then says it in general words)."""
     line = reading.writes_into(out, reading.arguments(out))
     evidence = "expected your input to be left as it was, but it was modified"
     if not line:
-        return ("in-place", evidence, IN_PLACE_MESSAGE)
+        return None
     name = line.split(".")[0].split("[")[0].split()[0]
     scaled = _scaled_input(ex, case, out)
     if scaled is None:

@@ -355,17 +355,18 @@ def _minus_before_power(case: Case, out: Outcome, expected: Tensor) -> Finding |
     finding = _proportional(case, out, expected) if line else None
     if not finding or not finding[0].startswith("every number of yours is -"):
         return None
-    power = re.search(r"-\s*(\()?\s*([\w.]+)\s*\*\*\s*\(?\s*(-?[\d./ ]+)\)?", line)
-    bracket, base, exponent = (power.group(1), power.group(2), power.group(3).strip()) if power else ("", "x", "0.5")
-    why = (
-        f"-({base} ** {exponent}) is minus √{base}"
-        if bracket
-        else f"** binds tighter than the minus sign in front of it, so -{base} ** {exponent} is -({base} ** {exponent})"
-    )
+    power = re.search(r"-\s*(\()?\s*([\w.]+)\s*\*\*", line)
+    bracket, base = (power.group(1), power.group(2)) if power else ("", "x")
+    if bracket:
+        return (
+            finding[0],
+            f"`{line}`: -({base} ** 0.5) is minus √{base}, a negative number, not {base} to a negative power. Put "
+            f"the minus in the exponent: {base} ** -0.5 is 1/√{base}.",
+        )
     return (
         finding[0],
-        f"`{line}`: {why}, a negative number, not {base} to a negative power. Put the minus in the exponent: "
-        f"{base} ** -0.5 is 1/√{base}.",
+        f"`{line}`: ** binds tighter than the minus sign in front of it, so -{base} ** 0.5 is -({base} ** 0.5), a "
+        f"negative number, not {base} to a negative power. Put the minus in the exponent: {base} ** -0.5 is 1/√{base}.",
     )
 
 
