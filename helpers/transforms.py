@@ -20,7 +20,7 @@ from torch import Tensor
 
 from helpers.lessons import reading, variants
 from helpers.lessons.records import Exercise
-from helpers.lessons.toolkit import source_line
+from helpers.lessons.toolkit import source_line, without_comment
 from helpers.running import LAST_WEIGHTS, Case, Outcome, call, fresh
 from helpers.tolerances import close, fmt_num
 
@@ -140,8 +140,9 @@ def negated(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
     got, want = out.output.double(), expected.double()
     if got.shape != want.shape or got.numel() < 2 or not bool((want != 0).any()) or not _equal(got, -want):
         return None
-    line = source_line(out, r"-")
-    quoted = f" `{line}`:" if line else ""
+    minus = r"[\w)\]]\s*-\s*[\w(]"  # a subtraction, not the sign of -1 in transpose(-2, -1)
+    lines = [x for x in out.source.splitlines()[1:] if re.search(minus, without_comment(x))]  # [1:]: not the def
+    quoted = f" `{source_line(out, minus)}`:" if len(lines) == 1 else ""
     return (
         "sign-flipped",
         "every number of yours is the right one with its sign flipped (times -1)",

@@ -359,6 +359,24 @@ def attention_summed_over_queries(X):
     return (w[..., None] * X[:, None, :, :]).sum(1)  # (B, T, T, D) summed over the queries
 
 
+def scores_rows_stop_early(X):
+    n = X.shape[0]
+    table = torch.zeros(n, n)
+    for a in range(n - 1):  # one row short
+        for b in range(n):
+            table[a, b] = X[a] @ X[b]
+    return table
+
+
+def scores_for_six_tokens(X):
+    n = 6  # the notebook's example sentence
+    table = torch.zeros(n, n)
+    for a in range(n):
+        for b in range(n):
+            table[a, b] = X[a] @ X[b]
+    return table
+
+
 MISTAKES = [
     ("1.4", attention_returns_weights_too, "returned-tuple", "`return out, weights` returns a tuple"),
     ("1.3", weights_softmax_without_dim, "softmax-no-dim", "torch.softmax(scores, dim=-1)"),
@@ -427,4 +445,6 @@ MISTAKES = [
     ("1.2", softmax_capped, "clamped", "caps the scores at 50 instead of shifting them"),
     ("1.2", softmax_denominator_unshifted, "shifted-on-one-side", "the shift no longer cancels"),
     ("1.4", attention_summed_over_queries, "summed-over-queries", "over i, the queries (dim 1)"),
+    ("1.1", scores_rows_stop_early, "entries-left-zero", "`for a in range(n - 1):` stops one token early"),
+    ("1.1", scores_for_six_tokens, "index-past-end", "`n = 6` writes a size into the code"),
 ]

@@ -475,6 +475,12 @@ def qkv_scaled_scores_left_unused(q, k, v):
     return attn @ v
 
 
+class ForwardRoundsQueries(Forward):
+    def forward(self, x):
+        q = torch.round(self.linear_q(x) * 1e6) / 1e6  # "reproducible" queries, and a gradient of 0
+        return self.attend(q, self.linear_k(x), self.linear_v(x))
+
+
 MISTAKES = [
     ("2.2", ForwardMisspelled, "no-forward", "spelled exactly so (forward, not foward)"),
     ("2.4", Step3ForwardMisspelled, "no-forward", "Your class has no forward method"),
@@ -554,4 +560,5 @@ MISTAKES = [
         "linear_q.weight, linear_q.bias, linear_k.weight received no gradient",
     ),
     ("2.5", qkv_scaled_scores_left_unused, "no-scaling", "your scaled scores"),
+    ("2.4", ForwardRoundsQueries, "zero-gradient", "linear_q.weight, linear_q.bias received a gradient of exactly 0"),
 ]

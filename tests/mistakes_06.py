@@ -465,6 +465,42 @@ def chunked_blocks_of_sentences(q, k, v, block):
     return out / s
 
 
+def online_max_never_stored(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[..., i : i + block]
+        m_new = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(part - m_new).sum(dim=-1, keepdim=True)
+    return torch.exp(scores - m_new) / s
+
+
+def online_blocks_one_short(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[..., i : i + block - 1]
+        if part.shape[-1]:
+            m_new = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+            s = s * torch.exp(m - m_new) + torch.exp(part - m_new).sum(dim=-1, keepdim=True)
+            m = m_new
+    return torch.exp(scores - m) / s
+
+
+def chunked_max_never_stored(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[-2], block):
+        sc = q @ k[..., i : i + block, :].mT
+        m_new = torch.maximum(m, sc.amax(dim=-1, keepdim=True))
+        e = torch.exp(sc - m_new)
+        s = s * torch.exp(m - m_new) + e.sum(-1, keepdim=True)
+        out = out * torch.exp(m - m_new) + e @ v[..., i : i + block, :]
+    return out / s
+
+
 MISTAKES = [
     ("6.1", online_final_without_shift, "final-no-shift", "takes exp(scores) without the running maximum"),
     ("6.1", online_state_without_axis, "state-without-axis", "scores.shape[:-1] + (1,)"),
@@ -509,4 +545,7 @@ MISTAKES = [
     ("6.2", chunked_mean_of_block_softmaxes, "blocks-averaged", "averaged the blocks' outputs"),
     ("6.2", chunked_blocks_one_key_short, "block-one-short", "leaves out the last key of every block"),
     ("6.2", chunked_blocks_of_sentences, "sliced-first-axis", "slices the first axis of k, the sentences"),
+    ("6.1", online_max_never_stored, "max-never-kept", "m is never given m_new's value"),
+    ("6.1", online_blocks_one_short, "block-one-short", "leaves out the last key of every block"),
+    ("6.2", chunked_max_never_stored, "max-never-kept", "only the last block counts"),
 ]

@@ -10,7 +10,7 @@ from torch import Tensor
 
 from helpers.lessons import reading
 from helpers.lessons.records import Finding, Mistake
-from helpers.lessons.toolkit import axis_names, raised, sizes_named, source_line
+from helpers.lessons.toolkit import axis_names, raised, sizes_named, source_line, without_comment
 from helpers.running import Case, Outcome
 
 
@@ -31,7 +31,8 @@ def _index_past_end(case: Case, out: Outcome, expected: Tensor | None) -> Findin
     line = _raised_line(out)
     said = f"`{line}` asks" if line else "Your code asks"
     message = f"{said} for index {index} along dimension {dim}, whose size is {size}{name}: the last index there is {size - 1}."
-    written = re.search(r"^\s*(\w+)\s*=\s*(\d+)\s*$|\brange\(\s*(\d+)\s*\)", out.source or "", re.M)
+    code = "\n".join(without_comment(x) for x in (out.source or "").splitlines())
+    written = re.search(r"^\s*(\w+)\s*=\s*(\d+)\s*$|\brange\(\s*(\d+)\s*\)", code, re.M)
     if written and int(written.group(2) or written.group(3)) > size:
         said = source_line(out, re.escape(written.group(0).strip()))
         first = next((x for x in case.inputs if isinstance(x, Tensor)), None)

@@ -238,12 +238,7 @@ def _entries_left_zero(case: Case, out: Outcome, expected: Tensor) -> Finding | 
             (i == T - 1) | (j == T - 1),
             f"Your loops stop one token early: range(T - 1) never reaches token T - 1 = {T - 1}. Loop over range(T).",
         ),
-        (
-            f"row {T - 1}, the last token's",
-            i == T - 1,
-            f"Your outer loop stops one token early: range(T - 1) never reaches row T - 1 = {T - 1}. Loop i over "
-            "range(T).",
-        ),
+        (f"row {T - 1}, the last token's", i == T - 1, _stops_early(out, T)),
         (
             "every score below the diagonal (j < i)",
             j < i,
@@ -265,6 +260,12 @@ def _entries_left_zero(case: Case, out: Outcome, expected: Tensor) -> Finding | 
         "some pairs (i, j), a return inside a loop, or the tensor made again inside a loop). Every token i needs "
         "a score with every token j: for i in range(T), for j in range(T).",
     )
+
+
+def _stops_early(out: Outcome, T: int) -> str:
+    line = source_line(out, r"range\([^)]*-\s*1\s*\)")
+    said = f"`{line}` stops one token early: it" if line else "Your outer loop"
+    return f"{said} never reaches row T - 1 = {T - 1}, the last token's. Loop i over range(T)."
 
 
 ENTRIES_LEFT_ZERO = Mistake("entries-left-zero", _entries_left_zero)
