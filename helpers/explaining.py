@@ -68,7 +68,7 @@ def asks_for(ex: Exercise, case: Case) -> dict:
 AXIS_WORDS = {"B": "the sentences", "H": "the heads", "T": "the queries"}
 
 
-def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
+def _describe_knob(name: str, value, parts: variants.Parts, out: Outcome) -> tuple[str, str]:
     """(what the output equals, what to do) for one knob turned."""
     sizes = parts.sizes or {}
     if name == "axis":
@@ -124,6 +124,21 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
             "the weights transposed (the keys as rows) before they multiply v",
             "Multiply weights @ v with the weights as they come out of the softmax: row i, query i.",
         )
+    if name == "normalise":
+        return (
+            "a sigmoid in place of the softmax: each weight squashed on its own, so a query's weights no longer "
+            "share 1",
+            "The weights are a softmax over each query's row, torch.softmax(scores, dim=-1): exp of each score "
+            "divided by the row's sum, so that the weights compete. A sigmoid looks at one score at a time.",
+        )
+    if name == "split" and value == "swapped":
+        line = source_line(out, r"split_heads\(.*d_head\s*\)")
+        return (
+            "the heads split into d_head heads of H numbers each, the two sizes swapped"
+            + (f" (`{line}` gives split_heads d_head where it takes the number of heads)" if line else ""),
+            "Split into num_heads heads of d_head numbers: split_heads(x, self.num_heads), "
+            "x.view(B, T, H, d_head).transpose(1, 2).",
+        )
     if name == "split" and value == "untransposed":
         return (
             "the heads split by view(B, T, H, d_head) alone, without transpose(1, 2): the scores then compare the "
@@ -154,7 +169,7 @@ def transformation(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> 
         return None
     if not knobs:
         return None
-    said = [_describe_knob(name, value, parts) for name, value in knobs.items()]
+    said = [_describe_knob(name, value, parts, out) for name, value in knobs.items()]
     key = "+".join({"axis": "softmax-axis", "weights_T": "weights-transposed"}.get(n, n) for n in knobs)
     what = " and ".join(s[0] for s in said)
     return (f"found-{key}", f"your result equals the right computation with {what}", " ".join(s[1] for s in said))

@@ -10,7 +10,7 @@ import re
 import torch
 from torch import Tensor
 
-from helpers.lessons.reading import lost_slices
+from helpers.lessons.reading import arguments, lost_slices
 from helpers.lessons.records import Exercise, Produces
 from helpers.lessons.toolkit import source_line
 from helpers.lessons.whole_module import no_gradient, shared_state
@@ -118,7 +118,8 @@ def non_finite(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
 def _unshifted_exp(out: Outcome, source: Tensor | None) -> str:
     """The words for NaN or inf from exp of scores too large for float32 (above about 88), when
     the code takes exp without subtracting a maximum anywhere."""
-    line = source_line(out, r"\bexp\(|\.exp\(\)")
+    names = "|".join(re.escape(n) for n in arguments(out)) or "scores"
+    line = source_line(out, rf"\bexp\(\s*({names})\s*\)|\b({names})\.exp\(\)")  # exp of an argument as given
     if source is None or not line or float(source.max()) < 88 or re.search(r"amax|\.max\(|logsumexp", out.source):
         return ""
     return (

@@ -377,6 +377,25 @@ def scores_for_six_tokens(X):
     return table
 
 
+def softmax_shifted_by_column_max(scores):
+    e = (scores - scores.amax(1, keepdim=True)).exp()
+    return e / e.sum(-1, keepdim=True)
+
+
+def attention_for_the_example_batch(X):
+    X = X.view(2, 6, 4)  # the notebook's example sizes
+    return torch.softmax(X @ X.mT, dim=-1) @ X
+
+
+def scores_products_not_summed(X):
+    n = X.shape[0]
+    table = torch.zeros(n, n)
+    for a in range(n):
+        for b in range(n):
+            table[a, b] = X[a] * X[b]
+    return table
+
+
 MISTAKES = [
     ("1.4", attention_returns_weights_too, "returned-tuple", "`return out, weights` returns a tuple"),
     ("1.3", weights_softmax_without_dim, "softmax-no-dim", "torch.softmax(scores, dim=-1)"),
@@ -447,4 +466,7 @@ MISTAKES = [
     ("1.4", attention_summed_over_queries, "summed-over-queries", "over i, the queries (dim 1)"),
     ("1.1", scores_rows_stop_early, "entries-left-zero", "`for a in range(n - 1):` stops one token early"),
     ("1.1", scores_for_six_tokens, "index-past-end", "`n = 6` writes a size into the code"),
+    ("1.2", softmax_shifted_by_column_max, "dim-1-not-last", "each number is shifted by its column's maximum"),
+    ("1.4", attention_for_the_example_batch, "sizes-written-in", "writes sizes into the code (2, 6, 4)"),
+    ("1.1", scores_products_not_summed, "vector-into-one-entry", "puts a whole vector into one entry"),
 ]

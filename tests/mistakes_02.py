@@ -481,6 +481,14 @@ class ForwardRoundsQueries(Forward):
         return self.attend(q, self.linear_k(x), self.linear_v(x))
 
 
+def entropy_summed_over_dim_1(weights):
+    return torch.special.entr(weights).sum(1)
+
+
+def scores_sqrt_of_a_number(q, k):
+    return q @ k.transpose(-2, -1) / torch.sqrt(q.shape[-1])
+
+
 MISTAKES = [
     ("2.2", ForwardMisspelled, "no-forward", "spelled exactly so (forward, not foward)"),
     ("2.4", Step3ForwardMisspelled, "no-forward", "Your class has no forward method"),
@@ -561,4 +569,6 @@ MISTAKES = [
     ),
     ("2.5", qkv_scaled_scores_left_unused, "no-scaling", "your scaled scores"),
     ("2.4", ForwardRoundsQueries, "zero-gradient", "linear_q.weight, linear_q.bias received a gradient of exactly 0"),
+    ("2.1", entropy_summed_over_dim_1, "dim-1-not-last", "it adds up each column instead of each row"),
+    ("2.6", scores_sqrt_of_a_number, "sqrt-of-number", "torch.sqrt takes a tensor"),
 ]

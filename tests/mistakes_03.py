@@ -383,6 +383,12 @@ class HeadOutProjSharedByAll(Head):
         self.out_proj = SHARED_OUT.setdefault(embed_size, nn.Linear(embed_size, embed_size))
 
 
+def softmax_mask_as_index(scores, mask):
+    hidden = scores.clone()
+    hidden[~mask] = float("-inf")
+    return torch.softmax(hidden, dim=-1).nan_to_num(0.0)
+
+
 MISTAKES = [
     ("3.5", HeadFusedProjection, "missing-layer", "no layer q_proj (yours: `self.qkv_proj = nn.Linear"),
     ("3.3", softmax_any_without_keepdim, "lost-keepdim", "any(dim=-1) has shape (..., ) not (..., 1)"),
@@ -449,6 +455,7 @@ MISTAKES = [
     ("3.5", HeadUnscaledWithoutEmbedSize, "no-scaling", "math.sqrt(X.shape[-1])"),
     ("3.5", HeadDefaultMaskOfOnes, "mask-of-floats", "torch.ones(X.shape[1], X.shape[1], dtype=torch.bool)"),
     ("3.5", HeadOutProjSharedByAll, "shared-state", "Instances share something"),
+    ("3.3", softmax_mask_as_index, "mask-as-index", "indexing, unlike arithmetic, does not broadcast"),
 ]
 
 RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask), ("3.4", attention_renormalised_with_care)]

@@ -819,6 +819,16 @@ def independent_changes_last_compares_first(attention, X):
     return torch.allclose(before[rest], attention(other)[rest])
 
 
+def convert_with_example_sizes(ours):
+    theirs = nn.MultiheadAttention(8, 2, batch_first=True)  # the sizes of the notebook's example
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+        theirs.out_proj.bias.copy_(ours.out_proj.bias)
+    return theirs
+
+
 MISTAKES = [
     ("4.1", split_transpose_then_view, "transpose-before-split", "so .reshape would run and still be wrong"),
     ("4.1", split_two_heads, "hard-coded-heads", "splits D into 2 heads, a number written in the code"),
@@ -930,6 +940,7 @@ MISTAKES = [
     ("4.3", HeadsMaskDimWithoutNone, "none-attribute", "reads mask.dim, but mask is None here"),
     ("4.4", independent_changes_discarded, "change-thrown-away", "Store the change: other[1] *= 2.0"),
     ("4.4", independent_changes_last_compares_first, "changed-another-sentence", "leaves sentence 0 out of"),
+    ("4.5", convert_with_example_sizes, "sizes-written-in", "writes sizes into the code (8, 2)"),
 ]
 
 RIGHT = [

@@ -232,6 +232,18 @@ class TokensScaledBySqrtD(Positioned):
         return self.readout(self.attention(x))
 
 
+def keys_from_numpy_backwards(T):
+    import numpy as np
+
+    return torch.from_numpy(np.arange(T)[::-1])
+
+
+class PositionsCountedFromOne(Positioned):
+    def forward(self, tokens):
+        where = torch.arange(1, tokens.shape[1] + 1)
+        return self.readout(self.attention(self.tok(tokens) + self.pos(where)))
+
+
 MISTAKES = [
     ("5.1", ideal_without_step, "arange-no-step", "Counting down needs step -1"),
     ("5.3", ForgetsPositions, "no-positions", "The positions never reach the model"),
@@ -285,6 +297,8 @@ MISTAKES = [
         "`return self.readout(self.attention(token_vectors * where))` multiplies",
     ),
     ("5.3", TokensScaledBySqrtD, "tokens-scaled", "multiplies the token vectors by √D"),
+    ("5.1", keys_from_numpy_backwards, "negative-stride", "torch.from_numpy refuses"),
+    ("5.3", PositionsCountedFromOne, "positions-from-1", "starts the positions at 1"),
 ]
 
 RIGHT = [("5.1", keys_flipped)]

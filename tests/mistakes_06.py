@@ -501,6 +501,17 @@ def chunked_max_never_stored(q, k, v, block):
     return out / s
 
 
+def online_starts_with_a_phantom_score(scores, block):
+    m = torch.zeros(scores.shape[:-1] + (1,))
+    s = torch.ones(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[..., i : i + block]
+        m_new = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(part - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
 MISTAKES = [
     ("6.1", online_final_without_shift, "final-no-shift", "takes exp(scores) without the running maximum"),
     ("6.1", online_state_without_axis, "state-without-axis", "scores.shape[:-1] + (1,)"),
@@ -548,4 +559,5 @@ MISTAKES = [
     ("6.1", online_max_never_stored, "max-never-kept", "m is never given m_new's value"),
     ("6.1", online_blocks_one_short, "block-one-short", "leaves out the last key of every block"),
     ("6.2", chunked_max_never_stored, "max-never-kept", "only the last block counts"),
+    ("6.1", online_starts_with_a_phantom_score, "phantom-score", "You start with m = 0 and s = 1"),
 ]

@@ -342,6 +342,18 @@ def chunked_returns_inside_query_loop(q, k, v, block):  # 6.2: return indented i
         return out
 
 
+def attention_with_sigmoid_weights(q, k, v):  # 2.5: each weight squashed alone
+    return torch.sigmoid(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])) @ v
+
+
+class HeadsSizesSwapped(HeadsUnusedValueLayer):  # 4.3: d_head heads of num_heads numbers
+    def forward(self, X, mask=None):
+        q, k, v = (ref.split_heads(p(X), self.d_head) for p in (self.q_proj, self.k_proj, self.v_proj))
+        weights = ref.masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(self.d_head), ref.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads(weights @ v))
+
+
 # (exercise, the wrong answer, the key it is told, a phrase of what it is told)
 UNCATALOGUED = [
     ("1.1", scores_rows_reversed, "flipped", "in reverse order along"),
@@ -389,4 +401,6 @@ UNCATALOGUED = [
     ("4.3", HeadsViewedNotTransposed, "found-split", "without transpose(1, 2)"),
     ("5.1", ideal_keys_upside_down, "sign-flipped", "with its sign flipped"),
     ("6.2", chunked_returns_inside_query_loop, "left-at-zero", "returns during the loop's first pass"),
+    ("2.5", attention_with_sigmoid_weights, "found-normalise", "a sigmoid in place of the softmax"),
+    ("4.3", HeadsSizesSwapped, "found-split", "the two sizes swapped"),
 ]

@@ -16,7 +16,7 @@ from helpers.running import Case, Outcome
 
 def _raised_line(out: Outcome) -> str:
     found = re.search(r"\(line \d+: (.*)\)$", out.error or "")
-    return found.group(1) if found else ""
+    return without_comment(found.group(1)).strip() if found else ""
 
 
 def _index_past_end(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
@@ -128,11 +128,85 @@ def _shape_names(case: Case, out: Outcome, expected: Tensor | None) -> Finding |
     return None
 
 
+def _vector_into_one_entry(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """`scores[i, j] = <a vector>`: a product of two vectors kept elementwise, put into one number."""
+    if not re.search(r"expand\(.*size=\[\]\)|number of sizes provided \(0\)", out.error or ""):
+        return None
+    line = _raised_line(out)
+    if not re.search(r"\w\[[^\]]*\]\s*=[^=]", line):
+        return None
+    return (
+        f"your code raised {out.error}",
+        f"`{line}` puts a whole vector into one entry: the right side has one number per feature (a product * of "
+        "two vectors is taken pair by pair, not added up). A dot product is one number: "
+        "torch.dot(X[i], X[j]), or (X[i] * X[j]).sum().",
+    )
+
+
+def _mask_as_index(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """x[~mask] = ... with a mask of another shape: boolean indexing does not broadcast."""
+    found = re.search(r"The shape of the mask \[([\d, ]*)\] at index \d+ does not match", out.error or "")
+    if not found:
+        return None
+    line = _raised_line(out)
+    return (
+        f"your code raised {out.error}",
+        f"`{line}` indexes with a boolean mask of shape ({found.group(1)}), and indexing, unlike arithmetic, does not "
+        "broadcast: the mask must have the tensor's own shape. masked_fill broadcasts: "
+        "scores.masked_fill(~mask, float('-inf')).",
+    )
+
+
+_SIZED = r"\b(reshape|view|Linear|MultiheadAttention|Embedding|zeros|ones|full|empty|randn|rand|arange)\(([^()]*)\)"
+
+
+def _written_sizes(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """An error about sizes whose numbers are written into a call of the code, reshape(2, 6, 4)
+    or nn.MultiheadAttention(4, 2): sizes of an example, not of this input."""
+    said = re.sub(r" \(line \d+(: .*)?\)$", "", out.error or "")
+    if not re.search(r"size|shape", said):
+        return None
+    numbers = {int(n) for n in re.findall(r"\b\d+\b", said)}
+    sizes = {n for x in case.inputs if isinstance(x, Tensor) for n in x.shape}
+    sizes |= {a for a in case.init if isinstance(a, int)}
+    for raw in (out.source or "").splitlines():
+        line = without_comment(raw).strip()
+        call = re.search(_SIZED, line)
+        literals = [int(n) for n in re.findall(r"(?<![\w.])(\d+)(?![\w.])", call.group(2))] if call else []
+        literals = [n for n in literals if n > 1]
+        foreign = set(literals) - sizes  # a size no input of this case has
+        if foreign and set(literals) & numbers and not line.startswith(("def ", "class ")):
+            first = next((x for x in case.inputs if isinstance(x, Tensor)), None)
+            given = f", and this input is {tuple(first.shape)}" if first is not None else ""
+            return (
+                f"your code raised {out.error}",
+                f"`{line}` writes sizes into the code ({', '.join(map(str, literals))}), the sizes of one example"
+                f"{given}: take them from what your code is given (its .shape, or the module's own attributes), "
+                "so that any input works.",
+            )
+    return None
+
+
 COMMON_RAISED = (
     Mistake("index-past-end", _index_past_end, on_error=True),
     Mistake("none-attribute", _attribute_of_none, on_error=True),
     Mistake("mask-of-floats", _invert_on_floats, on_error=True),
     Mistake("shape-names", _shape_names, on_error=True),
+    Mistake("sizes-written-in", _written_sizes, on_error=True),
+    Mistake("vector-into-one-entry", _vector_into_one_entry, on_error=True),
+    Mistake("mask-as-index", _mask_as_index, on_error=True),
+    raised(
+        "sqrt-of-number",
+        lambda out: f"`{_raised_line(out)}`: torch.sqrt takes a tensor, and this is a Python number. For a number, "
+        "use math.sqrt(d) (or d ** 0.5).",
+        error=r"sqrt\(\): argument 'input' \(position 1\) must be Tensor, not (int|float)",
+    ),
+    raised(
+        "negative-stride",
+        "A NumPy array read backwards ([::-1]) has a negative stride, which torch.from_numpy refuses. Stay in "
+        "PyTorch: torch.arange(T - 1, -1, -1), or torch.arange(T).flip(0).",
+        error=r"stride in the given numpy array is negative",
+    ),
     raised(
         "in-place-in-graph",
         "An in-place operation (x.exp_(), x += ..., x[...] = ..., masked_fill_) changed a tensor that backward "

@@ -63,6 +63,21 @@ def _over_dim_1(out: Outcome) -> str:
     )
 
 
+def _dim_1(out: Outcome, what: str) -> str:
+    """A reduction over dim=1 where the last axis is meant: the same axis only for 2-D inputs."""
+    line = source_line(out, r"\bdim\s*=\s*1\b|\(\s*1\s*[,)]")
+    quoted = f"`{line}` takes the {what}" if line else f"Your {what} is taken"
+    effect = (
+        "each number is shifted by its column's maximum instead of its row's"
+        if what == "maximum"
+        else "it adds up each column instead of each row"
+    )
+    return (
+        f"{quoted} over dim=1, which is the last axis only of a 2-D input; for (B, T, S) it is T, so {effect}. "
+        "Count from the end: dim=-1 is the last axis, whatever the shape."
+    )
+
+
 wrong_axis = rows_sum_to_one(
     "wrong-axis",
     {
@@ -408,6 +423,12 @@ EXERCISES_01 = [
                 error=r"must match the size of tensor|broadcast",
                 source=NO_KEEPDIM,
                 both=True,
+            ),
+            matches(
+                "dim-1-not-last",
+                lambda out: _dim_1(out, "maximum"),
+                lambda s: _softmax_shifted_by(s, s.amax(dim=1, keepdim=True)) if s.dim() > 2 else s[:0],
+                "a softmax shifted by the maximum over dim=1",
             ),
             matches(
                 "row-min",

@@ -13,7 +13,7 @@ from torch import Tensor
 from helpers import attention as ref
 from helpers.lessons import variants
 from helpers.lessons.common import MATMUL_SIZES
-from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
+from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, _dim_1, dot_T_on_batch
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import (
     SCALE_HIDDEN,
@@ -378,6 +378,12 @@ EXERCISES_02 = [
                 "query's weights; sum over dim=-1.",
                 lambda w: torch.special.entr(w).sum(dim=0),
                 "a sum over dim 0",
+            ),
+            matches(
+                "dim-1-not-last",
+                lambda out: _dim_1(out, "sum"),
+                lambda w: torch.special.entr(w).sum(dim=1) if w.dim() > 2 else w[:0],
+                "a sum over dim 1",
             ),
             matches("summed-all", _summed_all, lambda w: torch.special.entr(w).sum(), "the sum over the whole tensor"),
             Mistake("epsilon", _entropy_epsilon),

@@ -125,6 +125,9 @@ def _tiny(init, p, tokens, positions="before", readout=True):
     return project(p, "readout", x) if readout else x
 
 
+POSITIONS_FROM_1 = r"arange\(\s*1\s*,"
+
+
 def _combined_by(out: Outcome, pattern: str, what: str, fix: str) -> str:
     """The message for token and position vectors combined the wrong way, quoting the line."""
     line = source_line(out, pattern)
@@ -420,6 +423,15 @@ EXERCISES_05 = [
                 lambda *a: _tiny(*a, positions="reversed"),
                 "positions T - 1, ..., 0",
                 with_init=True,
+            ),
+            raised(
+                "positions-from-1",
+                lambda out: f"`{source_line(out, POSITIONS_FROM_1)}` starts the positions at 1: the first token is "
+                "position 0, and the table's rows run 0 to seq_len - 1, so position T is past its end. Use "
+                "torch.arange(T), 0 to T - 1.",
+                error=r"index out of range",
+                source=POSITIONS_FROM_1,
+                both=True,
             ),
             matches(
                 "positions-from-1",

@@ -106,6 +106,7 @@ def _online(
     after_adding=False,
     short=False,
     stays=False,
+    sum_start=0.0,
 ):
     """online_softmax with one thing changed for a mistake (after_adding: the sum rescaled after
     the new block was added, so that block is rescaled too; short: each block's slice one number
@@ -115,7 +116,7 @@ def _online(
             [torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1
         )
     m = torch.full(scores.shape[:-1] + (1,), start)
-    s = torch.zeros(scores.shape[:-1] + (1,))
+    s = torch.full(scores.shape[:-1] + (1,), sum_start)
     for i in _blocks(scores.shape[-1], block, drop_tail):
         chunk = scores[..., i : i + block - 1 if short else i + block]
         if chunk.shape[-1] == 0:
@@ -455,6 +456,14 @@ EXERCISES_06 = [
                 lambda out: _block_one_short(out),
                 lambda *a: _online(*a, short=True),
                 "every block without its last number",
+            ),
+            matches(
+                "phantom-score",
+                "You start with m = 0 and s = 1: that is the sum of one score of 0 already seen, exp(0 - 0) = 1, "
+                "which every row then carries, though no such score exists. Start from nothing: m at -inf and "
+                "s at 0, torch.full(..., float('-inf')) and torch.zeros(...).",
+                lambda *a: _online(*a, start=0.0, sum_start=1.0),
+                "a sum that starts at 1, for a score of 0 that is not there",
             ),
             matches(
                 "max-never-kept",

@@ -82,14 +82,18 @@ def loop_slips(out: Outcome) -> dict[str, tuple[str, str]]:
 
 
 def discarded(out: Outcome) -> str:
-    """The first line whose whole statement is arithmetic whose result is thrown away,
-    `changed[1] + 1`: it changes nothing."""
+    """The first line whose whole statement is arithmetic on an element of a tensor, its
+    result thrown away, `changed[1] + 1`: it changes nothing."""
     parsed = _parsed(out)
     if parsed is None:
         return ""
     tree, lines = parsed
     for node in ast.walk(tree):
-        if isinstance(node, ast.Expr) and isinstance(node.value, (ast.BinOp, ast.Compare, ast.UnaryOp)):
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.BinOp)
+            and isinstance(node.value.left, ast.Subscript)
+        ):
             return _line(lines, node)
     return ""
 

@@ -27,7 +27,15 @@ from torch import Tensor
 
 from helpers.running import LAST_WEIGHTS, Case
 
-RIGHT = {"axis": -1, "scale": None, "mask": "before", "weights_T": False, "split": "heads", "merge": "heads"}
+RIGHT = {
+    "axis": -1,
+    "scale": None,
+    "mask": "before",
+    "weights_T": False,
+    "split": "heads",
+    "merge": "heads",
+    "normalise": "softmax",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ def _split(x: Tensor, H: int, how: str) -> Tensor:
     B, T, D = x.shape
     if how == "interleaved":  # (B, T, d_head, H): each head takes every H-th number
         return x.view(B, T, D // H, H).permute(0, 3, 1, 2)
+    if how == "swapped":  # d_head heads of H numbers: the two sizes swapped
+        return x.view(B, T, D // H, H).transpose(1, 2)
     return x.view(B, T, H, D // H).transpose(1, 2)  # (B, H, T, d_head)
 
 
@@ -86,14 +96,15 @@ def compute(parts: Parts, knobs: dict, empty_nan: bool = False) -> Tensor:
     how = k["mask"]
     if mask is not None and how.startswith("diagonal"):
         mask = torch.ones(mask.shape[-2:], dtype=torch.bool).tril(int(how.split(":")[1]))
+    normalise = torch.sigmoid if k["normalise"] == "sigmoid" else lambda x: torch.softmax(x, dim=k["axis"])
     if mask is None or how == "ignored":
-        weights = torch.softmax(scores, dim=k["axis"])
+        weights = normalise(scores)
     elif how == "after":
-        weights = torch.softmax(scores, dim=k["axis"]).masked_fill(~mask, 0.0)
+        weights = normalise(scores).masked_fill(~mask, 0.0)
     else:
         allowed = ~mask if how == "inverted" else mask.transpose(-2, -1) if how == "transposed" else mask
         allowed = torch.broadcast_to(allowed, scores.shape)
-        weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=k["axis"])
+        weights = normalise(scores.masked_fill(~allowed, float("-inf")))
         if not empty_nan:
             weights = weights.masked_fill(~allowed.any(dim=k["axis"], keepdim=True), 0.0)
     if k["weights_T"]:
@@ -144,8 +155,10 @@ def knob_values(parts: Parts) -> dict[str, list]:
             values["mask"] += ["diagonal:1", "diagonal:-1"]
     if (parts.v is not None and not parts.weights_only) or parts.scores_only:
         values["weights_T"] = [True]
+    if not parts.scores_only:
+        values["normalise"] = ["sigmoid"]
     if parts.heads:
-        values["split"] = ["interleaved", "untransposed"]
+        values["split"] = ["interleaved", "untransposed", "swapped"]
         if not parts.weights_only:
             values["merge"] = ["interleaved"]
     return values
