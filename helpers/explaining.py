@@ -35,7 +35,6 @@ from helpers.properties import (
 )
 from helpers.running import LAST_WEIGHTS, Case, Outcome
 from helpers.running import evidence as probes
-from helpers.tolerances import fmt_num
 
 
 def asks_for(ex: Exercise, case: Case) -> dict:
@@ -249,84 +248,6 @@ def rearranged(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
     return None
 
 
-# --------------------------------------------------------------------------------------
-# The right numbers, changed simply
-
-
-def offset(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    """The right numbers plus one constant: an index or a start that is off."""
-    got, want = out.output.double(), expected.double()
-    if got.shape != want.shape or got.numel() < 2 or not torch.isfinite(got).all():
-        return None
-    if torch.unique(want).numel() < 2:
-        return None  # every right number alike: a difference says nothing about how it came
-    diff = got - want
-    c = float(diff.reshape(-1)[0])
-    if abs(c) < 1e-6 or not torch.allclose(diff, torch.full_like(diff, c), atol=1e-5):
-        return None
-    named = {n: name for name, n in _case_sizes(case).items()}
-    said = (
-        f" = {'-' if c < 0 else ''}{named[round(abs(c))]}"
-        if round(abs(c)) in named and abs(c - round(c)) < 1e-6
-        else ""
-    )
-    return (
-        "offset",
-        f"every number of yours is the right one {'plus' if c > 0 else 'minus'} {fmt_num(abs(c))}{said}",
-        "Your result is right but for the same number added everywhere: check where it starts counting "
-        "(0, not 1 or -1) and any number added or subtracted.",
-    )
-
-
-def _case_sizes(case: Case) -> dict[str, int]:
-    sizes = {}
-    for x in case.inputs:
-        if isinstance(x, Tensor):
-            for n in x.shape:
-                sizes.setdefault(f"{n}", n)
-        elif isinstance(x, int) and not isinstance(x, bool):
-            sizes.setdefault(f"{x}", x)
-    first = next((x for x in case.inputs if isinstance(x, Tensor) and x.dim() > 0), None)
-    names = {}
-    if first is not None and first.is_floating_point():
-        for n, name in zip(first.shape[::-1], ("the last axis",) * 1 + ("T",)):
-            names[name] = n
-    if first is None or not isinstance(first, Tensor):
-        names.update({"T": n for n in sizes.values()})
-    return names or {"T": n for n in sizes.values()}
-
-
-def mean_not_sum(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    """A result over the last axis of the input, divided by that axis's size: a mean where a
-    sum is wanted."""
-    first = case.inputs[0] if case.inputs and isinstance(case.inputs[0], Tensor) else None
-    got, want = out.output.double(), expected.double()
-    if first is None or first.dim() < 1 or tuple(first.shape[:-1]) != tuple(want.shape) or got.shape != want.shape:
-        return None
-    S = first.shape[-1]
-    if S < 2 or not torch.allclose(got, want / S, rtol=1e-4, atol=1e-6) or torch.allclose(want, torch.zeros_like(want)):
-        return None
-    return (
-        "mean-not-sum",
-        f"every number of yours is the right one divided by {S}, the size of the last axis your function reduces",
-        f"That is what .mean(dim=-1) gives where .sum(dim=-1) is wanted: the sum over the {S} numbers, not their mean.",
-    )
-
-
-def whole_numbers(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    got, want = out.output.double(), expected.double()
-    if got.shape != want.shape or not torch.isfinite(got).all() or not torch.equal(got, got.round()):
-        return None
-    if torch.equal(want, want.round()):
-        return None
-    return (
-        "whole-numbers",
-        "every number of yours is a whole number, and the right ones are not",
-        "Something rounds: // is floor division (use /), and .long(), .int(), round() or an integer tensor drop "
-        "the fractions.",
-    )
-
-
 def mask_rows(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
     """A mask that lets each row through the first keys (or a band around the diagonal), as
     the right one does, but a constant number too many or too few."""
@@ -391,15 +312,15 @@ def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
     if not got.is_complex() and got.dtype.is_floating_point == expected.dtype.is_floating_point:
         found = (
             transforms.negated(ex, case, out, expected)
-            or mean_not_sum(ex, case, out, expected)
-            or offset(ex, case, out, expected)
+            or transforms.mean_not_sum(ex, case, out, expected)
+            or transforms.offset(ex, case, out, expected)
         )
         if found:
             return found
     if got.is_floating_point():
         if not torch.isfinite(got).all():
             return non_finite(ex, case, out, expected)
-        found = zeros_left(ex, case, out, expected) or whole_numbers(ex, case, out, expected)
+        found = zeros_left(ex, case, out, expected) or transforms.whole_numbers(ex, case, out, expected)
         if found:
             return found
     p = produces(ex, case)

@@ -33,10 +33,15 @@ def _index_past_end(case: Case, out: Outcome, expected: Tensor | None) -> Findin
     message = f"{said} for index {index} along dimension {dim}, whose size is {size}{name}: the last index there is {size - 1}."
     code = "\n".join(without_comment(x) for x in (out.source or "").splitlines())
     written = re.search(r"^\s*(\w+)\s*=\s*(\d+)\s*$|\brange\(\s*(\d+)\s*\)", code, re.M)
-    if written and int(written.group(2) or written.group(3)) > size:
+    used = written and (
+        written.group(3)
+        or re.search(rf"\b{written.group(1)}\b", line)
+        or re.search(rf"range\(\s*{written.group(1)}\b", code)
+    )
+    if used and int(written.group(2) or written.group(3)) > size:
         said = source_line(out, re.escape(written.group(0).strip()))
-        first = next((x for x in case.inputs if isinstance(x, Tensor)), None)
-        where = f", {named[size]} = X.shape[{dim}]" if size in named and first is not None else ""
+        given = (reading.arguments(out) or ["X"])[0]
+        where = f", {named[size]} = {given}.shape[{dim}]" if size in named else ""
         return (
             f"your code raised {out.error}",
             f"`{said}` writes a size into the code, {written.group(2) or written.group(3)}, and this input has "
