@@ -31,7 +31,7 @@ from helpers.lessons.toolkit import (
     weights_case,
 )
 from helpers.lessons.whole_module import module_cases
-from helpers.running import Case, Outcome, keeps_head_weights, run_converter, run_dropout, run_independence_test
+from helpers.running import Case, Outcome, keeps_named_head_weights, run_converter, run_dropout, run_independence_test
 from helpers.tolerances import close, first_difference
 
 
@@ -753,7 +753,7 @@ EXERCISES_04 += [
             from_weights=variants.from_weights("v_proj", "out_proj", heads=True),
         ),
         module=True,
-        probe=keeps_head_weights,
+        probe=keeps_named_head_weights,
         mistakes=(
             no_super_init,
             raised("head-sizes-named", _head_sizes_named, error=r"^MissingAttribute: "),

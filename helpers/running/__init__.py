@@ -60,6 +60,7 @@ from .probes import (  # noqa: F401
     MultiHeadAttentionWeights,
     TooMuchMemory,
     keeps_head_weights,
+    keeps_named_head_weights,
     keeps_weights,
     run_chunked,
     run_converter,
