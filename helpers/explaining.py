@@ -13,13 +13,14 @@ asks_for() says which to gather. An exercise opts in with Produces (lessons/reco
 from __future__ import annotations
 
 import itertools
-import math
 
 import torch
 from torch import Tensor
 
+from helpers import transforms
 from helpers.lessons import variants
 from helpers.lessons.records import Exercise
+from helpers.lessons.toolkit import source_line
 from helpers.properties import (
     PROPERTIES,
     WEIGHTS_ONLY,
@@ -29,11 +30,11 @@ from helpers.properties import (
     dtype_changed,
     non_finite,
     produces,
+    weights_not_used,
     zeros_left,
 )
 from helpers.running import LAST_WEIGHTS, Case, Outcome
 from helpers.running import evidence as probes
-from helpers.tolerances import fmt_num
 
 
 def asks_for(ex: Exercise, case: Case) -> dict:
@@ -66,7 +67,7 @@ def asks_for(ex: Exercise, case: Case) -> dict:
 AXIS_WORDS = {"B": "the sentences", "H": "the heads", "T": "the queries"}
 
 
-def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
+def _describe_knob(name: str, value, parts: variants.Parts, out: Outcome) -> tuple[str, str]:
     """(what the output equals, what to do) for one knob turned."""
     sizes = parts.sizes or {}
     if name == "axis":
@@ -85,8 +86,8 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
     if name == "scale":
         right = variants.right_scale(parts)
         return (
-            f"the scores multiplied by {_factor(value, sizes)} instead of {_factor(right, sizes)}",
-            f"Multiply the scores by {_factor(right, sizes)}"
+            f"the scores multiplied by {transforms.factor(value, sizes)} instead of {transforms.factor(right, sizes)}",
+            f"Multiply the scores by {transforms.factor(right, sizes)}"
             + (f" ({parts.scale} = {sizes[parts.scale]})" if parts.scale else "")
             + ": compare each multiplication or division of the scores with that.",
         )
@@ -98,6 +99,12 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
                 "the mask used the wrong way round (True hiding a key)",
                 "In the course's masks True means 'may attend': hide the keys where the mask is False, "
                 "masked_fill(~mask, float('-inf')).",
+            )
+        if value == "transposed":
+            return (
+                "the mask transposed, read as (key, query) instead of (query, key)",
+                "mask[i, j] says whether query i may attend key j: use it as it comes, without .transpose or .mT "
+                "(a causal mask transposed lets each query see the future and hides the past).",
             )
         if value == "after":
             return (
@@ -116,6 +123,28 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
             "the weights transposed (the keys as rows) before they multiply v",
             "Multiply weights @ v with the weights as they come out of the softmax: row i, query i.",
         )
+    if name == "normalise":
+        return (
+            "a sigmoid in place of the softmax: each weight squashed on its own, so a query's weights no longer "
+            "share 1",
+            "The weights are a softmax over each query's row, torch.softmax(scores, dim=-1): exp of each score "
+            "divided by the row's sum, so that the weights compete. A sigmoid looks at one score at a time.",
+        )
+    if name == "split" and value == "swapped":
+        line = source_line(out, r"split_heads\(.*d_head\s*\)")
+        return (
+            "the heads split into d_head heads of H numbers each, the two sizes swapped"
+            + (f" (`{line}` gives split_heads d_head where it takes the number of heads)" if line else ""),
+            "Split into num_heads heads of d_head numbers: split_heads(x, self.num_heads), "
+            "x.view(B, T, H, d_head).transpose(1, 2).",
+        )
+    if name == "split" and value == "untransposed":
+        return (
+            "the heads split by view(B, T, H, d_head) alone, without transpose(1, 2): the scores then compare the "
+            "heads of each token with each other, (B, T, H, H), instead of the tokens of each head, (B, H, T, T)",
+            "After view(B, T, H, d_head), bring the heads in front of the tokens with .transpose(1, 2), giving "
+            "(B, H, T, d_head) (split_heads does both), so that each head attends over the T tokens.",
+        )
     if name == "split":
         return (
             "the heads split as (d_head, H): each head taking every H-th number of a token instead of one slice",
@@ -125,17 +154,6 @@ def _describe_knob(name: str, value, parts: variants.Parts) -> tuple[str, str]:
         "the heads merged as (d_head, H), their numbers interleaved, instead of side by side",
         "Merge with out.transpose(1, 2).reshape(B, T, D): head 0's numbers first, then head 1's, ...",
     )
-
-
-def _factor(value: float, sizes: dict[str, int]) -> str:
-    """'1/√8 (1/√d)' when a factor is one the sizes make, else its number."""
-    if math.isclose(value, 1.0):
-        return "1 (not scaled)"
-    for name, n in sizes.items():
-        for form, text in ((n**-0.5, f"1/√{n}"), (1 / n, f"1/{n}"), (n**0.5, f"√{n}"), (1 / n**2, f"1/{n}²")):
-            if math.isclose(value, form, rel_tol=1e-6):
-                return f"{text} = {text.replace(str(n), name)}"
-    return fmt_num(value)
 
 
 def transformation(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
@@ -150,7 +168,7 @@ def transformation(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> 
         return None
     if not knobs:
         return None
-    said = [_describe_knob(name, value, parts) for name, value in knobs.items()]
+    said = [_describe_knob(name, value, parts, out) for name, value in knobs.items()]
     key = "+".join({"axis": "softmax-axis", "weights_T": "weights-transposed"}.get(n, n) for n in knobs)
     what = " and ".join(s[0] for s in said)
     return (f"found-{key}", f"your result equals the right computation with {what}", " ".join(s[1] for s in said))
@@ -230,84 +248,6 @@ def rearranged(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
     return None
 
 
-# --------------------------------------------------------------------------------------
-# The right numbers, changed simply
-
-
-def offset(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    """The right numbers plus one constant: an index or a start that is off."""
-    got, want = out.output.double(), expected.double()
-    if got.shape != want.shape or got.numel() < 2 or not torch.isfinite(got).all():
-        return None
-    if torch.unique(want).numel() < 2:
-        return None  # every right number alike: a difference says nothing about how it came
-    diff = got - want
-    c = float(diff.reshape(-1)[0])
-    if abs(c) < 1e-6 or not torch.allclose(diff, torch.full_like(diff, c), atol=1e-5):
-        return None
-    named = {n: name for name, n in _case_sizes(case).items()}
-    said = (
-        f" = {'-' if c < 0 else ''}{named[round(abs(c))]}"
-        if round(abs(c)) in named and abs(c - round(c)) < 1e-6
-        else ""
-    )
-    return (
-        "offset",
-        f"every number of yours is the right one {'plus' if c > 0 else 'minus'} {fmt_num(abs(c))}{said}",
-        "Your result is right but for the same number added everywhere: check where it starts counting "
-        "(0, not 1 or -1) and any number added or subtracted.",
-    )
-
-
-def _case_sizes(case: Case) -> dict[str, int]:
-    sizes = {}
-    for x in case.inputs:
-        if isinstance(x, Tensor):
-            for n in x.shape:
-                sizes.setdefault(f"{n}", n)
-        elif isinstance(x, int) and not isinstance(x, bool):
-            sizes.setdefault(f"{x}", x)
-    first = next((x for x in case.inputs if isinstance(x, Tensor) and x.dim() > 0), None)
-    names = {}
-    if first is not None and first.is_floating_point():
-        for n, name in zip(first.shape[::-1], ("the last axis",) * 1 + ("T",)):
-            names[name] = n
-    if first is None or not isinstance(first, Tensor):
-        names.update({"T": n for n in sizes.values()})
-    return names or {"T": n for n in sizes.values()}
-
-
-def mean_not_sum(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    """A result over the last axis of the input, divided by that axis's size: a mean where a
-    sum is wanted."""
-    first = case.inputs[0] if case.inputs and isinstance(case.inputs[0], Tensor) else None
-    got, want = out.output.double(), expected.double()
-    if first is None or first.dim() < 1 or tuple(first.shape[:-1]) != tuple(want.shape) or got.shape != want.shape:
-        return None
-    S = first.shape[-1]
-    if S < 2 or not torch.allclose(got, want / S, rtol=1e-4, atol=1e-6) or torch.allclose(want, torch.zeros_like(want)):
-        return None
-    return (
-        "mean-not-sum",
-        f"every number of yours is the right one divided by {S}, the size of the last axis your function reduces",
-        f"That is what .mean(dim=-1) gives where .sum(dim=-1) is wanted: the sum over the {S} numbers, not their mean.",
-    )
-
-
-def whole_numbers(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    got, want = out.output.double(), expected.double()
-    if got.shape != want.shape or not torch.isfinite(got).all() or not torch.equal(got, got.round()):
-        return None
-    if torch.equal(want, want.round()):
-        return None
-    return (
-        "whole-numbers",
-        "every number of yours is a whole number, and the right ones are not",
-        "Something rounds: // is floor division (use /), and .long(), .int(), round() or an integer tensor drop "
-        "the fractions.",
-    )
-
-
 def mask_rows(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
     """A mask that lets each row through the first keys (or a band around the diagonal), as
     the right one does, but a constant number too many or too few."""
@@ -358,20 +298,29 @@ def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
     got = out.output
     if got.dtype == torch.bool:
         return mask_rows(ex, case, out, expected) or rearranged_mask(ex, case, out, expected)
+    kept = weights_not_used(ex, case, out, expected) if LAST_WEIGHTS in case.tags else None
+    if kept:  # weights kept that forward did not use: what they are instead, when a knob says it
+        other = transformation(ex, case, out, expected)
+        what = other[1].split(" with ", 1)[1] if other else ""
+        return kept if not what else (kept[0], f"{kept[1]}; they equal the right weights with {what}", kept[2])
     if got.is_floating_point() and expected.is_floating_point():
         found = dtype_changed(ex, out, expected)
-        for first in (transformation, rearranged):
+        for first in (transformation, rearranged, transforms.extra_operation, transforms.log_of_right):
             found = found or first(ex, case, out, expected)
         if found:
             return found
     if not got.is_complex() and got.dtype.is_floating_point == expected.dtype.is_floating_point:
-        found = mean_not_sum(ex, case, out, expected) or offset(ex, case, out, expected)
+        found = (
+            transforms.negated(ex, case, out, expected)
+            or transforms.mean_not_sum(ex, case, out, expected)
+            or transforms.offset(ex, case, out, expected)
+        )
         if found:
             return found
     if got.is_floating_point():
         if not torch.isfinite(got).all():
             return non_finite(ex, case, out, expected)
-        found = zeros_left(ex, case, out, expected) or whole_numbers(ex, case, out, expected)
+        found = zeros_left(ex, case, out, expected) or transforms.whole_numbers(ex, case, out, expected)
         if found:
             return found
     p = produces(ex, case)
@@ -385,6 +334,20 @@ def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
 
 
 def rearranged_mask(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    """A mask with the right values in another arrangement (read as numbers)."""
+    """A mask with the right values in another arrangement (read as numbers); a padding mask
+    reversed along the keys marks the real tokens at the end of each sentence."""
     as_numbers = Outcome(output=out.output.double())
-    return rearranged(ex, case, as_numbers, expected.double())
+    found = rearranged(ex, case, as_numbers, expected.double())
+    S = expected.shape[-1]
+    prefix = expected.dim() >= 1 and torch.equal(expected, torch.arange(S) < expected.sum(dim=-1, keepdim=True))
+    if found and found[0] == "flipped" and prefix and torch.equal(out.output, expected.flip(-1)):
+        line = source_line(out, r">=?|\bT\s*-|flip")
+        quoted = f" `{line}` picks them." if line else ""
+        return (
+            "real-tokens-at-end",
+            "your mask marks the last tokens of each sentence as real, as many as its length, where the real tokens "
+            "come first: it is the right mask reversed along the keys",
+            f"Padding comes after a sentence's real tokens: a sentence of length n has real tokens at positions 0 "
+            f"to n - 1, so key j is real when j < n.{quoted} Use torch.arange(T) < lengths[:, None].",
+        )
+    return found

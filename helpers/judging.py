@@ -15,9 +15,9 @@ from typing import Any, Iterable
 
 import torch
 
-from helpers import editions, explaining
+from helpers import editions, explaining, transforms
 from helpers.editions import tr
-from helpers.lessons import common, wrong_type
+from helpers.lessons import common, errors, whole_module, wrong_type
 from helpers.lessons.records import Exercise
 from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE, code_lines, source_line
 from helpers.pictures import Picture, picture
@@ -26,13 +26,13 @@ from helpers.tolerances import close, first_difference
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
 NOT_FIXED = "not fixed yet"  # how a table shows a FAILED spot-the-bug answer that still holds its handed-out bug
-WIDTH = 88  # columns per line of a check's report (a Chinese character takes two)
 
 IN_PLACE_MESSAGE = (
     "Your function changed the caller's tensor. An in-place operation (x -= m, "
     "x.exp_(), masked_fill_, x[...] = ...) writes into the tensor you were given; "
     "compute a new one instead (x = x - m)."
 )
+WIDTH = 88  # columns per line of a check's report (a Chinese character takes two)
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,11 @@ def expected_for(ex: Exercise, case: Case) -> Any:
 BOOL_EXAMPLES = {"padding_mask": "j < length: torch.arange(T) < lengths[:, None]"}
 
 
+# Catalogued mistakes whose words are general (a factor, rows that do not sum to 1): what the
+# evidence shows more precisely is said instead, when it shows anything more.
+WEAK = frozenset({"proportional", "not-normalised", "rows-not-summing"})
+
+
 def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
     """The first problem with `out`, as a FAILED Result; None when it is right."""
 
@@ -185,6 +190,9 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             "built into a tensor: torch.tensor(...) for a list of numbers, torch.stack(...) for a list of tensors.",
         )
     if expected.dtype == torch.bool and out.output.dtype != torch.bool:
+        additive = wrong_type.additive_mask(ex, out, expected)
+        if additive:
+            return failed(*additive)
         return failed(
             "not-bool",
             f"expected a tensor of booleans (True = may attend), got one of {out.output.dtype}",
@@ -198,7 +206,13 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             "Start from a float tensor, e.g. torch.zeros(T, T), not torch.zeros(T, T, dtype=torch.long).",
         )
     if any(out.inputs_changed):
+        said = transforms.in_place(ex, case, out)  # the line that did it, and what it did, where the code shows them
+        if said:
+            return failed(*said)
         return failed("in-place", "expected your input to be left as it was, but it was modified", IN_PLACE_MESSAGE)
+    if whole_module.is_whole_module_case(case):
+        problem = whole_module.whole_module_problem(ex, case, out, expected)
+        return failed(*problem) if problem else None
     if torch.isfinite(out.output).all() and close(out.output, expected):
         if out.output.dtype != expected.dtype:
             return failed(*wrong_type.dtype_problem(ex, out, expected))
@@ -212,9 +226,9 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
                 "and .numpy(), for plotting, refuses a tensor that requires grad.",
             )
         return None  # right: there is no mistake to name (and the grader judges many right answers)
-    for mistake in ex.mistakes + common.COMMON_VALUES:
-        if mistake.key == "proportional" and (found := explaining.explain(ex, case, out, expected)):
-            return failed(*found)  # the evidence, before the general words of a wrong factor or shape
+    for mistake in (errors.SHAPE_NAMES, *ex.mistakes, *common.COMMON_VALUES):
+        if mistake.key in WEAK and (found := explaining.explain(ex, case, out, expected)) and found[0] not in WEAK:
+            return failed(*found)  # the evidence, before the general words of a wrong factor or sum
         if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):
             same_shape = tuple(out.output.shape) == tuple(expected.shape)
             if mistake.key == "last-weights" and same_shape and (found := explaining.explain(ex, case, out, expected)):
@@ -343,9 +357,31 @@ GENERAL = frozenset({"values", "shape", "non-finite", "proportional", "last-weig
 
 def evidence_wanted(ex: Exercise, cases: list[Case], result: Result) -> dict:
     """What step 1 should gather about the failing case of `result` (plain data), {} for nothing."""
-    if result.status != FAILED or result.mistake not in GENERAL or not 0 <= result.index < len(cases):
+    if result.status != FAILED or not 0 <= result.index < len(cases):
+        return {}
+    kept = LAST_WEIGHTS in cases[result.index].tags and (result.mistake or "").startswith("found-")
+    if result.mistake not in GENERAL and not kept:  # weights kept: were they the ones forward used?
         return {}
     return explaining.asks_for(ex, cases[result.index])
+
+
+def _another_mistake(ex: Exercise, cases: list[Case], outcomes: dict[int, Outcome], result: Result) -> Result:
+    """The verdict with a second mistake added when another case shows one that the first does
+    not imply: exp of scores too large for float32, on an input with large values. Fixing the
+    first mistake would still leave the answer wrong there. (Other pairs of failures mostly
+    show one mistake twice, in two ways: they are not added.)"""
+    if result.mistake in ("overflow", "raised", "check-error"):
+        return result
+    for index in sorted(outcomes):
+        case = cases[index]
+        if index == result.index or "large" not in case.tags or whole_module.is_whole_module_case(case):
+            continue
+        other = judged(ex, case, outcomes[index], index)
+        if other is not None and other.mistake == "overflow" and other.message != result.message:
+            return replace(
+                result, message=f"{result.message} And on {other.case}, another mistake shows: {other.message}"
+            )
+    return result
 
 
 def explained(ex: Exercise, cases: list[Case], outcomes: dict[int, Outcome], result: Result) -> Result:
@@ -356,6 +392,7 @@ def explained(ex: Exercise, cases: list[Case], outcomes: dict[int, Outcome], res
     if 0 <= result.index < len(cases) and result.index in outcomes and outcomes[result.index].evidence:
         again = judged(ex, cases[result.index], outcomes[result.index], result.index)
         result = again if again is not None else result
+    result = _another_mistake(ex, cases, outcomes, result)
     try:
         expected = {i: expected_for(ex, cases[i]) for i in outcomes if MUST_RAISE not in cases[i].tags}
         return replace(result, picture=picture(ex, cases, outcomes, expected))

@@ -97,8 +97,8 @@ def picture(
         if what not in ("weights", "mask") or out is None or out.output is None or not isinstance(want, Tensor):
             continue
         got = out.output
-        if tuple(got.shape) != tuple(want.shape) or got.dim() < 2:
-            continue
+        if tuple(got.shape) != tuple(want.shape) or got.dim() < 2 or (what == "mask") != (got.dtype == torch.bool):
+            continue  # a mask of numbers is said in words: as cells, True and False would not be what it holds
         differ = _differ(got, want)
         size = (want.shape[-2] < 3, want.numel())  # the smallest, but a matrix of 3 rows or more shows more
         if not differ.any() or (best is not None and size >= best[0]):

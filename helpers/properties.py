@@ -5,11 +5,16 @@ what step 1 gathered, Outcome.evidence (helpers/running/evidence.py)."""
 
 from __future__ import annotations
 
+import re
+
 import torch
 from torch import Tensor
 
+from helpers.lessons.reading import arguments, lost_slices
 from helpers.lessons.records import Exercise, Produces
-from helpers.running import LAST_WEIGHTS, NO_GRADIENT, Case, Outcome, gather
+from helpers.lessons.toolkit import source_line
+from helpers.lessons.whole_module import no_gradient, shared_state
+from helpers.running import LAST_WEIGHTS, Case, Outcome
 from helpers.running import evidence as probes
 from helpers.tolerances import close, fmt_index, fmt_num
 
@@ -92,19 +97,36 @@ def non_finite(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
         row = source[index].double()
         evidence += f", whose input row runs from {fmt_num(float(row.min()))} to {fmt_num(float(row.max()))}"
     p = produces(ex, case)
-    if p and p.mask is not None and index:
-        mask = (
-            torch.broadcast_to(case.inputs[p.mask], expected.shape[:-1] + expected.shape[-1:])
-            if expected.dim()
-            else None
-        )
+    if p and p.mask is not None and index and p.what == "weights":
+        try:
+            mask = torch.broadcast_to(case.inputs[p.mask], expected.shape)
+        except RuntimeError:  # a mask that does not fit this output's shape
+            mask = None
         if mask is not None and mask.dim() == got.dim() and not mask[index].any():
             evidence += "; every key of that row is masked"
+    overflow = _unshifted_exp(out, source)
+    if overflow:
+        return ("overflow", evidence, overflow)
     return (
         "non-finite-row",
         evidence,
         "Follow that row through your code on this input, printing each step: which operation first gives "
-        "NaN or inf? exp of a large number overflows, 0 / 0 and inf - inf are NaN.",
+        "NaN or inf? exp of a large number overflows, and 0 / 0, inf / inf, inf - inf and 0 × inf are NaN.",
+    )
+
+
+def _unshifted_exp(out: Outcome, source: Tensor | None) -> str:
+    """The words for NaN or inf from exp of scores too large for float32 (above about 88), when
+    the code takes exp without subtracting a maximum anywhere."""
+    names = "|".join(re.escape(n) for n in arguments(out)) or "scores"
+    line = source_line(out, rf"\bexp\(\s*({names})\s*\)|\b({names})\.exp\(\)")  # exp of an argument as given
+    if source is None or not line or float(source.max()) < 88 or re.search(r"amax|\.max\(|logsumexp", out.source):
+        return ""
+    return (
+        f"`{line}` takes exp of the scores as they are, and these reach {fmt_num(float(source.max()))}: exp of "
+        "anything above about 88 is inf in float32, and inf / inf or 0 × inf is NaN. Subtract each row's maximum "
+        "first, exp(scores - scores.amax(dim=-1, keepdim=True)) (over the keys a row may attend): the result is "
+        "the same, and no exponent is above 0."
     )
 
 
@@ -127,12 +149,33 @@ def rows_not_summing(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -
     if empty.any():
         index = tuple(int(i) for i in empty.nonzero()[0])
         return (
-            "rows-not-summing",
+            "rows-of-zeros",
             f"expected each row of weights to sum to 1, got {int(empty.sum())} rows of all zeros; "
             f"{_where(index, _names(ex, got))} is all 0 although some of its keys may be attended",
             "Only a row whose every key is masked may be all zeros: find which rows your code zeroes, and "
-            "compare that test with 'no key of this row is allowed', ~mask.any(dim=-1, keepdim=True).",
+            "compare that test with 'no key of this row is allowed', ~mask.any(dim=-1, keepdim=True)."
+            if _has_mask(ex, case)
+            else "A softmax row is never all 0, since exp is positive: print one of these rows after each step "
+            "of your code to find the one that empties it (a product that underflows, a division by something "
+            "huge, a value written over it).",
         )
+    if got.dim() >= 2 and got.shape[-2] > 1:
+        whole = got.sum(dim=(-2, -1))
+        if torch.allclose(whole, torch.ones_like(whole), atol=SUMS):
+            summed = source_line(out, r"\.sum\(\s*\)|torch\.sum\(\s*\w+\s*\)")
+            flat = source_line(out, r"flatten|\.view\(|\.reshape\(")
+            if summed:
+                how = f"`{summed}` divides by the sum over the whole tensor, so the matrix shares 1 among all its cells"
+                fix = "divide by each row's own sum, .sum(dim=-1, keepdim=True)"
+            else:
+                quoted = f"`{flat}` makes" if flat else "Your code takes"
+                how = f"{quoted} one softmax over all the scores of a matrix at once, so the matrix shares 1 among all its cells"
+                fix = "softmax the scores as they are, over the last dimension, dim=-1"
+            return (
+                "softmax-over-matrix",
+                f"{evidence}; each whole ({got.shape[-2]}, {got.shape[-1]}) matrix of yours sums to 1 instead",
+                f"{how}, and each query gets a sliver of it. Each query's row must sum to 1: {fix}.",
+            )
     for dim in range(got.dim() - 2, -1, -1):
         other = got.sum(dim=dim)
         if torch.allclose(other, torch.ones_like(other), atol=SUMS):
@@ -247,47 +290,25 @@ def weights_not_used(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -
     )
 
 
-def no_gradient(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    prefix = f"{probes.GRADIENTS}:"
-    got = {k[len(prefix) :]: float(v) for k, v in out.evidence.items() if k.startswith(prefix)}
-    if not got:
+def _zeroed_by_all(ex: Exercise, case: Case, out: Outcome, rows: Tensor) -> Found | None:
+    """The rows left at 0 are exactly those with some masked keys and some allowed ones, and
+    the code tests mask.all(...) where an empty row is one where not mask.any(...)."""
+    p = produces(ex, case)
+    line = source_line(out, r"\.all\(|torch\.all\(")
+    if p is None or p.mask is None or not line:
         return None
-    right = gather(ex, ex.reference, case, {probes.GRADIENTS: True})
-    dead = [
-        name
-        for name, norm in got.items()
-        if norm in (NO_GRADIENT, 0.0) and float(right.get(prefix + name, torch.tensor(0.0))) > 1e-8
-    ]
-    if not dead:
+    try:
+        mask = torch.broadcast_to(case.inputs[p.mask], (*rows.shape, case.inputs[p.mask].shape[-1]))
+    except RuntimeError:
         return None
-    if ex.module:
-        layers = ", ".join(dict.fromkeys(n.rsplit(".", 1)[0] for n in dead))
-        return (
-            "no-gradient",
-            f"after a loss on your output and .backward(), {', '.join(dead)} received no gradient",
-            f"Your output does not depend on {layers}: a layer defined and never used, a tensor detached "
-            "(.detach(), .data, .item(), a NumPy round trip), or a result computed and then not used. Each "
-            "layer must take part in the output.",
-        )
-    args = ", ".join(f"argument {int(n.removeprefix('input')) + 1}" for n in dead)
-    return (
-        "no-gradient",
-        f"your output does not depend on {args} of {ex.signature.split('#')[0].strip()}: no gradient reaches it",
-        "Your result ignores an input it needs, or breaks the link to it (.detach(), .data, .item(), a NumPy "
-        "round trip, torch.tensor(...) of values): compute it from that input with tensor operations.",
-    )
-
-
-def shared_state(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
-    before, after = out.evidence.get(f"{probes.SHARED}:before"), out.evidence.get(f"{probes.SHARED}:after")
-    if before is None or after is None or before.shape != after.shape or _equal(before, after):
+    if not torch.equal(rows, ~mask.all(dim=-1) & mask.any(dim=-1)):
         return None
     return (
-        "shared-state",
-        "building a second instance of your class, with other weights, changed what the first one outputs "
-        f"(by up to {fmt_num(float((before.double() - after.double()).abs().nan_to_num(0).max()))})",
-        "Instances share something: a layer or tensor stored on the class or at module level, or a default "
-        "argument. Create every layer in __init__ as self.name = ..., so that each instance has its own.",
+        "all-not-any",
+        f"{int(rows.sum())} rows of your output are all 0, and they are exactly the rows where some keys are masked "
+        "and others may be attended",
+        f"`{line}` is True only for a row whose every key may be attended, so each row with at least one masked key "
+        "is zeroed too. A row must be all 0 only when no key may be attended: ~mask.any(dim=-1, keepdim=True).",
     )
 
 
@@ -296,6 +317,9 @@ def zeros_left(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
     got, want = out.output, expected
     if got.shape != want.shape or got.dim() < 2 or not got.is_floating_point():
         return None
+    slip = lost_slices(out, got, want, _names(ex, got))
+    if slip:
+        return slip
     zero = (got == 0).reshape(got.shape[0], -1).all(dim=-1) & (want != 0).reshape(want.shape[0], -1).any(dim=-1)
     if zero.any() and not zero.all():
         first = [int(i) for i in zero.nonzero()[:, 0]]
@@ -305,20 +329,32 @@ def zeros_left(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
             "left-at-zero",
             f"the output of {what} {', '.join(map(str, first))} is all exactly 0, as a tensor of zeros is "
             "before anything is written into it; the right one is not",
-            f"Find the step that leaves {what} {first[0]} at 0: a loop or a slice that does not reach it, or "
-            "a mask that hides every key of it.",
+            f"Find the step that leaves {what} {first[0]} at 0: a loop or a slice that does not reach it"
+            + (", or a mask that hides every key of it." if _has_mask(ex, case) else "."),
         )
     rows = (got == 0).all(dim=-1) & (want != 0).any(dim=-1)
     if rows.any() and not rows.all():
+        found = _zeroed_by_all(ex, case, out, rows)
+        if found:
+            return found
         index = tuple(int(i) for i in rows.nonzero()[0])
         return (
             "left-at-zero",
             f"{int(rows.sum())} rows of your output are all exactly 0 where the right ones are not; the first is "
             f"{_where(index, _names(ex, got))}",
-            "Find the step that leaves those rows at 0: a loop or a slice that does not reach them, or a mask "
-            "that hides every key of them.",
+            "Find the step that leaves those rows at 0: a loop or a slice that does not reach them"
+            + (
+                ", or a mask that hides every key of them."
+                if _has_mask(ex, case)
+                else ", or a value written over them."
+            ),
         )
     return None
+
+
+def _has_mask(ex: Exercise, case: Case) -> bool:
+    p = produces(ex, case)
+    return p is not None and p.mask is not None
 
 
 def negative_weights(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:

@@ -315,6 +315,87 @@ def attention_returns_weights_too(X):
     return out, weights
 
 
+# --- named from the fourth independent set (a development set): each class of mistake in code of our own
+
+
+def scores_zeros_made_for_each_row(X):
+    n = X.shape[0]
+    for a in range(n):
+        table = torch.zeros(n, n)
+        for b in range(n):
+            table[a, b] = (X[a] * X[b]).sum()
+    return table
+
+
+def scores_returned_after_first_row(X):
+    n = X.shape[0]
+    table = torch.zeros(n, n)
+    for a in range(n):
+        table[a] = X @ X[a]
+        return table
+
+
+def scores_from_columns(X):
+    n = X.shape[0]
+    table = torch.zeros(n, n)
+    for a in range(n):
+        for b in range(n):
+            table[a, b] = (X[:, a] * X[:, b]).sum()
+    return table
+
+
+def softmax_capped(scores):
+    e = scores.clip(max=50.0).exp()  # keeps exp finite, and flattens every score above 50
+    return e / e.sum(-1, keepdim=True)
+
+
+def softmax_denominator_unshifted(scores):
+    top = scores.amax(dim=-1, keepdim=True)
+    return (scores - top).exp() / scores.exp().sum(dim=-1, keepdim=True)
+
+
+def attention_summed_over_queries(X):
+    w = torch.softmax(X @ X.mT, dim=-1)
+    return (w[..., None] * X[:, None, :, :]).sum(1)  # (B, T, T, D) summed over the queries
+
+
+def scores_rows_stop_early(X):
+    n = X.shape[0]
+    table = torch.zeros(n, n)
+    for a in range(n - 1):  # one row short
+        for b in range(n):
+            table[a, b] = X[a] @ X[b]
+    return table
+
+
+def scores_for_six_tokens(X):
+    n = 6  # the notebook's example sentence
+    table = torch.zeros(n, n)
+    for a in range(n):
+        for b in range(n):
+            table[a, b] = X[a] @ X[b]
+    return table
+
+
+def softmax_shifted_by_column_max(scores):
+    e = (scores - scores.amax(1, keepdim=True)).exp()
+    return e / e.sum(-1, keepdim=True)
+
+
+def attention_for_the_example_batch(X):
+    X = X.view(2, 6, 4)  # the notebook's example sizes
+    return torch.softmax(X @ X.mT, dim=-1) @ X
+
+
+def scores_products_not_summed(X):
+    n = X.shape[0]
+    table = torch.zeros(n, n)
+    for a in range(n):
+        for b in range(n):
+            table[a, b] = X[a] * X[b]
+    return table
+
+
 MISTAKES = [
     ("1.4", attention_returns_weights_too, "returned-tuple", "`return out, weights` returns a tuple"),
     ("1.3", weights_softmax_without_dim, "softmax-no-dim", "torch.softmax(scores, dim=-1)"),
@@ -362,7 +443,7 @@ MISTAKES = [
     ("1.4", attention_exits, "raised", "SystemExit: bye"),
     ("1.1", scores_each_with_itself, "diagonal-only", "You paired each token with itself only"),
     ("1.1", scores_divided_by_width, "proportional", "0.3333 times the right one = 1 / 3"),
-    ("1.2", softmax_sum_of_everything, "not-normalised", "each row must sum to 1"),
+    ("1.2", softmax_sum_of_everything, "softmax-over-matrix", "divides by the sum over the whole tensor"),
     ("1.3", weights_dim_left_out, "wrong-axis", "over dim=0 (the sentences)"),
     ("1.4", attention_transposed_values, "matmul-sizes", "The two sides of @ do not fit"),
     ("1.4", attention_x_times_weights, "weights-second", "The weights come first"),
@@ -377,4 +458,15 @@ MISTAKES = [
     ("1.3", weights_times_X, "returned-output", "this function stops at the weights"),
     ("1.4", attention_scaled, "scaled", "dividing X Xᵀ by √D"),
     ("1.4", attention_over_whole_batch, "across-batch", "X was flattened to (B·T, D)"),
+    ("1.1", scores_zeros_made_for_each_row, "entries-left-zero", "each pass starts again from a new tensor of zeros"),
+    ("1.1", scores_returned_after_first_row, "entries-left-zero", "returns during the loop's first pass"),
+    ("1.1", scores_from_columns, "index-past-end", "X[:, a] takes column a of X, one of its 3 features"),
+    ("1.2", softmax_capped, "clamped", "caps the scores at 50 instead of shifting them"),
+    ("1.2", softmax_denominator_unshifted, "shifted-on-one-side", "the shift no longer cancels"),
+    ("1.4", attention_summed_over_queries, "summed-over-queries", "over i, the queries (dim 1)"),
+    ("1.1", scores_rows_stop_early, "entries-left-zero", "`for a in range(n - 1):` stops one token early"),
+    ("1.1", scores_for_six_tokens, "index-past-end", "`n = 6` writes a size into the code"),
+    ("1.2", softmax_shifted_by_column_max, "dim-1-not-last", "each number is shifted by its column's maximum"),
+    ("1.4", attention_for_the_example_batch, "sizes-written-in", "writes sizes into the code (2, 6, 4)"),
+    ("1.1", scores_products_not_summed, "vector-into-one-entry", "puts a whole vector into one entry"),
 ]

@@ -444,6 +444,51 @@ class Step3ForwardMisspelled(Step2):
         return torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1) @ v
 
 
+# --- named from the fourth independent set (a development set): each class of mistake in code of our own
+
+
+class Step1SizeOnTheClass(nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        type(self).hidden_size = hidden_size  # one size for every instance: the last one built wins
+
+    def forward(self, x):
+        return x
+
+
+class Step2MinusBeforePower(Step2):
+    def __init__(self, hidden_size):
+        super().__init__(hidden_size)
+        self.scale = -hidden_size ** 0.5  # fmt: skip
+
+
+class ForwardWeightsDetachedForUse(Forward):
+    def attend(self, q, k, v):
+        weights = torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1).detach()
+        self.last_weights = weights
+        return weights @ v
+
+
+def qkv_scaled_scores_left_unused(q, k, v):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # noqa: F841 (the mistake: computed, never used)
+    attn = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+    return attn @ v
+
+
+class ForwardRoundsQueries(Forward):
+    def forward(self, x):
+        q = torch.round(self.linear_q(x) * 1e6) / 1e6  # "reproducible" queries, and a gradient of 0
+        return self.attend(q, self.linear_k(x), self.linear_v(x))
+
+
+def entropy_summed_over_dim_1(weights):
+    return torch.special.entr(weights).sum(1)
+
+
+def scores_sqrt_of_a_number(q, k):
+    return q @ k.transpose(-2, -1) / torch.sqrt(q.shape[-1])
+
+
 MISTAKES = [
     ("2.2", ForwardMisspelled, "no-forward", "spelled exactly so (forward, not foward)"),
     ("2.4", Step3ForwardMisspelled, "no-forward", "Your class has no forward method"),
@@ -514,4 +559,16 @@ MISTAKES = [
     ("2.5", qkv_returns_weights, "returned-weights", "shape (B, T, D)"),
     ("2.6", scores_softmaxed, "softmaxed", "stops before the softmax"),
     ("2.6", scores_features, "qt-k", "compares features with features"),
+    ("2.2", Step1SizeOnTheClass, "shared-state", "your module's result changed once two other instances"),
+    ("2.3", Step2MinusBeforePower, "minus-before-power", "** binds tighter than the minus sign"),
+    (
+        "2.4",
+        ForwardWeightsDetachedForUse,
+        "no-gradient",
+        "linear_q.weight, linear_q.bias, linear_k.weight received no gradient",
+    ),
+    ("2.5", qkv_scaled_scores_left_unused, "no-scaling", "your scaled scores"),
+    ("2.4", ForwardRoundsQueries, "zero-gradient", "linear_q.weight, linear_q.bias received a gradient of exactly 0"),
+    ("2.1", entropy_summed_over_dim_1, "dim-1-not-last", "it adds up each column instead of each row"),
+    ("2.6", scores_sqrt_of_a_number, "sqrt-of-number", "torch.sqrt takes a tensor"),
 ]

@@ -324,6 +324,71 @@ class HeadFusedProjection(nn.Module):
         return self.out_proj(weights @ v)
 
 
+# --- named from the fourth independent set (a development set): each class of mistake in code of our own
+
+
+def causal_additive(T):
+    allowed = torch.arange(T)[None, :] <= torch.arange(T)[:, None]
+    return torch.where(allowed, 0.0, float("-inf"))
+
+
+def softmax_square_mask_given_middle_axis(scores, mask):
+    if mask.dim() == 2:
+        mask = mask[:, None]  # as a padding mask would need
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+
+
+def softmax_exp_without_max(scores, mask):
+    e = scores.exp() * mask
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def attention_hides_the_allowed_keys(q, k, v, mask):
+    scores = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+class HeadUnscaledWithoutEmbedSize(nn.Module):
+    def __init__(self, embed_size):
+        super().__init__()
+        self.q_proj = nn.Linear(embed_size, embed_size)
+        self.k_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def forward(self, X, mask=None):
+        scores = self.q_proj(X) @ self.k_proj(X).transpose(-2, -1)
+        weights = torch.softmax(scores, dim=-1) if mask is None else Head.weights(None, scores, mask)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ self.v_proj(X))
+
+
+class HeadDefaultMaskOfOnes(Head):
+    def forward(self, X, mask=None):
+        if mask is None:
+            mask = torch.ones(X.shape[1], X.shape[1])
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        weights = self.weights(self.scores(q, k), mask)
+        self.last_weights = weights.detach()
+        return self.finish(weights @ v)
+
+
+SHARED_OUT = {}
+
+
+class HeadOutProjSharedByAll(Head):
+    def __init__(self, embed_size):
+        super().__init__(embed_size)
+        self.out_proj = SHARED_OUT.setdefault(embed_size, nn.Linear(embed_size, embed_size))
+
+
+def softmax_mask_as_index(scores, mask):
+    hidden = scores.clone()
+    hidden[~mask] = float("-inf")
+    return torch.softmax(hidden, dim=-1).nan_to_num(0.0)
+
+
 MISTAKES = [
     ("3.5", HeadFusedProjection, "missing-layer", "no layer q_proj (yours: `self.qkv_proj = nn.Linear"),
     ("3.3", softmax_any_without_keepdim, "lost-keepdim", "any(dim=-1) has shape (..., ) not (..., 1)"),
@@ -378,6 +443,19 @@ MISTAKES = [
     ("3.3", softmax_over_queries, "wrong-axis", "normalised over the queries"),
     ("3.4", attention_unscaled, "no-scaling", "The scores were not scaled"),
     ("3.5", HeadIfMask, "tensor-as-bool", "write `if mask is not None:`"),
+    ("3.1", causal_additive, "additive-mask", "return the boolean mask itself"),
+    (
+        "3.3",
+        softmax_square_mask_given_middle_axis,
+        "mask-axis-in-middle",
+        "gives this (4, 4) mask an axis in the middle",
+    ),
+    ("3.3", softmax_exp_without_max, "fully-masked-nan", "another mistake shows: `e = scores.exp() * mask` takes exp"),
+    ("3.4", attention_hides_the_allowed_keys, "inverted-mask", "fills where the mask is True"),
+    ("3.5", HeadUnscaledWithoutEmbedSize, "no-scaling", "math.sqrt(X.shape[-1])"),
+    ("3.5", HeadDefaultMaskOfOnes, "mask-of-floats", "torch.ones(X.shape[1], X.shape[1], dtype=torch.bool)"),
+    ("3.5", HeadOutProjSharedByAll, "shared-state", "Instances share something"),
+    ("3.3", softmax_mask_as_index, "mask-as-index", "indexing, unlike arithmetic, does not broadcast"),
 ]
 
 RIGHT = [("3.5", HeadPrints), ("3.1", causal_mask), ("3.4", attention_renormalised_with_care)]

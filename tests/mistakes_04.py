@@ -765,6 +765,70 @@ def dropout_right_by_sdpa(q, k, v, p, training):
     return F.scaled_dot_product_attention(q, k, v, dropout_p=p if training else 0.0)
 
 
+# --- named from the fourth independent set (a development set): each class of mistake in code of our own
+
+
+def merge_names_in_merged_order(x):
+    B, T, H, d = x.shape  # the order after merging, not x's own
+    return x.transpose(1, 2).reshape(B, T, H * d)
+
+
+def merge_heads_after_one_another(x):
+    return torch.cat(list(x.unbind(dim=1)), dim=1)
+
+
+class HeadsOtherAttributeNames(Heads):
+    def __init__(self, embed_size, num_heads):
+        super().__init__(embed_size, num_heads)
+        self.heads, self.head_width = self.num_heads, self.d_head
+        del self.num_heads, self.d_head
+
+    def split(self, x):
+        B, T, D = x.shape
+        return x.view(B, T, self.heads, self.head_width).transpose(1, 2)
+
+    def scale(self):
+        return 1 / math.sqrt(self.head_width)
+
+
+class HeadsRefuseDivisibleSizes(Heads):
+    def __init__(self, embed_size, num_heads):
+        if embed_size % num_heads == 0:
+            raise ValueError(f"{embed_size} and {num_heads} do not fit")
+        super().__init__(embed_size, num_heads)
+
+
+class HeadsMaskDimWithoutNone(Heads):
+    def head_mask(self, mask):
+        return mask.unsqueeze(1) if mask.dim() == 3 else mask
+
+
+def independent_changes_discarded(attention, X):
+    before = attention(X)
+    other = X.clone()
+    other[1] * 2.0
+    after = attention(other)
+    return torch.allclose(before[[0, 2]], after[[0, 2]])
+
+
+def independent_changes_last_compares_first(attention, X):
+    before = attention(X)
+    other = X.clone()
+    other[-1] -= 1.0
+    rest = torch.arange(X.shape[0]) != 0
+    return torch.allclose(before[rest], attention(other)[rest])
+
+
+def convert_with_example_sizes(ours):
+    theirs = nn.MultiheadAttention(8, 2, batch_first=True)  # the sizes of the notebook's example
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.q_proj.bias, ours.k_proj.bias, ours.v_proj.bias]))
+        theirs.out_proj.weight.copy_(ours.out_proj.weight)
+        theirs.out_proj.bias.copy_(ours.out_proj.bias)
+    return theirs
+
+
 MISTAKES = [
     ("4.1", split_transpose_then_view, "transpose-before-split", "so .reshape would run and still be wrong"),
     ("4.1", split_two_heads, "hard-coded-heads", "splits D into 2 heads, a number written in the code"),
@@ -869,6 +933,14 @@ MISTAKES = [
     ("4.6", dropout_twice, "dropout", "of the weights set to 0, not about 25%"),
     ("4.6", dropout_unscaled_scores, "no-scaling", "The scores were not scaled"),
     ("4.6", dropout_one_mask_for_the_batch, "same-mask-every-matrix", "One (T, T) mask was drawn and broadcast"),
+    ("4.2", merge_names_in_merged_order, "shape-names", "your T holds H = 3, your H holds T = 5"),
+    ("4.2", merge_heads_after_one_another, "heads-along-tokens", "one after another along the tokens' axis"),
+    ("4.3", HeadsOtherAttributeNames, "head-sizes-named", "Yours stores self.heads, self.head_width instead"),
+    ("4.3", HeadsRefuseDivisibleSizes, "refuses-right-sizes", "is the wrong way round"),
+    ("4.3", HeadsMaskDimWithoutNone, "none-attribute", "reads mask.dim, but mask is None here"),
+    ("4.4", independent_changes_discarded, "change-thrown-away", "Store the change: other[1] *= 2.0"),
+    ("4.4", independent_changes_last_compares_first, "changed-another-sentence", "leaves sentence 0 out of"),
+    ("4.5", convert_with_example_sizes, "sizes-written-in", "writes sizes into the code (8, 2)"),
 ]
 
 RIGHT = [

@@ -1,6 +1,8 @@
 """Wrong answers to lesson 05's exercises, written the way students write them.
 Each entry of MISTAKES: (exercise id, wrong answer, mistake key, phrase of its message)."""
 
+import math
+
 import torch
 
 from helpers.attention import BagOfTokens
@@ -208,6 +210,40 @@ def ideal_without_step(T):
     return torch.arange(T - 1, -1)
 
 
+# --- named from the fourth independent set (a development set): each class of mistake in code of our own
+
+
+def equivariant_by_predictions(model, tokens, perm):
+    moved = model(tokens[:, perm]).max(dim=-1).indices
+    return torch.equal(moved, model(tokens).max(dim=-1).indices[:, perm])
+
+
+class PositionsTimesTokensNamedByHand(Positioned):
+    def forward(self, tokens):
+        token_vectors = self.tok(tokens)
+        where = self.pos(torch.arange(tokens.shape[1]))
+        return self.readout(self.attention(token_vectors * where))
+
+
+class TokensScaledBySqrtD(Positioned):
+    def forward(self, tokens):
+        width = self.tok.embedding_dim
+        x = self.tok(tokens) * math.sqrt(width) + self.pos(torch.arange(tokens.shape[1]))
+        return self.readout(self.attention(x))
+
+
+def keys_from_numpy_backwards(T):
+    import numpy as np
+
+    return torch.from_numpy(np.arange(T)[::-1])
+
+
+class PositionsCountedFromOne(Positioned):
+    def forward(self, tokens):
+        where = torch.arange(1, tokens.shape[1] + 1)
+        return self.readout(self.attention(self.tok(tokens) + self.pos(where)))
+
+
 MISTAKES = [
     ("5.1", ideal_without_step, "arange-no-step", "Counting down needs step -1"),
     ("5.3", ForgetsPositions, "no-positions", "The positions never reach the model"),
@@ -253,6 +289,16 @@ MISTAKES = [
         "Your test compares shapes: `return model(tokens[:, perm])",
     ),
     ("5.2", equivariant_loose, "loose-tolerance", "atol=0.5 is far too loose"),
+    ("5.2", equivariant_by_predictions, "compares-predictions", "compares the predicted tokens"),
+    (
+        "5.3",
+        PositionsTimesTokensNamedByHand,
+        "positions-multiplied",
+        "`return self.readout(self.attention(token_vectors * where))` multiplies",
+    ),
+    ("5.3", TokensScaledBySqrtD, "tokens-scaled", "multiplies the token vectors by √D"),
+    ("5.1", keys_from_numpy_backwards, "negative-stride", "torch.from_numpy refuses"),
+    ("5.3", PositionsCountedFromOne, "positions-from-1", "starts the positions at 1"),
 ]
 
 RIGHT = [("5.1", keys_flipped)]

@@ -355,6 +355,163 @@ def online_slices_axis_1(scores, block):
     return torch.exp(scores - m) / s
 
 
+# --- named from the fourth independent set (a development set): each class of mistake in code of our own
+
+
+def online_blocks_of_rows(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[i : i + block]  # the first axis
+        top = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+        s = s * (m - top).exp() + (part - top).exp().sum(dim=-1, keepdim=True)
+        m = top
+    return (scores - m).exp() / s
+
+
+def online_rescaled_after_adding(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[..., i : i + block]
+        top = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+        s += (part - top).exp().sum(dim=-1, keepdim=True)
+        s *= (m - top).exp()
+        m = top
+    return (scores - m).exp() / s
+
+
+def chunked_factor_upside_down_nan(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    best = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    total = torch.zeros(q.shape[:-1] + (1,))
+    acc = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[-2], block):
+        sc = q @ k[..., i : i + block, :].mT
+        top = torch.maximum(best, sc.amax(dim=-1, keepdim=True))
+        grow = (top - best).exp()  # inf on the first block, and 0 * inf is NaN
+        e = (sc - top).exp()
+        total = total * grow + e.sum(-1, keepdim=True)
+        acc = acc * grow + e @ v[..., i : i + block, :]
+        best = top
+    return acc / total
+
+
+def chunked_old_max_for_the_block(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    best = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    total = torch.zeros(q.shape[:-1] + (1,))
+    acc = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[-2], block):
+        sc = q @ k[..., i : i + block, :].mT
+        e = (sc - best).exp()
+        top = torch.maximum(best, sc.amax(dim=-1, keepdim=True))
+        shrink = (best - top).exp()
+        total = total * shrink + e.sum(-1, keepdim=True)
+        acc = acc * shrink + e @ v[..., i : i + block, :]
+        best = top
+    return acc / total
+
+
+def chunked_divides_every_block(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    best = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    total = torch.zeros(q.shape[:-1] + (1,))
+    acc = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[-2], block):
+        sc = q @ k[..., i : i + block, :].mT
+        top = torch.maximum(best, sc.amax(dim=-1, keepdim=True))
+        shrink = (best - top).exp()
+        e = (sc - top).exp()
+        total = total * shrink + e.sum(-1, keepdim=True)
+        acc = (acc * shrink + e @ v[..., i : i + block, :]) / total
+        best = top
+    return acc
+
+
+def chunked_mean_of_block_softmaxes(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    parts = [torch.softmax(q @ k[:, i : i + block].mT, -1) @ v[:, i : i + block] for i in range(0, k.shape[1], block)]
+    return torch.stack(parts).mean(dim=0)
+
+
+def chunked_blocks_one_key_short(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[1], block):
+        stop = i + block - 1  # the last index of the block, which the slice then leaves out
+        sc = q @ k[:, i:stop].mT
+        top = torch.maximum(m, sc.amax(dim=-1, keepdim=True))
+        shrink = (m - top).exp()
+        e = (sc - top).exp()
+        s, out, m = s * shrink + e.sum(-1, keepdim=True), out * shrink + e @ v[:, i:stop], top
+    return out / s
+
+
+def chunked_blocks_of_sentences(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[1], block):
+        kb, vb = k[i : i + block], v[i : i + block]
+        sc = q @ kb.mT
+        top = torch.maximum(m, sc.amax(dim=-1, keepdim=True))
+        shrink = (m - top).exp()
+        e = (sc - top).exp()
+        s, out, m = s * shrink + e.sum(-1, keepdim=True), out * shrink + e @ vb, top
+    return out / s
+
+
+def online_max_never_stored(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[..., i : i + block]
+        m_new = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(part - m_new).sum(dim=-1, keepdim=True)
+    return torch.exp(scores - m_new) / s
+
+
+def online_blocks_one_short(scores, block):
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[..., i : i + block - 1]
+        if part.shape[-1]:
+            m_new = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+            s = s * torch.exp(m - m_new) + torch.exp(part - m_new).sum(dim=-1, keepdim=True)
+            m = m_new
+    return torch.exp(scores - m) / s
+
+
+def chunked_max_never_stored(q, k, v, block):
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[-2], block):
+        sc = q @ k[..., i : i + block, :].mT
+        m_new = torch.maximum(m, sc.amax(dim=-1, keepdim=True))
+        e = torch.exp(sc - m_new)
+        s = s * torch.exp(m - m_new) + e.sum(-1, keepdim=True)
+        out = out * torch.exp(m - m_new) + e @ v[..., i : i + block, :]
+    return out / s
+
+
+def online_starts_with_a_phantom_score(scores, block):
+    m = torch.zeros(scores.shape[:-1] + (1,))
+    s = torch.ones(scores.shape[:-1] + (1,))
+    for i in range(0, scores.shape[-1], block):
+        part = scores[..., i : i + block]
+        m_new = torch.maximum(m, part.amax(dim=-1, keepdim=True))
+        s = s * torch.exp(m - m_new) + torch.exp(part - m_new).sum(dim=-1, keepdim=True)
+        m = m_new
+    return torch.exp(scores - m) / s
+
+
 MISTAKES = [
     ("6.1", online_final_without_shift, "final-no-shift", "takes exp(scores) without the running maximum"),
     ("6.1", online_state_without_axis, "state-without-axis", "scores.shape[:-1] + (1,)"),
@@ -391,4 +548,16 @@ MISTAKES = [
     ("6.2", chunked_not_divided, "not-divided", "return out / s"),
     ("6.2", chunked_divided_by_d, "scale-by-d", "divided by d, not by √d"),
     ("6.2", chunked_rescale_upside_down, "rescale-inverted", "The rescaling factor is upside down"),
+    ("6.1", online_blocks_of_rows, "sliced-first-axis", "slices the first axis of scores, its rows"),
+    ("6.1", online_rescaled_after_adding, "rescaled-after-adding", "after adding the new block's terms"),
+    ("6.2", chunked_factor_upside_down_nan, "rescale-inverted", "0 × inf is NaN"),
+    ("6.2", chunked_old_max_for_the_block, "block-before-max", "taken with the old maximum m"),
+    ("6.2", chunked_divides_every_block, "normalised-each-block", "in every block"),
+    ("6.2", chunked_mean_of_block_softmaxes, "blocks-averaged", "averaged the blocks' outputs"),
+    ("6.2", chunked_blocks_one_key_short, "block-one-short", "leaves out the last key of every block"),
+    ("6.2", chunked_blocks_of_sentences, "sliced-first-axis", "slices the first axis of k, the sentences"),
+    ("6.1", online_max_never_stored, "max-never-kept", "m is never given m_new's value"),
+    ("6.1", online_blocks_one_short, "block-one-short", "leaves out the last key of every block"),
+    ("6.2", chunked_max_never_stored, "max-never-kept", "only the last block counts"),
+    ("6.1", online_starts_with_a_phantom_score, "phantom-score", "You start with m = 0 and s = 1"),
 ]

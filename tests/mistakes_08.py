@@ -563,6 +563,11 @@ def window_by_triangles(T, window):  # right: the lower triangle less what lies 
     return torch.ones(T, T, dtype=torch.bool).tril() & ~torch.ones(T, T, dtype=torch.bool).tril(-window)
 
 
+class GroupedKeysWithoutGradient(GroupedRight):  # the shared keys rebuilt from their values
+    def share(self, kv):
+        return torch.tensor(repeat_kv(kv, self.num_heads // self.num_kv_heads).tolist())
+
+
 MISTAKES = [
     ("8.1", rope_neighbours, "interleaved-pairs", "`x1, x2 = x[..., 0::2], x[..., 1::2]"),
     ("8.1", rope_neighbours, "interleaved-pairs", "the other RoPE convention"),
@@ -647,6 +652,12 @@ MISTAKES = [
     ("8.6", window_complement, "inverted-mask", "inverts it: drop the ~"),
     ("8.6", window_by_subtraction, "bool-subtraction", "`return causal - too_far` subtracts one mask from another"),
     ("8.6", window_of_floats, "not-bool", "expected a tensor of booleans"),
+    (
+        "8.4",
+        GroupedKeysWithoutGradient,
+        "no-gradient",
+        "k_proj.weight, v_proj.weight, v_proj.bias received no gradient",
+    ),
 ]
 
 RIGHT = [

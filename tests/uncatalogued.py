@@ -244,6 +244,116 @@ def window_keys_reversed(T, window):  # 8.6: the keys counted from the last one
     return (j <= i) & (j > i - window)
 
 
+# --- classes of mistakes from the fourth independent set (a development set), in code of our own
+
+
+def softmax_returned_as_logs(scores):  # 1.2: the log-softmax, never exponentiated
+    return torch.log_softmax(scores, dim=-1)
+
+
+def softmax_of_rounded_scores(scores):  # 1.2: rounded first, so no gradient passes back
+    return torch.softmax(scores.round(), dim=-1)
+
+
+def weights_one_softmax_per_sentence(X):  # 1.3: all T·T scores of a sentence in one softmax
+    B, T, _ = X.shape
+    return torch.softmax((X @ X.mT).reshape(B, T * T), dim=-1).reshape(B, T, T)
+
+
+def weights_last_query_blanked(X):  # 1.3: the last query's row overwritten with zeros
+    w = torch.softmax(X @ X.mT, dim=-1)
+    w[:, -1] = 0.0
+    return w
+
+
+def attention_out_made_per_sentence(X):  # 1.4: the output tensor made again for every sentence
+    for n in range(X.shape[0]):
+        result = torch.zeros_like(X)
+        result[n] = torch.softmax(X[n] @ X[n].T, dim=-1) @ X[n]
+    return result
+
+
+def entropy_of_resoftmaxed(weights):  # 2.1: the weights pushed through softmax once more
+    probs = F.softmax(weights, dim=-1)
+    return torch.special.entr(probs).sum(-1)
+
+
+class ForwardScalesInputInPlace(nn.Module):  # 2.4: X itself scaled, in place, instead of the scores
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.linear_q = nn.Linear(hidden_size, hidden_size)
+        self.linear_k = nn.Linear(hidden_size, hidden_size)
+        self.linear_v = nn.Linear(hidden_size, hidden_size)
+        self.scale = hidden_size**-0.5
+
+    def forward(self, X):
+        X *= self.scale
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X)
+        weights = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+        self.last_weights = weights.detach()
+        return weights @ v
+
+
+def padding_real_tokens_last(lengths, T):  # 3.2: the real tokens taken at the end of each sentence
+    return (torch.arange(T) >= (T - lengths)[:, None]).unsqueeze(1)
+
+
+def masked_softmax_empty_test_with_all(scores, mask):  # 3.3: .all() where an empty row is "not .any()"
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return torch.where(mask.all(dim=-1, keepdim=True), weights, torch.zeros_like(weights))
+
+
+def masked_attention_mask_transposed(q, k, v, mask):  # 3.4: the mask read as (key, query)
+    return ref.masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), mask.mT) @ v
+
+
+class HeadThroughReLU(HeadWeightsKeptBeforeMask):  # 3.5: an activation after out_proj
+    def forward(self, X, mask=None):
+        weights = ref.masked_softmax(self.q_proj(X) @ self.k_proj(X).mT / math.sqrt(self.embed_size), mask)
+        self.last_weights = weights.detach()
+        return F.relu(self.out_proj(weights @ self.v_proj(X)))
+
+
+class HeadWithResidual(HeadWeightsKeptBeforeMask):  # 3.5: the input added back, as a block would
+    def forward(self, X, mask=None):
+        weights = ref.masked_softmax(self.q_proj(X) @ self.k_proj(X).mT / math.sqrt(self.embed_size), mask)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ self.v_proj(X)) + X
+
+
+class HeadsViewedNotTransposed(HeadsUnusedValueLayer):  # 4.3: view(B, T, H, d_head) and no transpose
+    def forward(self, X, mask=None):
+        B, T, D = X.shape
+        q, k, v = (p(X).view(B, T, self.num_heads, self.d_head) for p in (self.q_proj, self.k_proj, self.v_proj))
+        weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(self.d_head), dim=-1)
+        self.last_weights = weights.detach()
+        return self.out_proj((weights @ v).reshape(B, T, D))
+
+
+def ideal_keys_upside_down(T):  # 5.1: i - (T - 1), the sign flipped
+    return torch.arange(T) + 1 - T
+
+
+def chunked_returns_inside_query_loop(q, k, v, block):  # 6.2: return indented into the loop
+    out = torch.zeros_like(q)
+    for i in range(q.shape[-2]):
+        out[:, i] = ref.chunked_attention(q[:, i : i + 1], k, v, block)[:, 0]
+        return out
+
+
+def attention_with_sigmoid_weights(q, k, v):  # 2.5: each weight squashed alone
+    return torch.sigmoid(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])) @ v
+
+
+class HeadsSizesSwapped(HeadsUnusedValueLayer):  # 4.3: d_head heads of num_heads numbers
+    def forward(self, X, mask=None):
+        q, k, v = (ref.split_heads(p(X), self.d_head) for p in (self.q_proj, self.k_proj, self.v_proj))
+        weights = ref.masked_softmax(q @ k.transpose(-2, -1) / math.sqrt(self.d_head), ref.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads(weights @ v))
+
+
 # (exercise, the wrong answer, the key it is told, a phrase of what it is told)
 UNCATALOGUED = [
     ("1.1", scores_rows_reversed, "flipped", "in reverse order along"),
@@ -260,7 +370,7 @@ UNCATALOGUED = [
     ("3.3", masked_softmax_small_fill, "masked-keys-weighted", "masked keys with weight"),
     ("3.4", masked_attention_future_mixed, "sees-future", "an earlier token saw a later one"),
     ("3.5", HeadSharedAcrossInstances, "shared-state", "changed what the first one outputs"),
-    ("3.5", HeadWeightsKeptBeforeMask, "found-mask", "the mask left out"),
+    ("3.5", HeadWeightsKeptBeforeMask, "last-weights-not-used", "they equal the right weights with the mask left out"),
     ("4.1", split_heads_with_batch_mean, "sentences-mix", "changed the output of sentence 0"),
     ("4.2", merge_heads_in_half, "dtype-changed", "got torch.float16"),
     ("4.3", HeadsUnusedValueLayer, "no-gradient", "v_proj.weight, v_proj.bias received no gradient"),
@@ -276,4 +386,21 @@ UNCATALOGUED = [
     ("8.4", GroupedKeepsUnmaskedWeights, "last-weights-not-used", "are not the weights forward used"),
     ("8.5", cache_one_token_short, "offset", "the right one minus"),
     ("8.6", window_keys_reversed, "flipped", "in reverse order along T"),
+    ("1.2", softmax_returned_as_logs, "log-of-weights", "exp of your result gives the right weights"),
+    ("1.2", softmax_of_rounded_scores, "zero-gradient", "received a gradient of exactly 0"),
+    ("1.3", weights_one_softmax_per_sentence, "softmax-over-matrix", "one softmax over all the scores of a matrix"),
+    ("1.3", weights_last_query_blanked, "left-at-zero", "or a value written over them"),
+    ("1.4", attention_out_made_per_sentence, "left-at-zero", "each pass starts again from a new tensor of zeros"),
+    ("2.1", entropy_of_resoftmaxed, "softmax-of-weights", "computed from softmax(weights)"),
+    ("2.4", ForwardScalesInputInPlace, "input-scaled-in-place", "the right computation on X × 1/√8"),
+    ("3.2", padding_real_tokens_last, "real-tokens-at-end", "the right mask reversed along the keys"),
+    ("3.3", masked_softmax_empty_test_with_all, "all-not-any", "some keys are masked and others may be attended"),
+    ("3.4", masked_attention_mask_transposed, "found-mask", "the mask transposed, read as (key, query)"),
+    ("3.5", HeadThroughReLU, "extra-relu", "a ReLU applied to the output"),
+    ("3.5", HeadWithResidual, "extra-residual", "the input X added to the output"),
+    ("4.3", HeadsViewedNotTransposed, "found-split", "without transpose(1, 2)"),
+    ("5.1", ideal_keys_upside_down, "sign-flipped", "with its sign flipped"),
+    ("6.2", chunked_returns_inside_query_loop, "left-at-zero", "returns during the loop's first pass"),
+    ("2.5", attention_with_sigmoid_weights, "found-normalise", "a sigmoid in place of the softmax"),
+    ("4.3", HeadsSizesSwapped, "found-split", "the two sizes swapped"),
 ]

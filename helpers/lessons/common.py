@@ -8,6 +8,7 @@ import re
 import torch
 from torch import Tensor
 
+from helpers.lessons import errors
 from helpers.lessons.records import Finding, Mistake
 from helpers.lessons.toolkit import _right_numbers_other_shape, _tensor_as_bool, raised, sizes_named, source_line
 from helpers.running import Case, Outcome
@@ -262,6 +263,7 @@ COMMON_ERRORS = (
         lambda out: _tensor_as_bool(out),
         error=r"Boolean value of Tensor with more than one value is ambiguous",
     ),
+    *errors.COMMON_RAISED,
 )
 
 
@@ -346,9 +348,32 @@ def _power_precedence(case: Case, out: Outcome, expected: Tensor) -> Finding | N
     )
 
 
+def _minus_before_power(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Right but for a negative factor, with `-x ** 0.5` (or -(x ** 0.5)) in the code: the minus
+    applies to the power, not to the exponent."""
+    line = source_line(out, r"(^|[=(,]\s*)-\s*\(?\s*[\w.]+\s*\*\*")
+    finding = _proportional(case, out, expected) if line else None
+    if not finding or not finding[0].startswith("every number of yours is -"):
+        return None
+    power = re.search(r"-\s*(\()?\s*([\w.]+)\s*\*\*", line)
+    bracket, base = (power.group(1), power.group(2)) if power else ("", "x")
+    if bracket:
+        return (
+            finding[0],
+            f"`{line}`: -({base} ** 0.5) is minus √{base}, a negative number, not {base} to a negative power. Put "
+            f"the minus in the exponent: {base} ** -0.5 is 1/√{base}.",
+        )
+    return (
+        finding[0],
+        f"`{line}`: ** binds tighter than the minus sign in front of it, so -{base} ** 0.5 is -({base} ** 0.5), a "
+        f"negative number, not {base} to a negative power. Put the minus in the exponent: {base} ** -0.5 is 1/√{base}.",
+    )
+
+
 # Results right but for a scale or a shape, whatever the exercise. Tried after an exercise's own mistakes.
 COMMON_VALUES = (
     Mistake("power-precedence", _power_precedence),
+    Mistake("minus-before-power", _minus_before_power),
     Mistake("proportional", _proportional),
     Mistake("shape-of-right-numbers", _right_numbers_other_shape),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import torch
@@ -9,6 +10,7 @@ from torch import Tensor
 
 from helpers import attention as ref
 from helpers.lessons import variants
+from helpers.lessons.reading import lost_passes
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.toolkit import (
     Message,
@@ -23,7 +25,7 @@ from helpers.lessons.toolkit import (
     source_line,
 )
 from helpers.running import Case, Outcome
-from helpers.tolerances import ATOL, RTOL
+from helpers.tolerances import ATOL, RTOL, close, first_difference, fmt_num
 
 XT_X_MESSAGE = (
     "You computed Xᵀ X, which compares features with features (D × D). Scores compare "
@@ -58,6 +60,21 @@ def _over_dim_1(out: Outcome) -> str:
         f"Rows do not sum to 1 but columns do: `{line}` works over dim=1, which is the last axis only when the "
         "scores are 2-D; for a batch of scores (B, T, S) it is T, the second-to-last. Count from the end: "
         "dim=-1 is the last axis, whatever the shape."
+    )
+
+
+def _dim_1(out: Outcome, what: str) -> str:
+    """A reduction over dim=1 where the last axis is meant: the same axis only for 2-D inputs."""
+    line = source_line(out, r"\bdim\s*=\s*1\b|\(\s*1\s*[,)]")
+    quoted = f"`{line}` takes the {what}" if line else f"Your {what} is taken"
+    effect = (
+        "each number is shifted by its column's maximum instead of its row's"
+        if what == "maximum"
+        else "it adds up each column instead of each row"
+    )
+    return (
+        f"{quoted} over dim=1, which is the last axis only of a 2-D input; for (B, T, S) it is T, so {effect}. "
+        "Count from the end: dim=-1 is the last axis, whatever the shape."
     )
 
 
@@ -161,6 +178,52 @@ def _no_keepdim_message(reduction: str, use: str) -> Message:
     return message
 
 
+_CLAMPED = r"\b(clamp|clip)\(([^()]*)\)"
+
+
+def _clamped(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """A softmax of the scores clamped at the bounds the code writes (clamp(max=80)) instead of
+    shifted by the row's maximum: right while no score reaches the bound."""
+    line = source_line(out, _CLAMPED)
+    if not line:
+        return None
+    bounds = dict(re.findall(r"\b(min|max)\s*=\s*(-?[\d.]+(?:e-?\d+)?)", re.search(_CLAMPED, line).group(2)))
+    if "max" not in bounds:
+        return None
+    try:
+        low = float(bounds["min"]) if "min" in bounds else None
+        wrong = torch.softmax(case.inputs[0].clamp(min=low, max=float(bounds["max"])), dim=-1)
+    except ValueError:
+        return None
+    if not close(out.output, wrong) or close(wrong, expected):
+        return None
+    top = float(bounds["max"])
+    lost = (
+        f"on these scores, all above {fmt_num(top)}, every row's weights come out equal, whatever the scores were"
+        if bool((case.inputs[0] > top).all())
+        else "the scores above it lose their differences"
+    )
+    return (
+        f"{first_difference(expected, out.output)}; your result equals the softmax of the scores capped at "
+        f"{fmt_num(top)}",
+        f"`{line}` caps the scores at {fmt_num(top)} instead of shifting them: every score above {fmt_num(top)} "
+        f"becomes {fmt_num(top)}, so {lost}. Subtract each row's maximum instead, "
+        "exp(scores - scores.amax(dim=-1, keepdim=True)): no exponent is then above 0, and the result is unchanged.",
+    )
+
+
+def _shifted_on_one_side(out: Outcome, top: bool) -> str:
+    line = source_line(out, r"exp.*/.*exp|/.*\.sum\(")
+    quoted = f"`{line}`: the" if line else "The"
+    over, under = ("shifted", "unshifted") if top else ("unshifted", "shifted")
+    return (
+        f"{quoted} numerator takes exp of the {over} scores and the denominator sums exp of the {under} ones, so "
+        f"the shift no longer cancels: each row comes out exp({'-' if top else ''}max) times the softmax, and exp "
+        "of the unshifted scores overflows on large ones. Shift both the same way: e = torch.exp(scores - m), "
+        "then e / e.sum(dim=-1, keepdim=True)."
+    )
+
+
 MAX_TUPLE_MESSAGE = (
     "scores.max(dim=-1, keepdim=True) returns a pair (values, indices), not a tensor, so it cannot be "
     "subtracted. Take its .values, or use scores.amax(dim=-1, keepdim=True), which returns the maxima alone."
@@ -181,12 +244,16 @@ def _entries_left_zero(case: Case, out: Outcome, expected: Tensor) -> Finding | 
     i, j = torch.meshgrid(torch.arange(T), torch.arange(T), indexing="ij")
     expect_nonzero = ~torch.isclose(expected, torch.zeros_like(expected), atol=ATOL)
     evidence = f"{int(zero.sum())} of {got.numel()} scores are 0 where X Xᵀ is not, and every other score is right"
+    slip = lost_passes(out, zero.all(dim=1) & expect_nonzero.any(dim=1), ~zero.any(dim=1), "row")
+    if slip:
+        return f"{evidence}: {slip[0]}", slip[1]
     for where, region, message in (
         (
             f"row {T - 1} and column {T - 1}, the last token's",
             (i == T - 1) | (j == T - 1),
             f"Your loops stop one token early: range(T - 1) never reaches token T - 1 = {T - 1}. Loop over range(T).",
         ),
+        (f"row {T - 1}, the last token's", i == T - 1, _stops_early(out, T)),
         (
             "every score below the diagonal (j < i)",
             j < i,
@@ -204,9 +271,16 @@ def _entries_left_zero(case: Case, out: Outcome, expected: Tensor) -> Finding | 
             return f"{evidence}: the zeros are {where}", message
     return (
         evidence,
-        "Your loops skip some pairs (i, j), whose scores keep the 0 they started with. Every token i "
-        "needs a score with every token j: for i in range(T), for j in range(T).",
+        "Some scores keep the 0 they started with: find the step that does not reach them (a loop that skips "
+        "some pairs (i, j), a return inside a loop, or the tensor made again inside a loop). Every token i needs "
+        "a score with every token j: for i in range(T), for j in range(T).",
     )
+
+
+def _stops_early(out: Outcome, T: int) -> str:
+    line = source_line(out, r"range\([^)]*-\s*1\s*\)")
+    said = f"`{line}` stops one token early: it" if line else "Your outer loop"
+    return f"{said} never reaches row T - 1 = {T - 1}, the last token's. Loop i over range(T)."
 
 
 ENTRIES_LEFT_ZERO = Mistake("entries-left-zero", _entries_left_zero)
@@ -222,6 +296,16 @@ def _unscaled_too_early(formula: Callable[..., Tensor], what: str) -> tuple[Mist
     return (
         matches("scaled", message.format(how="√D"), lambda X: formula(X, X.shape[-1] ** -0.5), what.format("√D")),
         matches("scaled", message.format(how="D"), lambda X: formula(X, 1 / X.shape[-1]), what.format("D")),
+    )
+
+
+def _summed_over_queries(out: Outcome) -> str:
+    line = source_line(out, r"sum\(\s*(dim\s*=\s*)?(1|-3)\s*\)")
+    quoted = f"`{line}` sums" if line else "Your sum runs"
+    return (
+        f"{quoted} weights[b, i, j] · X[b, j] over i, the queries (dim 1), where the weighted sum runs over j, the "
+        "keys (dim 2 of the (B, T, T, D) products): so each output row is token j's own vector times the total "
+        "weight it receives. Sum over the keys, dim=2, or write weights @ X, which does exactly that sum."
     )
 
 
@@ -341,6 +425,12 @@ EXERCISES_01 = [
                 both=True,
             ),
             matches(
+                "dim-1-not-last",
+                lambda out: _dim_1(out, "maximum"),
+                lambda s: _softmax_shifted_by(s, s.amax(dim=1, keepdim=True)) if s.dim() > 2 else s[:0],
+                "a softmax shifted by the maximum over dim=1",
+            ),
+            matches(
                 "row-min",
                 ROW_SHIFT_MESSAGE.format(what="minimum"),
                 lambda s: _softmax_shifted_by(s, s.amin(dim=-1, keepdim=True)),
@@ -360,6 +450,19 @@ EXERCISES_01 = [
                 "softmax(scores / each row's maximum)",
             ),
             wrong_axis,
+            Mistake("clamped", _clamped),
+            matches(
+                "shifted-on-one-side",
+                lambda out: _shifted_on_one_side(out, top=True),
+                lambda s: (s - s.amax(dim=-1, keepdim=True)).exp() / s.exp().sum(dim=-1, keepdim=True),
+                "exp(scores - max) / Σ exp(scores)",
+            ),
+            matches(
+                "shifted-on-one-side",
+                lambda out: _shifted_on_one_side(out, top=False),
+                lambda s: s.exp() / (s - s.amax(dim=-1, keepdim=True)).exp().sum(dim=-1, keepdim=True),
+                "exp(scores) / Σ exp(scores - max)",
+            ),
             non_finite_on_large("overflow", OVERFLOW_MESSAGE),
             non_finite_in_low_rows(
                 "global-max",
@@ -453,6 +556,12 @@ EXERCISES_01 = [
             ),
             matches("xt-x", XT_X_MESSAGE, lambda X: X @ torch.softmax(X.mT @ X, dim=-1), "X softmax(Xᵀ X)"),
             *_unscaled_too_early(lambda X, c: torch.softmax(X @ X.mT * c, dim=-1) @ X, "softmax(X Xᵀ / {}) X"),
+            matches(
+                "summed-over-queries",
+                lambda out: _summed_over_queries(out),
+                lambda X: torch.softmax(X @ X.mT, dim=-1).sum(dim=-2).unsqueeze(-1) * X,
+                "each token's vector times the total weight it receives (a sum over the queries)",
+            ),
             matches(
                 "across-batch",
                 "Every token attended to every token of the whole batch, B·T of them, not only to "

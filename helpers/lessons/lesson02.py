@@ -13,7 +13,7 @@ from torch import Tensor
 from helpers import attention as ref
 from helpers.lessons import variants
 from helpers.lessons.common import MATMUL_SIZES
-from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
+from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, _dim_1, dot_T_on_batch
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import (
     SCALE_HIDDEN,
@@ -26,6 +26,7 @@ from helpers.lessons.scaling import (
     width_of_X,
 )
 from helpers.lessons.toolkit import last_weights_mistakes, matches, raised, randn, source_line, weights_case
+from helpers.lessons.whole_module import module_cases
 from helpers.running import Case, Outcome, keeps_weights, step1_probe, step2_probe
 from helpers.tolerances import close, first_difference, fmt_num
 
@@ -108,14 +109,29 @@ def qkv_module_cases(gen: torch.Generator) -> list[Case]:
     return cases
 
 
+def projection_cases(gen: torch.Generator) -> list[Case]:
+    """The MySelfAttention cases, then one run after other instances were built."""
+    cases = qkv_module_cases(gen)
+    return cases + module_cases(cases[0], gradients=False)
+
+
 def forward_cases(gen: torch.Generator) -> list[Case]:
-    """The MySelfAttention cases, then one that compares what forward kept in self.last_weights."""
+    """The MySelfAttention cases, then one that compares what forward kept in self.last_weights,
+    and the module as a whole: gradients and instances."""
     B, T, D = 2, 6, 4
-    return qkv_module_cases(gen) + [
-        weights_case(
-            f"MySelfAttention({D}) on (B={B}, T={T}, D={D})", (randn(gen, B, T, D),), (D,), linear_params(gen, D, QKV)
-        )
-    ]
+    cases = qkv_module_cases(gen)
+    return (
+        cases
+        + [
+            weights_case(
+                f"MySelfAttention({D}) on (B={B}, T={T}, D={D})",
+                (randn(gen, B, T, D),),
+                (D,),
+                linear_params(gen, D, QKV),
+            )
+        ]
+        + module_cases(cases[0])
+    )
 
 
 def _attend_scores(p, X, masked=False):
@@ -124,8 +140,10 @@ def _attend_scores(p, X, masked=False):
 
 
 def module_skeleton_cases(gen: torch.Generator) -> list[Case]:
-    """The MySelfAttention cases without weights to load: step 1 has no layers yet."""
-    return [replace(case, params={}) for case in qkv_module_cases(gen)]
+    """The MySelfAttention cases without weights to load (step 1 has no layers yet), then one
+    run after other instances were built."""
+    cases = [replace(case, params={}) for case in qkv_module_cases(gen)]
+    return cases + module_cases(cases[0], gradients=False)
 
 
 def qkv_cases(gen: torch.Generator) -> list[Case]:
@@ -361,6 +379,12 @@ EXERCISES_02 = [
                 lambda w: torch.special.entr(w).sum(dim=0),
                 "a sum over dim 0",
             ),
+            matches(
+                "dim-1-not-last",
+                lambda out: _dim_1(out, "sum"),
+                lambda w: torch.special.entr(w).sum(dim=1) if w.dim() > 2 else w[:0],
+                "a sum over dim 1",
+            ),
             matches("summed-all", _summed_all, lambda w: torch.special.entr(w).sum(), "the sum over the whole tensor"),
             Mistake("epsilon", _entropy_epsilon),
         ),
@@ -397,7 +421,7 @@ EXERCISES_02 = [
         signature="class MySelfAttention(nn.Module) with linear_q, linear_k, linear_v and scale",
         returns="nn.Linear(hidden_size, hidden_size) layers named linear_q, linear_k and linear_v, and scale = hidden_size ** -0.5",
         reference=ref.MySelfAttention,
-        make_cases=qkv_module_cases,
+        make_cases=projection_cases,
         module=True,
         probe=step2_probe,
         mistakes=(

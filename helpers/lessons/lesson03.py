@@ -23,6 +23,7 @@ from helpers.lessons.scaling import (
     width_of_X,
 )
 from helpers.lessons.toolkit import last_weights_mistakes, matches, raised, randint, randn, source_line, weights_case
+from helpers.lessons.whole_module import module_cases
 from helpers.running import Case, Outcome, keeps_weights
 from helpers.tolerances import close, fmt_index, fmt_num
 
@@ -186,7 +187,7 @@ def head_cases(gen: torch.Generator) -> list[Case]:
             linear_params(gen, D, HEAD),
         )
     )
-    return cases
+    return cases + module_cases(cases[1])
 
 
 def _head_scores(p, X, mask=None, *, masked=False):
@@ -217,6 +218,11 @@ def _softmax_ignoring_mask(scores, mask=None):
 
 def _softmax_inverted(scores, mask=None):
     return ref.masked_softmax(scores, None if mask is None else ~mask)
+
+
+def _softmax_inverted_nan(scores, mask=None):
+    """The mask used the wrong way round, and a row it leaves empty NaN, as masked_fill(mask, -inf) gives."""
+    return _softmax_nan_rows(scores, None if mask is None else ~mask)
 
 
 def _softmax_then_mask(scores, mask=None):
@@ -370,6 +376,7 @@ def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tu
     variants = (
         ("mask-ignored", _softmax_ignoring_mask, "what you get with no mask"),
         ("inverted-mask", _softmax_inverted, "the result with the mask inverted"),
+        ("inverted-mask", _softmax_inverted_nan, "the result with the mask inverted (NaN where it hides every key)"),
         ("mask-after-softmax", _softmax_then_mask, "softmax first, then the masked weights set to 0"),
         ("inf-after-softmax", _softmax_then_inf, "softmax first, then the masked weights set to -inf"),
         ("mask-multiplied", _softmax_multiplied, "the softmax with the masked scores at 0"),
@@ -379,10 +386,41 @@ def mask_mistakes(formula: Callable[..., Tensor], with_init: bool = False) -> tu
     )
     return tuple(
         matches(
-            key, MASK_MESSAGES[key], (lambda sm: lambda *a: formula(*a, softmax=sm))(softmax), what, with_init=with_init
+            key,
+            MASK_MESSAGES[key],
+            (lambda sm: lambda *a: formula(*a, softmax=sm))(softmax),
+            what,
+            with_init=with_init,
+            if_all_nan=INF_TIMES if key == "zero-times-inf" else "",
         )
         for key, softmax, what in variants
     )
+
+
+# -inf in arithmetic with the mask: mask * -inf, (~mask).float() * float("-inf"), ...
+INF_TIMES = r"\*\s*(float\(\s*['\"]-?inf|-?\s*(math|torch)\.inf)|(inf['\"]\s*\)|(math|torch)\.inf)\s*\*"
+
+
+_MIDDLE_AXIS = r"\bmask\s*=\s*mask\s*(\.unsqueeze\(\s*(1|-2)\s*\)|\[\s*:\s*,\s*None\s*\])"
+
+
+def _square_mask_given_middle_axis(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """A size error with a (T, T) mask among the inputs, and code that gives the mask an axis
+    in the middle, as a padding mask's query axis: (T, 1, T) lines its rows up with the batch."""
+    mask = next((x for x in case.inputs if isinstance(x, Tensor) and x.dtype == torch.bool), None)
+    line = source_line(out, _MIDDLE_AXIS)
+    if mask is None or mask.dim() != 2 or not line or "must match the size" not in (out.error or ""):
+        return None
+    T = mask.shape[-1]
+    return (
+        f"your code raised {out.error}",
+        f"`{line}` gives this ({T}, {T}) mask an axis in the middle, ({T}, 1, {T}), as a padding mask's query axis: "
+        f"its {T} rows then line up with the sentences of the (B, T, T) scores. A (T, T) mask needs no new axis "
+        "(broadcasting puts one in front, (1, T, T)); only a (B, T) padding mask needs one in the middle.",
+    )
+
+
+SQUARE_MASK_MIDDLE_AXIS = Mistake("mask-axis-in-middle", _square_mask_given_middle_axis, on_error=True)
 
 
 EXERCISES_03 = [
@@ -504,6 +542,7 @@ EXERCISES_03 = [
             family=variants.softmax_family(mask=1),
         ),
         mistakes=(
+            SQUARE_MASK_MIDDLE_AXIS,
             Mistake("renormalised-after-softmax", _renormalised_after_softmax),
             *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),
             matches(

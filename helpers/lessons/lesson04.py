@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from helpers import attention as ref
 from helpers import running
-from helpers.lessons import variants
+from helpers.lessons import reading, variants
 from helpers.lessons.dropout import DROPOUT_MISTAKES, dropout_cases
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
@@ -30,7 +30,8 @@ from helpers.lessons.toolkit import (
     source_line,
     weights_case,
 )
-from helpers.running import Case, Outcome, keeps_head_weights, run_converter, run_dropout, run_independence_test
+from helpers.lessons.whole_module import module_cases
+from helpers.running import Case, Outcome, keeps_named_head_weights, run_converter, run_dropout, run_independence_test
 from helpers.tolerances import close, first_difference
 
 
@@ -78,6 +79,7 @@ def mha_cases(gen: torch.Generator) -> list[Case]:
             linear_params(gen, D, HEAD),
         )
     )
+    cases += module_cases(cases[2])
     H = randint(gen, 3, 5)
     D = H * randint(gen, 2, 4) + randint(gen, 1, H - 1)
     cases.append(
@@ -178,6 +180,49 @@ def _heads_against_tokens(case: Case, out: Outcome, expected: Tensor | None) -> 
         "The heads met another size on the same axis. Every tensor in a head's attention must be "
         "(B, H, T, ...): q, k AND v split with the same view and transpose, and a (B, 1, T) or (B, T, T) mask "
         "given its head axis at position 1, mask.unsqueeze(1).",
+    )
+
+
+def _head_sizes_named(out: Outcome) -> str:
+    """4.3 asks __init__ to store num_heads and d_head: what it stored instead, by name."""
+    found = re.search(r"has no attribute (.*?); its __init__ stored: (.*?)(?: \(line \d+.*)?$", out.error or "")
+    missing = found.group(1).split(" and no ") if found else ["num_heads", "d_head"]
+    stored = [n for n in (found.group(2).split(", ") if found else []) if n != "nothing"]
+    layers = {"q_proj", "k_proj", "v_proj", "out_proj", "last_weights", "embed_size"}
+    others = [n for n in stored if n not in layers]
+    instead = f" Yours stores {', '.join('self.' + n for n in others)} instead." if others else ""
+    fixes = {"num_heads": "self.num_heads = num_heads", "d_head": "self.d_head = embed_size // num_heads"}
+    return (
+        f"Exercise 4.3 asks __init__ to store {' and '.join('self.' + n for n in missing)}, by exactly "
+        f"{'these names' if len(missing) > 1 else 'this name'}: code that uses your module reads them "
+        f"(exercise 4.5 reads ours.num_heads).{instead} Write {'; '.join(fixes[n] for n in missing)}."
+    )
+
+
+def _refused_right_sizes(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """The constructor's own ValueError, raised for sizes that divide: its test is inverted."""
+    if not (out.error or "").startswith("ValueError") or len(case.init) < 2 or not re.search(r"\braise\b", out.error):
+        return None
+    D, H = case.init[:2]
+    if not isinstance(D, int) or not isinstance(H, int) or H == 0 or D % H:
+        return None
+    test = source_line(out, r"^\s*if\b.*%")
+    quoted = f"`{test}` is" if test else "Your test is"
+    return (
+        f"your code raised {out.error}, building {case.label.split(' on ')[0]}: {D} is divisible by {H}",
+        f"{quoted} the wrong way round: it raises when the sizes divide (a remainder of 0) and lets through the "
+        "ones that do not. Raise when there is a remainder: if embed_size % num_heads != 0: (or if embed_size % "
+        "num_heads:).",
+    )
+
+
+def _heads_along_tokens(out: Outcome) -> str:
+    line = source_line(out, r"cat\(")
+    quoted = f"`{line}` puts" if line else "Your code puts"
+    return (
+        f"{quoted} the heads one after another along the tokens' axis, (B, H · T, d_head): each head's tokens follow "
+        "the previous head's. Side by side means along the last axis, each token's d_head numbers of head 0, then "
+        "head 1, ...: torch.cat([x[:, h] for h in range(H)], dim=-1)."
     )
 
 
@@ -441,6 +486,12 @@ EXERCISES_04 = [
                 lambda x: x.mean(dim=1),
                 "x.mean(dim=1)",
             ),
+            matches(
+                "heads-along-tokens",
+                _heads_along_tokens,
+                lambda x: torch.cat(x.unbind(1), dim=1),
+                "the heads concatenated along dim 1, the tokens",
+            ),
             axes_mistake(("B", "T", "D")),
             misplaced_mistake(
                 lambda case: case.inputs[0],
@@ -538,6 +589,47 @@ def _changed_whole_batch(case: Case, out: Outcome, expected: Tensor) -> Finding 
         f"Your test changed every sentence: `{line}` changes the whole batch, so every sentence's output "
         "moves, even in a module that keeps sentences apart. Change sentence 1 only (changed = X.clone(); "
         "changed[1] += 1), and compare the other sentences' outputs.",
+    )
+
+
+def _all_said(out: Outcome, value: bool) -> bool:
+    got = out.output
+    return tuple(got.shape) == (len(INDEPENDENCE.members),) and bool((got == float(value)).all())
+
+
+def _change_thrown_away(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Every verdict True, and a line whose whole statement is arithmetic, changed[1] + 1:
+    its result is thrown away, so nothing was changed."""
+    line = reading.discarded(out)
+    if not line or not _all_said(out, True):
+        return None
+    found = re.match(r"(.+?)\s*([-+*/])\s*(.+)$", line)
+    fix = f"{found.group(1)} {found.group(2)}= {found.group(3)}" if found else "assign the result"
+    return (
+        f"your test said True for all {len(expected)} modules, {int((expected == 0).sum())} of which mix sentences",
+        f"`{line}` computes a changed sentence and throws it away: the statement stores nothing, so the copy is "
+        f"still X, both runs see the same batch, and every module looks as if it kept sentences apart. Store the "
+        f"change: {fix}.",
+    )
+
+
+def _changed_another_sentence(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Every verdict False, the code changes sentence a and leaves sentence b out of the comparison."""
+    changed = re.search(r"^\s*(\w+)\[\s*(-?\d+)\s*\]\s*(?:[-+*/]?=(?!=)|\.\w+_\()", out.source or "", re.M)
+    left_out = re.search(r"!=\s*(-?\d+)\b", out.source or "")
+    B = case.inputs[0].shape[0]
+    if not changed or not left_out or not _all_said(out, False):
+        return None
+    a, b = changed.group(2), left_out.group(1)
+    if int(a) % B == int(b) % B:
+        return None
+    line = source_line(out, rf"^\s*{re.escape(changed.group(1))}\[\s*{re.escape(a)}\s*\]")
+    keep = source_line(out, rf"!=\s*{re.escape(b)}\b")
+    return (
+        f"your test said False for all {len(expected)} modules, {int(expected.sum())} of which keep sentences apart",
+        f"Your test changes sentence {a} (`{line}`) but leaves sentence {b} out of the comparison (`{keep}`): "
+        f"sentence {a}, which you changed, is compared, so its output moves in every module. Change the sentence you "
+        f"leave out: {changed.group(1)}[{b}], or leave out sentence {a}.",
     )
 
 
@@ -661,9 +753,11 @@ EXERCISES_04 += [
             from_weights=variants.from_weights("v_proj", "out_proj", heads=True),
         ),
         module=True,
-        probe=keeps_head_weights,
+        probe=keeps_named_head_weights,
         mistakes=(
             no_super_init,
+            raised("head-sizes-named", _head_sizes_named, error=r"^MissingAttribute: "),
+            Mistake("refuses-right-sizes", _refused_right_sizes, on_error=True),
             dot_T_on_batch,
             mha_mistake("view-no-transpose", SPLIT_MESSAGE, "heads split by a plain view", split=_split_view_only),
             mha_mistake(
@@ -755,6 +849,8 @@ EXERCISES_04 += [
             ),
             TENSOR_VERDICT,
             Mistake("changed-whole-batch", _changed_whole_batch),
+            Mistake("change-thrown-away", _change_thrown_away),
+            Mistake("changed-another-sentence", _changed_another_sentence),
             *test_mistakes(
                 INDEPENDENCE,
                 "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), "

@@ -15,6 +15,7 @@ from helpers.lessons.panels import Panel, _source_pattern, loose_tolerance, test
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import linear_params, project
 from helpers.lessons.toolkit import matches, raised, randn, source_line
+from helpers.lessons.whole_module import module_cases
 from helpers.running import Case, Outcome, run_equivariance_test
 
 
@@ -49,7 +50,7 @@ def reversal_model_cases(gen: torch.Generator) -> list[Case]:
             params=tiny_params(gen, V, seq_len, D),
         )
     )
-    return cases
+    return cases + module_cases(cases[0])
 
 
 def _scores_met_vectors(case: Case, out: Outcome) -> Finding | None:
@@ -122,6 +123,23 @@ def _tiny(init, p, tokens, positions="before", readout=True):
     if positions == "after":
         x = x + pos
     return project(p, "readout", x) if readout else x
+
+
+POSITIONS_FROM_1 = r"arange\(\s*1\s*,"
+
+
+def _combined_by(out: Outcome, pattern: str, what: str, fix: str) -> str:
+    """The message for token and position vectors combined the wrong way, quoting the line."""
+    line = source_line(out, pattern)
+    quoted = f"`{line}`" if line else "Your forward"
+    return f"{quoted} {what}: {fix}."
+
+
+def _scaled_tokens(init, p, tokens):
+    """ReversalModel with the token vectors multiplied by √D before the positions are added."""
+    D = p["tok.weight"].shape[-1]
+    scaled = {**p, "tok.weight": p["tok.weight"] * D**0.5}
+    return _tiny(init, scaled, tokens)
 
 
 def _is_flip_like(perm: Tensor) -> bool:
@@ -304,6 +322,15 @@ EXERCISES_05 = [
                         "Leave atol out.",
                     ),
                     _source_pattern(
+                        "compares-predictions",
+                        "Your test compares the predicted tokens, argmax over the V scores, not the outputs: a model "
+                        "whose scores move when the tokens are permuted, but not enough to change which score is "
+                        "largest, passes as equivariant. Compare the outputs themselves: "
+                        "torch.allclose(model(tokens[:, perm]), model(tokens)[:, perm]).",
+                        r"\.argmax\(|torch\.argmax\(|\.max\(\s*(dim\s*=\s*)?-1\s*\)\.indices",
+                        EQUIVARIANCE,
+                    ),
+                    _source_pattern(
                         "inverse-perm",
                         "perm.argsort() is the inverse permutation: permuting the input "
                         "by perm permutes the output by perm itself. Use perm on both sides.",
@@ -397,6 +424,15 @@ EXERCISES_05 = [
                 "positions T - 1, ..., 0",
                 with_init=True,
             ),
+            raised(
+                "positions-from-1",
+                lambda out: f"`{source_line(out, POSITIONS_FROM_1)}` starts the positions at 1: the first token is "
+                "position 0, and the table's rows run 0 to seq_len - 1, so position T is past its end. Use "
+                "torch.arange(T), 0 to T - 1.",
+                error=r"index out of range",
+                source=POSITIONS_FROM_1,
+                both=True,
+            ),
             matches(
                 "positions-from-1",
                 "Your positions start at 1: the first token is position 0, and the table has "
@@ -407,10 +443,27 @@ EXERCISES_05 = [
             ),
             matches(
                 "positions-multiplied",
-                "You multiplied the token vectors by the position vectors: add them, "
-                "self.tok(tokens) + self.pos(positions), so that each keeps its own information.",
+                lambda out: _combined_by(
+                    out,
+                    r"\*\s*self\.pos\b|pos\w*\([^)]*\)\s*\*|\bpos\w*\s*\*|attention\([^)]*\*",
+                    "multiplies the token vectors by the position vectors",
+                    "add them, so that each keeps its own information: token vectors + position vectors",
+                ),
                 lambda *a: _tiny(*a, positions="multiplied"),
                 "token vectors times position vectors",
+                with_init=True,
+            ),
+            matches(
+                "tokens-scaled",
+                lambda out: _combined_by(
+                    out,
+                    r"\*\s*(math\.sqrt|\w+\s*\*\*\s*0?\.5)|sqrt",
+                    "multiplies the token vectors by √D before adding the positions, as the Transformer paper's "
+                    "embeddings do",
+                    "this model adds them as they are, token vectors + position vectors: drop the factor",
+                ),
+                _scaled_tokens,
+                "token vectors times √D, plus position vectors",
                 with_init=True,
             ),
             matches(

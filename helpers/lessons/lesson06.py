@@ -15,6 +15,7 @@ from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import SCALE_CHUNKED, scale_mistakes, width_of_q
 from helpers.lessons.toolkit import matches, raised, randint, randn, source_line, without_comment
 from helpers.running import Case, Outcome, run_chunked
+from helpers.tolerances import first_difference
 
 
 def rising(gen: torch.Generator, *shape: int) -> Tensor:
@@ -102,23 +103,30 @@ def _online(
     inverted=False,
     block_with_old_max=False,
     global_max=False,
+    after_adding=False,
+    short=False,
+    stays=False,
+    sum_start=0.0,
 ):
-    """online_softmax with one thing changed for a mistake."""
+    """online_softmax with one thing changed for a mistake (after_adding: the sum rescaled after
+    the new block was added, so that block is rescaled too; short: each block's slice one number
+    short; stays: m never set to m_new, the last m_new used at the end)."""
     if per_block:
         return torch.cat(
             [torch.softmax(scores[..., i : i + block], dim=-1) for i in range(0, scores.shape[-1], block)], -1
         )
     m = torch.full(scores.shape[:-1] + (1,), start)
-    s = torch.zeros(scores.shape[:-1] + (1,))
+    s = torch.full(scores.shape[:-1] + (1,), sum_start)
     for i in _blocks(scores.shape[-1], block, drop_tail):
-        chunk = scores[..., i : i + block]
+        chunk = scores[..., i : i + block - 1 if short else i + block]
+        if chunk.shape[-1] == 0:
+            continue
         m_new = _running_max(m, chunk.max() if global_max else chunk.amax(dim=-1, keepdim=True), forget)
         factor = torch.exp(m_new - m) if inverted else torch.exp(m - m_new)
-        s = (s * factor if rescale else s) + torch.exp(chunk - (m if block_with_old_max else m_new)).sum(
-            dim=-1, keepdim=True
-        )
-        m = m_new
-    return torch.exp(scores - m) / s
+        added = torch.exp(chunk - (m if block_with_old_max else m_new)).sum(dim=-1, keepdim=True)
+        s = (s + added) * factor if after_adding else (s * factor if rescale else s) + added
+        m = m if stays else m_new
+    return torch.exp(scores - (m_new if stays else m)) / s
 
 
 def _chunked(
@@ -136,27 +144,42 @@ def _chunked(
     divide=True,
     start=float("-inf"),
     inverted=False,
+    raw=False,
+    averaged=False,
+    each_block=False,
+    short=False,
+    block_with_old_max=False,
+    stays=False,
 ):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
-    1/√d unless given)."""
+    1/√d unless given; raw: an inverted factor left to give NaN on the first block; averaged:
+    the blocks' own softmaxes averaged; each_block: out divided by s in every block; short:
+    each block's slice one key short)."""
     q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
     m = torch.full(q.shape[:-1] + (1,), start)
     s = torch.zeros(q.shape[:-1] + (1,))
     out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
-    for i in _blocks(k.shape[-2], block, drop_tail):
-        scores = q @ k[..., i : i + block, :].mT
-        if per_block:
-            out = out + torch.softmax(scores, dim=-1) @ v[..., i : i + block, :]
+    blocks = _blocks(k.shape[-2], block, drop_tail)
+    for i in blocks:
+        end = i + block - 1 if short else i + block
+        scores = q @ k[..., i:end, :].mT
+        if per_block or averaged:
+            out = out + torch.softmax(scores, dim=-1) @ v[..., i:end, :]
             continue
         m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
-        rescale_by = (
-            (torch.exp(m_new - m).nan_to_num(0.0, posinf=0.0) if inverted else torch.exp(m - m_new)) if rescale else 1.0
-        )
-        exps = torch.exp(scores - m_new)
+        if inverted:
+            rescale_by = torch.exp(m_new - m) if raw else torch.exp(m_new - m).nan_to_num(0.0, posinf=0.0)
+        else:
+            rescale_by = torch.exp(m - m_new) if rescale else 1.0
+        exps = torch.exp(scores - (m if block_with_old_max else m_new))
         s = (s * rescale_by if rescale_sum else s) + exps.sum(dim=-1, keepdim=True)
-        out = (out * rescale_by if rescale_out else out) + exps @ v[..., i : i + block, :]
-        m = m_new
-    return out if per_block or not divide else out / s
+        out = (out * rescale_by if rescale_out else out) + exps @ v[..., i:end, :]
+        if each_block:
+            out = out / s
+        m = m if stays else m_new
+    if averaged:
+        return out / len(blocks)
+    return out if per_block or each_block or not divide else out / s
 
 
 def _values_not_sliced(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
@@ -229,6 +252,71 @@ def block_mistakes(formula: Callable[..., Tensor], length: str) -> tuple[Mistake
     )
 
 
+def _running_max_names(out: Outcome) -> tuple[str, str]:
+    """(the running maximum, the new one) as the code names them: the name started at -inf, and
+    the name given torch.maximum of it; ("m", "m_new") where the code does not show them."""
+    start = re.search(r"^\s*(\w+)\s*=\s*torch\.full\(.*-\s*(inf|float\(\s*['\"]-inf)", out.source or "", re.M)
+    old = start.group(1) if start else "m"
+    grown = re.search(rf"^\s*(\w+)\s*=\s*torch\.maximum\(\s*{re.escape(old)}\b", out.source or "", re.M)
+    return old, grown.group(1) if grown else "m_new"
+
+
+def _exp_of(first: str, second: str) -> str:
+    """A pattern for exp(first - second), as a call or a method; first may be a pattern."""
+    return rf"exp\(\s*{first}\s*-\s*{second}\s*\)|\(\s*{first}\s*-\s*{second}\s*\)\.exp\("
+
+
+def _inverted_factor(out: Outcome) -> str:
+    """exp(m_new - m) in the code's own names."""
+    old, new = _running_max_names(out)
+    return _exp_of(re.escape(new), re.escape(old))
+
+
+def _old_max_exponent(out: Outcome) -> str:
+    """exp(x - m), x any name but the two maxima, in the code's own names."""
+    old, new = _running_max_names(out)
+    return _exp_of(rf"(?!{re.escape(new)}\b|{re.escape(old)}\b)\w+", re.escape(old))
+
+
+def _rescaled_after_adding(out: Outcome) -> str:
+    line = source_line(out, r"\(\s*s\s*\+.*\)\s*\*|\*=")
+    quoted = f"`{line}` rescales" if line else "You rescaled"
+    return (
+        f"{quoted} the running sum after adding the new block's terms, so those terms, already taken with "
+        "m_new, are shrunk by exp(m - m_new) too. Only the old sum was computed with the old maximum: rescale it "
+        "first, then add, s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)."
+    )
+
+
+def _normalised_each_block(out: Outcome) -> str:
+    line = source_line(out, r"/\s*s\b")
+    quoted = f"`{line}` divides" if line else "You divided"
+    return (
+        f"{quoted} the running output by the running sum in every block, and the next block then rescales and adds "
+        "unnormalised terms to that normalised output: the blocks end up mixed with weights that do not match. Keep "
+        "out as a running sum of exp(score - m) · v, like s, and divide once, after the loop: return out / s."
+    )
+
+
+def _max_never_kept(out: Outcome) -> str:
+    old, new = _running_max_names(out)
+    return (
+        f"{old} is never given {new}'s value, so it stays -inf: every block's factor exp({old} - {new}) is "
+        f"exp(-inf) = 0 and wipes out what was summed so far: only the last block counts. End the loop's body "
+        f"with {old} = {new}, after the factor is taken."
+    )
+
+
+def _block_one_short(out: Outcome) -> str:
+    line = source_line(out, r"\+\s*[\w.]+\s*-\s*1\b")
+    quoted = f"`{line}`: " if line else ""
+    return (
+        f"{quoted}Python's slices stop before their end, so [start : start + block - 1] leaves out the last key of "
+        "every block, and those keys are never attended. Slice [start : start + block]: it holds exactly block keys "
+        "(fewer in the last block)."
+    )
+
+
 def _final_no_shift(out: Outcome) -> str:
     line = source_line(out, r"exp\(\s*scores\s*\)")
     quoted = f"`{line}`" if line else "Your last step"
@@ -263,6 +351,46 @@ def _slices_axis_1(out: Outcome) -> str:
     )
 
 
+# A slice of the first axis with a loop's bounds: scores[start : start + block], k[i:i + block].
+_FIRST_AXIS = r"\b(scores|k|v|q)\[\s*[\w.]+\s*:\s*[^\],]+\]"
+
+
+def _sliced_first_axis(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """A block sliced from the first axis of an input with more than one: the rows (6.1) or
+    the sentences (6.2), not the keys."""
+    found = re.search(_FIRST_AXIS, out.source or "")
+    line = source_line(out, _FIRST_AXIS)
+    if not found or not line:
+        return None
+    name = found.group(1)
+    x = {"scores": 0, "q": 0, "k": 1, "v": 2}.get(name)
+    x = case.inputs[x] if x is not None and x < len(case.inputs) else None
+    if not isinstance(x, Tensor) or x.dim() < 2:
+        return None
+    if out.error:
+        evidence = f"your code raised {out.error}"
+    elif out.output is not None and expected is not None:
+        evidence = (
+            f"expected shape {tuple(expected.shape)}, got {tuple(out.output.shape)}"
+            if out.output.shape != expected.shape
+            else first_difference(expected, out.output)
+        )
+    else:
+        return None
+    if name == "scores":
+        return (
+            evidence,
+            f"`{line}` slices the first axis of scores, its rows, not the last, its keys: for scores of shape "
+            f"{tuple(x.shape)} a 'block' is a group of rows. Slice the last axis, whatever the number of axes before "
+            "it: scores[..., start : start + block].",
+        )
+    return (
+        evidence,
+        f"`{line}` slices the first axis of {name}, the sentences of the batch (B = {x.shape[0]}), not its keys: the "
+        f"tokens are the second-to-last axis, {name}[:, start : start + block] (or {name}[..., start : start + block, :]).",
+    )
+
+
 EXERCISES_06 = [
     Exercise(
         id="6.1",
@@ -280,6 +408,8 @@ EXERCISES_06 = [
         mistakes=(
             raised("state-without-axis", _state_without_axis, error=_SIZE_ERROR, source=_STATE_WITHOUT_AXIS, both=True),
             raised("slices-axis-1", _slices_axis_1, error=_SIZE_ERROR, source=_SLICES_AXIS_1, both=True),
+            Mistake("sliced-first-axis", _sliced_first_axis, on_error=True),
+            Mistake("sliced-first-axis", _sliced_first_axis),
             matches(
                 "final-no-shift",
                 _final_no_shift,
@@ -319,6 +449,33 @@ EXERCISES_06 = [
                 "exp(m_new - m).",
                 lambda *a: _online(*a, inverted=True),
                 "the sum rescaled by exp(m_new - m)",
+                if_all_nan=_inverted_factor,
+            ),
+            matches(
+                "block-one-short",
+                lambda out: _block_one_short(out),
+                lambda *a: _online(*a, short=True),
+                "every block without its last number",
+            ),
+            matches(
+                "phantom-score",
+                "You start with m = 0 and s = 1: that is the sum of one score of 0 already seen, exp(0 - 0) = 1, "
+                "which every row then carries, though no such score exists. Start from nothing: m at -inf and "
+                "s at 0, torch.full(..., float('-inf')) and torch.zeros(...).",
+                lambda *a: _online(*a, start=0.0, sum_start=1.0),
+                "a sum that starts at 1, for a score of 0 that is not there",
+            ),
+            matches(
+                "max-never-kept",
+                lambda out: _max_never_kept(out),
+                lambda *a: _online(*a, stays=True),
+                "the running maximum left at -inf, each block's sum replacing the last",
+            ),
+            matches(
+                "rescaled-after-adding",
+                lambda out: _rescaled_after_adding(out),
+                lambda *a: _online(*a, after_adding=True),
+                "the sum rescaled after the new block was added",
             ),
             matches(
                 "block-before-max",
@@ -359,6 +516,8 @@ EXERCISES_06 = [
                 error=r"^TooMuchMemory",
             ),
             Mistake("sliced-on-d", _sliced_on_d, on_error=True),
+            Mistake("sliced-first-axis", _sliced_first_axis, on_error=True),
+            Mistake("sliced-first-axis", _sliced_first_axis),
             Mistake("values-not-sliced", _values_not_sliced, on_error=True),
             *block_mistakes(_chunked, "T"),
             matches(
@@ -369,13 +528,54 @@ EXERCISES_06 = [
                 lambda *a: _chunked(*a, rescale_out=False),
                 "the output without rescaling",
             ),
+            *(
+                matches(
+                    "rescale-inverted",
+                    "The rescaling factor is upside down: the running sum and output were "
+                    "computed with exp(score - m) and must become exp(score - m_new), so multiply them by "
+                    "exp(m - m_new), which is at most 1, not by exp(m_new - m)."
+                    + (" On the first block m is -inf, so exp(m_new - m) is inf, and 0 × inf is NaN." if raw else ""),
+                    lambda *a, raw=raw: _chunked(*a, inverted=True, raw=raw),
+                    "the sum and output rescaled by exp(m_new - m)",
+                    if_all_nan=_inverted_factor,
+                )
+                for raw in (False, True)
+            ),
             matches(
-                "rescale-inverted",
-                "The rescaling factor is upside down: the running sum and output were "
-                "computed with exp(score - m) and must become exp(score - m_new), so multiply them by "
-                "exp(m - m_new), which is at most 1, not by exp(m_new - m).",
-                lambda *a: _chunked(*a, inverted=True),
-                "the sum and output rescaled by exp(m_new - m)",
+                "block-before-max",
+                "The block's exponentials were taken with the old maximum m, before it was updated: on the first "
+                "block m is -inf, so exp(score - m) is inf, and the NaN that follows fills the output. Update the "
+                "maximum first, m_new = torch.maximum(m, the block's maximum), then exps = torch.exp(scores - m_new).",
+                lambda *a: _chunked(*a, block_with_old_max=True),
+                "the block's exponentials taken with the old maximum",
+                if_all_nan=_old_max_exponent,
+            ),
+            matches(
+                "max-never-kept",
+                lambda out: _max_never_kept(out),
+                lambda *a: _chunked(*a, stays=True),
+                "the running maximum left at -inf, each block's sum and output replacing the last",
+            ),
+            matches(
+                "normalised-each-block",
+                lambda out: _normalised_each_block(out),
+                lambda *a: _chunked(*a, each_block=True),
+                "the running output divided by the running sum in every block",
+            ),
+            matches(
+                "blocks-averaged",
+                "You took a separate softmax over each block of keys and averaged the blocks' outputs: each "
+                "block's weights then sum to 1 on their own, so a block of small scores counts as much as one of "
+                "large scores. One softmax runs over all the keys: keep a running maximum, sum and output across "
+                "the blocks, rescaled when the maximum grows, and divide once, at the end.",
+                lambda *a: _chunked(*a, averaged=True),
+                "the average of each block's own softmax attention",
+            ),
+            matches(
+                "block-one-short",
+                lambda out: _block_one_short(out),
+                lambda *a: _chunked(*a, short=True),
+                "every block without its last key",
             ),
             matches(
                 "sum-not-rescaled",

@@ -23,6 +23,7 @@ from helpers.lessons.toolkit import (
     source_line,
     weights_case,
 )
+from helpers.lessons.whole_module import module_cases
 from helpers.running import Case, Outcome, keeps_head_weights
 
 
@@ -347,7 +348,7 @@ def gqa_cases(gen: torch.Generator) -> list[Case]:
             gqa_params(gen, D, H, H_kv),
         )
     )
-    return cases
+    return cases + module_cases(cases[0])
 
 
 def _gqa_scores(init, p, X, mask=None, *, tiled=False, scale=None, masked=False):

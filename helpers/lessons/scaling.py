@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import torch
@@ -75,6 +76,12 @@ def _said(key: str, messages: dict[str, str]) -> Callable[[Outcome], str]:
     width = messages["width"]
 
     def message(out: Outcome) -> str:
+        return _in_their_names(_message(out), out)
+
+    def _message(out: Outcome) -> str:
+        unused = _scaled_not_used(out) if key == "no-scaling" else ""
+        if unused:
+            return unused
         divided = source_line(out, _DIVIDED_BY_SCALE) if key == "scale-multiplied" else ""
         both = source_line(out, _BOTH_SCALED) if key == "scale-by-d" else ""
         if divided:
@@ -92,6 +99,26 @@ def _said(key: str, messages: dict[str, str]) -> Callable[[Outcome], str]:
     return message
 
 
+def _in_their_names(message: str, out: Outcome) -> str:
+    """A message's fix in names the student's code has: self.embed_size only where it stores it."""
+    if "self.embed_size" in message and "self.embed_size" not in out.source:
+        return message.replace("self.embed_size", "X.shape[-1]")
+    return message
+
+
+def _scaled_not_used(out: Outcome) -> str:
+    """Scores computed with the scale on one line, and a softmax of an unscaled product on another."""
+    scaled = source_line(out, r"^\s*(\w+)\s*=.*@.*(sqrt|scale|\*\*)")
+    name = scaled.split("=", 1)[0].strip() if scaled else ""
+    softmax = source_line(out, r"softmax\(\s*[^,]*@") if name else ""
+    if not softmax or re.search(rf"\b{re.escape(name)}\b", softmax):
+        return ""
+    return (
+        f"`{softmax}` takes the softmax of the product itself, unscaled: your scaled {name}, `{scaled}`, never "
+        f"reaches it. Give the softmax {name}: torch.softmax({name}, dim=-1)."
+    )
+
+
 def scale_mistakes(
     formula: Callable[..., Tensor], width: Callable[..., int], messages: dict[str, str]
 ) -> tuple[Mistake, ...]:
@@ -99,7 +126,7 @@ def scale_mistakes(
     (or d) whose square root the scores should be divided by; `messages` say it in the
     exercise's own names (scale_messages)."""
     return (
-        matches("no-scaling", messages["no-scaling"], lambda *a: formula(*a, scale=1.0), "unscaled scores"),
+        matches("no-scaling", _said("no-scaling", messages), lambda *a: formula(*a, scale=1.0), "unscaled scores"),
         matches(
             "scale-by-d",
             _said("scale-by-d", messages),

@@ -23,7 +23,13 @@ def say(message: Message, out: Outcome) -> str:
 
 
 def matches(
-    key: str, message: Message, buggy: Callable[..., Tensor], what: str, with_init: bool = False, weights: bool = False
+    key: str,
+    message: Message,
+    buggy: Callable[..., Tensor],
+    what: str,
+    with_init: bool = False,
+    weights: bool = False,
+    if_all_nan: str | Callable[[Outcome], str] = "",
 ) -> Mistake:
     """A mistake recognised because the output equals what a buggy formula gives.
 
@@ -31,7 +37,9 @@ def matches(
     exercise) the formula gets them first: buggy(params, *inputs); with_init puts the
     module's constructor arguments before them: buggy(init, params, *inputs). With
     `weights`, it looks at the cases that compare self.last_weights, and the formula
-    gets the inputs without the LAST_WEIGHTS marker.
+    gets the inputs without the LAST_WEIGHTS marker. An output with no finite number at
+    all equals every formula that gives NaN everywhere, which says little: for such an
+    output the code must also match `if_all_nan`, a pattern of the line that does it.
     """
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
@@ -43,6 +51,10 @@ def matches(
             return None
         if not close(out.output, wrong, equal_nan=True) or close(wrong, expected, equal_nan=True):
             return None
+        if if_all_nan and not torch.isfinite(out.output).any():
+            pattern = if_all_nan(out) if callable(if_all_nan) else if_all_nan
+            if not pattern or not source_line(out, pattern):
+                return None
         if tuple(expected.shape) != tuple(wrong.shape):
             how = f"expected shape {tuple(expected.shape)}, got {tuple(wrong.shape)}"
         else:

@@ -27,7 +27,15 @@ from torch import Tensor
 
 from helpers.running import LAST_WEIGHTS, Case
 
-RIGHT = {"axis": -1, "scale": None, "mask": "before", "weights_T": False, "split": "heads", "merge": "heads"}
+RIGHT = {
+    "axis": -1,
+    "scale": None,
+    "mask": "before",
+    "weights_T": False,
+    "split": "heads",
+    "merge": "heads",
+    "normalise": "softmax",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ def _split(x: Tensor, H: int, how: str) -> Tensor:
     B, T, D = x.shape
     if how == "interleaved":  # (B, T, d_head, H): each head takes every H-th number
         return x.view(B, T, D // H, H).permute(0, 3, 1, 2)
+    if how == "swapped":  # d_head heads of H numbers: the two sizes swapped
+        return x.view(B, T, D // H, H).transpose(1, 2)
     return x.view(B, T, H, D // H).transpose(1, 2)  # (B, H, T, d_head)
 
 
@@ -63,10 +73,13 @@ def _merge(x: Tensor, how: str) -> Tensor:
     return x.transpose(1, 2).reshape(B, T, H * d)
 
 
-def compute(parts: Parts, knobs: dict) -> Tensor:
-    """Attention (or its weights) from `parts` with the knobs turned as `knobs` says."""
+def compute(parts: Parts, knobs: dict, empty_nan: bool = False) -> Tensor:
+    """Attention (or its weights) from `parts` with the knobs turned as `knobs` says; a row
+    the mask leaves without keys is 0, or NaN with `empty_nan` (as softmax over -inf gives)."""
     k = {**RIGHT, **knobs}
     mask = parts.mask
+    if parts.heads and k["split"] == "untransposed":
+        return _untransposed(parts, k)
     if parts.scores is not None:
         scores = parts.scores
     else:
@@ -83,14 +96,17 @@ def compute(parts: Parts, knobs: dict) -> Tensor:
     how = k["mask"]
     if mask is not None and how.startswith("diagonal"):
         mask = torch.ones(mask.shape[-2:], dtype=torch.bool).tril(int(how.split(":")[1]))
+    normalise = torch.sigmoid if k["normalise"] == "sigmoid" else lambda x: torch.softmax(x, dim=k["axis"])
     if mask is None or how == "ignored":
-        weights = torch.softmax(scores, dim=k["axis"])
+        weights = normalise(scores)
     elif how == "after":
-        weights = torch.softmax(scores, dim=k["axis"]).masked_fill(~mask, 0.0)
+        weights = normalise(scores).masked_fill(~mask, 0.0)
     else:
-        allowed = ~mask if how == "inverted" else mask
-        weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=k["axis"])
-        weights = weights.masked_fill(~allowed.any(dim=k["axis"], keepdim=True), 0.0)
+        allowed = ~mask if how == "inverted" else mask.transpose(-2, -1) if how == "transposed" else mask
+        allowed = torch.broadcast_to(allowed, scores.shape)
+        weights = normalise(scores.masked_fill(~allowed, float("-inf")))
+        if not empty_nan:
+            weights = weights.masked_fill(~allowed.any(dim=k["axis"], keepdim=True), 0.0)
     if k["weights_T"]:
         weights = weights.transpose(-2, -1)
     if parts.weights_only or parts.v is None:
@@ -99,6 +115,21 @@ def compute(parts: Parts, knobs: dict) -> Tensor:
     out = weights @ v
     if parts.heads:
         out = _merge(out, k["merge"])
+    return parts.finish(out) if parts.finish else out
+
+
+def _untransposed(parts: Parts, k: dict) -> Tensor:
+    """Heads split by view(B, T, H, d_head) alone, no transpose: attention then runs over the
+    heads of each token, (B, T, H, H), and the result is read back with a plain reshape."""
+    if parts.mask is not None:
+        raise RuntimeError("a mask does not fit scores over heads")
+    B, T, D = parts.q.shape
+    q, key, v = (x.view(B, T, parts.heads, D // parts.heads) for x in (parts.q, parts.k, parts.v))
+    scale = k["scale"] if k["scale"] is not None else right_scale(parts)
+    weights = torch.softmax(q @ key.transpose(-2, -1) * scale, dim=k["axis"])
+    if parts.weights_only:
+        return weights
+    out = (weights @ v).reshape(B, T, D)
     return parts.finish(out) if parts.finish else out
 
 
@@ -118,12 +149,16 @@ def knob_values(parts: Parts) -> dict[str, list]:
     if parts.mask is not None:
         values["mask"] = ["ignored", "inverted", "after"]
         T = parts.mask.shape[-1]
+        if parts.mask.dim() >= 2 and parts.mask.shape[-2] == T and not torch.equal(parts.mask, parts.mask.mT):
+            values["mask"].append("transposed")
         if parts.mask.dim() == 2 and torch.equal(parts.mask, torch.ones(T, T, dtype=torch.bool).tril()):
             values["mask"] += ["diagonal:1", "diagonal:-1"]
     if (parts.v is not None and not parts.weights_only) or parts.scores_only:
         values["weights_T"] = [True]
+    if not parts.scores_only:
+        values["normalise"] = ["sigmoid"]
     if parts.heads:
-        values["split"] = ["interleaved"]
+        values["split"] = ["interleaved", "untransposed", "swapped"]
         if not parts.weights_only:
             values["merge"] = ["interleaved"]
     return values
@@ -139,10 +174,10 @@ def matching(parts: Parts, got: Tensor, equal: Callable[[Tensor, Tensor], bool],
                 knobs = dict(zip(names, settings))
                 try:
                     wrong = compute(parts, knobs)
-                except RuntimeError:  # a setting these shapes do not allow
+                    if equal(got, wrong) or (parts.mask is not None and equal(got, compute(parts, knobs, True))):
+                        return knobs
+                except (RuntimeError, IndexError):  # a setting these shapes do not allow
                     continue
-                if equal(got, wrong):
-                    return knobs
     return None
 
 

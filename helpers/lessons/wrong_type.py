@@ -91,3 +91,23 @@ def refusal_problem(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, s
         f"{want}, got {error}",
         f"Check the sizes yourself at the start of __init__ and raise a ValueError: {example}.",
     )
+
+
+def additive_mask(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, str, str] | None:
+    """A mask made of numbers where booleans are wanted, with the right pattern as 0 and -inf:
+    an additive mask, the form some libraries add to the scores."""
+    got = out.output
+    if got.shape != expected.shape or not got.is_floating_point():
+        return None
+    if torch.equal(got, torch.zeros_like(got).masked_fill(~expected, float("-inf"))):
+        line = source_line(out, r"inf")
+        quoted = f"`{line}` turns" if line else "Your code turns"
+        return (
+            "additive-mask",
+            "expected a tensor of booleans (True = may attend), got floats: 0 where a key may be attended and -inf "
+            "where it may not, the right pattern as an additive mask",
+            f"{quoted} the mask into numbers to add to the scores, the form some libraries take. The course's "
+            "masks are booleans, True where a query may attend, and masked_fill(~mask, float('-inf')) makes the "
+            "-inf where it is used: return the boolean mask itself.",
+        )
+    return None

@@ -18,7 +18,10 @@ and nothing else: the grader's child loads this package by path (grader/launch.p
 """
 
 from .core import (  # noqa: F401
+    AFTER_OTHERS,
+    GRADIENT_NORMS,
     HERE,
+    NO_GRADIENT,
     TORCH_DIR,
     Case,
     ModuleShapeError,
@@ -34,7 +37,7 @@ from .core import (  # noqa: F401
 )
 from .decoding import CacheNotKept, FedTooMuch, cache_in_pieces, greedy_twice  # noqa: F401
 from .dropout import SUMMARY, run_dropout  # noqa: F401
-from .evidence import NO_GRADIENT, PROBES, gather  # noqa: F401
+from .evidence import PROBES, gather  # noqa: F401
 from .panels import (  # noqa: F401
     EQUIVARIANCE_PANEL,
     INDEPENDENCE_PANEL,
@@ -57,6 +60,7 @@ from .probes import (  # noqa: F401
     MultiHeadAttentionWeights,
     TooMuchMemory,
     keeps_head_weights,
+    keeps_named_head_weights,
     keeps_weights,
     run_chunked,
     run_converter,

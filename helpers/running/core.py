@@ -163,6 +163,53 @@ def wanted_kind(module: bool) -> str:
     return "class" if module else "function"
 
 
+# A module case whose inputs end with one of these checks the module as a whole rather than one
+# forward's output. GRADIENT_NORMS: the norm of the gradient that a loss on the output sends to
+# each of the case's parameters, in their order (NO_GRADIENT where .grad stayed None), so that a
+# detached tensor or an unused layer fails although the values are right. AFTER_OTHERS: the
+# output, then the output again once two more instances of the class were built (one with other
+# weights, and run; one with every size doubled), stacked: they differ when instances share
+# layers or state.
+GRADIENT_NORMS = "gradient norms"
+AFTER_OTHERS = "after other instances"
+NO_GRADIENT = -1.0  # the norm recorded for a parameter or input whose .grad stayed None
+
+
+def forward(spec: Spec, module: nn.Module, inputs: list) -> Any:
+    return spec.probe(module, *inputs) if spec.probe else module(*inputs)
+
+
+def gradient_norms(spec: Spec, module: nn.Module, inputs: list, names: list[str]) -> Any:
+    """The norm of each named parameter's gradient from a fixed random weighting of the output,
+    NO_GRADIENT where none arrived; what forward returned when it is no tensor of floats."""
+    module.zero_grad(set_to_none=True)
+    with torch.enable_grad():
+        out = forward(spec, module, inputs)
+        if not isinstance(out, Tensor) or not out.is_floating_point():
+            return out
+        if out.requires_grad:
+            weighting = torch.randn(out.shape, generator=torch.Generator().manual_seed(1), dtype=out.dtype)
+            (out * weighting).sum().backward()
+    named = dict(module.named_parameters(remove_duplicate=False))
+    norms = [NO_GRADIENT if named[n].grad is None else float(named[n].grad.double().norm()) for n in names]
+    return torch.tensor(norms, dtype=torch.float32)
+
+
+def _build_others(spec: Spec, candidate: Any, case: Case, inputs: list) -> None:
+    """Two more instances, to provoke any state the class shares between them; whatever they
+    raise is no answer of the one being checked."""
+    try:
+        other = candidate(*case.init)
+        load_params(other, {name: -0.5 * value + 0.1 for name, value in case.params.items()})
+        forward(spec, other, fresh(inputs))
+    except Exception:
+        pass
+    try:
+        candidate(*(2 * a if isinstance(a, int) and not isinstance(a, bool) else a for a in case.init))
+    except Exception:
+        pass
+
+
 def call(spec: Spec, candidate: Any, inputs: list, case: Case) -> Any:
     """Call a function, or build a module, load the case's parameters and run it.
 
@@ -179,7 +226,17 @@ def call(spec: Spec, candidate: Any, inputs: list, case: Case) -> Any:
         if not isinstance(module, nn.Module):
             raise ModuleShapeError(f"{spec.name}(...) built a {type(module).__name__}, expected an nn.Module")
         load_params(module, case.params)
-        return spec.probe(module, *inputs) if spec.probe else module(*inputs)
+        marker = inputs[-1] if inputs and isinstance(inputs[-1], str) else None
+        if marker == GRADIENT_NORMS:
+            return gradient_norms(spec, module, inputs[:-1], list(case.params))
+        if marker == AFTER_OTHERS:
+            inputs = inputs[:-1]
+            before = forward(spec, module, fresh(inputs))
+            _build_others(spec, candidate, case, inputs)
+            after = forward(spec, module, inputs)
+            same = isinstance(before, Tensor) and isinstance(after, Tensor) and before.shape == after.shape
+            return torch.stack((before.detach(), after.detach())) if same else after
+        return forward(spec, module, inputs)
 
 
 def bytes_of(x: Tensor) -> bytes:

@@ -23,10 +23,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .core import Case, Spec, call, fresh, load_params
+from .core import NO_GRADIENT, Case, Spec, call, fresh, gradient_norms, load_params
 
 BATCH, FUTURE, GRADIENTS, SHARED, USED, AGAIN = "batch", "future", "gradients", "shared", "used", "again"
-NO_GRADIENT = -1.0  # the norm recorded for a parameter or input whose .grad stayed None
 
 
 def _tensor(value: Any) -> Tensor | None:
@@ -93,21 +92,12 @@ def gradients(spec: Spec, candidate: Any, case: Case, _: Any) -> dict[str, Tenso
     inputs = fresh(case.inputs)
     if spec.module:
         module = _build(candidate, case, case.params)
-        module.zero_grad(set_to_none=True)
-        with torch.enable_grad():
-            out = _forward(spec, module, inputs)
-            if not isinstance(out, Tensor) or not out.is_floating_point() or not out.requires_grad:
-                return {}
-            weighting = torch.randn(out.shape, generator=torch.Generator().manual_seed(1), dtype=out.dtype)
-            (out * weighting).sum().backward()
-        named = dict(module.named_parameters(remove_duplicate=False))
-        return {
-            f"{GRADIENTS}:{name}": torch.tensor(
-                NO_GRADIENT if named[name].grad is None else float(named[name].grad.norm())
-            )
-            for name in case.params
-            if name in named
-        }
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(0)
+            norms = gradient_norms(spec, module, inputs, list(case.params))
+        if not isinstance(norms, Tensor) or (norms == NO_GRADIENT).all():
+            return {}  # no tensor of floats, or one that requires no grad at all: nothing to tell apart
+        return {f"{GRADIENTS}:{name}": norm for name, norm in zip(case.params, norms)}
     floats = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.is_floating_point()]
     for i in floats:
         inputs[i].requires_grad_(True)

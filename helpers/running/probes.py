@@ -88,6 +88,18 @@ def keeps_head_weights(module: nn.Module, *inputs) -> Tensor:
     return _forward_keeping_weights(module, inputs, "(B, H, T, T), one (T, T) matrix per sentence and head")
 
 
+def keeps_named_head_weights(module: nn.Module, *inputs) -> Tensor:
+    """keeps_head_weights for exercise 4.3, which also asks __init__ to store num_heads and d_head
+    by these names (4.5 reads ours.num_heads)."""
+    missing = [name for name in ("num_heads", "d_head") if not hasattr(module, name)]
+    if missing and inputs != (MUST_RAISE,):
+        stored = ", ".join(_own_attributes(module)) or "nothing"
+        raise MissingAttribute(
+            f"your module has no attribute {' and no '.join(missing)}; its __init__ stored: {stored}"
+        )
+    return keeps_head_weights(module, *inputs)
+
+
 # --------------------------------------------------------------------------------------
 # Runners: exercises whose answer is a converter or must stay within memory (the runners of
 # test-writing exercises, and their panels, are in panels.py).
@@ -203,6 +215,7 @@ CALLABLES = {
         step2_probe,
         keeps_weights,
         keeps_head_weights,
+        keeps_named_head_weights,
         run_independence_test,
         run_converter,
         run_equivariance_test,
