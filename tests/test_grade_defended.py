@@ -22,6 +22,10 @@ from helpers.grader.outputs import page_name
 from tests.grading import ROOT, answer, index_of, insert_after, notebook, save
 from tests.test_grade import rows
 
+# Whole classes graded by the real command, under attack: among the slowest tests, so behind
+# the `slow` marker, which the README's test command and .ci/run run second.
+pytestmark = pytest.mark.slow
+
 SEED = 11
 SECRET = "grader-secret-4b1d"  # an environment variable of the grader's that no child may see
 FILES = {lesson: f"{stem}.ipynb" for lesson, stem in registry.NOTEBOOK_FILES.items()}

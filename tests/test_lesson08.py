@@ -261,6 +261,7 @@ def test_the_copies_are_the_references():
         assert torch.equal(lesson08._band(T, w, lambda i, w: i - w + 1, lambda i, w: i), expected("8.6", case))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_each_wrong_answer_is_named_the_same_on_the_graders_fresh_draws(seed):
     """tests/test_checks.py asserts each key on the notebook's cases (seed 0); the grader draws

@@ -14,6 +14,10 @@ import pytest
 from helpers.kernel import run_notebook
 from tests.grading import answers_only
 
+# Each lesson run again in a real kernel, untouched and filled in: among the slowest tests, so
+# behind the `slow` marker, which the README's test command and .ci/run run second.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 MASTER = "01-attention-is-a-weighted-sum.ipynb"
 
