@@ -48,8 +48,8 @@ class Picture:
         gap = (self.got - self.expected).abs().nan_to_num(nan=float("inf")) * self.differ
         i, j = (int(x) for x in divmod(int(gap.reshape(-1).argmax()), self.got.shape[1]))
         return (
-            f"Your {self.what} beside the expected, {self.where}: {n} of {self.differ.numel()} cells differ, in "
-            f"row{'s' if len(rows) > 1 else ''} {shown} (row = query, column = key); the largest at row {i}, "
+            f"Your {self.what} beside the expected, {self.where}: {n} of {self.differ.numel()} cells differ "
+            f"(rows {shown}; row = query, column = key); the largest at row {i}, "
             f"key {j}: yours {self._cell(float(self.got[i, j]))}, expected {self._cell(float(self.expected[i, j]))}."
         )
 

@@ -54,6 +54,19 @@ MESSAGE_SOURCES = (
     "helpers/tolerances.py",
     "helpers/grader/judge_notebook.py",  # the notes of a feedback page
     "helpers/grader/classroom.py",
+    *(f"helpers/lessons/lesson0{n}.py" for n in range(1, 9)),  # each lesson's own mistakes
+    "helpers/lessons/panels.py",
+    "helpers/lessons/scaling.py",
+    "helpers/lessons/wrong_type.py",
+    "helpers/lessons/dropout.py",
+    "helpers/lessons/whole_module.py",
+    "helpers/lessons/reading.py",
+    "helpers/lessons/errors.py",
+    "helpers/lessons/variants.py",
+    "helpers/explaining.py",  # what the evidence shows (issue 16)
+    "helpers/properties.py",
+    "helpers/transforms.py",
+    "helpers/pictures.py",  # the words beside a picture
 )
 FRAME_KEYWORDS = {"tr": None, "N_": None, "_own": None}
 PLOT_FUNCTIONS = {"attention_heatmap", "line_chart", "head_grid", "explore_attention"}
