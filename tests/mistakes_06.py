@@ -512,6 +512,38 @@ def online_starts_with_a_phantom_score(scores, block):
     return torch.exp(scores - m) / s
 
 
+def chunked_one_max_for_the_batch(q, k, v, block):  # one number tracks the maximum of every query
+    q = q * q.shape[-1] ** -0.5
+    biggest = torch.tensor(float("-inf"))
+    total = torch.zeros(q.shape[0], q.shape[1], 1)
+    acc = torch.zeros(q.shape[0], q.shape[1], v.shape[-1])
+    for i in range(0, k.shape[1], block):
+        sc = q @ k[:, i : i + block].transpose(1, 2)
+        new_biggest = torch.maximum(biggest, sc.max())
+        shrink = torch.exp(biggest - new_biggest)
+        e = torch.exp(sc - new_biggest)
+        total = total * shrink + e.sum(-1, keepdim=True)
+        acc = acc * shrink + e @ v[:, i : i + block]
+        biggest = new_biggest
+    return acc / total
+
+
+def chunked_one_max_per_sentence(q, k, v, block):  # the maximum over a sentence's queries and keys together
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full((q.shape[0], 1, 1), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for i in range(0, k.shape[-2], block):
+        scores = q @ k[:, i : i + block].mT
+        m_new = torch.maximum(m, scores.amax(dim=(-2, -1), keepdim=True))
+        factor = torch.exp(m - m_new)
+        exps = torch.exp(scores - m_new)
+        s = s * factor + exps.sum(-1, keepdim=True)
+        out = out * factor + exps @ v[:, i : i + block]
+        m = m_new
+    return out / s
+
+
 MISTAKES = [
     ("6.1", online_final_without_shift, "final-no-shift", "takes exp(scores) without the running maximum"),
     ("6.1", online_state_without_axis, "state-without-axis", "scores.shape[:-1] + (1,)"),
@@ -528,6 +560,8 @@ MISTAKES = [
     ("6.2", chunked_drops_last_block, "last-block", "The last block was skipped"),
     ("6.2", chunked_v_sliced_on_d, "sliced-on-d", "You sliced v on its last axis, d (the features)"),
     ("6.2", chunked_max_starts_at_zero, "max-starts-at-zero", "Your running maximum starts at 0"),
+    ("6.2", chunked_one_max_for_the_batch, "global-max", "Keep one running maximum per query"),
+    ("6.2", chunked_one_max_per_sentence, "global-max", "a maximum it shares with other queries"),
     ("6.1", online_zero_start, "max-starts-at-zero", "Start m at -inf"),
     ("6.1", online_forgets_max, "max-forgotten", "m_new = torch.maximum(m, block's maximum)"),
     ("6.1", online_rescale_upside_down, "rescale-inverted", "multiply it by exp(m - m_new)"),

@@ -51,12 +51,21 @@ def chunk_cases(gen: torch.Generator) -> list[Case]:
         q = 10.0 + 0.1 * randn(gen, B, T, d)
         return q, -10.0 + 0.1 * randn(gen, B, T, d), randn(gen, B, T, d)
 
+    def far_apart(B, T, d):  # queries of alternating sign: scores near +200 in one row, -200 in the next
+        sign = torch.tensor([1.0, -1.0]).repeat((T + 1) // 2)[:T, None]
+        q = sign * (10.0 + 0.1 * randn(gen, B, T, d))
+        return q, 10.0 + 0.1 * randn(gen, B, T, d), randn(gen, B, T, d)
+
     T = randint(gen, 80, 120)
     return [
         Case("q, k, v (1, 10, 4) in blocks of 4 keys (the last block has 2)", (*qkv(1, 10, 4), 4)),
         Case("q, k, v (2, 13, 8) in blocks of 5 keys (the last block has 3)", (*qkv(2, 13, 8), 5)),
         Case("q, k, v (2, 6, 3) in one block of 6 keys", (*qkv(2, 6, 3), 6)),
         Case("q, k, v (2, 7, 4) whose scores are all around -200, in blocks of 3 keys", (*far_below(2, 7, 4), 3)),
+        Case(
+            "q, k, v (2, 6, 4) whose rows of scores are around +200 and -200 in turn, in blocks of 3 keys",
+            (*far_apart(2, 6, 4), 3),
+        ),
         Case(f"q, k, v (2, {T}, 8) in blocks of 8 keys, watching the largest tensor made", (*qkv(2, T, 8), 8)),
     ]
 
@@ -150,11 +159,12 @@ def _chunked(
     short=False,
     block_with_old_max=False,
     stays=False,
+    global_max=False,
 ):
     """chunked_attention with one thing changed for a mistake (scale: what q is multiplied by,
     1/√d unless given; raw: an inverted factor left to give NaN on the first block; averaged:
     the blocks' own softmaxes averaged; each_block: out divided by s in every block; short:
-    each block's slice one key short)."""
+    each block's slice one key short; global_max: one running maximum for every query of the batch)."""
     q = q * (q.shape[-1] ** -0.5 if scale is None else scale)
     m = torch.full(q.shape[:-1] + (1,), start)
     s = torch.zeros(q.shape[:-1] + (1,))
@@ -166,7 +176,7 @@ def _chunked(
         if per_block or averaged:
             out = out + torch.softmax(scores, dim=-1) @ v[..., i:end, :]
             continue
-        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        m_new = torch.maximum(m, scores.max() if global_max else scores.amax(dim=-1, keepdim=True))
         if inverted:
             rescale_by = torch.exp(m_new - m) if raw else torch.exp(m_new - m).nan_to_num(0.0, posinf=0.0)
         else:
@@ -583,6 +593,15 @@ EXERCISES_06 = [
                 "raises the maximum, s was summed with the old m too. Multiply both by exp(m - m_new).",
                 lambda *a: _chunked(*a, rescale_sum=False),
                 "the sum without rescaling",
+            ),
+            matches(
+                "global-max",
+                "A query whose scores are all far below another query's came out NaN: its exponentials "
+                "were taken against a maximum it shares with other queries, so they are all 0, and 0 / 0 is "
+                "NaN. Keep one running maximum per query, the maximum over the keys only: "
+                "scores.amax(dim=-1, keepdim=True).",
+                lambda *a: _chunked(*a, global_max=True),
+                "one running maximum shared by the queries",
             ),
             matches(
                 "max-starts-at-zero",
