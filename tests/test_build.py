@@ -84,6 +84,7 @@ def test_masters_are_executed_and_keep_their_outputs():
     assert len(check_cells) == 4 and all(c.outputs[0]["text"].startswith("✔ Exercise") for c in check_cells)
 
 
+@pytest.mark.slow  # builds the whole course in a copy (tens of seconds): run by pytest -m 'slow or platforms'
 def test_building_twice_changes_nothing(course):
     assert build.build(course) == []
     (course / "notebooks" / MASTER).unlink()
@@ -93,6 +94,7 @@ def test_building_twice_changes_nothing(course):
     assert (course / "notebooks" / MASTER).read_bytes() == first
 
 
+@pytest.mark.slow  # builds the whole course in a copy (tens of seconds): run by pytest -m 'slow or platforms'
 def test_check_names_every_notebook_and_cell_out_of_sync(course):
     nb = nbformat.read(course / "notebooks" / MASTER, as_version=4)
     nb.cells[3].source += "\nprint('edited by hand')"

@@ -58,6 +58,7 @@ def test_the_editions_are_up_to_date():
     assert build.check(ROOT) == []
 
 
+@pytest.mark.slow  # builds the whole course in a copy (tens of seconds): run by pytest -m 'slow or platforms'
 def test_a_changed_english_cell_makes_check_name_its_stale_translations(course):
     path = course / "solutions" / L01
     original = path.read_text(encoding="utf-8")
@@ -91,6 +92,7 @@ def cell_of(path: Path, cell_id: str) -> str:
     return next(c.source for c in nbformat.read(path, as_version=4).cells if c.get("id") == cell_id)
 
 
+@pytest.mark.slow  # builds the whole course in a copy (tens of seconds): run by pytest -m 'slow or platforms'
 def test_a_changed_message_makes_check_name_its_stale_translations(course):
     path = course / "helpers" / "lessons" / "common.py"
     original = path.read_text(encoding="utf-8")
@@ -105,6 +107,7 @@ def test_a_changed_message_makes_check_name_its_stale_translations(course):
     assert build.check(course) == []
 
 
+@pytest.mark.slow  # builds the whole course in a copy (tens of seconds): run by pytest -m 'slow or platforms'
 def test_a_lesson_not_covered_is_said_not_skipped(course, monkeypatch):
     monkeypatch.setitem(editions.COVERED, "zh-Hans", ("01",))
     notes = build.generate(course).editions.notes

@@ -70,6 +70,7 @@ def set_address(course: Path, address: str) -> None:
     path.write_text(path.read_text().replace('repository = ""', f'repository = "{address}"'))
 
 
+@pytest.mark.slow  # builds the whole course in a copy (tens of seconds): run by pytest -m 'slow or platforms'
 def test_an_address_is_stamped_into_readme_notebooks_and_setup_cells(course):
     set_address(course, ADDRESS + ".git")
     result = subprocess.run(
@@ -109,6 +110,7 @@ def test_a_repository_that_is_not_on_github_is_refused(course):
     )
 
 
+@pytest.mark.slow  # builds the whole course in a copy (tens of seconds): run by pytest -m 'slow or platforms'
 def test_a_master_without_its_setup_cell_gets_it_back(course):
     path = course / "solutions" / LESSON
     nb = read(path)
