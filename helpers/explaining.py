@@ -17,8 +17,8 @@ import itertools
 import torch
 from torch import Tensor
 
-from helpers import transforms
-from helpers.lessons import variants
+from helpers import knob_words, transforms
+from helpers.lessons import layouts, variants
 from helpers.lessons.records import Exercise
 from helpers.lessons.toolkit import source_line
 from helpers.properties import (
@@ -64,103 +64,13 @@ def asks_for(ex: Exercise, case: Case) -> dict:
 # Known transformations
 
 
-AXIS_WORDS = {"B": "the sentences", "H": "the heads", "T": "the queries"}
-
-
-def _describe_knob(name: str, value, parts: variants.Parts, out: Outcome) -> tuple[str, str]:
-    """(what the output equals, what to do) for one knob turned."""
-    sizes = parts.sizes or {}
-    if name == "axis":
-        dims = (parts.scores if parts.scores is not None else parts.q).dim() + (1 if parts.heads else 0)
-        named = {-2: "the queries"}
-        if dims == 4:
-            named.update({-3: "the heads", -4: "the sentences"})
-        elif dims == 3:
-            named[-3] = "the sentences"
-        where = named.get(value, f"dim {value}")
-        return (
-            f"the softmax taken over dim {dims + value} ({where}) instead of the last dimension (the keys)",
-            "Take the softmax over the keys, the last dimension: softmax(..., dim=-1), so that each query's row "
-            "of weights sums to 1.",
-        )
-    if name == "scale":
-        right = variants.right_scale(parts)
-        return (
-            f"the scores multiplied by {transforms.factor(value, sizes)} instead of {transforms.factor(right, sizes)}",
-            f"Multiply the scores by {transforms.factor(right, sizes)}"
-            + (f" ({parts.scale} = {sizes[parts.scale]})" if parts.scale else "")
-            + ": compare each multiplication or division of the scores with that.",
-        )
-    if name == "mask":
-        if value == "ignored":
-            return "the mask left out", "Use the mask: fill the scores of masked keys with -inf before the softmax."
-        if value == "inverted":
-            return (
-                "the mask used the wrong way round (True hiding a key)",
-                "In the course's masks True means 'may attend': hide the keys where the mask is False, "
-                "masked_fill(~mask, float('-inf')).",
-            )
-        if value == "transposed":
-            return (
-                "the mask transposed, read as (key, query) instead of (query, key)",
-                "mask[i, j] says whether query i may attend key j: use it as it comes, without .transpose or .mT "
-                "(a causal mask transposed lets each query see the future and hides the past).",
-            )
-        if value == "after":
-            return (
-                "the masked weights set to 0 after the softmax, so the other weights of those rows no longer sum to 1",
-                "Mask the scores before the softmax (-inf there), so that the softmax shares each row among the "
-                "allowed keys only.",
-            )
-        shift = int(value.split(":")[1])
-        return (
-            f"the causal diagonal moved by {shift:+d}: "
-            + ("each query also sees the key after it" if shift > 0 else "each query is hidden from its own key"),
-            "Query i may attend keys j <= i: the diagonal included, nothing after it.",
-        )
-    if name == "weights_T":
-        return (
-            "the weights transposed (the keys as rows) before they multiply v",
-            "Multiply weights @ v with the weights as they come out of the softmax: row i, query i.",
-        )
-    if name == "normalise":
-        return (
-            "a sigmoid in place of the softmax: each weight squashed on its own, so a query's weights no longer "
-            "share 1",
-            "The weights are a softmax over each query's row, torch.softmax(scores, dim=-1): exp of each score "
-            "divided by the row's sum, so that the weights compete. A sigmoid looks at one score at a time.",
-        )
-    if name == "split" and value == "swapped":
-        line = source_line(out, r"split_heads\(.*d_head\s*\)")
-        return (
-            "the heads split into d_head heads of H numbers each, the two sizes swapped"
-            + (f" (`{line}` gives split_heads d_head where it takes the number of heads)" if line else ""),
-            "Split into num_heads heads of d_head numbers: split_heads(x, self.num_heads), "
-            "x.view(B, T, H, d_head).transpose(1, 2).",
-        )
-    if name == "split" and value == "untransposed":
-        return (
-            "the heads split by view(B, T, H, d_head) alone, without transpose(1, 2): the scores then compare the "
-            "heads of each token with each other, (B, T, H, H), instead of the tokens of each head, (B, H, T, T)",
-            "After view(B, T, H, d_head), bring the heads in front of the tokens with .transpose(1, 2), giving "
-            "(B, H, T, d_head) (split_heads does both), so that each head attends over the T tokens.",
-        )
-    if name == "split":
-        return (
-            "the heads split as (d_head, H): each head taking every H-th number of a token instead of one slice",
-            "Split with x.view(B, T, H, d_head).transpose(1, 2): head h gets numbers h·d_head to (h+1)·d_head - 1.",
-        )
-    return (
-        "the heads merged as (d_head, H), their numbers interleaved, instead of side by side",
-        "Merge with out.transpose(1, 2).reshape(B, T, D): head 0's numbers first, then head 1's, ...",
-    )
-
-
 def transformation(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
     """The knobs of the exercise's family that make the reference give the student's output."""
     p = produces(ex, case)
     if p is None or p.family is None or tuple(out.output.shape) != tuple(expected.shape):
         return None
+    if out.output.is_floating_point() and not torch.isfinite(out.output).any():
+        return None  # nothing but NaN or inf: any change that gives NaN would match it
     try:
         parts = p.family(case)
         knobs = variants.matching(parts, out.output.double(), _equal)
@@ -168,8 +78,8 @@ def transformation(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> 
         return None
     if not knobs:
         return None
-    said = [_describe_knob(name, value, parts, out) for name, value in knobs.items()]
-    key = "+".join({"axis": "softmax-axis", "weights_T": "weights-transposed"}.get(n, n) for n in knobs)
+    said = [knob_words.describe(name, value, parts, out) for name, value in knobs.items()]
+    key = "+".join(knob_words.key(name, value) for name, value in knobs.items())
     what = " and ".join(s[0] for s in said)
     return (f"found-{key}", f"your result equals the right computation with {what}", " ".join(s[1] for s in said))
 
@@ -305,7 +215,14 @@ def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
         return kept if not what else (kept[0], f"{kept[1]}; they equal the right weights with {what}", kept[2])
     if got.is_floating_point() and expected.is_floating_point():
         found = dtype_changed(ex, out, expected)
-        for first in (transformation, rearranged, transforms.extra_operation, transforms.log_of_right):
+        for first in (
+            transformation,
+            rearranged,
+            layouts.part_of_right,
+            layouts.overwritten,
+            transforms.extra_operation,
+            transforms.log_of_right,
+        ):
             found = found or first(ex, case, out, expected)
         if found:
             return found

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from helpers import attention as ref
 from helpers import running
-from helpers.lessons import reading, variants
+from helpers.lessons import layouts, reading, variants
 from helpers.lessons.dropout import DROPOUT_MISTAKES, dropout_cases
 from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
@@ -288,8 +288,12 @@ def _hard_coded_heads(case: Case, out: Outcome, expected: Tensor) -> Finding | N
     )
 
 
-def misplaced_mistake(source: Callable[[Case], Tensor], message: str) -> Mistake:
-    """A result holding exactly the numbers of the input, moved to other places."""
+def misplaced_mistake(
+    source: Callable[[Case], Tensor], message: str, atoms: Callable[[Case], tuple[Tensor, tuple[str, ...]]]
+) -> Mistake:
+    """A result holding exactly the numbers of the input, moved to other places; with the order
+    in which the code read them (`atoms`: the input viewed along its smallest named axes) when
+    a reshape of some order of those axes gives the result."""
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         x, got = source(case), out.output
@@ -302,9 +306,16 @@ def misplaced_mistake(source: Callable[[Case], Tensor], message: str) -> Mistake
             if got.shape == expected.shape
             else (f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
         )
-        return f"{how}; your result holds the same numbers as x, in other places", message
+        order = layouts.read_order(out, *atoms(case), got, expected)
+        return f"{how}; your result holds the same numbers as x, in other places", f"{order} {message}".strip()
 
     return Mistake("misplaced", found)
+
+
+def _split_atoms(case: Case) -> tuple[Tensor, tuple[str, ...]]:
+    x, H = case.inputs[0], int(case.inputs[1])
+    B, T, D = x.shape
+    return x.view(B, T, H, D // H), ("B", "T", "H", "d_head")
 
 
 SPLIT_MESSAGE = (
@@ -443,6 +454,7 @@ EXERCISES_04 = [
                 "heads expect them. Only view as (B, T, H, d_head), which cuts each token's D numbers "
                 "into H runs of d_head, then transpose(1, 2), which moves the heads in front of the "
                 "tokens.",
+                _split_atoms,
             ),
         ),
     ),
@@ -498,6 +510,7 @@ EXERCISES_04 = [
                 "Your result holds every number of x, but not where they "
                 "belong: token t must get head 0's d_head numbers, then head 1's, and so on. "
                 "transpose(1, 2) back to (B, T, H, d_head), then reshape to (B, T, D).",
+                lambda case: (case.inputs[0], ("B", "H", "T", "d_head")),
             ),
         ),
     ),

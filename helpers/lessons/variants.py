@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
@@ -35,6 +35,11 @@ RIGHT = {
     "split": "heads",
     "merge": "heads",
     "normalise": "softmax",
+    "swap": None,  # one of q, k, v replaced by another tensor: Parts.swaps names them
+    "scale_on": "scores",  # "v": the scale multiplies the values instead of the scores
+    "scores": "q k",  # "uniform": the softmax handed a constant, every key the same weight
+    "heads": "own",  # "shared": the scores of the whole width, the same for every head
+    "empty": "none-allowed",  # which rows are zeroed: "all-allowed" (mask.all), "wrong-axis" (any over dim -2)
 }
 
 
@@ -55,6 +60,8 @@ class Parts:
     finish: Callable[[Tensor], Tensor] | None = None
     weights_only: bool = False
     scores_only: bool = False
+    swaps: dict[str, Tensor] | None = None  # "v=q": the tensor that takes v's place (see _swaps)
+    names: dict[str, str] | None = None  # q, k, v (and x) as the student knows them: "linear_v", "v"
 
 
 def _split(x: Tensor, H: int, how: str) -> Tensor:
@@ -78,6 +85,8 @@ def compute(parts: Parts, knobs: dict, empty_nan: bool = False) -> Tensor:
     the mask leaves without keys is 0, or NaN with `empty_nan` (as softmax over -inf gives)."""
     k = {**RIGHT, **knobs}
     mask = parts.mask
+    if k["swap"] is not None:
+        parts = replace(parts, **{k["swap"].split("=")[0]: (parts.swaps or {})[k["swap"]]})
     if parts.heads and k["split"] == "untransposed":
         return _untransposed(parts, k)
     if parts.scores is not None:
@@ -85,37 +94,63 @@ def compute(parts: Parts, knobs: dict, empty_nan: bool = False) -> Tensor:
     else:
         q, key = parts.q, parts.k
         if parts.heads:
+            shared = q @ key.transpose(-2, -1)
             q, key = _split(q, parts.heads, k["split"]), _split(key, parts.heads, k["split"])
             if mask is not None and mask.dim() == 3:
                 mask = mask.unsqueeze(1)
         scores = q @ key.transpose(-2, -1)
+        if parts.heads and k["heads"] == "shared":
+            scores = shared.unsqueeze(1).expand_as(scores)
     scale = k["scale"] if k["scale"] is not None else right_scale(parts)
+    v_scale = 1.0
+    if k["scale_on"] == "v":
+        scale, v_scale = (1.0 if k["scale"] is None else k["scale"]), right_scale(parts)
     scores = scores * scale
+    if k["scores"] == "uniform":
+        scores = torch.zeros_like(scores)
+    if k["normalise"] == "negated":  # exp(m - x): the softmax of -x, the mask applied as usual
+        scores = -scores
     if parts.scores_only:
         return scores.transpose(-2, -1) if k["weights_T"] else scores
     how = k["mask"]
     if mask is not None and how.startswith("diagonal"):
         mask = torch.ones(mask.shape[-2:], dtype=torch.bool).tril(int(how.split(":")[1]))
-    normalise = torch.sigmoid if k["normalise"] == "sigmoid" else lambda x: torch.softmax(x, dim=k["axis"])
+    normalise = _normaliser(k["normalise"], k["axis"])
     if mask is None or how == "ignored":
         weights = normalise(scores)
-    elif how == "after":
-        weights = normalise(scores).masked_fill(~mask, 0.0)
+    elif how in ("after", "after-inverted", "after-softmax-again"):
+        weights = normalise(scores).masked_fill(mask if how == "after-inverted" else ~mask, 0.0)
+        weights = normalise(weights) if how == "after-softmax-again" else weights
     else:
         allowed = ~mask if how == "inverted" else mask.transpose(-2, -1) if how == "transposed" else mask
         allowed = torch.broadcast_to(allowed, scores.shape)
-        weights = normalise(scores.masked_fill(~allowed, float("-inf")))
-        if not empty_nan:
-            weights = weights.masked_fill(~allowed.any(dim=k["axis"], keepdim=True), 0.0)
+        fill = {"plus-inf": float("inf"), "zero-fill": 0.0}.get(how, float("-inf"))
+        weights = normalise(scores.masked_fill(~allowed, fill))
+        if not empty_nan and how not in ("plus-inf", "zero-fill"):
+            empty = {
+                "none-allowed": ~allowed.any(dim=k["axis"], keepdim=True),
+                "all-allowed": allowed.all(dim=k["axis"], keepdim=True),
+                "wrong-axis": ~allowed.any(dim=-2, keepdim=True),
+            }[k["empty"]]
+            weights = weights.masked_fill(empty, 0.0)
     if k["weights_T"]:
         weights = weights.transpose(-2, -1)
     if parts.weights_only or parts.v is None:
         return weights
     v = _split(parts.v, parts.heads, k["split"]) if parts.heads else parts.v
-    out = weights @ v
+    out = weights @ (v * v_scale)
     if parts.heads:
         out = _merge(out, k["merge"])
     return parts.finish(out) if parts.finish else out
+
+
+def _normaliser(how: str, axis: int) -> Callable[[Tensor], Tensor]:
+    """What turns scores into weights: the softmax over `axis`, or what a knob puts in its place."""
+    if how == "sigmoid":
+        return torch.sigmoid
+    if how == "row-sum":  # the scores divided by their sum, no exp
+        return lambda x: x / x.sum(dim=axis, keepdim=True)
+    return lambda x: torch.softmax(x, dim=axis)
 
 
 def _untransposed(parts: Parts, k: dict) -> Tensor:
@@ -156,9 +191,20 @@ def knob_values(parts: Parts) -> dict[str, list]:
     if (parts.v is not None and not parts.weights_only) or parts.scores_only:
         values["weights_T"] = [True]
     if not parts.scores_only:
-        values["normalise"] = ["sigmoid"]
+        values["normalise"] = ["sigmoid", "negated"]
+        if parts.mask is None:
+            values["normalise"] += ["row-sum"]
+        values["scores"] = ["uniform"]
+    if parts.mask is not None:
+        values["mask"] += ["after-inverted", "after-softmax-again", "plus-inf", "zero-fill"]
+        values["empty"] = ["all-allowed", "wrong-axis"]
+    if parts.swaps:
+        values["swap"] = list(parts.swaps)
+    if parts.v is not None and not parts.weights_only and not parts.scores_only and not math.isclose(right, 1.0):
+        values["scale_on"] = ["v"]
     if parts.heads:
         values["split"] = ["interleaved", "untransposed", "swapped"]
+        values["heads"] = ["shared"]
         if not parts.weights_only:
             values["merge"] = ["interleaved"]
     return values
@@ -208,14 +254,15 @@ def attention_family(q: int = 0, k: int = 1, v: int | None = 2, mask: int | None
     def parts(case: Case) -> Parts:
         x = case.inputs
         sizes = _sizes(T=x[q].shape[-2], d=x[q].shape[-1], B=x[q].shape[0] if x[q].dim() > 2 else 1)
+        given = {"q": x[q].double(), "k": x[k].double(), "v": None if v is None else x[v].double()}
         return Parts(
-            q=x[q].double(),
-            k=x[k].double(),
-            v=None if v is None else x[v].double(),
+            **given,
             mask=None if mask is None else x[mask],
             scale=scale,
             sizes=sizes,
             scores_only=v is None,
+            swaps=_swaps(given, {}),
+            names={"q": f"arg:{q}", "k": f"arg:{k}", "v": f"arg:{v}"},
         )
 
     return parts
@@ -233,13 +280,14 @@ def module_family(q: str, k: str, v: str, out: str | None = None, scale: str = "
         H = int(case.init[1]) if heads else 0
         sizes = _sizes(D=D, T=X.shape[-2], **({"d_head": D // H, "H": H} if heads else {}))
 
-        def project(name: str) -> Tensor:
-            return F.linear(X, p[f"{name}.weight"], p[f"{name}.bias"])
+        def project(name: str, of: Tensor = X) -> Tensor:
+            return F.linear(of, p[f"{name}.weight"], p[f"{name}.bias"])
 
+        given = {"q": project(q), "k": project(k), "v": project(v)}
         return Parts(
-            q=project(q),
-            k=project(k),
-            v=project(v),
+            **given,
+            swaps=_swaps(given, {"q=x": X, "k=x": X, "v=x": X, "v=v(q)": project(v, given["q"])}),
+            names={"q": q, "k": k, "v": v},
             mask=mask,
             scale=scale,
             sizes=sizes,
@@ -249,6 +297,22 @@ def module_family(q: str, k: str, v: str, out: str | None = None, scale: str = "
         )
 
     return parts
+
+
+def _swaps(given: dict[str, Tensor | None], more: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The tensors a student may put in the place of q, k or v: another of the three ("v=q":
+    the queries as values), and `more` (X unprojected, a layer given the wrong input); only
+    those of the right shape that differ from what they replace."""
+    found = {}
+    for role, other in (("v", "q"), ("v", "k"), ("k", "q"), ("q", "k")):
+        if given[role] is not None and given[other] is not None:
+            found[f"{role}={other}"] = given[other]
+    found.update(more)
+    return {
+        name: t
+        for name, t in found.items()
+        if tuple(t.shape) == tuple(given[name[0]].shape) and not torch.equal(t, given[name[0]])
+    }
 
 
 def from_weights(v: str, out: str | None = None, heads: bool = False):
