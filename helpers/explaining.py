@@ -103,7 +103,10 @@ def rearranged(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
             return (
                 "axes-swapped",
                 f"your result holds the right numbers with its axes in the order {order} instead of {layout}",
-                f"Return {layout}: a transpose or permute put the axes in another order.",
+                f"Return {layout}: a transpose or permute put the axes in another order."
+                if source_line(out, r"\.(transpose|permute|movedim|swapaxes|mT\b|T\b)|einsum")
+                else f"Return {layout}: your code builds its result with the axes in the order {order} (no transpose "
+                f"or permute does it): build it with {names[0]} first, in the order {layout}.",
             )
         if tuple(got.shape) == tuple(want.shape) and _equal(got, turned.reshape(got.shape)):
             return (

@@ -54,10 +54,12 @@ def _swap(value: str, parts: variants.Parts, out: Outcome) -> tuple[str, str]:
         )
     mine, theirs = _name(role, parts, out), _name(source, parts, out)
     if module:
+        line = source_line(out, rf"^\s*{role}\w*\s*=.*\b{re.escape(theirs)}\(")
+        said = f" (`{line}`)" if line else ""
         return (
             f"the {ROLES[role]} taken from the {ROLES[source]}' layer, {theirs}, instead of {mine}",
             f"Each of q, k, v has its own layer: {role} = self.{mine}(X). Your {ROLES[role]} are the "
-            f"{ROLES[source]}, {source} = self.{theirs}(X).",
+            f"{ROLES[source]}, {source} = self.{theirs}(X){said}.",
         )
     if role == "v":
         said = _quoted(out, rf"@\s*{re.escape(theirs)}\b", "multiplies", "Your code multiplies")
@@ -82,11 +84,11 @@ def _normalise(value: str, out: Outcome) -> tuple[str, str]:
             "divided by the row's sum, so that the weights compete. A sigmoid looks at one score at a time.",
         )
     if value == "negated":
-        said = _quoted(out, r"exp\(\s*[-\w.]+\s*-", "takes", "Your code takes")
+        said = _quoted(out, r"exp\([^-]*\b(max|amax|min|amin|m|c|shift)\b[^-]*-", "takes", "Your code takes")
         return (
             "the softmax of the scores with their sign flipped: the smallest score gets the largest weight",
-            f"{said} exp of the maximum minus each score, exp(m - x) = exp(-(x - m)). The softmax is exp(x - m): "
-            "each score minus its row's maximum.",
+            f"{said} exp of a number minus each score, exp(m - x) = exp(-(x - m)): the signs are the wrong way "
+            "round. The softmax is exp(x - m): each score minus its row's maximum.",
         )
     said = _quoted(out, r"/\s*[\w.()\[\]]*\.sum\(|/\s*torch\.sum\(", "divides", "Your code divides")
     return (

@@ -355,6 +355,145 @@ class HeadsSizesSwapped(HeadsUnusedValueLayer):  # 4.3: d_head heads of num_head
 
 
 # (exercise, the wrong answer, the key it is told, a phrase of what it is told)
+# Answers for the general rules: input substitutions, slices kept, read orders, crashes read from the line.
+def masked_attention_queries_as_values(q, k, v, mask):  # 3.4: the weights multiply q
+    scores = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ q
+
+
+class HeadValuesFromQueries(ref.SingleHeadAttention):  # 3.5: the value layer handed q
+    def forward(self, X, mask=None):
+        q = self.q_proj(X)
+        k, v = self.k_proj(X), self.v_proj(q)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(X.shape[-1])
+        weights = ref.masked_softmax(scores, mask) if mask is not None else torch.softmax(scores, dim=-1)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ v)
+
+
+class HeadsKeysFromQueryLayer(ref.MultiHeadAttention):  # 4.3: the keys made by q_proj
+    def forward(self, X, mask=None):
+        B, T, D = X.shape
+        q = ref.split_heads(self.q_proj(X), self.num_heads)
+        k = ref.split_heads(self.q_proj(X), self.num_heads)
+        v = ref.split_heads(self.v_proj(X), self.num_heads)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_head)
+        if mask is not None:
+            scores = scores.masked_fill(~(mask.unsqueeze(1) if mask.dim() == 3 else mask), float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads(weights @ v))
+
+
+class HeadScalesValues(ref.SingleHeadAttention):  # 3.5: 1/√D on v, not on the scores
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X) / math.sqrt(X.shape[-1])
+        scores = q @ k.transpose(-2, -1)
+        weights = ref.masked_softmax(scores, mask) if mask is not None else torch.softmax(scores, dim=-1)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ v)
+
+
+def masked_attention_flat_weights(q, k, v, mask):  # 3.4: the softmax handed zeros
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    blank = torch.zeros_like(scores).masked_fill(~mask, float("-inf"))
+    return torch.softmax(blank, dim=-1) @ v
+
+
+class HeadsOnePatternRepeated(ref.MultiHeadAttention):  # 4.3: full-width scores repeated per head
+    def forward(self, X, mask=None):
+        q, k = self.q_proj(X), self.k_proj(X)
+        v = ref.split_heads(self.v_proj(X), self.num_heads)
+        scores = (q @ k.transpose(-2, -1) / math.sqrt(self.d_head)).unsqueeze(1).repeat(1, self.num_heads, 1, 1)
+        if mask is not None:
+            scores = scores.masked_fill(~(mask.unsqueeze(1) if mask.dim() == 3 else mask), float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads(weights @ v))
+
+
+def weights_shares_of_row_sum(X):  # 1.3: each score over its row's sum, no exp
+    scores = X @ X.transpose(-2, -1)
+    return scores / torch.sum(scores, dim=-1, keepdim=True)
+
+
+def softmax_from_the_minimum(scores):  # 1.2: exp(min - x), stable but reversed
+    e = torch.exp(scores.amin(dim=-1, keepdim=True) - scores)
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def masked_attention_plus_infinity(q, k, v, mask):  # 3.4: math.inf as the fill
+    scores = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(~mask, math.inf)
+    return torch.softmax(scores, dim=-1) @ v
+
+
+class HeadRenormalisedBySoftmax(ref.SingleHeadAttention):  # 3.5: masked after, then softmaxed again
+    def forward(self, X, mask=None):
+        q, k, v = self.q_proj(X), self.k_proj(X), self.v_proj(X)
+        weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(X.shape[-1]), dim=-1)
+        if mask is not None:
+            weights = torch.softmax(weights.masked_fill(~mask, 0.0), dim=-1)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ v)
+
+
+def masked_softmax_keeps_the_hidden(scores, mask):  # 3.3: zeroes the allowed keys after the softmax
+    return F.softmax(scores, dim=-1) * (~mask)
+
+
+def scaled_scores_last_sentence(q, k):  # 2.6: a loop over the batch that keeps its last pass
+    for b in range(q.shape[0]):
+        scores = q[b] @ k[b].T / math.sqrt(q.shape[-1])
+    return scores
+
+
+def attention_batch_averaged(X):  # 1.4: the sentences averaged together
+    return (torch.softmax(X @ X.transpose(1, 2), dim=-1) @ X).mean(dim=0)
+
+
+def scores_column_written_whole(X):  # 1.1: a whole column written on every pass
+    T = X.shape[0]
+    scores = torch.zeros(T, T)
+    for i in range(T):
+        for j in range(T):
+            scores[:, j] = torch.dot(X[i], X[j])
+    return scores
+
+
+def merge_tokens_before_batch(x):  # 4.2: permute puts the tokens first
+    B, H, T, d = x.shape
+    return x.permute(2, 0, 1, 3).reshape(B, T, H * d)
+
+
+def masked_attention_mask_given_middle_axis(q, k, v, mask):  # 3.4: unsqueeze(-2) on every mask
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    return torch.softmax(scores.masked_fill(~mask.unsqueeze(-2), float("-inf")), dim=-1) @ v
+
+
+class HeadsMaskRequired(ref.MultiHeadAttention):  # 4.3: forward without a default mask
+    def forward(self, X, mask):
+        return super().forward(X, mask)
+
+
+class HeadSizeReadBackwards(nn.Module):  # 3.5: embed_size = self.embed_size in __init__
+    def __init__(self, embed_size):
+        super().__init__()
+        embed_size = self.embed_size
+        self.q_proj = nn.Linear(embed_size, embed_size)
+
+
+class SelfAttentionReadsUnsetWidth(ref.MySelfAttention):  # 2.4: forward reads self.width, never set
+    def forward(self, X):
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X)
+        weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(self.width), dim=-1)
+        self.last_weights = weights.detach()
+        return weights @ v
+
+
+def masked_softmax_negated_mask(scores, mask):  # 3.3: -mask where ~mask is meant
+    return torch.softmax(scores.masked_fill(-mask, float("-inf")), dim=-1)
+
+
 UNCATALOGUED = [
     ("1.1", scores_rows_reversed, "flipped", "in reverse order along"),
     ("1.2", softmax_in_half, "dtype-changed", "got torch.float16"),
@@ -403,4 +542,30 @@ UNCATALOGUED = [
     ("6.2", chunked_returns_inside_query_loop, "left-at-zero", "returns during the loop's first pass"),
     ("2.5", attention_with_sigmoid_weights, "found-normalise", "a sigmoid in place of the softmax"),
     ("4.3", HeadsSizesSwapped, "found-split", "the two sizes swapped"),
+    # The general rules (helpers/knob_words.py, lessons/layouts.py, lessons/crashes.py): new variations.
+    ("3.4", masked_attention_queries_as_values, "found-v-from-q", "multiplies the weights by q, the queries"),
+    ("3.5", HeadValuesFromQueries, "found-v-from-v-q", "hands v_proj the queries"),
+    ("4.3", HeadsKeysFromQueryLayer, "found-k-from-q", "the keys taken from the queries' layer, q_proj"),
+    ("3.5", HeadScalesValues, "found-scaled-values", "the values multiplied by 1/√8 = 1/√D instead of the scores"),
+    ("3.4", masked_attention_flat_weights, "found-scores-uniform", "`return torch.softmax(blank, dim=-1) @ v` gives"),
+    ("4.3", HeadsOnePatternRepeated, "found-heads-shared", "one pattern of weights for every head"),
+    ("1.3", weights_shares_of_row_sum, "found-normalise-row-sum", "divided by their row's sum, with no exp"),
+    ("1.2", softmax_from_the_minimum, "found-normalise-negated", "exp(m - x) = exp(-(x - m))"),
+    ("3.4", masked_attention_plus_infinity, "found-mask-plus-inf", "masked_fill(~mask, math.inf)` fills"),
+    ("3.5", HeadRenormalisedBySoftmax, "found-mask-after-softmax-again", "put through a softmax again"),
+    ("3.3", masked_softmax_keeps_the_hidden, "found-mask-after-inverted", "after the softmax and the wrong way round"),
+    ("2.6", scaled_scores_last_sentence, "one-slice-kept", "the right one's last sentence alone"),
+    ("1.4", attention_batch_averaged, "averaged-over-axis", "the mean of the right one over its sentences"),
+    ("1.1", scores_column_written_whole, "slice-overwritten", "`scores[:, j] = torch.dot(X[i], X[j])` writes a whole"),
+    ("4.2", merge_tokens_before_batch, "misplaced", "as (T, B, H, d_head) before the last reshape"),
+    (
+        "3.4",
+        masked_attention_mask_given_middle_axis,
+        "mask-reshaped",
+        "`mask.unsqueeze(-2)` makes mask, (5, 5) = (T, T)",
+    ),
+    ("4.3", HeadsMaskRequired, "needs-default", "def forward(self, X, mask=None):"),
+    ("3.5", HeadSizeReadBackwards, "read-before-set", "turn it round: self.embed_size = embed_size"),
+    ("2.4", SelfAttentionReadsUnsetWidth, "read-before-set", "reads self.width, and no line of your class sets it"),
+    ("3.3", masked_softmax_negated_mask, "torch-says", "If you are trying to invert a mask, use the `~`"),
 ]

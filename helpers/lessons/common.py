@@ -8,9 +8,16 @@ import re
 import torch
 from torch import Tensor
 
-from helpers.lessons import errors
+from helpers.lessons import crashes, errors
 from helpers.lessons.records import Finding, Mistake
-from helpers.lessons.toolkit import _right_numbers_other_shape, _tensor_as_bool, raised, sizes_named, source_line
+from helpers.lessons.toolkit import (
+    _right_numbers_other_shape,
+    _tensor_as_bool,
+    raised,
+    sizes_named,
+    source_line,
+    without_comment,
+)
 from helpers.running import Case, Outcome
 from helpers.tolerances import close, fmt_num
 
@@ -234,6 +241,7 @@ COMMON_ERRORS = (
         "x.flip(0), or count down with torch.arange(T - 1, -1, -1).",
         error=r"step must be greater than zero",
     ),
+    *crashes.CRASHES,
     Mistake("transposed-batch", lambda case, out, expected: _transposed_batch(case, out), on_error=True),
     Mistake("lost-keepdim", lambda case, out, expected: _lost_keepdim(case, out), on_error=True),
     raised("matmul-sizes", _matmul_sizes, error=MATMUL_SIZES),
@@ -297,6 +305,16 @@ def _explain_factor(c: float, case: Case) -> str:
     return ""
 
 
+def _scaling_lines(out: Outcome) -> list[str]:
+    """The lines of the code that scale by a square root or a power of a size."""
+    pattern = r"sqrt\(|\*\*\s*\(?\s*-?\s*(0?\.5|1\s*/\s*2)"
+    return [
+        line.strip()
+        for raw in (out.source or "").splitlines()
+        if re.search(pattern, line := without_comment(raw)) and not re.match(r"\s*(def|class) ", line)
+    ]
+
+
 def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     """The result is the right one times one number, or each row the right row times a number
     of its own: a scale or a normalisation is off, and the rest is right."""
@@ -317,9 +335,12 @@ def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     ratio = torch.where(big, g / torch.where(big, w, torch.ones_like(w)), torch.full_like(w, float("nan")))
     c = float(ratio[big].median())
     if c != 0 and torch.allclose(g, c * w, rtol=1e-3, atol=1e-5):
+        named = _explain_factor(c, case)
+        scaling = _scaling_lines(out) if named else []
+        said = f"`{scaling[0]}` scales by a size: your factor is {named[3:]}. " if len(scaling) == 1 else ""
         return (
-            f"every number of yours is {fmt_num(c)} times the right one{_explain_factor(c, case)}",
-            "Your result is right but for one factor, the same everywhere: a scale is missing, extra, or "
+            f"every number of yours is {fmt_num(c)} times the right one{named}",
+            f"{said}Your result is right but for one factor, the same everywhere: a scale is missing, extra, or "
             "taken from the wrong size. Compare each division or multiplication by a constant with the formula.",
         )
     if got.dim() < 2:

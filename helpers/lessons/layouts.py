@@ -104,19 +104,21 @@ def overwritten(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Fou
             kept = want.narrow(axis, index, 1).expand_as(want)
             if _same(kept, want) or not _same(got, kept):
                 continue
-            line = source_line(out, r"^\s*\w+\[[^\],:]*\]\s*=[^=]")  # a whole slice written: x[i] = ...
-            said = f"`{line}` writes a whole slice at once, on every pass of the loop, so" if line else "On every"
+            line = source_line(out, r"^\s*\w+\[[^\],]*\]\s*=[^=]") or source_line(
+                out, r"^\s*\w+\[[^\]]*:[^\]]*\]\s*=[^=]"
+            )  # a whole slice written at once: x[i] = ..., x[:, j] = ...
+            said = f"`{line}` writes a whole slice at once, on every pass of the loop, so" if line else ""
             return (
                 "slice-overwritten",
-                f"along the {plural} (dim {axis}), every entry of yours holds the right {which} one: each of your "
-                f"values is repeated across the {plural}",
+                f"along the {plural} (dim {axis}), each of your entries holds the right one of the {which} {noun}: "
+                f"one value repeated across the {plural}",
                 (
                     f"{said} the {which} pass's value is what stays in every {noun}."
                     if line
                     else f"On every pass something wrote the whole slice along the {plural}: the {which} value stays "
                     f"in every {noun}."
                 )
-                + " Write one entry per pass, indexing every axis: x[i, j] = ..., not x[i] = ....",
+                + " Write one entry per pass, with an index for every axis: scores[i, j] = ..., not a slice.",
             )
     return None
 

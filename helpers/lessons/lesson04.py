@@ -734,7 +734,8 @@ def _stacked_as(p: dict[str, Tensor], order: tuple[str, str, str]) -> dict[str, 
 
 def _not_mha(out: Outcome) -> str:
     if "got a NoneType" in out.error:
-        return "to_torch_mha returned nothing: did you forget `return theirs`?"
+        made = re.search(r"^\s*(\w+)\s*=\s*(?:torch\.)?(?:nn\.)?MultiheadAttention\(", out.source or "", re.M)
+        return f"to_torch_mha returned nothing: did you forget `return {made.group(1) if made else 'theirs'}`?"
     return (
         "to_torch_mha should create a new nn.MultiheadAttention(ours.embed_size, ours.num_heads, batch_first=True), "
         "copy ours' weights into it, and return it."

@@ -43,6 +43,10 @@ RIGHT = {
 }
 
 
+# Knobs tried alone or together with the scale only (each is one whole mistake of its own).
+ALONE = frozenset({"swap", "scale_on", "scores", "heads", "empty"})
+
+
 @dataclass(frozen=True)
 class Parts:
     """What a family computes with: scores (given) or q, k, v; the mask (True = may attend);
@@ -216,6 +220,8 @@ def matching(parts: Parts, got: Tensor, equal: Callable[[Tensor, Tensor], bool],
     values = knob_values(parts)
     for count in range(1, most + 1):
         for names in itertools.combinations(values, count):
+            if count > 1 and set(names) & ALONE and "scale" not in names:
+                continue  # a substitution is tried with a wrong scale, not with every other knob: fewer to compute
             for settings in itertools.product(*(values[n] for n in names)):
                 knobs = dict(zip(names, settings))
                 try:
