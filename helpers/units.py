@@ -63,7 +63,10 @@ MESSAGE_SOURCES = (
     "helpers/lessons/reading.py",
     "helpers/lessons/errors.py",
     "helpers/lessons/variants.py",
+    "helpers/lessons/layouts.py",
+    "helpers/lessons/crashes.py",
     "helpers/explaining.py",  # what the evidence shows (issue 16)
+    "helpers/knob_words.py",
     "helpers/properties.py",
     "helpers/transforms.py",
     "helpers/pictures.py",  # the words beside a picture

@@ -43,7 +43,7 @@ def _index(node: ast.AST):
         return slice(None)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         return -node.operand.value
-    raise ValueError("not a plain index")
+    raise ValueError
 
 
 def _shaped(node: ast.AST, name: str, shape: tuple[int, ...]) -> tuple[int, ...] | None:
