@@ -52,7 +52,7 @@ def chunk_cases(gen: torch.Generator) -> list[Case]:
         return q, -10.0 + 0.1 * randn(gen, B, T, d), randn(gen, B, T, d)
 
     def far_apart(B, T, d):  # queries of alternating sign: scores near +200 in one row, -200 in the next
-        sign = torch.tensor([1.0, -1.0]).repeat((T + 1) // 2)[:T, None]
+        sign = torch.tensor([1.0, -1.0], dtype=torch.float32).repeat((T + 1) // 2)[:T, None]
         q = sign * (10.0 + 0.1 * randn(gen, B, T, d))
         return q, 10.0 + 0.1 * randn(gen, B, T, d), randn(gen, B, T, d)
 
