@@ -137,6 +137,34 @@ def unscaled(q, k, v):
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0)
 
 
+def mask_diagonal_one_short(q, k, v):
+    T_new, T_all = q.shape[-2], k.shape[-2]
+    return masked_attention(q, k, v, torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new - 1))
+
+
+def mask_inverted(q, k, v):
+    T_new, T_all = q.shape[-2], k.shape[-2]
+    return masked_attention(q, k, v, ~torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new))
+
+
+def mask_diagonal_the_other_way(q, k, v):
+    T_new, T_all = q.shape[-2], k.shape[-2]
+    return masked_attention(q, k, v, torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_new - T_all))
+
+
+def mask_inverted_for_several(q, k, v):
+    T_new, T_all = q.shape[-2], k.shape[-2]
+    if T_new == 1:
+        return masked_attention(q, k, v)  # right: one query needs no mask
+    return masked_attention(q, k, v, ~causal_mask(T_all)[T_all - T_new :])
+
+
+def attend_detached(q, k, v):  # nothing to train here, I thought
+    T_new, T_all = q.shape[-2], k.shape[-2]
+    mask = torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new)
+    return masked_attention(q.detach(), k.detach(), v, mask)
+
+
 def always_masked_sdpa(q, k, v):  # right: a mask even for one query, and PyTorch's fused attention
     T_new, T_all = q.shape[-2], k.shape[-2]
     return F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(T_all)[T_all - T_new :])
@@ -291,6 +319,140 @@ class CachedSdpaIsCausal(MultiHeadAttention):
         self.cache_v = append_to_cache(self.cache_v, split_heads(self.v_proj(X), self.num_heads))
         out = F.scaled_dot_product_attention(q, self.cache_k, self.cache_v, is_causal=True)
         return self.out_proj(merge_heads(out))
+
+
+class CachedOnTheClass(MultiHeadAttention):  # one cache for every instance: every layer of a model
+    cache_k = None
+    cache_v = None
+
+    def __init__(self, embed_size, num_heads):
+        super().__init__(embed_size, num_heads)
+        self.reset_cache()
+
+    def reset_cache(self):
+        CachedOnTheClass.cache_k = None
+        CachedOnTheClass.cache_v = None
+
+    def forward(self, X):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        CachedOnTheClass.cache_k = append_to_cache(
+            CachedOnTheClass.cache_k, split_heads(self.k_proj(X), self.num_heads)
+        )
+        CachedOnTheClass.cache_v = append_to_cache(
+            CachedOnTheClass.cache_v, split_heads(self.v_proj(X), self.num_heads)
+        )
+        return self.out_proj(merge_heads(attend_with_cache(q, self.cache_k, self.cache_v)))
+
+
+class CachedOnTypeOfSelf(MultiHeadAttention):
+    cache_k = cache_v = None
+
+    def __init__(self, embed_size, num_heads):
+        super().__init__(embed_size, num_heads)
+        self.reset_cache()
+
+    def reset_cache(self):
+        type(self).cache_k = type(self).cache_v = None
+
+    def forward(self, X):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        type(self).cache_k = append_to_cache(self.cache_k, split_heads(self.k_proj(X), self.num_heads))
+        type(self).cache_v = append_to_cache(self.cache_v, split_heads(self.v_proj(X), self.num_heads))
+        return self.out_proj(merge_heads(attend_with_cache(q, self.cache_k, self.cache_v)))
+
+
+CACHE = {"k": None, "v": None}  # module level: one for the whole notebook
+
+
+class CachedInModuleDict(MultiHeadAttention):
+    def __init__(self, embed_size, num_heads):
+        super().__init__(embed_size, num_heads)
+        self.cache = CACHE
+        self.reset_cache()
+
+    def reset_cache(self):
+        self.cache["k"] = self.cache["v"] = None
+        self.cache_k = self.cache_v = None
+
+    def forward(self, X):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        self.cache["k"] = append_to_cache(self.cache["k"], split_heads(self.k_proj(X), self.num_heads))
+        self.cache["v"] = append_to_cache(self.cache["v"], split_heads(self.v_proj(X), self.num_heads))
+        self.cache_k, self.cache_v = self.cache["k"], self.cache["v"]
+        return self.out_proj(merge_heads(attend_with_cache(q, self.cache_k, self.cache_v)))
+
+
+cache_k = cache_v = None  # module-level variables
+
+
+class CachedInGlobals(MultiHeadAttention):
+    def __init__(self, embed_size, num_heads):
+        super().__init__(embed_size, num_heads)
+        self.reset_cache()
+
+    def reset_cache(self):
+        global cache_k, cache_v
+        cache_k = cache_v = None
+        self.cache_k = self.cache_v = None
+
+    def forward(self, X):
+        global cache_k, cache_v
+        q = split_heads(self.q_proj(X), self.num_heads)
+        cache_k = append_to_cache(cache_k, split_heads(self.k_proj(X), self.num_heads))
+        cache_v = append_to_cache(cache_v, split_heads(self.v_proj(X), self.num_heads))
+        self.cache_k, self.cache_v = cache_k, cache_v
+        return self.out_proj(merge_heads(attend_with_cache(q, cache_k, cache_v)))
+
+
+class CachedWithoutGrad(CourseCachedSelfAttention):  # generating needs no gradient, I thought
+    def forward(self, X):
+        with torch.no_grad():
+            q = split_heads(self.q_proj(X), self.num_heads)
+            self.cache_k = append_to_cache(self.cache_k, split_heads(self.k_proj(X), self.num_heads))
+            self.cache_v = append_to_cache(self.cache_v, split_heads(self.v_proj(X), self.num_heads))
+            return self.out_proj(merge_heads(attend_with_cache(q, self.cache_k, self.cache_v)))
+
+
+class CachedDetachedKeysValues(CourseCachedSelfAttention):  # a cache is for keeping, not for training, I thought
+    def forward(self, X):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        k = split_heads(self.k_proj(X), self.num_heads).detach()
+        v = split_heads(self.v_proj(X), self.num_heads).detach()
+        self.cache_k = append_to_cache(self.cache_k, k)
+        self.cache_v = append_to_cache(self.cache_v, v)
+        return self.out_proj(merge_heads(attend_with_cache(q, self.cache_k, self.cache_v)))
+
+
+class CachedDataWeights(CourseCachedSelfAttention):
+    def forward(self, X):
+        q = split_heads(F.linear(X, self.q_proj.weight.data, self.q_proj.bias.data), self.num_heads)
+        k = split_heads(self.k_proj(X), self.num_heads)
+        v = split_heads(self.v_proj(X), self.num_heads)
+        self.cache_k = append_to_cache(self.cache_k, k)
+        self.cache_v = append_to_cache(self.cache_v, v)
+        return self.out_proj(merge_heads(attend_with_cache(q, self.cache_k, self.cache_v)))
+
+
+class CachedResetToEmptyTensor(CourseCachedSelfAttention):
+    def reset_cache(self):
+        self.cache_k = torch.empty(0)
+        self.cache_v = torch.empty(0)
+
+    def forward(self, X):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        k, v = split_heads(self.k_proj(X), self.num_heads), split_heads(self.v_proj(X), self.num_heads)
+        self.cache_k = k if self.cache_k.numel() == 0 else torch.cat([self.cache_k, k], dim=-2)
+        self.cache_v = v if self.cache_v.numel() == 0 else torch.cat([self.cache_v, v], dim=-2)
+        return self.out_proj(merge_heads(attend_with_cache(q, self.cache_k, self.cache_v)))
+
+
+class CachedKeptDetached(CourseCachedSelfAttention):  # right: what is kept for later calls is detached
+    def forward(self, X):
+        q = split_heads(self.q_proj(X), self.num_heads)
+        k = append_to_cache(self.cache_k, split_heads(self.k_proj(X), self.num_heads))
+        v = append_to_cache(self.cache_v, split_heads(self.v_proj(X), self.num_heads))
+        self.cache_k, self.cache_v = k.detach(), v.detach()
+        return self.out_proj(merge_heads(attend_with_cache(q, k, v)))
 
 
 class CachedInputs(MultiHeadAttention):  # right: caches the layer's inputs and projects them all again
@@ -484,6 +646,98 @@ class GreedyKeepsPromptLogits(TinyCausalLM):
         return torch.cat(every, dim=1)
 
 
+class GreedyBase(TinyCausalLM):  # CachedCausalLM as handed out, greedy aside
+    def __init__(self, vocab_size, max_len, embed_size, num_heads, num_layers=2):
+        super().__init__(vocab_size, max_len, embed_size, num_heads, num_layers, attention=CourseCachedSelfAttention)
+
+    def reset_cache(self):
+        for block in self.blocks:
+            block.attention.reset_cache()
+
+    def forward(self, tokens):
+        positions = positions_after(self.blocks[0].attention.cache_k, tokens.shape[1])
+        return self.logits(self.tok(tokens) + self.pos(positions))
+
+
+class GreedyResetWhenDone(GreedyBase):
+    def greedy(self, prompt, steps):
+        logits = self(prompt)[:, -1]
+        every = [logits]
+        for _ in range(steps - 1):
+            logits = self(logits.argmax(dim=-1, keepdim=True))[:, -1]
+            every.append(logits)
+        self.reset_cache()  # tidy up for the next prompt
+        return torch.stack(every, dim=1)
+
+
+class GreedyResetEachStep(GreedyBase):
+    def greedy(self, prompt, steps):
+        self.reset_cache()
+        logits = self(prompt)[:, -1]
+        every = [logits]
+        for _ in range(steps - 1):
+            self.reset_cache()  # a fresh cache for each token
+            logits = self(logits.argmax(dim=-1, keepdim=True))[:, -1]
+            every.append(logits)
+        return torch.stack(every, dim=1)
+
+
+class GreedyWithoutKeepdim(GreedyBase):
+    def greedy(self, prompt, steps):
+        self.reset_cache()
+        logits = self(prompt)[:, -1]
+        every = [logits]
+        for _ in range(steps - 1):
+            logits = self(logits.argmax(dim=-1))[:, -1]
+            every.append(logits)
+        return torch.stack(every, dim=1)
+
+
+class GreedyProbabilities(GreedyBase):
+    def greedy(self, prompt, steps):
+        self.reset_cache()
+        logits = self(prompt)[:, -1]
+        every = [torch.softmax(logits, dim=-1)]
+        for _ in range(steps - 1):
+            logits = self(logits.argmax(dim=-1, keepdim=True))[:, -1]
+            every.append(torch.softmax(logits, dim=-1))
+        return torch.stack(every, dim=1)
+
+
+class GreedyStackedOnDim0(GreedyBase):
+    def greedy(self, prompt, steps):
+        self.reset_cache()
+        logits = self(prompt)[:, -1]
+        every = [logits]
+        for _ in range(steps - 1):
+            logits = self(logits.argmax(dim=-1, keepdim=True))[:, -1]
+            every.append(logits)
+        return torch.stack(every)
+
+
+class GreedyDefaultList(GreedyBase):
+    def greedy(self, prompt, steps, every=[]):  # noqa: B006 - the mistake
+        self.reset_cache()
+        logits = self(prompt)[:, -1]
+        every.append(logits)
+        for _ in range(steps - 1):
+            logits = self(logits.argmax(dim=-1, keepdim=True))[:, -1]
+            every.append(logits)
+        return torch.stack(every, dim=1)
+
+
+class GreedyWithoutGrad(GreedyBase):  # right: generating needs no gradient
+    @torch.no_grad()
+    def greedy(self, prompt, steps):
+        self.reset_cache()
+        logits = self(prompt)[:, -1]
+        every = [logits]
+        for _ in range(steps - 1):
+            logits = self(logits.argmax(dim=-1, keepdim=True))[:, -1]
+            every.append(logits)
+        return torch.stack(every, dim=1)
+
+
 class GreedyPromptOneByOne(TinyCausalLM):  # right: the prompt read one token at a time
     def __init__(self, vocab_size, max_len, embed_size, num_heads, num_layers=2):
         super().__init__(vocab_size, max_len, embed_size, num_heads, num_layers, attention=CourseCachedSelfAttention)
@@ -549,12 +803,38 @@ MISTAKES = [
     ("7.5", GreedyFromFirstPosition, "first-position", "you kept the logits of its first position"),
     ("7.5", GreedyOneStepTooMany, "steps-off", "runs the model once more than it needs: for steps = 4"),
     ("7.5", GreedyKeepsPromptLogits, "steps-off", "returns the logits of the prompt's positions too"),
+    ("7.2", mask_diagonal_one_short, "mask-hides-itself", "Your diagonal is one short"),
+    ("7.2", mask_inverted, "all-keys-hidden", "`return masked_attention(q, k, v, ~torch.ones("),
+    ("7.2", mask_inverted, "all-keys-hidden", "every number of your output is 0 (24 of 24)"),
+    ("7.2", mask_diagonal_the_other_way, "all-keys-hidden", "Check the diagonal: new query i reaches key"),
+    ("7.2", mask_inverted_for_several, "inverted-mask", "Your mask is the wrong way round"),
+    ("7.2", attend_detached, "no-gradient", "q, k received no gradient"),
+    ("7.3", CachedOnTheClass, "shared-cache", "two instances share one cache: after instance A had read 3 tokens"),
+    ("7.3", CachedOnTheClass, "shared-cache", "instance B's call 1 (2 tokens) already saw 3 cached positions"),
+    ("7.3", CachedOnTheClass, "shared-cache", "`CachedOnTheClass.cache_k = append_to_cache("),
+    ("7.3", CachedOnTypeOfSelf, "shared-cache", "`type(self).cache_k = append_to_cache(self.cache_k,"),
+    ("7.3", CachedInModuleDict, "shared-cache", "Your cache is kept where every instance reads it"),
+    ("7.3", CachedInGlobals, "shared-cache", "`global cache_k, cache_v` puts the cache where every instance reads it"),
+    ("7.3", CachedWithoutGrad, "no-gradient", "`with torch.no_grad():` takes a tensor out of the graph"),
+    ("7.3", CachedWithoutGrad, "no-gradient", "reading a prompt (B=2, T=6) at once"),
+    ("7.3", CachedDetachedKeysValues, "no-gradient", "k_proj.weight, v_proj.weight, v_proj.bias received no gradient"),
+    ("7.3", CachedDataWeights, "no-gradient", "q_proj.weight, q_proj.bias received no gradient"),
+    ("7.3", CachedResetToEmptyTensor, "reset-not-none", "self.cache_k is a tensor of shape (0,), not None"),
+    ("7.5", GreedyResetWhenDone, "reset-at-end", "empties the cache when it has finished, not before"),
+    ("7.5", GreedyResetWhenDone, "reset-at-end", "on a model that had read 3 other tokens before"),
+    ("7.5", GreedyResetEachStep, "reset-each-step", "empties the cache before each new token"),
+    ("7.5", GreedyWithoutKeepdim, "no-keepdim", "`logits = self(logits.argmax(dim=-1))[:, -1]` gives one token"),
+    ("7.5", GreedyProbabilities, "probabilities-not-logits", "returns probabilities, softmax of the logits"),
+    ("7.5", GreedyStackedOnDim0, "steps-on-dim-0", "`return torch.stack(every)` stacks the steps on dim 0"),
+    ("7.5", GreedyDefaultList, "logits-kept-between-calls", "`def greedy(self, prompt, steps, every=[]):`: the list"),
 ]
 
 RIGHT = [
     ("7.1", lambda cache, new: new if cache is None else torch.cat((cache, new), 2)),
     ("7.2", always_masked_sdpa),
     ("7.3", CachedInputs),
+    ("7.3", CachedKeptDetached),
+    ("7.5", GreedyWithoutGrad),
     ("7.4", positions_by_adding),
     ("7.5", GreedyPromptOneByOne),
 ]

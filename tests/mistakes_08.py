@@ -3,6 +3,7 @@ Each entry of MISTAKES: (exercise id, wrong answer, mistake key, phrase of its m
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -496,6 +497,26 @@ def cache_as_python_number(T, num_layers, num_kv_heads, d_head, bytes_per_number
     return [2 * int(t) * num_layers * num_kv_heads * d_head * bytes_per_number / 2**30 for t in T]
 
 
+def cache_floor_division(T, num_layers, num_kv_heads, d_head, bytes_per_number):
+    return 2 * T * num_layers * num_kv_heads * d_head * bytes_per_number // 2**30
+
+
+def cache_floor_division_then_float(T, num_layers, num_kv_heads, d_head, bytes_per_number):
+    return (2 * T * num_layers * num_kv_heads * d_head * bytes_per_number // 2**30).float()
+
+
+def cache_power_as_xor(T, num_layers, num_kv_heads, d_head, bytes_per_number):
+    return 2 * T * num_layers * num_kv_heads * d_head * bytes_per_number / 2 ^ 30
+
+
+def cache_bfloat16_always(T, num_layers, num_kv_heads, d_head, bytes_per_number):
+    return 2 * T * num_layers * num_kv_heads * d_head * 2 / 2**30  # models are served in bfloat16
+
+
+def cache_in_kibibytes(T, num_layers, num_kv_heads, d_head, bytes_per_number):
+    return 2 * T * num_layers * num_kv_heads * d_head * bytes_per_number / 1024
+
+
 # --- 8.6 sliding_window_mask
 
 
@@ -561,6 +582,34 @@ def window_of_floats(T, window):
 
 def window_by_triangles(T, window):  # right: the lower triangle less what lies window or more below the diagonal
     return torch.ones(T, T, dtype=torch.bool).tril() & ~torch.ones(T, T, dtype=torch.bool).tril(-window)
+
+
+# --- gradients: RoPE turns the q and k of layers that train, repeat_kv copies their key/value heads
+
+
+def rope_detached(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions[:, None] * base ** (-torch.arange(0, d, 2).float() / d)
+    x1, x2 = x[..., : d // 2].detach(), x[..., d // 2 :].detach()  # rotating needs no gradient, I thought
+    return torch.cat([x1 * angles.cos() - x2 * angles.sin(), x1 * angles.sin() + x2 * angles.cos()], dim=-1)
+
+
+def rope_in_numpy(x, positions, base=10000.0):
+    d = x.shape[-1]
+    angles = positions.numpy()[:, None] * base ** (-np.arange(0, d, 2) / d)
+    x1, x2 = x.numpy()[..., : d // 2], x.numpy()[..., d // 2 :]
+    turned = np.concatenate([x1 * np.cos(angles) - x2 * np.sin(angles), x1 * np.sin(angles) + x2 * np.cos(angles)], -1)
+    return torch.from_numpy(turned).float()
+
+
+def rope_attention_detached(q, k, v, positions):
+    q = apply_rope(q, positions).detach()
+    k = apply_rope(k, positions).detach()
+    return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+def repeat_kv_in_numpy(x, groups):
+    return torch.from_numpy(np.repeat(x.numpy(), groups, axis=1))
 
 
 class GroupedKeysWithoutGradient(GroupedRight):  # the shared keys rebuilt from their values
@@ -652,6 +701,22 @@ MISTAKES = [
     ("8.6", window_complement, "inverted-mask", "inverts it: drop the ~"),
     ("8.6", window_by_subtraction, "bool-subtraction", "`return causal - too_far` subtracts one mask from another"),
     ("8.6", window_of_floats, "not-bool", "expected a tensor of booleans"),
+    ("8.5", cache_floor_division, "rounded-down", "are the right ones [0.0003862, 0.414, 0.9865, 0.8048] rounded"),
+    ("8.5", cache_floor_division, "rounded-down", "a tensor of torch.int64, [0, 0, 0, 0]"),
+    ("8.5", cache_floor_division, "rounded-down", "divides with //, floor division: it rounds down"),
+    ("8.5", cache_floor_division_then_float, "rounded-down", "divides with //, floor division"),
+    ("8.5", cache_power_as_xor, "xor-not-power", "^ is Python's exclusive or (XOR)"),
+    ("8.5", cache_bfloat16_always, "bytes-ignored", "never reads bytes_per_number: it counts 2 bytes a number"),
+    ("8.5", cache_in_kibibytes, "kib-not-gib", "Your figure is in KiB"),
+    ("8.1", rope_detached, "no-gradient", "x received no gradient"),
+    ("8.1", rope_in_numpy, "numpy-needs-no-grad", "NumPy cannot follow gradients"),
+    ("8.2", rope_attention_detached, "no-gradient", "q, k received no gradient"),
+    (
+        "8.3",
+        repeat_kv_in_numpy,
+        "numpy-needs-no-grad",
+        "`return torch.from_numpy(np.repeat(x.numpy(), groups, axis=1))`",
+    ),
     (
         "8.4",
         GroupedKeysWithoutGradient,

@@ -166,6 +166,53 @@ WRONG = [
         "as many as q_proj",
     ),
     (
+        "cache_on_the_class",
+        "07",
+        "7.3",
+        lambda: changed("07", "7.3", "self.cache_k", "CachedSelfAttention.cache_k").replace(
+            "self.cache_v", "CachedSelfAttention.cache_v"
+        ),
+        "two instances share one cache",
+    ),
+    (
+        "cached_queries_detached",
+        "07",
+        "7.3",
+        lambda: changed(
+            "07",
+            "7.3",
+            "q = split_heads(self.q_proj(X), self.num_heads)",
+            "q = split_heads(self.q_proj(X).detach(), self.num_heads)",
+        ),
+        "q_proj.weight, q_proj.bias received no gradient",
+    ),
+    (
+        "greedy_resets_when_done",
+        "07",
+        "7.5",
+        lambda: changed("07", "7.5", "        self.reset_cache()  ", "        pass  ").replace(
+            "        return torch.stack(every, dim=1)",
+            "        self.reset_cache()\n        return torch.stack(every, dim=1)",
+        ),
+        "empties the cache when it has finished",
+    ),
+    (
+        "rope_detached",
+        "08",
+        "8.1",
+        lambda: changed(
+            "08", "8.1", "x1, x2 = x[..., : d // 2], x[..., d // 2 :]", "x1, x2 = x.detach().chunk(2, dim=-1)"
+        ),
+        "x received no gradient",
+    ),
+    (
+        "kv_cache_floor_division",
+        "08",
+        "8.5",
+        lambda: changed("08", "8.5", "/ 2**30", "// 2**30"),
+        "rounded down to whole numbers",
+    ),
+    (
         "window_one_too_wide",
         "08",
         "8.6",

@@ -13,11 +13,12 @@ import torch
 import torch.nn.functional as F
 
 from helpers import attention as ref
-from helpers import exercises, running
+from helpers import exercises, judging, running
 from helpers.checks import evaluate
 from helpers.cost import peak_memory_mb
 from helpers.judging import FAILED
 from helpers.lessons import lesson07
+from helpers.lessons.whole_module import is_whole_module_case
 from helpers.training import corpus
 from tests import mistakes_07
 from tests.grading import ROOT, answer, notebook, save
@@ -140,10 +141,13 @@ def test_the_course_text_comes_with_the_package():
 
 def test_the_formulas_of_mistakes_equal_the_references_with_no_switch():
     for case in exercises.get("7.2").make_cases(gen):
-        torch.testing.assert_close(lesson07._attend(*case.inputs), ref.attend_with_cache(*case.inputs))
+        if not is_whole_module_case(case):  # the gradients' case: no output to compare
+            torch.testing.assert_close(lesson07._attend(*case.inputs), ref.attend_with_cache(*case.inputs))
     for ex_id, formula in (("7.3", lesson07._cached), ("7.5", lesson07._greedy)):
         ex = exercises.get(ex_id)
         for case in ex.make_cases(gen):
+            if is_whole_module_case(case):
+                continue
             expected = running.call(ex, ex.reference, running.fresh(case.inputs), case)
             torch.testing.assert_close(formula(case.init, case.params, *case.inputs), expected)
 
@@ -244,6 +248,41 @@ def test_recomputing_in_greedy_is_told_even_though_its_numbers_are_right():
     assert "sent 11 tokens through the model, more than the 5 + 3 = 8 a cache needs" in " ".join(
         result.report().split()
     )
+
+
+def test_a_list_of_logits_that_outlives_greedy_is_named_on_the_first_check_and_on_the_next():
+    """A default argument every=[] grows with each call: the first check sees the second call
+    return the first one's logits too; a check run again meets the sizes of the last one."""
+
+    class Model(ref.CachedCausalLM):
+        def greedy(self, prompt, steps, every=[]):  # noqa: B006 - the mistake
+            self.reset_cache()
+            logits = self(prompt)[:, -1]
+            every.append(logits)
+            for _ in range(steps - 1):
+                logits = self(logits.argmax(dim=-1, keepdim=True))[:, -1]
+                every.append(logits)
+            return torch.stack(every, dim=1)
+
+    first, again = evaluate("7.5", Model), evaluate("7.5", Model)
+    assert first.mistake == again.mistake == "logits-kept-between-calls", (first.report(), again.report())
+    assert "the second call returned the first call's 4 steps of logits before its own" in " ".join(
+        first.report().split()
+    )
+    assert "stack expects each tensor to be equal size" in again.report()
+
+
+def test_shared_caches_are_told_by_the_positions_the_second_instance_saw():
+    """The brief's example: B's first call sees the tokens A read, counted."""
+    report = " ".join(evaluate("7.3", mistakes_07.CachedOnTheClass).report().split())
+    assert "instance B's call 1 (2 tokens) already saw 3 cached positions, though B had read 0" in report
+
+
+def test_a_cache_detached_for_later_calls_still_trains_on_a_prompt():
+    """Stop-gradient on what is kept (Transformer-XL's memory) is no mistake: the gradients are
+    taken from prompts read at once; the tensors attended with must stay in the graph."""
+    assert evaluate("7.3", mistakes_07.CachedKeptDetached).status == judging.PASSED
+    assert evaluate("7.3", mistakes_07.CachedDetachedKeysValues).mistake == "no-gradient"
 
 
 def test_the_probes_are_among_the_callables_the_graders_child_looks_up():

@@ -244,9 +244,11 @@ def expected(ex_id, case):
 
 def test_the_copies_are_the_references():
     for case in cases("8.1"):
-        torch.testing.assert_close(lesson08._rope(*case.inputs), expected("8.1", case))
+        if not whole_module.is_whole_module_case(case):  # the gradients' case: tests/test_checks.py
+            torch.testing.assert_close(lesson08._rope(*case.inputs), expected("8.1", case))
     for case in cases("8.2"):
-        torch.testing.assert_close(lesson08._rope_attention(*case.inputs), expected("8.2", case))
+        if not whole_module.is_whole_module_case(case):
+            torch.testing.assert_close(lesson08._rope_attention(*case.inputs), expected("8.2", case))
     for case in cases("8.4"):
         if whole_module.is_whole_module_case(case):  # gradients and instances: tests/test_checks.py
             continue

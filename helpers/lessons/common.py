@@ -168,6 +168,25 @@ def _lost_keepdim(case: Case, out: Outcome) -> Finding | None:
     )
 
 
+def _numpy_no_grad(out: Outcome) -> str:
+    line = source_line(out, r"\.numpy\(|np\.")
+    said = f"`{line}` hands a tensor to NumPy" if line else "Your code hands a tensor to NumPy"
+    return (
+        f"{said}, and NumPy cannot follow gradients: .numpy() refuses a tensor that requires grad, as every tensor "
+        "computed from a model's weights does while the model trains. Compute with torch's own operations "
+        "(torch.cos, torch.cat, repeat_interleave, ...), which PyTorch differentiates."
+    )
+
+
+def _xor(out: Outcome) -> str:
+    line = source_line(out, r"\^")
+    said = f"`{line}`: ^" if line else "^"
+    return (
+        f"{said} is Python's exclusive or (XOR) of the bits of whole numbers, not a power, and PyTorch has no XOR "
+        "for floats. A power is written **: 2 ** 30, d ** 0.5."
+    )
+
+
 # Errors that say clearly what went wrong, whatever the exercise. Tried after an exercise's own.
 COMMON_ERRORS = (
     raised(
@@ -233,6 +252,18 @@ COMMON_ERRORS = (
         "makes (B, D, T), which does not fit (B, T, T) weights.",
         error=MATMUL_SIZES,
         source=r"@\s*(v|values?)\s*\.\s*(transpose|T\b|mT\b)",
+        both=True,
+    ),
+    raised(
+        "numpy-needs-no-grad",
+        lambda out: _numpy_no_grad(out),
+        error=r"Can't call numpy\(\) on Tensor that requires grad",
+    ),
+    raised(
+        "xor-not-power",
+        lambda out: _xor(out),
+        error=r"bitwise_xor|unsupported operand type\(s\) for \^",
+        source=r"\^",
         both=True,
     ),
     raised(

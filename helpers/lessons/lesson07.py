@@ -12,8 +12,9 @@ from helpers import attention as ref
 from helpers.lessons.lesson03 import HEAD
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake
 from helpers.lessons.scaling import SCALE_QKV, linear_params, project, scale_mistakes, width_of_q
-from helpers.lessons.toolkit import matches, raised, randn, source_line
-from helpers.running import Case, Outcome, cache_in_pieces, fresh, greedy_twice, load_params
+from helpers.lessons.toolkit import matches, raised, randn, source_line, without_comment
+from helpers.lessons.whole_module import gradient_case
+from helpers.running import GRADIENT_NORMS, IN_TURN, Case, Outcome, cache_in_pieces, fresh, greedy_twice, load_params
 from helpers.tolerances import close
 
 # --------------------------------------------------------------------------------------
@@ -143,8 +144,9 @@ def _qkv(gen: torch.Generator, B: int, H: int, T_new: int, T_all: int, d: int, s
 
 def new_query_cases(gen: torch.Generator) -> list[Case]:
     """One new query (where no mask is right), several (where the mask must be shifted),
-    a prompt with nothing cached (lesson 03's square mask), the very first token, large scores."""
-    return [
+    a prompt with nothing cached (lesson 03's square mask), the very first token, large scores;
+    then the gradients reaching q, k and v (a cached layer reading a prompt must train)."""
+    cases = [
         Case("one new query (B=2, H=3, d_head=4) after 5 cached tokens: 6 keys", _qkv(gen, 2, 3, 1, 6, 4)),
         Case("3 new queries (B=1, H=2, d_head=5) after 5 cached tokens: 8 keys", _qkv(gen, 1, 2, 3, 8, 5)),
         Case("a prompt of 5 queries with nothing cached (B=2, H=2, d_head=3): 5 keys", _qkv(gen, 2, 2, 5, 5, 3)),
@@ -154,6 +156,7 @@ def new_query_cases(gen: torch.Generator) -> list[Case]:
             _qkv(gen, 2, 3, 2, 6, 8, scale=3.0),
         ),
     ]
+    return cases + [gradient_case(cases[1])]
 
 
 def _new_query_mask(T_new: int, T_all: int, kind: str) -> Tensor | None:
@@ -166,6 +169,8 @@ def _new_query_mask(T_new: int, T_all: int, kind: str) -> Tensor | None:
         "future": cols >= rows,  # triu of (T_new, T_all)
         "new-only": (cols >= offset) & (cols <= rows + offset),  # the cached keys hidden
         "full-square": torch.ones(T_all, T_all, dtype=torch.bool).tril(),  # broadcast over the T_new rows
+        "one-short": cols <= rows + offset - 1,  # tril(diagonal=T_all - T_new - 1): each query's own key hidden
+        "inverted": cols > rows + offset,  # ~ of the right mask
         "none": None,
     }[kind]
 
@@ -275,10 +280,49 @@ def mask_mistakes(formula) -> tuple[Mistake, ...]:
     )
 
 
+def _all_keys_hidden(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """An output of zeros where the right one is not, from code that builds a mask: every key
+    hidden, as masked_attention answers a query that may attend nothing."""
+    got = out.output
+    if tuple(got.shape) != tuple(expected.shape) or got.any() or not expected.any():
+        return None
+    if not source_line(out, r"mask|tril|triu|~"):
+        return None
+    inverted = source_line(out, r"~")
+    cause = (
+        f"`{inverted}` inverts the mask: True must mark the keys a query MAY attend."
+        if inverted
+        else "Check the diagonal: new query i reaches key T_all - T_new + i, so tril(diagonal=T_all - T_new)."
+    )
+    single = "A single new token is the last of all and may see every key: its row is all True."
+    return (
+        f"every number of your output is 0 ({got.numel()} of {got.numel()}), as masked attention gives to a query "
+        "that may attend no key at all",
+        f"Your mask hides every key from the new queries. {single} {cause}",
+    )
+
+
 NEW_QUERY_MISTAKES = (
     Mistake("mask-new-square", lambda case, out, expected: _mask_sizes(case, out, "new"), on_error=True),
     Mistake("mask-full-square", lambda case, out, expected: _mask_sizes(case, out, "all"), on_error=True),
     *mask_mistakes(_attend),
+    Mistake("all-keys-hidden", _all_keys_hidden),
+    matches(
+        "mask-hides-itself",
+        "Your diagonal is one short: each new query is kept from its own key, and a single new token sees every "
+        "key but itself. New query i sits at position T_all - T_new + i and may attend up to and including it: "
+        "tril(diagonal=T_all - T_new), not T_all - T_new - 1.",
+        lambda *a: _attend(*a, mask="one-short"),
+        "a mask whose diagonal is one short",
+    ),
+    matches(
+        "inverted-mask",
+        "Your mask is the wrong way round: True must mark the keys a query MAY attend (masked_attention and "
+        "F.scaled_dot_product_attention read it so), and yours marks the later keys, the ones hidden. Drop the ~, "
+        "or build it with tril: torch.ones(T_new, T_all, dtype=torch.bool).tril(diagonal=T_all - T_new).",
+        lambda *a: _attend(*a, mask="inverted"),
+        "the mask inverted",
+    ),
     matches(
         "mask-after-softmax",
         "The mask was applied after the softmax: the weights left no longer sum to 1. Mask the scores, with "
@@ -302,7 +346,11 @@ NEW_QUERY_MISTAKES = (
 
 def cached_layer_cases(gen: torch.Generator) -> list[Case]:
     """Two sequences each, read after reset_cache() in pieces: a prompt then one token at a
-    time, one token at a time from the start, chunks of several tokens."""
+    time, one token at a time from the start, chunks of several tokens. Then the layer as a
+    whole, from the first case's sequences: the gradient each parameter gets when each is read
+    as one prompt (a prompt read from an empty cache is causal MultiHeadAttention, and must
+    train like it; what a call keeps for later calls may be detached, as Transformer-XL's
+    memory is), and two instances reading them in turn, as the layers of a model are called."""
     cases = []
     for B, D, H, pieces_a, pieces_b in (
         (2, 12, 3, (3, 1, 1, 1), (2, 1, 1)),
@@ -321,6 +369,29 @@ def cached_layer_cases(gen: torch.Generator) -> list[Case]:
                 params=linear_params(gen, D, HEAD),
             )
         )
+    first = cases[0]
+    X_a, X_b, pieces_a, pieces_b = first.inputs
+    (D, H), (B, T_a, _), T_b = first.init, X_a.shape, X_b.shape[1]
+    cases.append(
+        Case(
+            f"the gradients from a loss on the output of CachedSelfAttention({D}, {H}) reading a prompt (B={B}, "
+            f"T={T_a}) at once, then after reset_cache() another (T={T_b})",
+            (X_a, X_b, (T_a,), (T_b,), GRADIENT_NORMS),
+            frozenset({GRADIENT_NORMS}),
+            init=first.init,
+            params=first.params,
+        )
+    )
+    cases.append(
+        Case(
+            f"two CachedSelfAttention({D}, {H}) used in turn, as the layers of a model are: one reads the first "
+            "sequence, the other the second, a piece each",
+            (X_a, X_b, pieces_a, pieces_b, IN_TURN),
+            frozenset({IN_TURN}),
+            init=first.init,
+            params=first.params,
+        )
+    )
     return cases
 
 
@@ -414,7 +485,48 @@ def _half_reset(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     )
 
 
+_SHARED = (
+    r"^SharedCache: used in turn with instance (\w), which had read (\d+) tokens, instance (\w)'s call (\d+) "
+    r"\((\d+) tokens\) saw (\d+) cached positions where it had read (\d+): its cache_k holds (\d+)"
+)
+# Where a cache is put that every instance reads: on the class, or in a module-level variable.
+_ON_CLASS = r"^(?!.*=\s*None\s*$).*(\btype\(self\)|\bself\.__class__|\b[A-Z]\w*)\.cache_[kv]\s*=|^\s*global\s"
+
+
+def _shared_cache(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """Two instances used in turn: a call left one instance's cache holding the other's tokens."""
+    found = re.search(_SHARED, out.error or "")
+    if not found:
+        return None
+    other, other_read, name, call, n, saw, had, holds = found.groups()
+    line = source_line(out, _ON_CLASS)
+    where = (
+        f"`{line}` puts the cache where every instance reads it"
+        if line
+        else "Your cache is kept where every instance reads it (on the class, in a module-level variable or dict, "
+        "or in a default argument), not in each instance"
+    )
+    return (
+        f"two instances share one cache: after instance {other} had read {other_read} tokens, instance {name}'s "
+        f"call {call} ({n} tokens) already saw {saw} cached positions, though {name} had read {had} since its "
+        f"reset_cache() (its cache_k held {holds} tokens after that call)",
+        f"{where}. In a model every layer is a CachedSelfAttention of its own, called in turn, and each must keep "
+        "its own keys and values: shared, the second layer attends to the first one's. Keep them on the instance: "
+        "self.cache_k = append_to_cache(self.cache_k, k) in forward, self.cache_k = None in reset_cache(), and the "
+        "same for v.",
+    )
+
+
 CACHED_LAYER_MISTAKES = (
+    Mistake("shared-cache", _shared_cache, on_error=True),
+    raised(
+        "reset-not-none",
+        "reset_cache() must set self.cache_k and self.cache_v to None, as the exercise asks: the model's forward "
+        "hands self.cache_k to positions_after, which counts None as no token cached (an empty tensor has no "
+        "tokens' axis to count), and append_to_cache starts a cache from None. Write self.cache_k = None and "
+        "self.cache_v = None.",
+        error=r"^CacheNotEmptied",
+    ),
     Mistake("sees-only-new", _holds_last_piece, on_error=True),
     *(
         wrong_axis(axis, key)[0]
@@ -590,24 +702,43 @@ def greedy_cases(gen: torch.Generator) -> list[Case]:
                 params=model_params(gen, V, max_len, D, H, L),
             )
         )
+    first = cases[0]
+    prompt_a, prompt_b, steps = first.inputs
+    before = torch.randint(0, first.init[0], (prompt_a.shape[0], 3), generator=gen)
+    cases.append(
+        Case(
+            f"{first.label}, on a model that had read {before.shape[1]} other tokens before, model(tokens), as the "
+            "timing cells do",
+            (prompt_a, prompt_b, steps, before),
+            init=first.init,
+            params=first.params,
+        )
+    )
     return cases
 
 
-def _greedy(init, p, prompt_a, prompt_b, steps, *, reset=True, position=-1):
-    """CachedCausalLM.greedy as greedy_twice calls it, with one thing changed for a mistake:
-    no reset before a prompt, or the prompt's logits taken at another position."""
+def _greedy(init, p, prompt_a, prompt_b, steps, before=None, *, reset="first", position=-1):
+    """CachedCausalLM.greedy as greedy_twice calls it (`before` read first), with one thing
+    changed for a mistake: the cache emptied "first" (right), never (False), only "after" each
+    prompt, or first and before "each" step; or the prompt's logits taken at another position."""
     model = ref.CachedCausalLM(*init)
     load_params(model, p)
     outputs = []
     with torch.no_grad():
+        if before is not None:
+            model(before)
         for prompt in (prompt_a, prompt_b):
-            if reset:
+            if reset in ("first", "each"):
                 model.reset_cache()
             logits = model(prompt)[:, position]
             every = [logits]
             for _ in range(steps - 1):
+                if reset == "each":
+                    model.reset_cache()
                 logits = model(logits.argmax(dim=-1, keepdim=True))[:, -1]
                 every.append(logits)
+            if reset == "after":
+                model.reset_cache()
             outputs.append(torch.stack(every, dim=1))
     return torch.cat(outputs, dim=1)
 
@@ -662,9 +793,87 @@ def _fed_too_much(one_more: bool):
     return found
 
 
+def _halves(case: Case, expected: Tensor) -> tuple[Tensor, Tensor]:
+    """The right logits of greedy_twice's two calls, (B, steps, V) each."""
+    first, second = expected.split(case.inputs[2], dim=1)
+    return first, second
+
+
+def _steps_on_dim_0(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Each call's right logits with the steps on dim 0: torch.stack(every) without dim=1."""
+    first, second = _halves(case, expected)
+    wrong = torch.cat([first.transpose(0, 1), second.transpose(0, 1)], dim=1)  # (steps, 2B, V), as greedy_twice joins
+    if tuple(out.output.shape) != tuple(wrong.shape) or not close(out.output, wrong):
+        return None
+    line = source_line(out, r"torch\.stack\(")
+    quoted = f"`{line}` stacks" if line else "You stacked"
+    return (
+        f"expected shape {tuple(expected.shape)}, (B, steps, V) for each prompt, got {tuple(out.output.shape)}: "
+        "the right logits, with each call's steps on dim 0",
+        f"{quoted} the steps on dim 0, giving (steps, B, V). The logits go (B, steps, V), the steps on dim 1 as "
+        "the tokens are: torch.stack(every, dim=1).",
+    )
+
+
+def _kept_between_calls(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """The second call returned the first call's logits before its own: a list that outlived the call."""
+    first, second = _halves(case, expected)
+    wrong = torch.cat([first, first, second], dim=1)
+    if tuple(out.output.shape) != tuple(wrong.shape) or not close(out.output, wrong):
+        return None
+    return (
+        f"expected shape {tuple(expected.shape)}, (B, steps, V) for each prompt, got {tuple(out.output.shape)}: the "
+        f"second call returned the first call's {case.inputs[2]} steps of logits before its own",
+        _outlives(out),
+    )
+
+
+def _default_list(out: Outcome) -> str:
+    """The def line of a greedy whose default argument is a list (source_line skips def lines)."""
+    for line in out.source.splitlines():
+        code = without_comment(line).strip()
+        if re.match(r"def greedy\(.*=\s*(\[\]|list\(\))", code):
+            return code
+    return ""
+
+
+def _outlives(out: Outcome) -> str:
+    line = _default_list(out) or source_line(out, r"self\.\w+\.(append|extend)\(")
+    quoted = f"`{line}`: the" if line else "The"
+    return (
+        f"{quoted} list your greedy keeps the logits in outlives the call: a default argument (every=[]) or a list "
+        "kept on the class or the model is made once and grows with every call. Make a new list inside greedy, "
+        "every = [], each time it is called."
+    )
+
+
+def _grown_list(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """torch.stack refused logits of two sizes, from a greedy whose default list kept an earlier
+    check's logits (the check run again, or another case's model)."""
+    if not re.search(r"stack expects each tensor to be equal size", out.error or "") or not _default_list(out):
+        return None
+    return f"your code raised {out.error}", _outlives(out)
+
+
+def _no_keepdim(out: Outcome) -> str:
+    line = source_line(out, r"argmax\((?![^)]*keepdim\s*=\s*True)")
+    quoted = f"`{line}` gives" if line else "Your argmax gives"
+    return (
+        f"{quoted} one token per sequence, (B,), with no tokens' axis, and the model reads tokens as (B, T_new): "
+        "tokens.shape[1] is out of range. Keep the axis: logits.argmax(dim=-1, keepdim=True), (B, 1)."
+    )
+
+
 GREEDY_MISTAKES = (
     Mistake("fed-whole-sequence", _fed_too_much(one_more=False), on_error=True),
     Mistake("steps-off", _fed_too_much(one_more=True), on_error=True),
+    raised(
+        "no-keepdim",
+        _no_keepdim,
+        error=r"^IndexError: tuple index out of range",
+        source=r"argmax\((?![^)]*keepdim\s*=\s*True)",
+        both=True,
+    ),
     matches(
         "stale-cache",
         "The second prompt was generated with the first one's tokens still in the cache. greedy must start from "
@@ -674,6 +883,37 @@ GREEDY_MISTAKES = (
         "the second prompt read after the first one's text",
         with_init=True,
     ),
+    matches(
+        "reset-at-end",
+        "Your greedy empties the cache when it has finished, not before it reads the prompt. A model that has read "
+        "anything before (a call of model(tokens), as this lesson's timing cells make, or a greedy stopped by an "
+        "error) still holds it, and your first prompt continues that text, its positions after it. Call "
+        "self.reset_cache() first, before reading the prompt.",
+        lambda *a: _greedy(*a, reset="after"),
+        "the first prompt read after the tokens the model had read before",
+        with_init=True,
+    ),
+    matches(
+        "reset-each-step",
+        "Your greedy empties the cache before each new token, so the model reads that token alone, at position 0, "
+        "as if it were the whole text: every step after the first forgets the prompt. Reset once, before reading "
+        "the prompt, and keep the cache while generating.",
+        lambda *a: _greedy(*a, reset="each"),
+        "each new token read with an empty cache",
+        with_init=True,
+    ),
+    matches(
+        "probabilities-not-logits",
+        "Your greedy returns probabilities, softmax of the logits. The exercise asks for the logits themselves, "
+        "the scores each step chose its token from (the argmax of either picks the same token): append logits, "
+        "not torch.softmax(logits, dim=-1).",
+        lambda *a: torch.softmax(_greedy(*a), dim=-1),
+        "the softmax of the right logits",
+        with_init=True,
+    ),
+    Mistake("steps-on-dim-0", _steps_on_dim_0),
+    Mistake("logits-kept-between-calls", _kept_between_calls),
+    Mistake("logits-kept-between-calls", _grown_list, on_error=True),
     matches(
         "first-position",
         "After reading the prompt you kept the logits of its first position, [:, 0]: they predict the token "

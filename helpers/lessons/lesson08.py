@@ -11,6 +11,7 @@ from helpers import attention as ref
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.lesson03 import _fully_masked_row, _padding, mask_mistakes
 from helpers.lessons.lesson04 import _mask_heads
+from helpers.lessons.reading import arguments
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import SCALE_QKV, project, scale_mistakes, width_of_q
 from helpers.lessons.toolkit import (
@@ -23,8 +24,9 @@ from helpers.lessons.toolkit import (
     source_line,
     weights_case,
 )
-from helpers.lessons.whole_module import module_cases
+from helpers.lessons.whole_module import gradient_case, module_cases
 from helpers.running import Case, Outcome, keeps_head_weights
+from helpers.tolerances import close, first_difference
 
 
 def _line(out: Outcome, pattern: str) -> str:
@@ -38,11 +40,12 @@ def _line(out: Outcome, pattern: str) -> str:
 
 def rope_cases(gen: torch.Generator) -> list[Case]:
     """d even and never 2 (one pair cannot tell the pairings apart); one case with heads, one
-    without; positions that start past 0, as after a prompt; a base other than 10000; d = 64."""
+    without; positions that start past 0, as after a prompt; a base other than 10000; d = 64;
+    then the gradient reaching x (RoPE turns the q and k of layers that train)."""
     start, T = randint(gen, 20, 60), randint(gen, 4, 7)
     base = float(randint(gen, 50, 900))
     far = randint(gen, 5, 30)
-    return [
+    cases = [
         Case("x (2, 3, 5, 8): B=2, H=3, T=5, d=8, positions 0 ... 4", (randn(gen, 2, 3, 5, 8), torch.arange(5), 1e4)),
         Case("x (3, 6, 4) without a head axis, positions 0 ... 5", (randn(gen, 3, 6, 4), torch.arange(6), 1e4)),
         Case(
@@ -55,6 +58,7 @@ def rope_cases(gen: torch.Generator) -> list[Case]:
             (randn(gen, 1, 1, 4, 64), torch.arange(far, far + 4), 1e4),
         ),
     ]
+    return cases + [gradient_case(cases[0])]
 
 
 def _rope(
@@ -202,7 +206,7 @@ def _rope_mistake(key: str, what: str, **change) -> Mistake:
 
 def rope_attention_cases(gen: torch.Generator) -> list[Case]:
     start = randint(gen, 10, 40)
-    return [
+    cases = [
         Case(
             "q, k, v (2, 2, 5, 8) at positions 0 ... 4",
             (randn(gen, 2, 2, 5, 8), randn(gen, 2, 2, 5, 8), randn(gen, 2, 2, 5, 8), torch.arange(5)),
@@ -216,6 +220,7 @@ def rope_attention_cases(gen: torch.Generator) -> list[Case]:
             (randn(gen, 3, 1, 4, 6), randn(gen, 3, 1, 4, 6), randn(gen, 3, 1, 4, 6), torch.arange(4)),
         ),
     ]
+    return cases + [gradient_case(cases[0])]
 
 
 def _rope_attention(q, k, v, positions, *, rotate="qk", causal=True, scale=None):
@@ -245,13 +250,15 @@ def _rope_on_values(out: Outcome) -> str:
 
 def repeat_cases(gen: torch.Generator) -> list[Case]:
     """(B, H_kv, T, d) with every size different, then one kv head (any repeat is right) and
-    one group per head (nothing to repeat)."""
-    return [
+    one group per head (nothing to repeat); then the gradient reaching x (the key/value heads
+    of a layer that trains)."""
+    cases = [
         Case("x (2, 3, 5, 4): 3 key/value heads, each for a group of 2 query heads", (randn(gen, 2, 3, 5, 4), 2)),
         Case("x (1, 2, 4, 6): 2 key/value heads, each for a group of 3 query heads", (randn(gen, 1, 2, 4, 6), 3)),
         Case("x (2, 1, 3, 5): one key/value head for 4 query heads (multi-query)", (randn(gen, 2, 1, 3, 5), 4)),
         Case("x (3, 4, 2, 5): groups of 1 (multi-head attention)", (randn(gen, 3, 4, 2, 5), 1)),
     ]
+    return cases + [gradient_case(cases[0])]
 
 
 def _tiled(x, groups):
@@ -564,7 +571,27 @@ def _cache_factor(key: str, message: str, factor, what: str) -> Mistake:
     return matches(key, message, lambda T, *n: ref.kv_cache_gib(T, *n) * factor(*n), what)
 
 
+def _bytes_ignored(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """A fixed number of bytes a number, the argument never read: the right figure times c / bytes."""
+    names = arguments(out)
+    size = case.inputs[4]
+    if len(names) < 5 or source_line(out, rf"\b{re.escape(names[4])}\b"):
+        return None  # the argument is read: some other factor is wrong
+    for fixed in (2, 4, 8):  # 1 is counting numbers, not bytes: numbers-not-bytes
+        wrong = ref.kv_cache_gib(*case.inputs[:4], fixed)
+        if fixed != size and close(out.output, wrong) and not close(wrong, expected):
+            return (
+                f"{first_difference(expected, out.output)}; your result equals the formula with {fixed} bytes a "
+                f"number, where bytes_per_number is {size}",
+                f"Your code never reads {names[4]}: it counts {fixed} bytes a number whatever it is given, here "
+                f"{size}. Use the argument: models are served in 2 bytes a number (bfloat16), trained in 4 "
+                "(float32), and quantised to 1 or less.",
+            )
+    return None
+
+
 CACHE_MISTAKES = (
+    Mistake("bytes-ignored", _bytes_ignored),
     _cache_factor(
         "keys-only",
         "Your figure is half the right one: the cache holds the keys AND the values, two tensors of the same size, "
@@ -606,6 +633,12 @@ CACHE_MISTAKES = (
     ),
     _cache_factor(
         "mib-not-gib", "Your figure is in MiB (2^20 bytes): divide by 2**30 for GiB.", lambda *n: 1024.0, "bytes / 2^20"
+    ),
+    _cache_factor(
+        "kib-not-gib",
+        "Your figure is in KiB (2^10 bytes): divide by 2**30 for GiB.",
+        lambda *n: 2.0**20,
+        "bytes / 2^10",
     ),
 )
 

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from helpers.lessons.records import Exercise
 from helpers.lessons.toolkit import source_line, without_comment
-from helpers.running import AFTER_OTHERS, GRADIENT_NORMS, NO_GRADIENT, Case, Outcome, gather
+from helpers.running import AFTER_OTHERS, GRADIENT_NORMS, IN_TURN, NO_GRADIENT, Case, Outcome, gather
 from helpers.running import evidence as probes
 from helpers.tolerances import close, first_difference, fmt_num
 
@@ -50,6 +50,19 @@ def module_cases(case: Case, gradients: bool = True) -> list[Case]:
         )
     )
     return made
+
+
+def gradient_case(case: Case) -> Case:
+    """For a function exercise: the gradient a loss on its output sends to each of its
+    floating-point tensor inputs, on the inputs of `case` (an answer that detaches, or goes
+    through NumPy, gives the right numbers and would leave the layers before it untrained)."""
+    return Case(
+        f"the gradients from a loss on the output, on {case.label}",
+        (*case.inputs, GRADIENT_NORMS),
+        frozenset({GRADIENT_NORMS}),
+        init=case.init,
+        params=case.params,
+    )
 
 
 # Where a graph is cut: .detach(), .data, .item(), NumPy, a tensor rebuilt from values.
@@ -91,11 +104,19 @@ def gradient_problem(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -
             else "Something between them and the output takes a tensor out of the graph (.detach(), .data, .item(), "
             "a NumPy round trip, torch.tensor(...) of values)"
         )
+        evidence = f"{head}, {', '.join(none)} received no gradient (their .grad is None)"
+        if "last_weights" in f"{ex.returns} {out.source}":
+            return (
+                "no-gradient",
+                evidence,
+                f"{said}: training would never change {_layers(none)}. Compute the output from the tensors as they "
+                "are; detach only the copy you keep for plotting, self.last_weights = weights.detach().",
+            )
         return (
             "no-gradient",
-            f"{head}, {', '.join(none)} received no gradient (their .grad is None)",
+            evidence,
             f"{said}: training would never change {_layers(none)}. Compute the output from the tensors as they "
-            "are; detach only the copy you keep for plotting, self.last_weights = weights.detach().",
+            "are: detach only a copy kept for later, never a tensor the output is made from.",
         )
     if zero:
         key, evidence, message = zero_gradient(ex, out, zero)
@@ -106,6 +127,51 @@ def gradient_problem(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -
         f"(in the order {', '.join(names)})",
         "Your forward matches on these inputs but not as a function of the weights: look for a value computed "
         "once and reused, or an operation that holds numbers fixed.",
+    )
+
+
+def _argument_names(ex: Exercise, names: list[str]) -> str:
+    """ "x, positions" for ["input0", "input1"], named as in the exercise's signature."""
+    inside = re.search(r"\((.*?)\)", ex.signature)
+    params = [p.split("=")[0].strip() for p in inside.group(1).split(",")] if inside else []
+    indices = [int(n.removeprefix("input")) for n in names]
+    return ", ".join(params[i] if i < len(params) else f"argument {i + 1}" for i in indices)
+
+
+def input_gradient_problem(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """A function's inputs that get no gradient (or an exactly zero one) where the reference's get one."""
+    got, want = out.output, expected
+    if tuple(got.shape) != tuple(want.shape) or close(got, want):
+        return None
+    names = [f"input{i}" for i, x in enumerate(case.inputs[:-1]) if isinstance(x, Tensor) and x.is_floating_point()]
+    trained = float(want.max()) * 1e-4
+    none = [n for n, g, w in zip(names, got.tolist(), want.tolist()) if g == NO_GRADIENT and w > trained]
+    zero = [n for n, g, w in zip(names, got.tolist(), want.tolist()) if g == 0.0 and w > trained]
+    head = "your function gives the right numbers, but after a loss on its output and .backward()"
+    if none:
+        cut = _cut_lines(out)
+        said = (
+            f"`{cut[0]}` takes a tensor out of the graph"
+            if len(cut) == 1
+            else "Something between them and the output takes a tensor out of the graph (.detach(), .data, .item(), "
+            "a NumPy round trip, torch.tensor(...) of values)"
+        )
+        args = _argument_names(ex, none)
+        return (
+            "no-gradient",
+            f"{head}, {args} received no gradient (.grad is None)",
+            f"{said}, so no gradient flows back through it: in a model, training would never change the layers that "
+            f"make {args}. Compute the result from the tensors as they are, with torch's own operations.",
+        )
+    if zero:
+        key, evidence, message = zero_gradient(ex, out, zero)
+        return key, f"your function gives the right numbers, but {evidence}", message
+    return (
+        "gradients-differ",
+        f"{head}, the gradients reaching {_argument_names(ex, names)} differ from the reference's: "
+        f"{first_difference(want, got)}",
+        "Your function matches on these inputs but not as a function of them: look for a value computed once and "
+        "reused, or an operation that holds numbers fixed.",
     )
 
 
@@ -153,17 +219,39 @@ def instances_problem(ex: Exercise, case: Case, out: Outcome, expected: Tensor) 
     )
 
 
+def in_turn_problem(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """Two instances used in turn (IN_TURN) that give other outputs than each alone."""
+    if close(out.output, expected, equal_nan=True):
+        return None
+    if tuple(out.output.shape) != tuple(expected.shape):
+        return (
+            "shape",
+            f"expected shape {tuple(expected.shape)}, got {tuple(out.output.shape)}",
+            f"{ex.name} should return {ex.returns}.",
+        )
+    return (
+        "shared-state",
+        "used in turn with a second instance of your class, each reading its own input, your module's outputs "
+        f"changed from those it gives alone: {first_difference(expected, out.output)}",
+        "Instances share something: a tensor, a list or a layer stored on the class (ClassName.x = ...) or at "
+        "module level, or a default argument. Keep every piece of state on the instance, self.name = ..., so "
+        "that each has its own.",
+    )
+
+
 def whole_module_problem(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
     """The problem a case of module_cases() shows, None when it is right; only for those cases."""
     if GRADIENT_NORMS in case.tags:
-        return gradient_problem(ex, case, out, expected)
+        return (gradient_problem if ex.module else input_gradient_problem)(ex, case, out, expected)
     if AFTER_OTHERS in case.tags:
         return instances_problem(ex, case, out, expected)
+    if IN_TURN in case.tags:
+        return in_turn_problem(ex, case, out, expected)
     return None
 
 
 def is_whole_module_case(case: Case) -> bool:
-    return bool({GRADIENT_NORMS, AFTER_OTHERS} & case.tags)
+    return bool({GRADIENT_NORMS, AFTER_OTHERS, IN_TURN} & case.tags)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Right numbers of the wrong type (float64, integers, a list), and constructors that must
-refuse their arguments: what judging says when the values are not the whole story."""
+"""Right numbers of the wrong type (float64, integers, a list), or rounded down to whole
+numbers, and constructors that must refuse their arguments: what judging says when the
+values are not the whole story."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import torch
 from torch import Tensor
 
 from helpers import running
-from helpers.lessons.records import Exercise
+from helpers.lessons.records import Exercise, Finding, Mistake
 from helpers.lessons.toolkit import source_line
 from helpers.running import Case, Outcome
+from helpers.tolerances import fmt_num
 
 
 def dtype_problem(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, str, str]:
@@ -111,3 +113,48 @@ def additive_mask(ex: Exercise, out: Outcome, expected: Tensor) -> tuple[str, st
             "-inf where it is used: return the boolean mask itself.",
         )
     return None
+
+
+def _listed(x: Tensor, count: int = 4) -> str:
+    """The first few numbers of x, as the messages show them: [0, 3, 12, ...]."""
+    numbers = [fmt_num(float(v)) for v in x.reshape(-1)[:count]]
+    return "[" + ", ".join(numbers) + (", ...]" if x.numel() > count else "]")
+
+
+def _rounded_down(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Whole numbers, each the right one rounded down (floor), where the right ones are not all
+    whole: // (floor division) where / was meant, or a cast to integers on the way."""
+    got = out.output
+    if got is None or tuple(got.shape) != tuple(expected.shape) or got.dtype == torch.bool:
+        return None
+    if not expected.is_floating_point() or got.numel() == 0:
+        return None
+    want, mine = expected.double(), got.double()
+    if not torch.isfinite(want).all() or torch.equal(want, want.floor()):
+        return None  # nothing to round down
+    slack = 1e-6 * want.abs().clamp(min=1.0)  # a whole number, as float32 holds it, may sit just below
+    if not ((mine == (want - slack).floor()) | (mine == (want + slack).floor())).all():
+        return None
+    line = source_line(out, r"//")
+    other = source_line(out, r"rounding_mode|\bfloor\(|\.(long|int)\(\)|\bint\(")
+    if not (got.any() or line or other):
+        return None  # zeros alone, from code that shows no rounding, say little
+    kind = f"a tensor of {got.dtype}, " if not got.is_floating_point() else ""
+    evidence = (
+        f"your numbers, {kind}{_listed(got)}, are the right ones {_listed(expected)} rounded down to whole " "numbers"
+    )
+    if line:
+        return evidence, (
+            f"`{line}` divides with //, floor division: it rounds down to a whole number, and gives integers "
+            "where both sides are integers. Divide with /, true division, which keeps the fraction and gives floats."
+        )
+    if other:
+        return evidence, f"`{other}` drops the fraction. Keep it: divide with / and leave the result in floats."
+    return evidence, (
+        "Something rounds down: // (floor division), torch.div(..., rounding_mode='floor'), int(), .long() or "
+        "torch.floor drop the fraction. Divide with / and keep floats."
+    )
+
+
+# Tried where floats are wanted and integers came back, and among the values' mistakes.
+ROUNDED_DOWN = Mistake("rounded-down", _rounded_down)

@@ -21,6 +21,7 @@ from .core import (  # noqa: F401
     AFTER_OTHERS,
     GRADIENT_NORMS,
     HERE,
+    IN_TURN,
     NO_GRADIENT,
     TORCH_DIR,
     Case,
@@ -35,7 +36,14 @@ from .core import (  # noqa: F401
     run_case,
     wanted_kind,
 )
-from .decoding import CacheNotKept, FedTooMuch, cache_in_pieces, greedy_twice  # noqa: F401
+from .decoding import (  # noqa: F401
+    CacheNotEmptied,
+    CacheNotKept,
+    FedTooMuch,
+    SharedCache,
+    cache_in_pieces,
+    greedy_twice,
+)
 from .dropout import SUMMARY, run_dropout  # noqa: F401
 from .evidence import PROBES, gather  # noqa: F401
 from .panels import (  # noqa: F401

@@ -166,12 +166,17 @@ def wanted_kind(module: bool) -> str:
 # A module case whose inputs end with one of these checks the module as a whole rather than one
 # forward's output. GRADIENT_NORMS: the norm of the gradient that a loss on the output sends to
 # each of the case's parameters, in their order (NO_GRADIENT where .grad stayed None), so that a
-# detached tensor or an unused layer fails although the values are right. AFTER_OTHERS: the
+# detached tensor or an unused layer fails although the values are right; for a function, to
+# each of its floating-point tensor inputs. AFTER_OTHERS: the
 # output, then the output again once two more instances of the class were built (one with other
 # weights, and run; one with every size doubled), stacked: they differ when instances share
 # layers or state.
 GRADIENT_NORMS = "gradient norms"
 AFTER_OTHERS = "after other instances"
+# IN_TURN: the probe is handed a second instance, built and loaded as the case builds the
+# first, as its last argument, to use in turn with the first (lesson 07's cached layer: the
+# layers of a model are called in turn, and each must keep its own cache).
+IN_TURN = "in turn with another instance"
 NO_GRADIENT = -1.0  # the norm recorded for a parameter or input whose .grad stayed None
 
 
@@ -192,6 +197,24 @@ def gradient_norms(spec: Spec, module: nn.Module, inputs: list, names: list[str]
             (out * weighting).sum().backward()
     named = dict(module.named_parameters(remove_duplicate=False))
     norms = [NO_GRADIENT if named[n].grad is None else float(named[n].grad.double().norm()) for n in names]
+    return torch.tensor(norms, dtype=torch.float32)
+
+
+def input_gradient_norms(candidate: Any, inputs: list) -> Any:
+    """For a function: the norm of the gradient that a fixed random weighting of its output
+    sends to each floating-point tensor among its inputs, in order (NO_GRADIENT where .grad
+    stayed None); what it returned when that is no tensor of floats."""
+    floats = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.is_floating_point()]
+    for i in floats:
+        inputs[i].requires_grad_(True)
+    with torch.enable_grad():
+        out = candidate(*inputs)
+        if not isinstance(out, Tensor) or not out.is_floating_point():
+            return out
+        if out.requires_grad:
+            weighting = torch.randn(out.shape, generator=torch.Generator().manual_seed(1), dtype=out.dtype)
+            (out * weighting).sum().backward()
+    norms = [NO_GRADIENT if inputs[i].grad is None else float(inputs[i].grad.double().norm()) for i in floats]
     return torch.tensor(norms, dtype=torch.float32)
 
 
@@ -221,6 +244,8 @@ def call(spec: Spec, candidate: Any, inputs: list, case: Case) -> Any:
         if spec.runner:
             return spec.runner(candidate, inputs, case)
         if not spec.module:
+            if inputs and isinstance(inputs[-1], str) and inputs[-1] == GRADIENT_NORMS:
+                return input_gradient_norms(candidate, inputs[:-1])
             return candidate(*inputs)
         module = candidate(*case.init)
         if not isinstance(module, nn.Module):
@@ -229,6 +254,10 @@ def call(spec: Spec, candidate: Any, inputs: list, case: Case) -> Any:
         marker = inputs[-1] if inputs and isinstance(inputs[-1], str) else None
         if marker == GRADIENT_NORMS:
             return gradient_norms(spec, module, inputs[:-1], list(case.params))
+        if marker == IN_TURN:
+            other = candidate(*case.init)
+            load_params(other, case.params)
+            return forward(spec, module, [*inputs[:-1], other])
         if marker == AFTER_OTHERS:
             inputs = inputs[:-1]
             before = forward(spec, module, fresh(inputs))
@@ -243,8 +272,10 @@ def bytes_of(x: Tensor) -> bytes:
     return x.detach().reshape(-1).view(torch.uint8).numpy().tobytes()
 
 
-# What nn.Module says when a class has no forward (deleted, or misspelled "foward"): not the stub.
-_MISSING_FORWARD = re.compile(r'missing the required "forward" function')
+# NotImplementedError that is no stub: what nn.Module says when a class has no forward (deleted, or
+# misspelled "foward"), and PyTorch's own for an operation it has no kernel for on that dtype or
+# device ("bitwise_xor_cpu" not implemented for 'Float', from 2 ^ 30 written for a power).
+_MISSING_FORWARD = re.compile(r'missing the required "forward" function|not implemented for \'|^Could not run \'')
 
 
 def run_case(spec: Spec, candidate: Any, case: Case) -> Outcome:
@@ -258,7 +289,8 @@ def run_case(spec: Spec, candidate: Any, case: Case) -> Outcome:
         except NotImplementedError as exc:
             if not _MISSING_FORWARD.search(str(exc)):  # the stub, or a student's own placeholder
                 return Outcome(not_implemented=True, source=source)
-            return Outcome(error=f"NotImplementedError: {exc}", source=source)  # a module without forward: a mistake
+            message = " ".join(str(exc).split())  # a module without forward, an operation PyTorch lacks: a mistake
+            return Outcome(error=f"NotImplementedError: {message}{_student_location(exc)}", source=source)
         except (Exception, SystemExit) as exc:  # student code may raise anything at all
             message = " ".join(str(exc).split())
             if len(message) > 300:
