@@ -228,7 +228,7 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
                 "and .numpy(), for plotting, refuses a tensor that requires grad.",
             )
         return None  # right: there is no mistake to name (and the grader judges many right answers)
-    for mistake in (errors.SHAPE_NAMES, *ex.mistakes, wrong_type.ROUNDED_DOWN, *common.COMMON_VALUES):
+    for mistake in (errors.SHAPE_NAMES, *ex.mistakes, *common.COMMON_VALUES):
         if mistake.key in WEAK and (found := explaining.explain(ex, case, out, expected)) and found[0] not in WEAK:
             return failed(*found)  # the evidence, before the general words of a wrong factor or sum
         if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):

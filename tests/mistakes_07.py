@@ -821,7 +821,7 @@ MISTAKES = [
     ("7.3", CachedDataWeights, "no-gradient", "q_proj.weight, q_proj.bias received no gradient"),
     ("7.3", CachedResetToEmptyTensor, "reset-not-none", "self.cache_k is a tensor of shape (0,), not None"),
     ("7.5", GreedyResetWhenDone, "reset-at-end", "empties the cache when it has finished, not before"),
-    ("7.5", GreedyResetWhenDone, "reset-at-end", "on a model that had read 3 other tokens before"),
+    ("7.5", GreedyResetWhenDone, "reset-at-end", "after the model had read 3 other tokens (model(tokens)"),
     ("7.5", GreedyResetEachStep, "reset-each-step", "empties the cache before each new token"),
     ("7.5", GreedyWithoutKeepdim, "no-keepdim", "`logits = self(logits.argmax(dim=-1))[:, -1]` gives one token"),
     ("7.5", GreedyProbabilities, "probabilities-not-logits", "returns probabilities, softmax of the logits"),

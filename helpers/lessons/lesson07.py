@@ -289,16 +289,16 @@ def _all_keys_hidden(case: Case, out: Outcome, expected: Tensor) -> Finding | No
     if not source_line(out, r"mask|tril|triu|~"):
         return None
     inverted = source_line(out, r"~")
-    cause = (
-        f"`{inverted}` inverts the mask: True must mark the keys a query MAY attend."
-        if inverted
-        else "Check the diagonal: new query i reaches key T_all - T_new + i, so tril(diagonal=T_all - T_new)."
+    hides = (
+        "Your mask hides every key from the new queries. A single new token is the last of all and may see every key"
     )
-    single = "A single new token is the last of all and may see every key: its row is all True."
     return (
         f"every number of your output is 0 ({got.numel()} of {got.numel()}), as masked attention gives to a query "
         "that may attend no key at all",
-        f"Your mask hides every key from the new queries. {single} {cause}",
+        f"{hides}: its row is all True. `{inverted}` inverts the mask: True must mark the keys a query MAY attend."
+        if inverted
+        else f"{hides}: its row is all True. Check the diagonal: new query i reaches key T_all - T_new + i, so "
+        "tril(diagonal=T_all - T_new).",
     )
 
 
@@ -707,8 +707,8 @@ def greedy_cases(gen: torch.Generator) -> list[Case]:
     before = torch.randint(0, first.init[0], (prompt_a.shape[0], 3), generator=gen)
     cases.append(
         Case(
-            f"{first.label}, on a model that had read {before.shape[1]} other tokens before, model(tokens), as the "
-            "timing cells do",
+            f"{first.label}, after the model had read {before.shape[1]} other tokens (model(tokens), as the timing "
+            "cells leave it)",
             (prompt_a, prompt_b, steps, before),
             init=first.init,
             params=first.params,
@@ -806,12 +806,13 @@ def _steps_on_dim_0(case: Case, out: Outcome, expected: Tensor) -> Finding | Non
     if tuple(out.output.shape) != tuple(wrong.shape) or not close(out.output, wrong):
         return None
     line = source_line(out, r"torch\.stack\(")
-    quoted = f"`{line}` stacks" if line else "You stacked"
+    fix = "The logits go (B, steps, V), the steps on dim 1 as the tokens are: torch.stack(every, dim=1)."
     return (
         f"expected shape {tuple(expected.shape)}, (B, steps, V) for each prompt, got {tuple(out.output.shape)}: "
         "the right logits, with each call's steps on dim 0",
-        f"{quoted} the steps on dim 0, giving (steps, B, V). The logits go (B, steps, V), the steps on dim 1 as "
-        "the tokens are: torch.stack(every, dim=1).",
+        f"`{line}` stacks the steps on dim 0, giving (steps, B, V). {fix}"
+        if line
+        else f"You stacked the steps on dim 0, giving (steps, B, V). {fix}",
     )
 
 
@@ -839,12 +840,13 @@ def _default_list(out: Outcome) -> str:
 
 def _outlives(out: Outcome) -> str:
     line = _default_list(out) or source_line(out, r"self\.\w+\.(append|extend)\(")
-    quoted = f"`{line}`: the" if line else "The"
-    return (
-        f"{quoted} list your greedy keeps the logits in outlives the call: a default argument (every=[]) or a list "
-        "kept on the class or the model is made once and grows with every call. Make a new list inside greedy, "
-        "every = [], each time it is called."
+    why = (
+        "a default argument (every=[]) or a list kept on the class or the model is made once and grows with every "
+        "call. Make a new list inside greedy, every = [], each time it is called."
     )
+    if line:
+        return f"`{line}`: the list your greedy keeps the logits in outlives the call: {why}"
+    return f"The list your greedy keeps the logits in outlives the call: {why}"
 
 
 def _grown_list(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
@@ -857,11 +859,13 @@ def _grown_list(case: Case, out: Outcome, expected: Tensor | None) -> Finding | 
 
 def _no_keepdim(out: Outcome) -> str:
     line = source_line(out, r"argmax\((?![^)]*keepdim\s*=\s*True)")
-    quoted = f"`{line}` gives" if line else "Your argmax gives"
-    return (
-        f"{quoted} one token per sequence, (B,), with no tokens' axis, and the model reads tokens as (B, T_new): "
-        "tokens.shape[1] is out of range. Keep the axis: logits.argmax(dim=-1, keepdim=True), (B, 1)."
+    why = (
+        "and the model reads tokens as (B, T_new): tokens.shape[1] is out of range. Keep the axis: "
+        "logits.argmax(dim=-1, keepdim=True), (B, 1)."
     )
+    if line:
+        return f"`{line}` gives one token per sequence, (B,), with no tokens' axis, {why}"
+    return f"Your argmax gives one token per sequence, (B,), with no tokens' axis, {why}"
 
 
 GREEDY_MISTAKES = (

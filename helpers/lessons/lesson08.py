@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
+from helpers.lessons import wrong_type
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.lesson03 import _fully_masked_row, _padding, mask_mistakes
 from helpers.lessons.lesson04 import _mask_heads
@@ -591,6 +592,7 @@ def _bytes_ignored(case: Case, out: Outcome, expected: Tensor) -> Finding | None
 
 
 CACHE_MISTAKES = (
+    wrong_type.ROUNDED_DOWN,  # floats too: (... // 2**30).float()
     Mistake("bytes-ignored", _bytes_ignored),
     _cache_factor(
         "keys-only",

@@ -104,7 +104,10 @@ def gradient_problem(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -
             else "Something between them and the output takes a tensor out of the graph (.detach(), .data, .item(), "
             "a NumPy round trip, torch.tensor(...) of values)"
         )
-        evidence = f"{head}, {', '.join(none)} received no gradient (their .grad is None)"
+        evidence = (  # one sentence, not f"{head}, {names} ...": a translation must find where the names start
+            "your forward gives the right numbers, but after a loss on its output and .backward(), "
+            f"{', '.join(none)} received no gradient (their .grad is None)"
+        )
         if "last_weights" in f"{ex.returns} {out.source}":
             return (
                 "no-gradient",
@@ -159,7 +162,8 @@ def input_gradient_problem(ex: Exercise, case: Case, out: Outcome, expected: Ten
         args = _argument_names(ex, none)
         return (
             "no-gradient",
-            f"{head}, {args} received no gradient (.grad is None)",
+            "your function gives the right numbers, but after a loss on its output and .backward(), "
+            f"{args} received no gradient (.grad is None)",
             f"{said}, so no gradient flows back through it: in a model, training would never change the layers that "
             f"make {args}. Compute the result from the tensors as they are, with torch's own operations.",
         )

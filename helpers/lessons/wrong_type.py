@@ -139,9 +139,11 @@ def _rounded_down(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     other = source_line(out, r"rounding_mode|\bfloor\(|\.(long|int)\(\)|\bint\(")
     if not (got.any() or line or other):
         return None  # zeros alone, from code that shows no rounding, say little
-    kind = f"a tensor of {got.dtype}, " if not got.is_floating_point() else ""
+    mine, right = _listed(got), _listed(expected)
     evidence = (
-        f"your numbers, {kind}{_listed(got)}, are the right ones {_listed(expected)} rounded down to whole " "numbers"
+        f"your numbers, {mine}, are the right ones {right} rounded down to whole numbers"
+        if got.is_floating_point()
+        else f"your numbers, a tensor of {got.dtype}, {mine}, are the right ones {right} rounded down to whole numbers"
     )
     if line:
         return evidence, (
@@ -156,5 +158,6 @@ def _rounded_down(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     )
 
 
-# Tried where floats are wanted and integers came back, and among the values' mistakes.
+# Tried where floats are wanted and integers came back (judging), and by exercises whose answers are
+# sizes that // would round (8.5), among their own mistakes.
 ROUNDED_DOWN = Mistake("rounded-down", _rounded_down)
