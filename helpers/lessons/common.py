@@ -254,18 +254,8 @@ COMMON_ERRORS = (
         source=r"@\s*(v|values?)\s*\.\s*(transpose|T\b|mT\b)",
         both=True,
     ),
-    raised(
-        "numpy-needs-no-grad",
-        lambda out: _numpy_no_grad(out),
-        error=r"Can't call numpy\(\) on Tensor that requires grad",
-    ),
-    raised(
-        "xor-not-power",
-        lambda out: _xor(out),
-        error=r"bitwise_xor|unsupported operand type\(s\) for \^",
-        source=r"\^",
-        both=True,
-    ),
+    raised("numpy-needs-no-grad", _numpy_no_grad, error=r"Can't call numpy\(\) on Tensor that requires grad"),
+    raised("xor-not-power", _xor, error=r"bitwise_xor|unsupported operand type\(s\) for \^", source=r"\^", both=True),
     raised(
         "negative-step",
         "PyTorch tensors cannot be sliced with a negative step: x[::-1] fails. Use "
