@@ -13,6 +13,7 @@ asks_for() says which to gather. An exercise opts in with Produces (lessons/reco
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import torch
 from torch import Tensor
@@ -33,7 +34,7 @@ from helpers.properties import (
     weights_not_used,
     zeros_left,
 )
-from helpers.running import LAST_WEIGHTS, Case, Outcome
+from helpers.running import LAST_WEIGHTS, Case, Outcome, call
 from helpers.running import evidence as probes
 
 
@@ -43,7 +44,7 @@ def asks_for(ex: Exercise, case: Case) -> dict:
     p = produces(ex, case)
     if p is None:
         return {}
-    asks: dict = {probes.AGAIN: True}
+    asks: dict = {probes.AGAIN: True, probes.VARIED: True}
     weights_case = LAST_WEIGHTS in case.tags
     if p.batch and not weights_case:
         first = case.inputs[p.batch[0]]
@@ -201,6 +202,41 @@ def mask_rows(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found
     )
 
 
+def with_varied_right(ex: Exercise, case: Case, out: Outcome) -> Outcome:
+    """`out` with the reference's result on the varied input beside the answer's, where step 1
+    ran the answer on it (evidence.varied): the two are compared as a second input. (Computed
+    here, never taken from what step 1 sent.)"""
+    if probes.VARIED not in out.evidence:
+        return out
+    evidence = {k: v for k, v in out.evidence.items() if k != probes.VARIED_RIGHT}
+    try:
+        with torch.no_grad():
+            right = call(ex, ex.reference, probes.varied_inputs(case.inputs), case)
+    except Exception:  # an input the reference cannot take varied: the evidence says nothing then
+        return replace(out, evidence=evidence)
+    if isinstance(right, Tensor):
+        evidence[probes.VARIED_RIGHT] = right.detach()
+    return replace(out, evidence=evidence)
+
+
+def held_again(finder, ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """What `finder` (a transformation of the right answer) finds, when it finds the same on
+    the input varied number by number (evidence.varied) where step 1 ran the answer on it: a
+    transformation that holds on one input only, a uniform row or a symmetric matrix, is a
+    coincidence of that input, not the student's mistake. Before that evidence, what it finds
+    stands on the one input (and the check gathers the evidence, then judges again)."""
+    found = finder(ex, case, out, expected)
+    again, right = out.evidence.get(probes.VARIED), out.evidence.get(probes.VARIED_RIGHT)
+    if not found or again is None or right is None:
+        return found
+    varied = replace(case, inputs=tuple(probes.varied_inputs(case.inputs)))
+    try:
+        other = finder(ex, varied, Outcome(output=again, source=out.source), right)
+    except (RuntimeError, IndexError, KeyError, TypeError, ValueError):  # a varied input the finder cannot take
+        return found
+    return found if other is not None and other[0] == found[0] else None
+
+
 def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
     """The first thing the evidence shows about a wrong output: a changed dtype, a known
     transformation of the reference, the right numbers rearranged or shifted, NaN or inf,
@@ -226,17 +262,14 @@ def explain(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found |
             transforms.extra_operation,
             transforms.log_of_right,
         ):
-            found = found or first(ex, case, out, expected)
+            found = found or held_again(first, ex, case, out, expected)
         if found:
             return found
     if not got.is_complex() and got.dtype.is_floating_point == expected.dtype.is_floating_point:
-        found = (
-            transforms.negated(ex, case, out, expected)
-            or transforms.mean_not_sum(ex, case, out, expected)
-            or transforms.offset(ex, case, out, expected)
-        )
-        if found:
-            return found
+        for first in (transforms.negated, transforms.mean_not_sum, transforms.offset):
+            found = held_again(first, ex, case, out, expected)
+            if found:
+                return found
     if got.is_floating_point():
         if not torch.isfinite(got).all():
             return non_finite(ex, case, out, expected)

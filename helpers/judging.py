@@ -18,10 +18,11 @@ import torch
 from helpers import editions, explaining, transforms
 from helpers.editions import tr
 from helpers.lessons import common, errors, whole_module, wrong_type
-from helpers.lessons.records import Exercise
+from helpers.lessons.records import Exercise, Mistake
 from helpers.lessons.toolkit import LAST_WEIGHTS, MUST_RAISE, code_lines, source_line
 from helpers.pictures import Picture, picture
 from helpers.running import AttachedWeights, Case, ModuleShapeError, Outcome, call, fresh, wanted_kind
+from helpers.running import evidence as probes
 from helpers.tolerances import close, first_difference
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
@@ -49,6 +50,8 @@ class Result:
     picture:  the student's weights or mask beside the expected ones (helpers/pictures.py)
     not_fixed: FAILED, and a "spot the bug" answer that still holds the buggy code it was
               handed out with (Exercise.handed_out): tables say "not fixed yet"
+    from_evidence: the mistake was told from evidence (helpers/explaining.py), not from the
+              catalogue: judged again once the evidence that confirms it is gathered
     """
 
     exercise: Exercise
@@ -61,6 +64,7 @@ class Result:
     index: int = -1
     picture: Picture | None = None
     not_fixed: bool = False
+    from_evidence: bool = False
 
     @property
     def points(self) -> int:
@@ -160,10 +164,11 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         problem = wrong_type.refusal_problem(ex, case, out)
         return failed(*problem) if problem else None
     expected = expected_for(ex, case)
+    out = explaining.with_varied_right(ex, case, out)
     weights_case = LAST_WEIGHTS in case.tags
     if out.error is not None:
         for mistake in ex.mistakes + common.COMMON_ERRORS:
-            if mistake.on_error and (finding := mistake.found(case, out, expected)):
+            if mistake.on_error and not fixed_already(mistake, out) and (finding := mistake.found(case, out, expected)):
                 return failed(mistake.key, *finding)
         if out.error.startswith(ModuleShapeError.__name__):
             return failed(*_module_layout(ex, case, out))
@@ -230,11 +235,16 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
         return None  # right: there is no mistake to name (and the grader judges many right answers)
     for mistake in (errors.SHAPE_NAMES, *ex.mistakes, *common.COMMON_VALUES):
         if mistake.key in WEAK and (found := explaining.explain(ex, case, out, expected)) and found[0] not in WEAK:
-            return failed(*found)  # the evidence, before the general words of a wrong factor or sum
-        if not mistake.on_error and mistake.weights == weights_case and (finding := mistake.found(case, out, expected)):
+            return replace(failed(*found), from_evidence=True)  # the evidence, before a wrong factor's general words
+        if (
+            not mistake.on_error
+            and mistake.weights == weights_case
+            and not fixed_already(mistake, out)
+            and (finding := mistake.found(case, out, expected))
+        ):
             same_shape = tuple(out.output.shape) == tuple(expected.shape)
             if mistake.key == "last-weights" and same_shape and (found := explaining.explain(ex, case, out, expected)):
-                return failed(*found)
+                return replace(failed(*found), from_evidence=True)
             return failed(mistake.key, *finding)
     got = out.output
     if tuple(got.shape) != tuple(expected.shape):
@@ -257,6 +267,13 @@ def judge(ex: Exercise, case: Case, out: Outcome) -> Result | None:
             "compare it with your function, step by step.",
         )
     return None
+
+
+def fixed_already(mistake: Mistake, out: Outcome) -> bool:
+    """Whether the student's code already has the line that the mistake's message would have
+    them write (Mistake.unless): then that is not their mistake, whatever the numbers say."""
+    pattern = mistake.unless(out) if callable(mistake.unless) else mistake.unless
+    return bool(pattern) and bool(source_line(out, pattern))
 
 
 def _module_layout(ex: Exercise, case: Case, out: Outcome) -> tuple[str, str, str]:
@@ -358,13 +375,23 @@ GENERAL = frozenset({"values", "shape", "non-finite", "proportional", "last-weig
 
 
 def evidence_wanted(ex: Exercise, cases: list[Case], result: Result) -> dict:
-    """What step 1 should gather about the failing case of `result` (plain data), {} for nothing."""
+    """What step 1 should gather about the failing case of `result` (plain data), {} for nothing:
+    the evidence a general verdict is explained by, and the evidence a named mistake asks for
+    to be told apart from another that gives the same numbers (Mistake.asks)."""
     if result.status != FAILED or not 0 <= result.index < len(cases):
         return {}
-    kept = LAST_WEIGHTS in cases[result.index].tags and (result.mistake or "").startswith("found-")
-    if result.mistake not in GENERAL and not kept:  # weights kept: were they the ones forward used?
+    case = cases[result.index]
+    named = {
+        name: argument
+        for m in (*ex.mistakes, *common.COMMON_ERRORS, *common.COMMON_VALUES)
+        if m.key == result.mistake
+        for name, argument in m.asks
+    }
+    if result.mistake in ("non-finite", "non-finite-row"):  # where the first NaN came from: an overflow, or 0 / 0?
+        named[probes.NONFINITE] = True
+    if result.mistake not in GENERAL and not named and not result.from_evidence:
         return {}
-    return explaining.asks_for(ex, cases[result.index])
+    return {**explaining.asks_for(ex, case), **named}
 
 
 def _another_mistake(ex: Exercise, cases: list[Case], outcomes: dict[int, Outcome], result: Result) -> Result:

@@ -75,7 +75,27 @@ def _swap(value: str, parts: variants.Parts, out: Outcome) -> tuple[str, str]:
     )
 
 
-def _normalise(value: str, out: Outcome) -> tuple[str, str]:
+def _axis(value: int, parts: variants.Parts) -> tuple[int, str]:
+    """(the dim, counted from the front, and its name) of an axis the softmax took instead of the keys'."""
+    dims = (parts.scores if parts.scores is not None else parts.q).dim() + (1 if parts.heads else 0)
+    named = {-2: "the queries"}
+    if dims == 4:
+        named.update({-3: "the heads", -4: "the sentences"})
+    elif dims == 3:
+        named[-3] = "the sentences"
+    return dims + value, named.get(value, f"dim {value}")
+
+
+def _normalise(value: str, parts: variants.Parts, out: Outcome) -> tuple[str, str]:
+    if value.startswith("renormalised:"):
+        dim, where = _axis(int(value.split(":")[1]), parts)
+        return (
+            f"the softmax taken over dim {dim} ({where}) and each row then divided by its sum: the rows sum to 1, "
+            "but the numbers stay those of a softmax over the other axis",
+            "Take the softmax over the keys, the last dimension: softmax(..., dim=-1). It sums to 1 along each row "
+            "by itself, so no division by the row's sum is needed afterwards: dividing the rows of a softmax over "
+            "another axis makes them sum to 1 without making them a softmax over the keys.",
+        )
     if value == "sigmoid":
         return (
             "a sigmoid in place of the softmax: each weight squashed on its own, so a query's weights no longer "
@@ -139,6 +159,15 @@ def _mask(value: str, out: Outcome) -> tuple[str, str]:
             "the masked keys still get weight. Fill with float('-inf'), whose exp is 0.",
         ),
     }
+    if value == "ignored" and reading.mask_not_used(out):  # a fill written, that does not reach the softmax
+        return words[value][0], reading.mask_not_used(out)
+    if value == "inverted" and source_line(out, r"masked_fill_?\(\s*~"):  # the fill advised is there
+        return (
+            words[value][0],
+            "Your code fills where ~mask is True, as it should, so the mask it fills with was turned around on "
+            "the way: check each ~, == 0 or logical_not applied to the mask before that line (in the course's "
+            "masks True means 'may attend').",
+        )
     if value in words:
         return words[value]
     shift = int(value.split(":")[1])
@@ -169,16 +198,15 @@ def describe(name: str, value, parts: variants.Parts, out: Outcome) -> tuple[str
     """(what the output equals, what to do) for one knob turned."""
     sizes = parts.sizes or {}
     if name == "axis":
-        dims = (parts.scores if parts.scores is not None else parts.q).dim() + (1 if parts.heads else 0)
-        named = {-2: "the queries"}
-        if dims == 4:
-            named.update({-3: "the heads", -4: "the sentences"})
-        elif dims == 3:
-            named[-3] = "the sentences"
-        where = named.get(value, f"dim {value}")
+        dim, where = _axis(value, parts)
+        line = source_line(out, r"softmax\(.*dim\s*=\s*-1\b")  # the fix below, written: what else turns the axes
         return (
-            f"the softmax taken over dim {dims + value} ({where}) instead of the last dimension (the keys)",
-            "Take the softmax over the keys, the last dimension: softmax(..., dim=-1), so that each query's row "
+            f"the softmax taken over dim {dim} ({where}) instead of the last dimension (the keys)",
+            f"`{line}` takes dim=-1, but of a tensor whose last axis is not the keys, or its weights are turned "
+            "afterwards: check each transpose or permute before and after it. The softmax's last axis must be the "
+            "keys, and its rows the queries."
+            if line
+            else "Take the softmax over the keys, the last dimension: softmax(..., dim=-1), so that each query's row "
             "of weights sums to 1.",
         )
     if name == "scale":
@@ -213,7 +241,7 @@ def describe(name: str, value, parts: variants.Parts, out: Outcome) -> tuple[str
     if name == "swap":
         return _swap(value, parts, out)
     if name == "normalise":
-        return _normalise(value, out)
+        return _normalise(value, parts, out)
     if name == "mask":
         return _mask(value, out)
     if name == "empty":
@@ -259,6 +287,8 @@ def key(name: str, value) -> str:
         return f"{role}-from-{'x' if source == 'x' else source.replace('(', '-').rstrip(')')}"
     if name in ("scores", "heads"):
         return f"{name}-{value}"
+    if name == "normalise" and str(value).startswith("renormalised:"):
+        return "softmax-axis-renormalised"
     if name == "normalise" and value != "sigmoid":
         return f"normalise-{value}"
     if name == "mask" and value in ("after-inverted", "after-softmax-again", "plus-inf", "zero-fill"):

@@ -10,9 +10,9 @@ import re
 import torch
 from torch import Tensor
 
-from helpers.lessons.reading import arguments, lost_slices
+from helpers.lessons.reading import arguments, kept_other, lost_slices, mask_not_used, what_mixes
 from helpers.lessons.records import Exercise, Produces
-from helpers.lessons.toolkit import source_line
+from helpers.lessons.toolkit import overflowed, source_line
 from helpers.lessons.whole_module import no_gradient, shared_state
 from helpers.running import LAST_WEIGHTS, Case, Outcome
 from helpers.running import evidence as probes
@@ -104,15 +104,37 @@ def non_finite(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
             mask = None
         if mask is not None and mask.dim() == got.dim() and not mask[index].any():
             evidence += "; every key of that row is masked"
-    overflow = _unshifted_exp(out, source)
+    overflow = _unshifted_exp(out, source) if overflowed(out) is not False else ""
     if overflow:
         return ("overflow", evidence, overflow)
     return (
         "non-finite-row",
-        evidence,
+        evidence + _first_nan(out),
         "Follow that row through your code on this input, printing each step: which operation first gives "
         "NaN or inf? exp of a large number overflows, and 0 / 0, inf / inf, inf - inf and 0 × inf are NaN.",
     )
+
+
+def _first_nan(out: Outcome) -> str:
+    """Where the first NaN came from, when the answer was run again watching each operation."""
+    order = out.evidence.get(f"{probes.NONFINITE}:order")
+    nan = probes.operation(out.evidence, "nan")
+    if order is None or order.numel() != 3 or not nan:
+        return ""
+    made = probes.operation(out.evidence, "inf")
+    if float(order[2]):
+        return (
+            f"; the first NaN came from {nan}, on an infinite number that {made} made"
+            if made
+            else f"; the first NaN came from {nan}, on an infinite number"
+        )
+    said = {  # what makes NaN out of finite numbers, by the operation's name
+        "div": f"; the first NaN came from {nan}, on finite numbers: a division of 0 by 0",
+        "log": f"; the first NaN came from {nan}, on finite numbers: log of a negative number",
+        "sqrt": f"; the first NaN came from {nan}, on finite numbers: the square root of a negative number",
+        "pow": f"; the first NaN came from {nan}, on finite numbers: a negative number to a fractional power",
+    }
+    return said.get(nan.rstrip("_"), f"; the first NaN came from {nan}, on finite numbers")
 
 
 def _unshifted_exp(out: Outcome, source: Tensor | None) -> str:
@@ -216,7 +238,8 @@ def masked_weighted(ex: Exercise, case: Case, out: Outcome, expected: Tensor) ->
         f"expected 0 weight on every masked key, got {int((leak > 1e-4).sum())} masked keys with weight, "
         f"{fmt_num(float(leak.sum()))} in all; the first at {_where(index[:-1], _names(ex, got))}, key {index[-1]}: "
         f"{fmt_num(float(got[index]))} (that row gives its masked keys {fmt_num(float((row * hidden[index[:-1]]).sum()))})",
-        "Masked keys must get no weight at all: set their scores to -inf before the softmax "
+        mask_not_used(out)
+        or "Masked keys must get no weight at all: set their scores to -inf before the softmax "
         "(scores.masked_fill(~mask, float('-inf'))), so that exp gives exactly 0 there.",
     )
 
@@ -240,7 +263,8 @@ def sentences_mix(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> F
         "sentences-mix",
         f"changing only the last sentence of the batch (sentence {got.shape[0] - 1}) changed the output of "
         f"sentence {first} too, by up to {fmt_num(float(moved.max()))}",
-        "Each sentence must attend only within itself: every product and softmax should keep the batch axis "
+        what_mixes(out)
+        or "Each sentence must attend only within itself: every product and softmax should keep the batch axis "
         "first and work on the last two axes (transpose(-2, -1), dim=-1), never mixing sentences.",
     )
 
@@ -285,7 +309,8 @@ def weights_not_used(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -
         "last-weights-not-used",
         f"self.last_weights (shape {tuple(weights.shape)}) are not the weights forward used: the output they "
         f"give differs from forward's by up to {fmt_num(float((implied - output.double()).abs().max()))}",
-        "Keep the weights forward multiplies v by: assign self.last_weights = weights.detach() right where "
+        kept_other(out)
+        or "Keep the weights forward multiplies v by: assign self.last_weights = weights.detach() right where "
         "those weights are made, after the mask and the softmax, and use that same tensor.",
     )
 

@@ -23,6 +23,7 @@ from helpers.lessons import reading, variants
 from helpers.lessons.records import Exercise
 from helpers.lessons.toolkit import source_line, without_comment
 from helpers.running import LAST_WEIGHTS, Case, Outcome, call, fresh
+from helpers.running import evidence as probes
 from helpers.tolerances import close, fmt_num
 
 Found = tuple[str, str, str]  # (key, evidence, what to do)
@@ -273,22 +274,41 @@ def mean_not_sum(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Fo
     S = first.shape[-1]
     if S < 2 or not torch.allclose(got, want / S, rtol=1e-4, atol=1e-6) or torch.allclose(want, torch.zeros_like(want)):
         return None
+    line = source_line(out, r"\bmean\(")
     return (
         "mean-not-sum",
         f"every number of yours is the right one divided by {S}, the size of the last axis your function reduces",
-        f"That is what .mean(dim=-1) gives where .sum(dim=-1) is wanted: the sum over the {S} numbers, not their mean.",
+        f"That is what .mean(dim=-1) gives where .sum(dim=-1) is wanted: the sum over the {S} numbers, not their mean."
+        if line
+        else f"Something divides by {S}, the number of values along the last axis: the result is their sum, with no "
+        "division by how many there are.",
     )
 
 
+def _whole(x: Tensor) -> bool:
+    return bool(torch.isfinite(x).all()) and torch.equal(x, x.round())
+
+
 def whole_numbers(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
+    """Whole numbers where the right ones are not, here and on the same input varied number by
+    number (evidence.varied): numbers that are whole on one input only, such as the 0 and 1
+    a formula of another scale gives on uniform or one-hot rows, show no rounding."""
     got, want = out.output.double(), expected.double()
-    if got.shape != want.shape or not torch.isfinite(got).all() or not torch.equal(got, got.round()):
+    if got.shape != want.shape or not _whole(got) or torch.equal(want, want.round()):
         return None
-    if torch.equal(want, want.round()):
+    again, right = out.evidence.get(probes.VARIED), out.evidence.get(probes.VARIED_RIGHT)
+    if again is None or right is None or tuple(again.shape) != tuple(right.shape) or not _whole(again.double()):
         return None
+    if bool(((right.double() - right.double().round()).abs() < 0.05).all()):
+        return None  # the right numbers of the varied input are nearly whole too: nothing shows a rounding
+    line = source_line(out, r"//|\.(long|int|round|floor|trunc|ceil)\(|\b(round|floor|int)\(|torch\.(long|int)")
     return (
         "whole-numbers",
-        "every number of yours is a whole number, and the right ones are not",
-        "Something rounds: // is floor division (use /), and .long(), .int(), round() or an integer tensor drop "
+        "every number of yours is a whole number, and the right ones are not, on this input and on the same "
+        "input with each number varied",
+        f"Something rounds: `{line}`. // is floor division (use /), and .long(), .int(), round() or an integer "
+        "tensor drop the fractions."
+        if line
+        else "Something rounds: // is floor division (use /), and .long(), .int(), round() or an integer tensor drop "
         "the fractions.",
     )

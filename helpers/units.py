@@ -61,6 +61,7 @@ MESSAGE_SOURCES = (
     "helpers/lessons/dropout.py",
     "helpers/lessons/whole_module.py",
     "helpers/lessons/reading.py",
+    "helpers/lessons/kept_weights.py",
     "helpers/lessons/errors.py",
     "helpers/lessons/variants.py",
     "helpers/lessons/layouts.py",

@@ -51,6 +51,33 @@ ANSWERS = [
         "    return out\n",
         "left-at-zero",
     ),
+    (  # the input varied number by number, run in the child: a factor on uniform rows is no coincidence
+        "entropy_over_log_width",
+        "02",
+        "2.1",
+        "def row_entropy(weights):\n"
+        "    return torch.special.entr(weights).sum(dim=-1) / math.log(weights.shape[-1])\n",
+        "proportional",
+    ),
+    (  # the batches the test hands a model, watched in the child
+        "test_shifts_every_sentence",
+        "04",
+        "4.4",
+        "def sentences_independent(attention, X):\n"
+        "    moved = X.clone().add(1.0)\n"
+        "    keep = torch.arange(X.shape[0]) != 1\n"
+        "    return torch.allclose(attention(moved)[keep], attention(X)[keep])\n",
+        "changed-whole-batch",
+    ),
+    (  # the operations watched in the child: NaN from 0 / 0, no overflow
+        "softmax_rows_rescaled",
+        "01",
+        "1.3",
+        "def attention_weights(X):\n"
+        "    w = torch.softmax(X @ X.transpose(-2, -1), dim=-2)\n"
+        "    return w / w.sum(dim=-1, keepdim=True)\n",
+        "found-softmax-axis-renormalised",
+    ),
 ]
 
 
@@ -93,3 +120,4 @@ def test_the_feedback_carries_the_checks_evidence(graded, tmp_path, student, les
     assert flat(result.evidence)[:30] in section, (result.evidence, section)
     if result.picture is not None:
         assert "beside the expected" in section and "cells differ" in section, section
+    assert "overflows" not in section

@@ -3,12 +3,13 @@ tests/uncatalogued.py (in no tests/mistakes_NN.py) fails with its property or
 transformation, named by key and phrase; none is told the catch-all."""
 
 import pytest
+import torch
 
 from helpers import exercises
 from helpers.checks import evaluate
 from helpers.judging import FAILED
 from tests import uncatalogued
-from tests.uncatalogued import UNCATALOGUED
+from tests.uncatalogued import NOT_MISLED, NOT_NAMED, UNCATALOGUED
 
 CATALOGUED = {
     wrong
@@ -42,8 +43,6 @@ def test_the_answers_are_defined_in_the_uncatalogued_module():
 # The general rules fire on evidence only: never on a right answer, nor on an unrelated wrong one.
 
 import math  # noqa: E402
-
-import torch  # noqa: E402
 
 from helpers.judging import expected_for  # noqa: E402
 from helpers.lessons import crashes, layouts, variants  # noqa: E402
@@ -181,3 +180,58 @@ def test_run_case_of_a_right_answer_written_another_way_passes():
         ex = exercises.get(ex_id)
         case = ex.make_cases(torch.Generator().manual_seed(0))[0]
         assert run_case(ex, answer, case).error is None
+
+
+@pytest.mark.parametrize(
+    "ex_id, wrong, key, phrase, misleading", NOT_MISLED, ids=[f"{u[0]}-{u[1].__name__}" for u in NOT_MISLED]
+)
+def test_a_mistake_other_code_also_makes_is_told_what_the_evidence_shows(ex_id, wrong, key, phrase, misleading):
+    """The key and words of what this code did, and not the words of another mistake that gives
+    the same numbers on some input, nor a fix the code already has."""
+    assert wrong not in CATALOGUED
+    result = evaluate(ex_id, wrong)
+    report = " ".join(result.report().split())
+    assert result.status == FAILED and result.mistake == key, report
+    assert phrase in report, report
+    assert misleading not in report, report
+
+
+@pytest.mark.parametrize("ex_id, wrong, key, words", NOT_NAMED, ids=[f"{u[0]}-{u[1].__name__}" for u in NOT_NAMED])
+def test_a_mistake_one_input_suggests_is_not_named_without_evidence(ex_id, wrong, key, words):
+    result = evaluate(ex_id, wrong)
+    report = " ".join(result.report().split())
+    assert result.status == FAILED and result.mistake != key, report
+    assert words not in report, report
+
+
+def test_the_answers_that_must_not_mislead_are_defined_in_the_uncatalogued_module():
+    assert all(getattr(uncatalogued, wrong.__name__) is wrong for _, wrong, *_ in NOT_MISLED + NOT_NAMED)
+
+
+def test_the_operations_watched_tell_an_overflow_from_a_division_of_0_by_0():
+    """evidence.nonfinite: exp of scores around 1000 makes inf before the NaN of inf / inf; a softmax
+    over the wrong axis, rows divided by their sums, makes its NaN from 0 / 0, with no inf at all."""
+    from helpers.lessons.toolkit import overflowed
+    from helpers.running import Outcome, gather
+
+    def naive(scores):
+        e = scores.exp()
+        return e / e.sum(dim=-1, keepdim=True)
+
+    for ex_id, answer, label, expected in (
+        ("1.2", naive, "large scores", True),
+        ("1.3", uncatalogued.weights_column_softmax_rescaled, "large values", False),
+    ):
+        ex = exercises.get(ex_id)
+        case = next(c for c in ex.make_cases(torch.Generator().manual_seed(0)) if label in c.label)
+        found = gather(ex, answer, case, {"nonfinite": True})
+        assert overflowed(Outcome(evidence=found)) is expected, found
+
+
+def test_an_input_varied_for_evidence_keeps_weights_weights_and_masks_masks():
+    from helpers.running.evidence import varied_inputs
+
+    weights, mask, scores = torch.full((2, 5), 0.2), torch.ones(3, 3, dtype=torch.bool).tril(), torch.randn(3, 3)
+    w, m, s = varied_inputs((weights, mask, scores))
+    assert torch.allclose(w.sum(dim=-1), torch.ones(2)) and not torch.allclose(w, weights)
+    assert torch.equal(m, mask) and torch.equal(s.sign(), scores.sign()) and not torch.equal(s, scores)

@@ -569,3 +569,251 @@ UNCATALOGUED = [
     ("2.4", SelfAttentionReadsUnsetWidth, "read-before-set", "reads self.width, and no line of your class sets it"),
     ("3.3", masked_softmax_negated_mask, "torch-says", "If you are trying to invert a mask, use the `~`"),
 ]
+
+
+# --------------------------------------------------------------------------------------
+# Answers whose numbers another mistake also gives, on some input: the check must say what the
+# evidence shows, and neither name that other mistake nor advise a line the code already has
+# (the fifth independent set's six misleading messages and its false credit, in other words).
+
+
+def weights_column_softmax_rescaled(X):  # 1.3: softmax over the queries, then each row made to sum to 1
+    w = torch.softmax(X @ X.mT, dim=-2)
+    return w / w.sum(dim=-1, keepdim=True)
+
+
+def entropy_over_log_width(weights):  # 2.1: the entropy divided by log S, between 0 and 1
+    h = -torch.xlogy(weights, weights).sum(dim=-1)
+    return h / math.log(weights.shape[-1])
+
+
+class HiddenSizeAsParameter(nn.Module):  # 2.2: the size kept as a trainable number
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.hidden_size = nn.Parameter(torch.full((), float(hidden_size)))
+
+    def forward(self, X):
+        return X
+
+
+def scores_over_their_mean_size(q, k):  # 2.6: divided by a spread measured over the whole batch
+    scores = q @ k.mT
+    return scores / scores.abs().mean()
+
+
+class HeadsWeightsFolded(HeadsUnusedValueLayer):  # 4.3: (B·H, T, T) kept where (B, H, T, T) is asked
+    def forward(self, X, mask=None):
+        B, T, D = X.shape
+        H, d = self.num_heads, self.d_head
+        q, k, v = (ref.split_heads(p(X), H).reshape(B * H, T, d) for p in (self.q_proj, self.k_proj, self.v_proj))
+        heads_mask = ref.heads_mask(mask)
+        if heads_mask is not None:
+            heads_mask = heads_mask.expand(B, H, T, T).reshape(B * H, T, T)
+        weights = ref.masked_softmax(q @ k.mT / math.sqrt(d), heads_mask)
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads((weights @ v).reshape(B, H, T, d)))
+
+
+def independent_shifts_every_sentence(attention, X):  # 4.4: the copy moved as a whole
+    changed = X.clone()
+    changed += 0.5
+    rest = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(changed)[rest], attention(X)[rest])
+
+
+def online_softmax_sum_restarted(scores, block):  # 6.1: the running sum replaced in every block
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(scores.shape[:-1] + (1,))
+    for start in range(0, scores.shape[-1], block):
+        piece = scores[..., start : start + block]
+        m_new = torch.maximum(m, piece.amax(dim=-1, keepdim=True))
+        s = (piece - m_new).exp().sum(dim=-1, keepdim=True)
+        m = m_new
+    return (scores - m).exp() / s
+
+
+def chunked_sums_restarted(q, k, v, block):  # 6.2: running sum and output replaced in every block
+    q = q / math.sqrt(q.shape[-1])
+    m = torch.full(q.shape[:-1] + (1,), float("-inf"))
+    s = torch.zeros(q.shape[:-1] + (1,))
+    out = torch.zeros(q.shape[:-1] + (v.shape[-1],))
+    for start in range(0, k.shape[-2], block):
+        scores = q @ k[..., start : start + block, :].mT
+        m_new = torch.maximum(m, scores.amax(dim=-1, keepdim=True))
+        e = torch.exp(scores - m_new)
+        s = e.sum(dim=-1, keepdim=True)
+        out = e @ v[..., start : start + block, :]
+        m = m_new
+    return out / s
+
+
+class WeightsOfLastSentence(ValuesDetached):  # 2.4: one sentence's weights kept, with the line that keeps them
+    def forward(self, X):
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X)
+        weights = torch.softmax(q @ k.mT * self.scale, dim=-1)
+        self.last_weights = weights[-1].detach()
+        return weights @ v
+
+
+class NumHeadsAsTensor(HeadsUnusedValueLayer):  # 4.3: the number of heads kept as a tensor
+    def __init__(self, embed_size, num_heads):
+        super().__init__(embed_size, num_heads)
+        self.num_heads = torch.tensor(num_heads)
+
+    def forward(self, X, mask=None):
+        heads = int(self.num_heads)
+        q, k, v = (ref.split_heads(p(X), heads) for p in (self.q_proj, self.k_proj, self.v_proj))
+        weights = ref.masked_softmax(q @ k.mT / math.sqrt(self.d_head), ref.heads_mask(mask))
+        self.last_weights = weights.detach()
+        return self.out_proj(ref.merge_heads(weights @ v))
+
+
+def entropy_as_spare_weight(weights):  # 2.1: 1 - the largest weight, a fixed share of H on uniform rows only
+    return 1 - weights.amax(dim=-1)
+
+
+def entropy_from_smallest_weight(weights):  # 2.1: S·min·log S, which is H / S on uniform rows only
+    S = weights.shape[-1]
+    return weights.amin(dim=-1) * math.log(S)
+
+
+def entropy_sum_over_width(weights):  # 2.1: the entropy divided by S, written as a division
+    return torch.special.entr(weights).sum(dim=-1) / weights.shape[-1]
+
+
+def softmax_rows_guarded(scores):  # 1.2: a row-max shift, then a division by 0 for rows far below zero
+    e = torch.exp(scores - scores.amax(dim=-1, keepdim=True))
+    return e / (e.sum(dim=-1, keepdim=True) * (scores.amax(dim=-1, keepdim=True) > -80))
+
+
+def masked_attention_fill_dropped(q, k, v, mask):  # 3.4: masked_fill's result thrown away
+    scores = q @ k.mT / math.sqrt(q.shape[-1])
+    scores.masked_fill(~mask, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def masked_attention_mask_flipped_early(q, k, v, mask):  # 3.4: the mask turned around, then used as usual
+    hide = ~mask
+    scores = (q @ k.mT / math.sqrt(q.shape[-1])).masked_fill(~hide, float("-inf"))
+    return torch.softmax(scores, dim=-1).nan_to_num(0.0) @ v
+
+
+def attention_softmax_of_transposed(q, k, v):  # 2.5: dim=-1, of the scores turned around
+    scores = q @ k.mT / math.sqrt(q.shape[-1])
+    return torch.softmax(scores.mT, dim=-1).mT @ v
+
+
+def masked_softmax_empty_by_max(scores, mask):  # 3.3: empty rows looked for in the weights, which are NaN there
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.masked_fill(weights.amax(dim=-1, keepdim=True) == 0, 0.0)
+
+
+class WeightsKeptAsArray(ValuesDetached):  # 2.4: the weights kept, but as a NumPy array
+    def forward(self, X):
+        q, k, v = self.linear_q(X), self.linear_k(X), self.linear_v(X)
+        weights = torch.softmax(q @ k.mT * self.scale, dim=-1)
+        self.last_weights = weights.detach().numpy()
+        return weights @ v
+
+
+def independent_change_lost(attention, X):  # 4.4: add() returns a new tensor, thrown away
+    changed = X.clone()
+    changed[1].add(1.0)
+    rest = torch.arange(X.shape[0]) != 1
+    return torch.allclose(attention(changed)[rest], attention(X)[rest])
+
+
+def equivariant_permuted_twice(model, tokens, perm):  # 5.2: the left side permuted twice
+    return torch.allclose(model(tokens[:, perm])[:, perm], model(tokens)[:, perm], atol=1e-5)
+
+
+def attention_scaled_on_two_lines(q, k, v):  # 2.5: the scale written twice, once per line
+    scores = q @ k.mT * q.shape[-1] ** -0.5
+    return torch.softmax(scores * q.shape[-1] ** -0.5, dim=-1) @ v
+
+
+class HeadScaledWithoutMaskOnly(HeadWeightsKeptBeforeMask):  # 3.5: the scale on one path of two
+    def forward(self, X, mask=None):
+        scores = self.q_proj(X) @ self.k_proj(X).mT
+        if mask is None:
+            weights = torch.softmax(scores / math.sqrt(self.embed_size), dim=-1)
+        else:
+            weights = ref.masked_softmax(scores, mask)
+        self.last_weights = weights.detach()
+        return self.out_proj(weights @ self.v_proj(X))
+
+
+# (exercise, the answer, the key it is told, a phrase of what it is told, a phrase it must not be told)
+NOT_MISLED = [
+    ("2.5", attention_scaled_on_two_lines, "scale-by-d", "scales by √D twice", "is what brings it back to about 1"),
+    ("3.5", HeadScaledWithoutMaskOnly, "no-scaling", "on every path (with a mask and without)", "Divide q kᵀ by"),
+    (
+        "1.3",
+        weights_column_softmax_rescaled,
+        "found-softmax-axis-renormalised",
+        "each row then divided by its sum",
+        "overflows",
+    ),
+    ("2.1", entropy_over_log_width, "proportional", "= 1 / ln 5, here and on the same input", "Something rounds"),
+    ("2.2", HiddenSizeAsParameter, "size-not-int", "expected self.hidden_size to be the int 8", "passed"),
+    (
+        "2.6",
+        scores_over_their_mean_size,
+        "sentences-mix",
+        "takes mean() over the whole tensor",
+        "(transpose(-2, -1), dim=-1)",
+    ),
+    ("4.3", HeadsWeightsFolded, "last-weights", "with the axes B, H merged into one", "Assign them there"),
+    (
+        "4.4",
+        independent_shifts_every_sentence,
+        "changed-whole-batch",
+        "differs from X in every sentence",
+        "!= 1 selects",
+    ),
+    ("6.1", online_softmax_sum_restarted, "running-sum-replaced", "sets s anew in every block", "is never given"),
+    ("6.2", chunked_sums_restarted, "running-sum-replaced", "left in the running sum and output", "is never given"),
+    ("2.4", WeightsOfLastSentence, "last-weights", "but sentence 1's alone", "self.last_weights = weights.detach()"),
+    ("4.3", NumHeadsAsTensor, "size-not-int", "expected self.num_heads to be the int 4", "passed"),
+    ("2.1", entropy_sum_over_width, "mean-not-sum", "Something divides by 5", ".mean(dim=-1) gives"),
+    (
+        "3.4",
+        masked_attention_fill_dropped,
+        "mask-ignored",
+        "makes a new tensor and throws it away",
+        "before the softmax: scores",
+    ),
+    (
+        "3.4",
+        masked_attention_mask_flipped_early,
+        "inverted-mask",
+        "turned around on the way",
+        "so fill where the mask is",
+    ),
+    (
+        "2.5",
+        attention_softmax_of_transposed,
+        "found-softmax-axis",
+        "takes dim=-1, but of a tensor",
+        "softmax(..., dim=-1)",
+    ),
+    ("3.3", masked_softmax_empty_by_max, "fully-masked-nan", "is there to give such rows zeros", "Give such rows"),
+    ("2.4", WeightsKeptAsArray, "no-last-weights", "held no tensor", "self.last_weights = weights.detach(), right"),
+    ("4.4", independent_change_lost, "change-never-reached", "every batch it ran them on was X itself", "!= 1 selects"),
+    (
+        "5.2",
+        equivariant_permuted_twice,
+        "always-false",
+        "neither side is permuted twice",
+        "the same permutation on both sides, along",
+    ),
+]
+
+# (exercise, the answer, a key it must not be told, a phrase it must not be told): a mistake
+# that the numbers of one input suggest, and the evidence does not bear out
+NOT_NAMED = [
+    ("2.1", entropy_as_spare_weight, "proportional", "times the right one"),
+    ("2.1", entropy_from_smallest_weight, "mean-not-sum", "divided by 5"),
+    ("1.2", softmax_rows_guarded, "global-max", "each row's own maximum"),
+    ("1.3", weights_column_softmax_rescaled, "overflow", "Subtract each row's maximum"),
+]

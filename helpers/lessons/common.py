@@ -3,17 +3,19 @@ but for a scale, the right numbers of the wrong type), tried after an exercise's
 
 from __future__ import annotations
 
+import math
 import re
 
 import torch
 from torch import Tensor
 
-from helpers.lessons import crashes, errors
+from helpers.lessons import crashes, errors, reading
 from helpers.lessons.records import Finding, Mistake
 from helpers.lessons.toolkit import (
     _right_numbers_other_shape,
     _tensor_as_bool,
     raised,
+    same_factor_again,
     sizes_named,
     source_line,
     without_comment,
@@ -269,8 +271,7 @@ COMMON_ERRORS = (
     Mistake("broadcast-sizes", lambda case, out, expected: _broadcast_sizes(case, out), on_error=True),
     raised(
         "no-last-weights",
-        "forward must keep the attention weights it computed, for plotting: "
-        "self.last_weights = weights.detach(), right after the softmax.",
+        lambda out: reading.no_last_weights(out),
         error=r"self\.last_weights should hold the attention weights",
     ),
     raised(
@@ -320,6 +321,7 @@ def _explain_factor(c: float, case: Case) -> str:
         for b in sizes:
             if a != b:
                 forms += [(a / b, f"{a} / {b}"), ((a / b) ** 0.5, f"√{a} / √{b}")]
+    forms += [(1 / math.log(a), f"1 / ln {a}") for a in sizes] + [(math.log(a), f"ln {a}") for a in sizes]
     for value, text in forms:
         if abs(value - c) <= 1e-3 * abs(c):
             return f" = {text}"
@@ -356,11 +358,17 @@ def _proportional(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
     ratio = torch.where(big, g / torch.where(big, w, torch.ones_like(w)), torch.full_like(w, float("nan")))
     c = float(ratio[big].median())
     if c != 0 and torch.allclose(g, c * w, rtol=1e-3, atol=1e-5):
+        again = same_factor_again(out, c, w)
+        if again is None:
+            return None  # every right number alike: any constant output is "a factor" of them
         named = _explain_factor(c, case)
         scaling = _scaling_lines(out) if named else []
         said = f"`{scaling[0]}` scales by a size: your factor is {named[3:]}. " if len(scaling) == 1 else ""
         return (
-            f"every number of yours is {fmt_num(c)} times the right one{named}",
+            f"every number of yours is {fmt_num(c)} times the right one{named}, here and on the same input with each "
+            "number varied"
+            if again
+            else f"every number of yours is {fmt_num(c)} times the right one{named}",
             f"{said}Your result is right but for one factor, the same everywhere: a scale is missing, extra, or "
             "taken from the wrong size. Compare each division or multiplication by a constant with the formula.",
         )

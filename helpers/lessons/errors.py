@@ -11,6 +11,7 @@ from torch import Tensor
 from helpers.lessons import reading
 from helpers.lessons.records import Finding, Mistake
 from helpers.lessons.toolkit import axis_names, raised, sizes_named, source_line, without_comment
+from helpers.lessons.wrong_type import SIZE_NOT_INT
 from helpers.running import Case, Outcome
 
 
@@ -193,6 +194,7 @@ def _written_sizes(case: Case, out: Outcome, expected: Tensor | None) -> Finding
 
 
 COMMON_RAISED = (
+    SIZE_NOT_INT,  # a size kept as a tensor or a float (running.check_sizes)
     Mistake("index-past-end", _index_past_end, on_error=True),
     Mistake("none-attribute", _attribute_of_none, on_error=True),
     Mistake("mask-of-floats", _invert_on_floats, on_error=True),

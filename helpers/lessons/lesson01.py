@@ -43,6 +43,9 @@ WRONG_AXIS_MESSAGE = (
     "Did you apply softmax over the wrong dimension? Each row holds one query's weights "
     "over all keys, so normalise over the last dimension: dim=-1."
 )
+# A softmax over the last dimension, written: the code has the fix WRONG_AXIS_MESSAGE advises, so
+# weights over another axis come from what it is given or what is done after (Mistake.unless).
+SOFTMAX_OVER_LAST = r"softmax\(.*dim\s*=\s*-1\b"
 
 
 OVERFLOW_MESSAGE = (
@@ -86,6 +89,7 @@ wrong_axis = rows_sum_to_one(
         -3: "Rows do not sum to 1, but the values sum to 1 across the batch: softmax ran "
         "over dim=0 (the sentences). " + WRONG_AXIS_MESSAGE,
     },
+    unless=SOFTMAX_OVER_LAST,
 )
 
 
@@ -553,6 +557,7 @@ EXERCISES_01 = [
                 "Your weights were normalised across the batch (dim=0). " + WRONG_AXIS_MESSAGE,
                 lambda X: torch.softmax(ref.pairwise_scores(X), dim=0) @ X,
                 "softmax over dim=0, times X",
+                unless=SOFTMAX_OVER_LAST,
             ),
             matches("xt-x", XT_X_MESSAGE, lambda X: X @ torch.softmax(X.mT @ X, dim=-1), "X softmax(Xᵀ X)"),
             *_unscaled_too_early(lambda X, c: torch.softmax(X @ X.mT * c, dim=-1) @ X, "softmax(X Xᵀ / {}) X"),

@@ -13,7 +13,7 @@ from torch import Tensor
 from helpers import attention as ref
 from helpers.lessons import variants
 from helpers.lessons.common import MATMUL_SIZES
-from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, _dim_1, dot_T_on_batch
+from helpers.lessons.lesson01 import SOFTMAX_OVER_LAST, WRONG_AXIS_MESSAGE, _dim_1, dot_T_on_batch
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import (
     SCALE_HIDDEN,
@@ -271,6 +271,7 @@ def qkv_variants(formula: Callable[..., Tensor], width: str, score: str = "q káµ
             "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
             lambda *a: formula(*a, dim=-2),
             "softmax over dim=-2",
+            unless=SOFTMAX_OVER_LAST,
         ),
         matches(
             "no-softmax",
@@ -477,6 +478,7 @@ EXERCISES_02 = [
                 "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
                 lambda p, X: _attend(p, X, dim=-2),
                 "softmax over dim=-2",
+                unless=SOFTMAX_OVER_LAST,
             ),
             matches(
                 "keys-as-values",

@@ -9,8 +9,8 @@ import torch
 from torch import Tensor
 
 from helpers import attention as ref
-from helpers.lessons import variants
-from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
+from helpers.lessons import reading, variants
+from helpers.lessons.lesson01 import SOFTMAX_OVER_LAST, WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import (
@@ -262,7 +262,8 @@ def _softmax_big_negative(scores, mask=None):
 
 
 MASK_MESSAGES = {
-    "mask-ignored": "The mask made no difference: masked keys still get weight. Fill the masked "
+    "mask-ignored": lambda out: reading.mask_not_used(out)
+    or "The mask made no difference: masked keys still get weight. Fill the masked "
     "scores with -inf before the softmax: scores.masked_fill(~mask, float('-inf')).",
     "inverted-mask": lambda out: _inverted_use(out),
     "mask-after-softmax": "The mask was applied after the softmax: masked weights are 0 but the rest "
@@ -296,6 +297,12 @@ def _inverted_use(out: Outcome) -> str:
             "keys take part. masked_softmax takes the course's mask as it is, True where a query MAY attend, "
             "and hides the keys where it is False itself: pass mask, not ~mask."
         )
+    if source_line(out, r"masked_fill_?\(\s*~"):  # the fill this message would advise is there
+        return (
+            "Your mask works the wrong way round, although your code fills where ~mask is True, as it should: "
+            "the mask it fills with was turned around on the way. Check each ~, == 0 or logical_not applied to "
+            "the mask before that line: the course's mask is True where a query MAY attend."
+        )
     filled = source_line(out, r"masked_fill_?\(\s*mask\b")
     if filled:
         return (
@@ -315,6 +322,20 @@ def _fully_masked_nan(out: Outcome) -> str:
             f"`{renormalised}` divides them by their sum, 0: 0 / 0 is NaN. Give such rows all-zero weights, as "
             "F.scaled_dot_product_attention does, e.g. weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0) "
             "after dividing."
+        )
+    zeroing = source_line(out, r"masked_fill\((?!.*inf).*,\s*0(\.0*)?\s*\)|where\(.*zeros")
+    if zeroing and re.search(r"any\(\s*(dim\s*=\s*)?-1", zeroing):
+        return (
+            f"A query that may attend no key at all came out as NaN: softmax over a row of -inf is 0 / 0. "
+            f"`{zeroing}` tests the right rows, but its zeros do not reach what your function returns: masked_fill "
+            "and torch.where make a new tensor; return that one."
+        )
+    if zeroing:
+        return (
+            f"A query that may attend no key at all came out as NaN: softmax over a row of -inf is 0 / 0. "
+            f"`{zeroing}` is there to give such rows zeros, but misses them: the rows to zero are the queries with "
+            "no key allowed, ~mask.any(dim=-1, keepdim=True), a test of the mask along its last axis (a test of the "
+            "weights finds nothing: such a row is NaN, and so is its sum)."
         )
     return (
         "A query that may attend no key at all came out as NaN: softmax over a row of -inf is 0 / 0. Give such "
@@ -551,6 +572,7 @@ EXERCISES_03 = [
                 "dim=-2). " + WRONG_AXIS_MESSAGE,
                 _masked_softmax_over_queries,
                 "the masked softmax over dim=-2",
+                unless=SOFTMAX_OVER_LAST,
             ),
         ),
     ),

@@ -13,7 +13,7 @@ from helpers import attention as ref
 from helpers import running
 from helpers.lessons import layouts, reading, variants
 from helpers.lessons.dropout import DROPOUT_MISTAKES, dropout_cases
-from helpers.lessons.lesson01 import WRONG_AXIS_MESSAGE, dot_T_on_batch
+from helpers.lessons.lesson01 import SOFTMAX_OVER_LAST, WRONG_AXIS_MESSAGE, dot_T_on_batch
 from helpers.lessons.lesson02 import no_super_init
 from helpers.lessons.lesson03 import HEAD, MASK_MESSAGES, _fully_masked_row, _padding, mask_mistakes
 from helpers.lessons.panels import Panel, _pattern, loose_tolerance, test_mistakes
@@ -32,6 +32,7 @@ from helpers.lessons.toolkit import (
 )
 from helpers.lessons.whole_module import module_cases
 from helpers.running import Case, Outcome, keeps_named_head_weights, run_converter, run_dropout, run_independence_test
+from helpers.running import evidence as probes
 from helpers.tolerances import close, first_difference
 
 
@@ -238,14 +239,14 @@ def _mask_heads(out: Outcome) -> str:
     )
 
 
-def mha_mistake(key: str, message: Message, what: str, **change) -> Mistake:
+def mha_mistake(key: str, message: Message, what: str, unless: str = "", **change) -> Mistake:
     """A MultiHeadAttention mistake: _mha with one thing changed, H taken from the case's
-    constructor arguments (embed_size, num_heads)."""
+    constructor arguments (embed_size, num_heads); `unless`: Mistake.unless."""
 
     def buggy(init, p, X, mask=None):
         return _mha(p, X, mask, H=init[1], **change)
 
-    return matches(key, message, buggy, what, with_init=True)
+    return matches(key, message, buggy, what, with_init=True, unless=unless)
 
 
 def axes_mistake(names: tuple[str, ...]) -> Mistake:
@@ -589,19 +590,65 @@ def _compares_sums(case: Case, out: Outcome, expected: Tensor) -> Finding | None
     )
 
 
+def _batches_seen(case: Case, out: Outcome) -> list[Tensor] | None:
+    """The batches the test handed a model (evidence.seen), None when that was not gathered."""
+    seen = [out.evidence[k] for k in sorted(out.evidence) if k.startswith(f"{probes.SEEN}:")]
+    return seen or None
+
+
+def _every_sentence_changed(case: Case, seen: list[Tensor]) -> bool:
+    """Whether one of the batches the test ran differs from X in every sentence."""
+    X = case.inputs[0]
+    return X.shape[0] > 1 and any(
+        tuple(x.shape) == tuple(X.shape) and bool((x != X).reshape(X.shape[0], -1).any(dim=-1).all()) for x in seen
+    )
+
+
 def _changed_whole_batch(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
-    """Every verdict False, and the code changes the whole batch (X + 1) without picking a sentence."""
+    """Every verdict False, and the test changes the whole batch (X + 1) without picking a sentence:
+    seen in what it handed a model (evidence.seen), or, before that evidence, in its code."""
     got = out.output
     if tuple(got.shape) != (len(INDEPENDENCE.members),) or got.any():
         return None
-    line = source_line(out, r"=\s*(X\s*[-+*/]|[-+*/]?\s*\d[\d.]*\s*[-+*/]\s*X\b)(?!\s*\[)")
-    if not line or re.search(r"\w\[\s*\d+\s*\]\s*[-+*/]?=|\[\s*\d+\s*\]\s*\.\w+_\(", out.source):
-        return None
+    X = (reading.arguments(out)[1:2] or ["X"])[0]
+    seen = _batches_seen(case, out)
+    if seen is not None:
+        if not _every_sentence_changed(case, seen):
+            return None
+        line = source_line(out, rf"=.*\b{re.escape(X)}\b.*[-+*/]\s*[\d.]|=\s*[\d.]+\s*[-+*/].*\b{re.escape(X)}\b")
+        how = (
+            f"`{line}` changes the whole batch"
+            if line
+            else "the batch it ran the modules on differs from X in every sentence"
+        )
+    else:
+        line = source_line(out, r"=\s*(X\s*[-+*/]|[-+*/]?\s*\d[\d.]*\s*[-+*/]\s*X\b)(?!\s*\[)")
+        if not line or re.search(r"\w\[\s*\d+\s*\]\s*[-+*/]?=|\[\s*\d+\s*\]\s*\.\w+_\(", out.source):
+            return None
+        how = f"`{line}` changes the whole batch"
     return (
         f"your test said False for all {len(got)} modules, {int(expected.sum())} of which keep sentences apart",
-        f"Your test changed every sentence: `{line}` changes the whole batch, so every sentence's output "
+        f"Your test changed every sentence: {how}, so every sentence's output "
         "moves, even in a module that keeps sentences apart. Change sentence 1 only (changed = X.clone(); "
         "changed[1] += 1), and compare the other sentences' outputs.",
+    )
+
+
+ALWAYS_FALSE = (
+    "Your test failed modules that keep sentences apart, saying False for every module. Compare only "
+    "the sentences you did not change (torch.arange(B) != 1 selects them), with torch.allclose."
+)
+
+
+def _always_false(out: Outcome) -> str:
+    """What to compare, unless the test already compares some sentences with torch.allclose:
+    then which sentences it changes and which it compares is what to look at."""
+    if not (source_line(out, r"allclose|isclose|assert_close") and source_line(out, r"!=")):
+        return ALWAYS_FALSE
+    return (
+        "Your test failed modules that keep sentences apart, saying False for every module. Print which sentences "
+        "of your changed batch differ from X, and which sentences you compare: only sentence 1 may change, and "
+        "only the others may be compared."
     )
 
 
@@ -623,6 +670,22 @@ def _change_thrown_away(case: Case, out: Outcome, expected: Tensor) -> Finding |
         f"`{line}` computes a changed sentence and throws it away: the statement stores nothing, so the copy is "
         f"still X, both runs see the same batch, and every module looks as if it kept sentences apart. Store the "
         f"change: {fix}.",
+    )
+
+
+def _change_never_reached(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
+    """Every verdict True, and the test ran a model more than once, each time on X itself
+    (evidence.seen): the change it makes never reached the module, however it was lost."""
+    seen = _batches_seen(case, out) or []
+    X = case.inputs[0]
+    if len(seen) < 2 or not _all_said(out, True) or not all(x.shape == X.shape and torch.equal(x, X) for x in seen):
+        return None
+    return (
+        f"your test said True for all {len(expected)} modules, {int((expected == 0).sum())} of which mix sentences; "
+        f"every batch it ran them on was X itself, unchanged",
+        "The change your test makes never reaches the module: each batch it runs the module on equals X, so "
+        "every module looks as if it kept sentences apart. Run the module on the changed copy: changed = "
+        "X.clone(); changed[1] += 1; then compare attention(changed) with attention(X) on the other sentences.",
     )
 
 
@@ -816,6 +879,7 @@ EXERCISES_04 += [
                 "wrong-axis",
                 "Your weights were normalised over the queries (dim=-2). " + WRONG_AXIS_MESSAGE,
                 "softmax over dim=-2",
+                unless=SOFTMAX_OVER_LAST,
                 softmax=lambda s, m: ref.masked_softmax(s.mT, m if m is None else m.mT).mT,
             ),
             mha_mistake(
@@ -864,13 +928,13 @@ EXERCISES_04 += [
             TENSOR_VERDICT,
             Mistake("changed-whole-batch", _changed_whole_batch),
             Mistake("change-thrown-away", _change_thrown_away),
+            Mistake("change-never-reached", _change_never_reached),
             Mistake("changed-another-sentence", _changed_another_sentence),
             *test_mistakes(
                 INDEPENDENCE,
                 "Your test passed modules that mix the sentences of a batch. Change one sentence (X[1] + 1, say), "
                 "run the module again, and compare the OTHER sentences' outputs: they must not move.",
-                "Your test failed modules that keep sentences apart, saying False for every module. Compare only "
-                "the sentences you did not change (torch.arange(B) != 1 selects them), with torch.allclose.",
+                _always_false,
                 "Your test answers the opposite question: it returns True for modules that mix sentences. Return "
                 "True when the other sentences' outputs stay the same.",
                 "Change sentence 1 only (changed = X.clone(); changed[1] += 1), run the module on X and on changed, "
@@ -902,6 +966,7 @@ EXERCISES_04 += [
                         INDEPENDENCE,
                     ),
                 ),
+                asks=((probes.SEEN, True),),
             ),
         ),
     ),

@@ -175,6 +175,22 @@ def equivariance_cases(gen: torch.Generator) -> list[Case]:
 EQUIVARIANCE = Panel(running.EQUIVARIANCE_PANEL, "models", "are equivariant", "are not equivariant", order_at=4)
 
 
+def _always_false(out: Outcome) -> str:
+    """What to compare, unless the test already compares with the output permuted, with torch.allclose:
+    then what each side holds is what to look at."""
+    if source_line(out, r"allclose|isclose|assert_close") and source_line(out, r"\)\s*\[\s*:\s*,\s*perm\s*\]"):
+        return (
+            "Your test called models without positions not equivariant, although it compares with the output "
+            "permuted: print both sides for one such model, and check that the same permutation is taken on both, "
+            "along the token axis (axis 1), and that neither side is permuted twice."
+        )
+    return (
+        "Your test called models without positions not equivariant. Compare model(tokens[:, perm]) with "
+        "model(tokens)[:, perm], the same permutation on both sides, along the token axis, with "
+        "torch.allclose."
+    )
+
+
 SLIGHT_POSITIONS = next(i for i, (_, _, rule) in enumerate(running.EQUIVARIANCE_PANEL) if 0 < rule[6] < 1)
 LAST_ONLY = next(i for i, (_, _, rule) in enumerate(running.EQUIVARIANCE_PANEL) if rule[3] == 2)
 
@@ -306,9 +322,7 @@ EXERCISES_05 = [
                 "Your test called models with positions equivariant. Permute the tokens of every sentence "
                 "(tokens[:, perm]), run the model, and compare with the original output permuted the same way "
                 "(out[:, perm]).",
-                "Your test called models without positions not equivariant. Compare model(tokens[:, perm]) with "
-                "model(tokens)[:, perm], the same permutation on both sides, along the token axis, with "
-                "torch.allclose.",
+                _always_false,
                 "Your test answers the opposite question: it returns True for models that are not equivariant.",
                 "Compare model(tokens[:, perm]) with model(tokens)[:, perm], with torch.allclose.",
                 patterns=(

@@ -317,6 +317,35 @@ def _max_never_kept(out: Outcome) -> str:
     )
 
 
+def _max_kept(out: Outcome) -> str:
+    """The line that keeps the new maximum, old = new, as the code names them: where the code has
+    it, a result of the last block alone comes from the sum (and output) being replaced instead."""
+    old, new = _running_max_names(out)
+    return rf"^\s*{re.escape(old)}\s*=\s*{re.escape(new)}\s*$"
+
+
+def _running_sum_replaced(out: Outcome, attention: bool) -> str:
+    """Only the last block's terms are left in the running sum (and output): a line that sets
+    the running sum anew, from the block alone, in every block."""
+    start = re.search(r"^\s*(\w+)\s*=\s*torch\.zeros", out.source or "", re.M)
+    name = start.group(1) if start else "s"
+    line = source_line(
+        out, rf"^\s*{re.escape(name)}\s*=(?!=)(?!.*\b{re.escape(name)}\b)(?!\s*torch\.(zeros|full|empty))"
+    )
+    what = "running sum and output" if attention else "running sum"
+    quoted = f"`{line}` sets {name} anew in every block" if line else f"Your loop sets the {what} anew in every block"
+    carry = (
+        "s = s * rescale + exps.sum(dim=-1, keepdim=True) and out = out * rescale + exps @ v_block, with "
+        "rescale = torch.exp(m - m_new)"
+        if attention
+        else "s = s * torch.exp(m - m_new) + torch.exp(chunk - m_new).sum(dim=-1, keepdim=True)"
+    )
+    return (
+        f"Only the last block's terms are left in the {what}: {quoted}, from that block alone, instead of carrying "
+        f"over what the earlier blocks summed. Rescale what was summed so far and add the block's terms: {carry}."
+    )
+
+
 def _block_one_short(out: Outcome) -> str:
     line = source_line(out, r"\+\s*[\w.]+\s*-\s*1\b")
     quoted = f"`{line}`: " if line else ""
@@ -480,6 +509,13 @@ EXERCISES_06 = [
                 lambda out: _max_never_kept(out),
                 lambda *a: _online(*a, stays=True),
                 "the running maximum left at -inf, each block's sum replacing the last",
+                unless=_max_kept,
+            ),
+            matches(
+                "running-sum-replaced",
+                lambda out: _running_sum_replaced(out, attention=False),
+                lambda *a: _online(*a, stays=True),
+                "exp(scores) divided by the sum over the last block alone",
             ),
             matches(
                 "rescaled-after-adding",
@@ -565,6 +601,13 @@ EXERCISES_06 = [
                 lambda out: _max_never_kept(out),
                 lambda *a: _chunked(*a, stays=True),
                 "the running maximum left at -inf, each block's sum and output replacing the last",
+                unless=_max_kept,
+            ),
+            matches(
+                "running-sum-replaced",
+                lambda out: _running_sum_replaced(out, attention=True),
+                lambda *a: _chunked(*a, stays=True),
+                "attention over the last block of keys alone",
             ),
             matches(
                 "normalised-each-block",

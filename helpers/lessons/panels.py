@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from helpers.lessons.records import Finding, Mistake
-from helpers.lessons.toolkit import source_line
+from helpers.lessons.toolkit import Message, say, source_line
 from helpers.running import Case, Outcome
 
 
@@ -61,12 +61,20 @@ EXACT_MESSAGE = (
 
 
 def test_mistakes(
-    panel: Panel, always_true: str, always_false: str, inverted: str, otherwise: str, patterns: tuple[Mistake, ...] = ()
+    panel: Panel,
+    always_true: Message,
+    always_false: Message,
+    inverted: str,
+    otherwise: Message,
+    patterns: tuple[Mistake, ...] = (),
+    asks: tuple = (),
 ) -> tuple[Mistake, ...]:
     """The mistakes of a test written for a panel of models: one answer for every model,
     answers that change between identical models or alternate call by call, the opposite
     answers, exact comparison of floats, then `patterns` particular to the exercise, and
-    last, any other wrong answers, listed model by model with the message `otherwise`."""
+    last, any other wrong answers, listed model by model with the message `otherwise`.
+    A message may depend on the test's code (a function of the outcome); `asks` is the
+    evidence (Mistake.asks) that the mistakes of every verdict alike, and the others, ask for."""
     n = len(panel.members)
 
     def differs_on_copies(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
@@ -101,21 +109,21 @@ def test_mistakes(
             return None
         return panel.wrong(got, expected), EXACT_MESSAGE
 
-    def always(key: str, value: bool, message: str) -> Mistake:
+    def always(key: str, value: bool, message: Message) -> Mistake:
         def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
             got = out.output
             if tuple(got.shape) != (n,) or not (got == float(value)).all():
                 return None
             wrong = int((expected != float(value)).sum())
             kind = panel.no if value else panel.yes
-            return f"your test said {value} for all {n} {panel.noun}, {wrong} of which {kind}", message
+            return f"your test said {value} for all {n} {panel.noun}, {wrong} of which {kind}", say(message, out)
 
-        return Mistake(key, found)
+        return Mistake(key, found, asks=asks)
 
     def anything_else(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         if tuple(out.output.shape) != (n,):
             return None
-        return panel.wrong(out.output, expected), otherwise
+        return panel.wrong(out.output, expected), say(otherwise, out)
 
     return (
         Mistake("stateful", differs_on_copies),
@@ -130,7 +138,7 @@ def test_mistakes(
         Mistake("stateful", alternates),
         Mistake("exact-equality", exact),
         *patterns,
-        Mistake("verdicts", anything_else),
+        Mistake("verdicts", anything_else, asks=asks),
     )
 
 

@@ -14,7 +14,7 @@ import textwrap
 import torch
 from torch import Tensor
 
-from helpers.lessons.toolkit import without_comment
+from helpers.lessons.toolkit import source_line, without_comment
 from helpers.running import Outcome
 from helpers.tolerances import ATOL, RTOL
 
@@ -187,3 +187,99 @@ def lost_slices(out: Outcome, got: Tensor, want: Tensor, names: tuple[str, ...])
         if found:
             return ("left-at-zero", f"in your output, {found[0]}", found[1])
     return None
+
+
+# A reduction over a whole tensor: no dim, so every sentence of a batch at once.
+WHOLE_REDUCTION = (
+    r"\.(std|var|mean|sum|max|min|amax|amin|norm|median|logsumexp)\(\s*\)"
+    r"|\btorch\.(std|var|mean|sum|max|min|amax|amin|norm|median)\(\s*[\w.]+\s*\)"
+)
+LAST_TWO_AXES = r"transpose\(\s*-2\s*,\s*-1\s*\)|transpose\(\s*-1\s*,\s*-2\s*\)|\.mT\b"
+
+
+def what_mixes(out: Outcome) -> str:
+    """What to look at once a changed sentence moved another: a reduction over the whole tensor
+    that the code takes; or, where the code already multiplies on the last two axes and takes
+    its softmax over dim=-1 (so that keeping to them is no advice), the places where sentences
+    can meet. "" when the code is missing those: keeping to the last two axes is the advice."""
+    line = source_line(out, WHOLE_REDUCTION)
+    if line:
+        op = re.search(WHOLE_REDUCTION, line).group(0)
+        return (
+            f"`{line}` takes {op.lstrip('.')} over the whole tensor, every sentence at once, so each sentence's "
+            "numbers depend on the others'. Work within one sentence: reduce over its own axes (dim=..., "
+            "keepdim=True), or use a number that does not depend on the data."
+        )
+    if not source_line(out, LAST_TWO_AXES) or (
+        source_line(out, r"softmax") and not source_line(out, r"dim\s*=\s*-1\b")
+    ):
+        return ""
+    return (
+        "Find the step where numbers of different sentences meet: a reduction with no dim (.sum(), .mean(), "
+        ".std(), .max()) or over dim 0, a reshape or view that merges the batch axis with another, a transpose "
+        "or an einsum that moves it. Each sentence's result may use that sentence's numbers only."
+    )
+
+
+def thrown_away(out: Outcome, method: str) -> str:
+    """The first line whose whole statement is a call of `method` on a tensor, its result thrown
+    away, `scores.masked_fill(~mask, float('-inf'))`: a method that returns a new tensor changes
+    nothing there."""
+    parsed = _parsed(out)
+    if parsed is None:
+        return ""
+    tree, lines = parsed
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == method
+        ):
+            return _line(lines, node)
+    return ""
+
+
+def mask_not_used(out: Outcome) -> str:
+    """Why a mask the code does fill with -inf did not reach the softmax: the filled tensor thrown
+    away, or another tensor given to the softmax. "" when the code has no such fill."""
+    line = thrown_away(out, "masked_fill")
+    if line:
+        name = line.split(".masked_fill")[0]
+        return (
+            f"`{line}` makes a new tensor and throws it away: masked_fill leaves the tensor it is called on as it "
+            f"was. Keep what it returns: {name} = {line}."
+        )
+    line = source_line(out, r"masked_fill\(.*inf")
+    if line:
+        return (
+            f"`{line}` fills the masked scores with -inf, but the softmax is not given what it returns: give the "
+            "softmax the masked scores, and use the weights it makes."
+        )
+    return ""
+
+
+def kept_other(out: Outcome) -> str:
+    """The line that keeps weights forward does not use, where the code has one."""
+    line = source_line(out, r"self\.last_weights\s*=(?!=)(?!\s*None\s*$)")
+    if not line:
+        return ""
+    return (
+        f"`{line}` keeps weights that forward does not multiply v by. Keep the very tensor that multiplies v, "
+        "after the mask and the softmax: the heatmaps should show the weights the output was made with."
+    )
+
+
+def no_last_weights(out: Outcome) -> str:
+    """No tensor in self.last_weights after forward: where the code does assign it, that line
+    either keeps no tensor or does not run on this call."""
+    line = source_line(out, r"self\.last_weights\s*=(?!=)(?!\s*None\s*$)")
+    if line:
+        return (
+            f"`{line}` is there, but after this call of forward self.last_weights held no tensor: keep a tensor "
+            "(not .numpy() or .tolist()), on every path through forward (with a mask and without)."
+        )
+    return (
+        "forward must keep the attention weights it computed, for plotting: "
+        "self.last_weights = weights.detach(), right after the softmax."
+    )

@@ -21,12 +21,21 @@ class Mistake:
     names the likely mistake and how to fix it. `on_error` mistakes look only at calls
     that raised; the others only at calls that returned a tensor, `weights` ones only at
     the cases that compare what a module kept in self.last_weights (tagged LAST_WEIGHTS).
+
+    `unless` is the fix the message recommends, as a pattern of a line of code (or a function
+    of the outcome that gives one): where the student's code already has that line, the
+    mistake is not named, since its fix would change nothing; the rules after it, and the
+    evidence, speak instead. `asks` names the evidence (helpers/running/evidence.py) that
+    tells this mistake apart from others giving the same numbers: a check that names it
+    gathers that evidence and judges again, and found() reads it in outcome.evidence.
     """
 
     key: str
     found: Callable[[Case, Outcome, Tensor], Finding | None]
     on_error: bool = False
     weights: bool = False  # looks at cases that compare self.last_weights, and only at those
+    unless: str | Callable[[Outcome], str] = ""
+    asks: tuple[tuple[str, object], ...] = ()  # (probe, its argument) pairs, as gather() takes them
 
 
 @dataclass(frozen=True)

@@ -94,9 +94,34 @@ def _said(key: str, messages: dict[str, str]) -> Callable[[Outcome], str]:
                 f"`{both}` divides both q and k by √{width}, so their product q kᵀ is divided by √{width} twice, "
                 f"that is by {width}. Scale once, the scores: {messages['divide']}."
             )
+        scaling = _scaling_lines(out)
+        if key == "scale-by-d" and len(scaling) >= 2:  # the division advised is written, twice
+            return (
+                f"Your code scales by √{width} twice, `{scaling[0]}` and `{scaling[1]}`, so the scores are divided "
+                f"by {width}. Scale once, the scores."
+            )
+        if key == "no-scaling" and scaling:  # a scale is written, and does not reach the scores
+            return (
+                f"`{scaling[0]}` scales, but on this input the scores the softmax is given are not scaled: check "
+                "that the scaled tensor is the one that reaches the softmax on every path (with a mask and without), "
+                "and that nothing undoes the scale."
+            )
         return messages[key]
 
     return message
+
+
+def _scaling_lines(out: Outcome) -> list[str]:
+    """The student's lines that scale by a square root (math.sqrt, ** 0.5, ** -0.5, self.scale), one
+    entry per scaling on a line."""
+    found = []
+    for raw in (out.source or "").splitlines():
+        line = source_line(Outcome(source=raw), r".")
+        if not line or re.match(r"self\.\w+\s*=(?!=)", line):  # a scale stored, not applied
+            continue
+        hits = len(re.findall(r"sqrt\(|\*\*\s*\(?\s*-?\s*0?\.5\b|\*\s*self\.scale\b", line))
+        found += [line] * hits
+    return found
 
 
 def _in_their_names(message: str, out: Outcome) -> str:

@@ -11,8 +11,10 @@ import torch
 from torch import Tensor
 
 from helpers import running
+from helpers.lessons.kept_weights import merged_axes
 from helpers.lessons.records import Finding, Mistake
 from helpers.running import Case, Outcome, fresh
+from helpers.running import evidence as probes
 from helpers.tolerances import close, first_difference, fmt_index, fmt_num
 
 Message = str | Callable[[Outcome], str]  # a message, or one chosen by what the outcome shows
@@ -30,6 +32,7 @@ def matches(
     with_init: bool = False,
     weights: bool = False,
     if_all_nan: str | Callable[[Outcome], str] = "",
+    unless: str | Callable[[Outcome], str] = "",
 ) -> Mistake:
     """A mistake recognised because the output equals what a buggy formula gives.
 
@@ -40,6 +43,8 @@ def matches(
     gets the inputs without the LAST_WEIGHTS marker. An output with no finite number at
     all equals every formula that gives NaN everywhere, which says little: for such an
     output the code must also match `if_all_nan`, a pattern of the line that does it.
+    Where two mistakes give the same numbers, `unless` (Mistake.unless) is the fix the
+    message recommends: code that already has it made the other one.
     """
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
@@ -61,7 +66,7 @@ def matches(
             how = first_difference(expected, out.output)
         return f"{how}; your result equals {what}", say(message, out)
 
-    return Mistake(key, found, weights=weights)
+    return Mistake(key, found, weights=weights, unless=unless)
 
 
 def without_comment(line: str) -> str:
@@ -96,10 +101,10 @@ def code_lines(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def rows_sum_to_one(key: str, by_dim: dict[int, Message], otherwise: str | None = None) -> Mistake:
+def rows_sum_to_one(key: str, by_dim: dict[int, Message], otherwise: str | None = None, unless: str = "") -> Mistake:
     """Rows (the last dimension) must sum to 1. Found when the values sum to 1 along another
     dimension instead (`by_dim` maps that dimension, negative, to its message), or, with
-    `otherwise` given, whenever the rows do not sum to 1."""
+    `otherwise` given, whenever the rows do not sum to 1 (`unless`: Mistake.unless)."""
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         got = out.output
@@ -123,20 +128,41 @@ def rows_sum_to_one(key: str, by_dim: dict[int, Message], otherwise: str | None 
                     )
         return (evidence, otherwise) if otherwise else None
 
-    return Mistake(key, found)
+    return Mistake(key, found, unless=unless)
+
+
+EXP_TAKEN = r"\bexp_?\(|\bmath\.e\b|\btorch\.e\b"  # the code takes exp itself (torch.softmax never overflows)
+MAX_TAKEN = r"\b(amax|max)\(|logsumexp"  # ... and subtracts a maximum (or uses logsumexp) somewhere
+
+
+def overflowed(out: Outcome) -> bool | None:
+    """Whether the answer, run again watching each operation (evidence.nonfinite), made +inf
+    with exp (or a power) before any NaN, and that NaN, if any, from the inf: an overflow. None
+    when that evidence was not gathered."""
+    order = out.evidence.get(f"{probes.NONFINITE}:order")
+    if order is None or order.numel() != 3:
+        return None
+    inf_at, nan_at, nan_from_inf = (float(x) for x in order)
+    exp_made_it = probes.operation(out.evidence, "inf").startswith(("exp", "pow"))
+    return inf_at >= 0 and exp_made_it and (nan_at < 0 or (inf_at < nan_at and bool(nan_from_inf)))
 
 
 def non_finite_on_large(key: str, message: str) -> Mistake:
-    """NaN or inf in the output on a case tagged "large"."""
+    """NaN or inf in the output on a case tagged "large", from exp overflowing: the code takes exp
+    itself and subtracts no maximum, and, once the answer was run again watching each operation,
+    exp made an inf before any NaN. A NaN from 0 / 0 on large values is no overflow."""
 
     def found(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         got = out.output
         if "large" not in case.tags or torch.isfinite(got).all():
             return None
+        seen = overflowed(out)
+        if seen is False or (seen is None and not source_line(out, EXP_TAKEN)):
+            return None
         n_bad = int((~torch.isfinite(got)).sum())
         return f"expected finite numbers, got {n_bad} NaN or inf of {got.numel()}", message
 
-    return Mistake(key, found)
+    return Mistake(key, found, unless=MAX_TAKEN, asks=((probes.NONFINITE, True),))
 
 
 def non_finite_in_low_rows(key: str, message: str) -> Mistake:
@@ -154,7 +180,10 @@ def non_finite_in_low_rows(key: str, message: str) -> Mistake:
         row = tuple(int(i) for i in (low & bad).nonzero()[0])
         return f"expected finite numbers, got NaN or inf in row {fmt_index(row)}", message
 
-    return Mistake(key, found)
+    return Mistake(key, found, unless=ROW_MAX)
+
+
+ROW_MAX = r"\b(amax|max)\(\s*(dim\s*=\s*)?-1\b|logsumexp\("  # each row's own maximum, as the fix takes it
 
 
 def raised(
@@ -260,10 +289,24 @@ def last_weights_mistakes(scores: Callable[..., Tensor], layout: str, **init) ->
 
     def anything_else(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
         got = out.output
+        kept = source_line(out, r"self\.last_weights\s*=(?!=)(?!\s*None\s*$)")
         if tuple(got.shape) != tuple(expected.shape):
             evidence = f"expected self.last_weights of shape {tuple(expected.shape)}, {layout}, got {tuple(got.shape)}"
+            merged = merged_axes(got, expected, layout)
+            if merged:
+                return f"{evidence}: the right weights, {merged[0]}", merged[1]
         else:
             evidence = f"in self.last_weights, {first_difference(expected, got)}"
+        if kept:  # the line the message would have them write is there: say what it keeps instead
+            what = (
+                f"a tensor of shape {tuple(got.shape)}"
+                if tuple(got.shape) != tuple(expected.shape)
+                else "other numbers"
+            )
+            return evidence, (
+                f"`{kept}` keeps {what}: self.last_weights should hold the attention weights that forward used, "
+                f"{layout}: after the mask and the softmax, the very tensor that multiplies v."
+            )
         return evidence, (
             f"self.last_weights should hold the attention weights that forward used, {layout}: after "
             "the mask and the softmax, before they multiply v. Assign them there: "
@@ -282,6 +325,25 @@ def last_weights_mistakes(scores: Callable[..., Tensor], layout: str, **init) ->
         ),
         Mistake("last-weights", anything_else, weights=True),
     )
+
+
+def alike(x: Tensor) -> bool:
+    """Every number of `x` the same (to float noise)."""
+    x = x.double().reshape(-1)
+    return x.numel() < 2 or bool(torch.allclose(x, x[:1].expand_as(x), rtol=1e-6, atol=1e-9))
+
+
+def same_factor_again(out: Outcome, c: float, want: Tensor) -> bool | None:
+    """Where the right numbers `want` are all alike, one factor between them and the answer's is a
+    coincidence unless the input varied number by number (evidence.varied), whose right numbers
+    differ, shows it again: True when it does, None when it does not or was not gathered; False
+    where the right numbers differ (the factor needs no second input)."""
+    if not alike(want):
+        return False
+    again, right = out.evidence.get(probes.VARIED), out.evidence.get(probes.VARIED_RIGHT)
+    if again is None or right is None or tuple(again.shape) != tuple(right.shape) or alike(right):
+        return None
+    return True if torch.allclose(again.double(), c * right.double(), rtol=1e-3, atol=1e-5) else None
 
 
 def randn(gen: torch.Generator, *shape: int, scale: float = 1.0, shift: float = 0.0) -> Tensor:

@@ -1,6 +1,7 @@
 """Known transformations of the reference, tried on a wrong answer: a parameterised copy
 of attention whose knobs (the softmax's axis, the scale, how the mask is used, the weights
-transposed, the heads split or merged in another order) are turned away from the right
+transposed, the heads split or merged in another order, the rows divided by their sums
+after a softmax over another axis) are turned away from the right
 setting one or two at a time. When the student's output equals one of them, a failed check
 says which knobs differ (helpers/explaining.py), without a hand-written variant per bug.
 
@@ -154,7 +155,15 @@ def _normaliser(how: str, axis: int) -> Callable[[Tensor], Tensor]:
         return torch.sigmoid
     if how == "row-sum":  # the scores divided by their sum, no exp
         return lambda x: x / x.sum(dim=axis, keepdim=True)
+    if how.startswith("renormalised:"):  # a softmax over another axis, then each row divided by its sum
+        return lambda x: _rows_divided(torch.softmax(x, dim=int(how.split(":")[1])))
     return lambda x: torch.softmax(x, dim=axis)
+
+
+def _rows_divided(weights: Tensor) -> Tensor:
+    """Each row (the last axis) divided by its sum: what makes a softmax over another axis sum to 1
+    along the rows without making it a softmax over them."""
+    return weights / weights.sum(dim=-1, keepdim=True)
 
 
 def _untransposed(parts: Parts, k: dict) -> Tensor:
@@ -195,7 +204,7 @@ def knob_values(parts: Parts) -> dict[str, list]:
     if (parts.v is not None and not parts.weights_only) or parts.scores_only:
         values["weights_T"] = [True]
     if not parts.scores_only:
-        values["normalise"] = ["sigmoid", "negated"]
+        values["normalise"] = ["sigmoid", "negated", *(f"renormalised:{a}" for a in values["axis"])]
         if parts.mask is None:
             values["normalise"] += ["row-sum"]
         values["scores"] = ["uniform"]

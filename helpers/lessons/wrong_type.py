@@ -1,6 +1,6 @@
 """Right numbers of the wrong type (float64, integers, a list), or rounded down to whole
-numbers, and constructors that must refuse their arguments: what judging says when the
-values are not the whole story."""
+numbers, sizes kept as something other than an int, and constructors that must refuse their
+arguments: what judging says when the values are not the whole story."""
 
 from __future__ import annotations
 
@@ -161,3 +161,50 @@ def _rounded_down(case: Case, out: Outcome, expected: Tensor) -> Finding | None:
 # Tried where floats are wanted and integers came back (judging), and by exercises whose answers are
 # sizes that // would round (8.5), among their own mistakes.
 ROUNDED_DOWN = Mistake("rounded-down", _rounded_down)
+
+
+def _size_not_int(out: Outcome) -> str:
+    """A size kept as a tensor, an nn.Parameter or a float: the line that stores it, and the plain int."""
+    found = re.search(r"expected self\.(\w+) to be", out.error or "")
+    name = found.group(1) if found else "hidden_size"
+    line = source_line(out, rf"self\.{name}\s*=")
+    quoted = (
+        f"`{line}` keeps self.{name} as something other than a plain int"
+        if line
+        else f"Your module keeps self.{name} as something other than a plain int"
+    )
+    plain = "embed_size // num_heads, with integer division" if name in ("d_head", "head_dim") else name
+    return (
+        f"{quoted}. A size counts numbers (features, heads): kept as a tensor or an nn.Parameter it becomes a float "
+        f"that an optimiser may change, and view, reshape and nn.Linear need a Python int. Keep the number itself: "
+        f"self.{name} = {plain}."
+    )
+
+
+_KEPT_AS = re.compile(
+    r"^SizeNotInt: expected self\.(\w+) to be (?:the int (-?\d+) that (.*) was given|an int), got "
+    r"(?:(an nn\.Parameter|a tensor) of (\w+)(?: holding (\S+))?|the float (\S+)|an object of type (\w+))$"
+)
+
+
+def _size_kept_as(case: Case, out: Outcome, expected: Tensor | None) -> tuple[str, str] | None:
+    """What a size was kept as (running.check_sizes says it), and what to do."""
+    found = _KEPT_AS.match(out.error or "")
+    if not found:
+        return None
+    name, given, built, kind, dtype, value, number, other = found.groups()
+    if kind == "an nn.Parameter":
+        got = f"an nn.Parameter of {dtype} holding {value}" if value else f"an nn.Parameter of {dtype}"
+    elif kind:
+        got = f"a tensor of {dtype} holding {value}" if value else f"a tensor of {dtype}"
+    else:
+        got = f"the float {number}" if number else f"an object of type {other}"
+    evidence = (
+        f"expected self.{name} to be the int {given} that {built} was given, got {got}"
+        if given
+        else f"expected self.{name} to be an int, got {got}"
+    )
+    return evidence, _size_not_int(out)
+
+
+SIZE_NOT_INT = Mistake("size-not-int", _size_kept_as, on_error=True)

@@ -27,6 +27,7 @@ from .core import (  # noqa: F401
     Case,
     ModuleShapeError,
     Outcome,
+    SizeNotInt,
     Spec,
     bytes_of,
     call,

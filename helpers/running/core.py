@@ -83,6 +83,46 @@ class ModuleShapeError(Exception):
     """A student's module is missing a parameter the exercise names, or has it in another shape."""
 
 
+class SizeNotInt(Exception):
+    """A module stores a size (an int its class was given, or d_head) as something else."""
+
+
+DERIVED_SIZES = ("d_head", "head_dim")  # sizes a module computes from its arguments, ints too
+
+
+def _described(value: Any) -> str:
+    """What a size was kept as, in words that judging reads back (lessons/wrong_type.py)."""
+    if isinstance(value, Tensor):
+        kind = "an nn.Parameter" if isinstance(value, nn.Parameter) else "a tensor"
+        held = f" holding {value.item()!r}" if value.numel() == 1 and not value.dtype.is_complex else ""
+        return f"{kind} of {str(value.dtype).removeprefix('torch.')}{held}"
+    if isinstance(value, float):
+        return f"the float {value!r}"
+    return f"an object of type {type(value).__name__}"
+
+
+def check_sizes(candidate: Any, module: nn.Module, init: tuple) -> None:
+    """Raise SizeNotInt when the module keeps, under the name of one of its class's int
+    arguments (hidden_size, embed_size, num_heads, ...) or as d_head, anything but a plain
+    int: an nn.Parameter or a tensor makes a size trainable and a float, which view,
+    reshape and nn.Linear refuse and no later lesson expects."""
+    try:
+        names = [n for n, p in inspect.signature(candidate).parameters.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    except (TypeError, ValueError):  # a class whose signature cannot be read: nothing to compare
+        return
+    given = {n: v for n, v in zip(names, init) if type(v) is int}
+    built = f"{getattr(candidate, '__name__', 'the class')}({', '.join(map(repr, init))})"
+    for name in (*given, *DERIVED_SIZES):
+        try:
+            value = getattr(module, name)
+        except Exception:  # not stored: the exercise's own check says whether it must be
+            continue
+        if type(value) is int:
+            continue
+        wanted = f"the int {given[name]} that {built} was given" if name in given else "an int"
+        raise SizeNotInt(f"expected self.{name} to be {wanted}, got {_described(value)}")
+
+
 def load_params(module: nn.Module, params: dict[str, Tensor]) -> None:
     """Copy known values into a module's parameters by name, explaining what is missing."""
     own = dict(module.named_parameters(remove_duplicate=False))
@@ -265,7 +305,9 @@ def call(spec: Spec, candidate: Any, inputs: list, case: Case) -> Any:
             after = forward(spec, module, inputs)
             same = isinstance(before, Tensor) and isinstance(after, Tensor) and before.shape == after.shape
             return torch.stack((before.detach(), after.detach())) if same else after
-        return forward(spec, module, inputs)
+        result = forward(spec, module, inputs)
+        check_sizes(candidate, module, case.init)
+        return result
 
 
 def bytes_of(x: Tensor) -> bytes:

@@ -14,6 +14,11 @@ them: a probe is told which inputs to change, never what the right answer is.
               class was built with other weights and run
     used      {"used": true}: one forward's output and its self.last_weights, side by side
     again     {"again": true}: the same case with torch's random numbers drawn from another seed
+    varied    {"varied": true}: the case with every floating-point input varied, number by number
+              (varied_inputs(), which judging applies to the reference too)
+    nonfinite {"nonfinite": true}: the case run again watching each operation: the first that
+              made +inf out of finite numbers, the first that made NaN, and what it was given
+    seen      {"seen": true}: for a test-writing exercise, the inputs its test handed a model
 """
 
 from __future__ import annotations
@@ -22,10 +27,15 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 
 from .core import NO_GRADIENT, Case, Spec, call, fresh, gradient_norms, load_params
+from .panels import SPIES
 
 BATCH, FUTURE, GRADIENTS, SHARED, USED, AGAIN = "batch", "future", "gradients", "shared", "used", "again"
+VARIED, NONFINITE, SEEN = "varied", "nonfinite", "seen"
+VARIED_RIGHT = "varied:right"  # added by judging: the reference on the varied input, beside the answer's
 
 
 def _tensor(value: Any) -> Tensor | None:
@@ -158,7 +168,108 @@ def again(spec: Spec, candidate: Any, case: Case, _: Any) -> dict[str, Tensor]:
     return {} if out is None else {AGAIN: out}
 
 
-PROBES = {AGAIN: again, BATCH: batch, FUTURE: future, GRADIENTS: gradients, SHARED: shared, USED: used}
+def varied_inputs(inputs) -> list:
+    """Copies of `inputs` with each floating-point tensor multiplied, number by number, by a
+    fixed factor between 0.7 and 1.3 (zeros stay 0, signs stay): an input on which a right
+    answer's numbers are, in general, no longer whole or alike. Weights (rows of numbers of
+    0 or more that sum to 1) stay weights: each row is divided by its new sum. Masks, token
+    ids and sizes stay as they are."""
+    varied = []
+    for x in fresh(inputs):
+        if isinstance(x, Tensor) and x.is_floating_point() and x.numel():
+            spread = torch.rand(x.shape, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+            changed = x.double() * (0.7 + 0.6 * spread)
+            sums = x.double().sum(dim=-1, keepdim=True)
+            if x.dim() >= 1 and bool((x >= 0).all()) and torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
+                changed = changed / changed.sum(dim=-1, keepdim=True)
+            x = changed.to(x.dtype)
+        varied.append(x)
+    return varied
+
+
+def varied(spec: Spec, candidate: Any, case: Case, _: Any) -> dict[str, Tensor]:
+    out = _run(spec, candidate, case, varied_inputs(case.inputs))
+    return {} if out is None else {VARIED: out}
+
+
+class _FirstNonFinite(TorchDispatchMode):
+    """Watches every operation for the first that makes +inf out of numbers that hold no inf
+    (exp of a large number, a division by 0) and the first that makes NaN out of numbers that
+    hold none (0 / 0, inf / inf, inf - inf, 0 × inf), in the order they ran."""
+
+    def __init__(self):
+        super().__init__()
+        self.count, self.inf, self.nan, self.nan_from_inf = 0, (-1, ""), (-1, ""), False
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        return False  # as probes._LargestTensor: nothing here is compiled
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if self.nan[0] >= 0:
+            return out
+        self.count += 1
+        given = [x for x in tree_flatten((args, kwargs))[0] if isinstance(x, Tensor) and x.is_floating_point()]
+        made = [x for x in tree_flatten(out)[0] if isinstance(x, Tensor) and x.is_floating_point()]
+        name = str(getattr(func, "__name__", func)).split(".")[0]
+        if (
+            self.inf[0] < 0
+            and any(bool(x.isposinf().any()) for x in made)
+            and not any(bool(x.isinf().any()) for x in given)
+        ):
+            self.inf = (self.count, name)
+        if any(bool(x.isnan().any()) for x in made) and not any(bool(x.isnan().any()) for x in given):
+            self.nan = (self.count, name)
+            self.nan_from_inf = any(bool(x.isinf().any()) for x in given)
+        return out
+
+
+def _name(text: str) -> Tensor:
+    return torch.tensor(list(text.encode("ascii", "replace")), dtype=torch.uint8)
+
+
+def nonfinite(spec: Spec, candidate: Any, case: Case, _: Any) -> dict[str, Tensor]:
+    """Where the first +inf and the first NaN came from: nonfinite:order holds the position of
+    each among the operations run (-1 for none) and whether that NaN was made from an inf;
+    nonfinite:inf and nonfinite:nan the names of the operations, as bytes (exp, div, ...)."""
+    watch = _FirstNonFinite()
+    with watch:
+        _run(spec, candidate, case, fresh(case.inputs))
+    order = torch.tensor([watch.inf[0], watch.nan[0], float(watch.nan_from_inf)], dtype=torch.float64)
+    return {
+        f"{NONFINITE}:order": order,
+        f"{NONFINITE}:inf": _name(watch.inf[1]),
+        f"{NONFINITE}:nan": _name(watch.nan[1]),
+    }
+
+
+def operation(evidence: dict[str, Tensor], which: str) -> str:
+    """The name of the operation nonfinite() recorded for "inf" or "nan", "" if none."""
+    found = evidence.get(f"{NONFINITE}:{which}")
+    return bytes(found.tolist()).decode("ascii", "replace") if isinstance(found, Tensor) else ""
+
+
+def seen(spec: Spec, candidate: Any, case: Case, _: Any) -> dict[str, Tensor]:
+    """For a test-writing exercise (a runner with a spy in panels.SPIES): the inputs the
+    student's test handed a model, in order, as seen:0, seen:1, ..."""
+    spy = SPIES.get(getattr(spec.runner, "__name__", ""))
+    if spy is None:
+        return {}
+    return {f"{SEEN}:{i}": x for i, x in enumerate(spy(candidate, fresh(case.inputs), case))}
+
+
+PROBES = {
+    AGAIN: again,
+    BATCH: batch,
+    FUTURE: future,
+    GRADIENTS: gradients,
+    SHARED: shared,
+    USED: used,
+    VARIED: varied,
+    NONFINITE: nonfinite,
+    SEEN: seen,
+}
 
 
 def gather(spec: Spec, candidate: Any, case: Case, asks: dict) -> dict[str, Tensor]:

@@ -159,6 +159,30 @@ def run_independence_test(candidate, inputs, case: Case) -> Tensor:
     return verdicts(candidate, panel, inputs, order, ("X",))
 
 
+class _Spy(nn.Module):
+    """A model that keeps a copy of each of the first few inputs it is given, for evidence of
+    what a student's test does with it (evidence.seen)."""
+
+    def __init__(self, model: nn.Module, most: int = 4):
+        super().__init__()
+        self.model, self.most, self.seen = model, most, []
+
+    def forward(self, x, *rest):
+        if isinstance(x, Tensor) and len(self.seen) < self.most:
+            self.seen.append(x.detach().clone())
+        return self.model(x, *rest)
+
+
+def spy_independence(candidate, inputs, case: Case) -> list[Tensor]:
+    """The batches a student's test (4.4) hands the panel's first model, attention within
+    each sentence, in the order it hands them."""
+    D, H, _ = case.init
+    spy = _Spy(Attention(_torch_mha(case.params, "", D, H), INDEPENDENCE_PANEL[0][2]))
+    with torch.no_grad():
+        candidate(spy, *inputs)
+    return spy.seen
+
+
 # Lesson 05's panel, in its own order: models tokens (B, T) -> (B, T, V), each a token
 # embedding plus a position vector, attention between positions whose offset (query minus
 # key) lies in a range, a position vector added after, a read-out, and the positions
@@ -232,3 +256,7 @@ def run_equivariance_test(candidate, inputs, case: Case) -> Tensor:
         for i, (_, _, rule) in enumerate(EQUIVARIANCE_PANEL)
     ]
     return verdicts(candidate, panel, inputs, order, ("tokens", "perm"))
+
+
+# The runners whose test can be watched (evidence.seen), by the runner's name.
+SPIES = {"run_independence_test": spy_independence}
