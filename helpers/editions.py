@@ -29,6 +29,7 @@ import re
 import string
 import textwrap
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -127,17 +128,22 @@ def _fixed_text(template: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _pattern(template: str) -> re.Pattern:
-    """A regular expression matching what a template gives: each field ({0}, {name}) a group."""
+def _pattern(template: str, greedy: bool = False) -> re.Pattern:
+    """A regular expression matching what a template gives: each field ({0}, {name}) a group,
+    as short as it can be (or, `greedy`, as long)."""
     parts, groups = [], {}
-    for literal, field, _spec, _conversion in string.Formatter().parse(template):
+    parsed = list(string.Formatter().parse(template))
+    for n, (literal, field, _spec, _conversion) in enumerate(parsed):
         parts.append(re.escape(literal))
         if field is not None:
             if field in groups:
                 parts.append(f"(?P={groups[field]})")
             else:
                 groups[field] = f"g{len(groups)}"
-                parts.append(f"(?P<{groups[field]}>.*?)")
+                # a field right before another ("{0}{1}": a name, then " (and ...)") is one word
+                touching = n + 1 < len(parsed) and not parsed[n + 1][0] and parsed[n + 1][1] is not None
+                lazy = r"\S+?(?=[\s,;:()]|$)" if touching else ".*?"
+                parts.append(f"(?P<{groups[field]}>{'.*' if greedy else lazy})")
     return re.compile("".join(parts), re.DOTALL)
 
 
@@ -145,37 +151,217 @@ def _fields(template: str) -> list[str]:
     return list(dict.fromkeys(f for _, f, *_ in string.Formatter().parse(template) if f is not None))
 
 
-def fill(source: str, target: str, text: str, each=lambda value: value) -> str | None:
+def fill(source: str, target: str, text: str, each=lambda value: value, greedy: bool = False) -> str | None:
     """`text`, made from the template `source`, rewritten with the template `target`: the
-    same fields, each value passed through `each`; None when `text` is not made from `source`."""
-    found = _pattern(source).fullmatch(text)
+    same fields, each value passed through `each`; None when `text` is not made from `source`.
+    Where the fields could split `text` in several ways, each takes as little as it can (or,
+    `greedy`, as much)."""
+    found = _pattern(source, greedy).fullmatch(text)
     if found is None:
         return None
-    values = {field: each(found.group(f"g{i}")) for i, field in enumerate(_fields(source))}
-    out = []
+    code, ticks = set(), 0  # a field inside a `code span` holds code: it is never translated
+    for literal, field, _spec, _conversion in string.Formatter().parse(source):
+        ticks += literal.count("`")
+        if field is not None and ticks % 2:
+            code.add(field)
+    values = {
+        field: found.group(f"g{i}") if field in code else each(found.group(f"g{i}"))
+        for i, field in enumerate(_fields(source))
+    }
+    out = ""
     for literal, field, _spec, _conversion in string.Formatter().parse(target):
-        out.append(literal)
+        out = _glued(out, literal)
         if field is not None:
-            out.append(values.get(field, ""))
-    return "".join(out)
+            out = _glued(out, values.get(field, ""))
+    return out
+
+
+def _glued(left: str, right: str) -> str:
+    """`left` + `right`, without the space a template put between two Chinese characters
+    (“{1} 個 {2} 都” filled with a translated word) or beside a Chinese mark."""
+    if left.endswith(" ") and right and len(left) > 1 and is_wide(left[-2]) and is_wide(right[0]):
+        return left[:-1] + right
+    if right.startswith(" ") and left and len(right) > 1 and is_wide(left[-1]) and is_wide(right[1]):
+        return left + right[1:]
+    return left + right
 
 
 def message(text: str, key: str | None = None, edition: str | None = None, depth: int = 0) -> str:
     """A check's message (or evidence) in `edition`: the translation of the template it was
     made from, holding the same values (each translated in turn where it is a sentence made
-    by another template); `text` itself when no template matches."""
+    by another template). A message that no one template makes, because the code glued it
+    from several (`"..." + OTHER_MESSAGE`, f"`{line}`: {MESSAGE}"), is translated piece by
+    piece (_by_parts). Whatever no template matches stays as it is."""
     edition = edition or _current
-    if not text or edition == ENGLISH or depth > 2:
+    if not text or edition == ENGLISH or depth > 3 or not re.search(r"[A-Za-z]{2}", text):
         return text
-    candidates = templates(edition)
-    if key:
-        mine = f"{MESSAGE}{key}"
-        candidates = tuple(t for t in candidates if t[0] == mine) + tuple(t for t in candidates if t[0] != mine)
-    for _context, english, translated in candidates:
+    done = _message(text, key, edition, depth)
+    return done.strip() if depth == 0 and text == text.strip() else done
+
+
+@lru_cache(maxsize=8192)
+def _message(text: str, key: str | None, edition: str, depth: int) -> str:
+    found = _whole(text, key, edition, depth)
+    if found is None and depth:
+        found = _word(text, edition, depth)  # a field's value: a word ("weights"), words joined ("T or d_head")
+    if found is None or _RUN.search(_CODE.sub(" ", found)):  # English left: perhaps the pieces say more
+        parts = _by_parts(text, key, edition, depth)
+        found = parts if found is None or _english(parts) < _english(found) else found
+    return found
+
+
+@dataclass(frozen=True)
+class _Template:
+    context: str
+    english: str  # stripped of the spaces that join it to another piece
+    translated: str  # as the catalog has it
+    head: str  # the fixed text before its first field, for finding it fast
+    tail: str  # and after its last
+
+
+@lru_cache(maxsize=None)
+def _index(edition: str) -> tuple[dict[str, list[_Template]], list[_Template]]:
+    """An edition's message templates by the first three characters of their fixed start;
+    those that start with a field or with less fixed text, apart."""
+    by_head: dict[str, list[_Template]] = {}
+    loose: list[_Template] = []
+    for context, english, translated in templates(edition):
+        english = english.strip()
+        parsed = list(string.Formatter().parse(english))
+        head = parsed[0][0] if parsed else ""
+        tail = parsed[-1][0] if parsed and parsed[-1][1] is None else ""
+        made = _Template(context, english, translated, head, tail)
+        (by_head.setdefault(head[:3], []) if len(head) >= 3 else loose).append(made)
+    return by_head, loose
+
+
+TRIED = 3  # templates tried on one text, of those that match it, the likeliest first
+
+
+def _whole(text: str, key: str | None, edition: str, depth: int) -> str | None:
+    """`text` translated with a template that makes all of it, or None. The likeliest
+    templates first: the key's own, then those anchored by fixed text at both ends, then
+    the most specific; of the first few that match, each with its fields as short and as long
+    as they can be, the translation with the least English left."""
+    core = text.strip()
+    by_head, loose = _index(edition)
+    found = [t for t in by_head.get(core[:3], []) + loose if core.startswith(t.head) and core.endswith(t.tail)]
+    mine = f"{MESSAGE}{key}"
+    found.sort(key=lambda t: (t.context != mine, not t.head, not t.tail, -len(_fixed_text(t.english))))
+    done: list[str] = []
+    for t in found:
+        for greedy in (False, True):
+            made = fill(t.english, t.translated, core, lambda v: message(v, None, edition, depth + 1), greedy)
+            if made is None:
+                break  # the template does not make this text
+            if not _RUN.search(_CODE.sub(" ", made)):
+                return _spaced(text, made)
+            done.append(made)
+        if len(done) >= 2 * TRIED:
+            break
+    return _spaced(text, min(done, key=_english)) if done else None  # the first of the least English
+
+
+def _spaced(text: str, done: str) -> str:
+    """`done`, the translation of `text`, with the spaces around `text` (a piece's join to the
+    next) in place of its own; a field's value keeps the translation's ("`{0}` " before Chinese)."""
+    if text == text.strip():
+        return done
+    return text[: len(text) - len(text.lstrip())] + done.strip() + text[len(text.rstrip()) :]
+
+
+def _english(text: str) -> int:
+    """How much English `text` holds: the letters of its words of two or more, outside `code`."""
+    return sum(len(w) for w in _PROSE.findall(_CODE.sub(" ", text)))
+
+
+WORD = "word"  # the context of the words that fill fields (helpers/units.py, WORDS)
+
+
+def _word(text: str, edition: str, depth: int) -> str | None:
+    sentences = re.search(r"[.:;?!]\s", text)
+    for _context, english, translated in templates(edition, WORD):
+        if sentences and english.startswith("{"):
+            continue  # "{0} and {1}" joins two values, never two sentences
         done = fill(english, translated, text, lambda value: message(value, None, edition, depth + 1))
         if done is not None:
             return done
-    return text
+    return None
+
+
+# Where a message may be cut into pieces: after a sentence's or a clause's end and its space
+# (the pieces of the catalogs keep that space: "... (the queries). " + "Did you ..."), and
+# before a comma or a full stop (", or the right weights were transposed ..."), after a code
+# span, before "and", "or" and "but" (" and scale the scores ...") and before a parenthesis
+# (" (`...` gives split_heads d_head ...)", the line of code an error names, "(line 12: ...)").
+_CUT = re.compile(r"(?<=[.?!:;,)`])\s+|(?=[,.;:]\s)|(?=\.$)|\s(?=\(|and |or |but )")
+_CODE = re.compile(r"`[^`]*`")
+_PROSE = re.compile(r"[A-Za-z]{2,}")
+_RUN = re.compile(r"(?<![`\w])[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,}){2,}")  # three English words in a row
+
+
+def _by_parts(text: str, key: str | None, edition: str, depth: int) -> str:
+    """`text` cut where sentences and clauses end into pieces, each translated by a template
+    that makes all of it, choosing the cuts that leave the least English: pieces with no
+    words (code, shapes, punctuation) stay as they are. Written here, as no library matches
+    text against templates this way; a dynamic programme over the possible cuts."""
+    code = [m.span() for m in _CODE.finditer(text)]
+    cuts = sorted(
+        {0, len(text)}
+        | {c for m in _CUT.finditer(text) for c in {m.start(), m.end()} if not any(a < c < b for a, b in code)}
+    )
+    if len(cuts) <= 2:
+        return text
+    # best[j]: (characters of text[:j] left English, pieces) and the piece that ends at j
+    best: dict[int, tuple[tuple[int, int], int, str | None]] = {0: ((0, 0), 0, None)}
+    for j_index, j in enumerate(cuts[1:], start=1):
+        for i in cuts[:j_index]:
+            if i not in best or (i == 0 and j == len(text)):
+                continue
+            piece = text[i:j]
+            done = _whole(piece, key, edition, depth) if piece.strip() else piece
+            left = _english(done if done is not None else piece)
+            score = (best[i][0][0] + left, best[i][0][1] + 1)
+            if j not in best or score < best[j][0]:
+                best[j] = (score, i, done)
+    pieces, j = [], len(text)
+    while j > 0:
+        _, i, done = best[j]
+        pieces.append((text[i:j], done))
+        j = i
+    if all(done is None for _, done in pieces):
+        return text
+    return _joined(pieces[::-1])
+
+
+WIDE_STOPS = {".": "。", ":": "：", ";": "；", ",": "，", "?": "？", "!": "！"}
+
+
+def _joined(pieces: list[tuple[str, str | None]]) -> str:
+    """Pieces put back together, each translated one in place of its English: no space
+    between Chinese and a Chinese mark, and the mark that ends an untranslated piece (code)
+    before a Chinese one made Chinese too."""
+    out = ""
+    for n, (english, done) in enumerate(pieces):
+        body = (done if done is not None else english).strip()
+        space = english[: len(english) - len(english.lstrip())]
+        before = out.rstrip()
+        gap = out[len(before) :] + space
+        chinese_here = done is not None and any(is_wide(c) for c in body)
+        if chinese_here and before and before[-1] in WIDE_STOPS and not before.endswith(".."):
+            before, gap = before[:-1] + WIDE_STOPS[before[-1]], ""
+        elif (
+            before
+            and body
+            and (before[-1] in CLOSING or body[0] in CLOSING or is_wide(before[-1]) and is_wide(body[0]))
+        ):
+            gap = ""
+        if done is None and body in WIDE_STOPS and any(is_wide(c) for c in before):
+            body, gap = WIDE_STOPS[body], ""
+        out = before + (gap and " ") + body if before else body
+        if n == len(pieces) - 1:
+            out += english[len(english.rstrip()) :]
+    return out
 
 
 def english_of(text: str, edition: str) -> str:
