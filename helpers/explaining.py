@@ -162,6 +162,13 @@ def rearranged(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Foun
     return None
 
 
+def _keys_more_or_fewer(d: int) -> str:
+    """ "1 key fewer", "2 keys more": whole words, which the checks' catalogs translate (an "s" they could not)."""
+    if abs(d) == 1:
+        return "1 key more" if d > 0 else "1 key fewer"
+    return f"{abs(d)} keys more" if d > 0 else f"{abs(d)} keys fewer"
+
+
 def mask_rows(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found | None:
     """A mask that lets each row through the first keys (or a band around the diagonal), as
     the right one does, but a constant number too many or too few."""
@@ -194,8 +201,7 @@ def mask_rows(ex: Exercise, case: Case, out: Outcome, expected: Tensor) -> Found
         return None
     return (
         "mask-off-by-n",
-        f"your mask lets {how}, {abs(d)} key{'s' if abs(d) > 1 else ''} {'more' if d > 0 else 'fewer'} per row "
-        "than the right one",
+        f"your mask lets {how}, {_keys_more_or_fewer(d)} per row than the right one",
         "Off by "
         + f"{abs(d)}: check the comparison (< or <=) and the end of each range or slice: a row of length n may "
         "attend keys 0 to n - 1 (and query i the keys j <= i).",

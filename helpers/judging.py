@@ -81,7 +81,7 @@ class Result:
         ex, edition = self.exercise, edition or editions.current()
         name = ex.name
         if self.status == PASSED:
-            inputs = "; ".join(editions.message(label, None, edition) for label in self.checked)
+            inputs = tr("; ", edition).join(editions.message(label, None, edition) for label in self.checked)
             return wrap(
                 tr("✔ Exercise {id} passed: {name} is right on all {count} test inputs ({inputs}).", edition).format(
                     id=ex.id, name=name, count=len(self.checked), inputs=inputs
@@ -98,7 +98,7 @@ class Result:
         evidence = editions.message(self.evidence, self.mistake, edition)
         chinese = any(editions.is_wide(c) for c in evidence)  # a translated sentence ends with a Chinese full stop
         stop = "" if evidence.endswith((".", "?", "!", "。", "？", "！")) else "。" if chinese else "."
-        picture = [wrap(self.picture.words(), indent="    ")] if self.picture else []
+        picture = [wrap(editions.message(self.picture.words(), None, edition), indent="    ")] if self.picture else []
         head = tr("✘ Exercise {id} failed on {case}:", edition) if self.case else tr("✘ Exercise {id} failed:", edition)
         if self.not_fixed:
             head = (

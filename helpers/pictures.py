@@ -111,8 +111,13 @@ def picture(
     counts = differ.reshape(-1, *got.shape[-2:]).sum(dim=(-2, -1))
     flat = int(counts.argmax())
     at = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), lead)) if lead else ()
-    names = {2: ("sentence",), 3: ("sentence",), 4: ("sentence", "head")}.get(got.dim(), ())
-    said = ", ".join(f"{n} {i}" for n, i in zip(names, at)) or "the matrix"
+    # each whole sentence one f-string, so that the checks' catalogs hold it as one message
+    if got.dim() == 4:
+        where = f"sentence {at[0]}, head {at[1]} of {case.label}"
+    elif got.dim() == 3:
+        where = f"sentence {at[0]} of {case.label}"
+    else:
+        where = f"the matrix of {case.label}" if at else f"on {case.label}"
     allowed = None
     mask = next((x for x in case.inputs if isinstance(x, Tensor) and x.dtype == torch.bool), None)
     if mask is not None and what == "weights":
@@ -127,5 +132,5 @@ def picture(
         differ=differ[at],
         allowed=allowed,
         what=what,
-        where=f"{said} of {case.label}" if at else f"on {case.label}",
+        where=where,
     )

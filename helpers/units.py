@@ -36,6 +36,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_file
 
+from helpers import editions
 from helpers import exercises as registry
 from helpers.authoring import BEGIN_STUB, END_STUB, MARKERS
 
@@ -71,6 +72,10 @@ MESSAGE_SOURCES = (
     "helpers/properties.py",
     "helpers/transforms.py",
     "helpers/pictures.py",  # the words beside a picture
+    "helpers/running/core.py",  # what the running step raises and reports in the course's words
+    "helpers/running/probes.py",
+    "helpers/running/panels.py",  # the models a test of lessons 04 and 05 is given, described
+    "helpers/running/decoding.py",
 )
 FRAME_KEYWORDS = {"tr": None, "N_": None, "_own": None}
 PLOT_FUNCTIONS = {"attention_heatmap", "line_chart", "head_grid", "explore_attention"}
@@ -255,14 +260,36 @@ def title_units() -> list[Unit]:
 # calls whose string arguments are patterns or tests, not messages
 REGEX_CALLS = {"search", "match", "fullmatch", "sub", "findall", "compile", "split", "source_line", "_quoted"}
 REGEX_CALLS |= {"startswith", "endswith", "get"}
+# module constants that hold code or a status's key, not words (their strings are not messages)
+NOT_MESSAGE_CONSTANTS = {"IMPORTS", "BOOL_EXAMPLES", "HALF_SPLIT", "NOT_FIXED", "GRADIENT_NORMS", "AFTER_OTHERS"}
+NOT_MESSAGE_CONSTANTS |= {"MUST_RAISE", "IN_TURN"}
 NOT_MESSAGES = {"error", "source"}  # keyword arguments that hold regular expressions
+
+
+def _raw(node: ast.AST, lines: list[bytes]) -> bool:
+    """A raw string, r"...": a regular expression (`lines`: the source's, as UTF-8, which
+    the node's column counts in)."""
+    if not isinstance(node, (ast.Constant, ast.JoinedStr)) or not isinstance(getattr(node, "value", ""), (str, list)):
+        return False
+    start = lines[node.lineno - 1][node.col_offset : node.col_offset + 2].decode(errors="replace").lower()
+    return start in ('r"', "r'", "rf", "fr")
+
+
+FORMAT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_]\w*)?\}(?!\})")  # "{line}", "{}": a field that str.format fills
 
 
 def _template(node: ast.expr, source: str) -> tuple[str, str] | None:
     """(template, note) of a string or f-string node: its fields numbered {0}, {1}, ...,
-    and what each holds, for the translator."""
+    and what each holds, for the translator. A plain string keeps its str.format fields,
+    "`{line}` pairs neighbours. ", as fields (it is formatted before it is shown; a literal
+    "{x}" in a message, quoted code, matches such a field as well)."""
     if isinstance(node, ast.Constant):
-        return node.value.replace("{", "{{").replace("}", "}}"), ""
+        pieces = FORMAT_FIELD.split(node.value)  # text, a field's name (or None), text, ...
+        text = "".join(
+            piece.replace("{", "{{").replace("}", "}}") if n % 2 == 0 else "{" + (piece or "") + "}"
+            for n, piece in enumerate(pieces)
+        )
+        return text, ""
     parts, numbered = [], {}
     for value in node.values:
         if isinstance(value, ast.Constant):
@@ -285,11 +312,24 @@ def message_units(root: Path, sources: tuple[str, ...] = MESSAGE_SOURCES) -> lis
         skip: set[int] = set()
         keys: dict[int, str] = {}
         places: dict[int, str] = {}
-        for statement in tree.body:  # module constants are code and patterns, but for a ..._MESSAGE
+        formatted: list[tuple[ast.Call, str]] = []  # MESSAGE.format(what="minimum"): the message it gives
+        encoded = [line.encode() for line in source.split("\n")]
+        constants = {
+            s.targets[0].id: s.value.value
+            for s in tree.body
+            if isinstance(s, ast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.Constant)
+            and isinstance(s.value.value, str)
+        }
+        for statement in tree.body:  # module constants are messages too, but for patterns and code
             if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-                if not any(isinstance(t, ast.Name) and t.id.endswith("MESSAGE") for t in targets):
+                if not all(isinstance(t, ast.Name) and t.id not in NOT_MESSAGE_CONSTANTS for t in targets):
                     skip |= _outside_calls(statement.value)
+                else:
+                    skip |= {id(n) for n in ast.walk(statement.value) if _raw(n, encoded)}
         for node in ast.walk(tree):
             if isinstance(node, ast.Compare):
                 skip |= {id(n) for n in ast.walk(node)}
@@ -302,8 +342,20 @@ def message_units(root: Path, sources: tuple[str, ...] = MESSAGE_SOURCES) -> lis
                         places.setdefault(id(inner), f"{module}.{node.name}")
             if isinstance(node, ast.Call):
                 name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if (
+                    name == "format"
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in constants
+                    and not node.args
+                    and all(
+                        isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str) for kw in node.keywords
+                    )
+                ):
+                    values = {kw.arg: kw.value.value for kw in node.keywords}
+                    formatted.append((node, constants[node.func.value.id].format(**values)))
                 if name in REGEX_CALLS or name in FRAME_KEYWORDS:
-                    skip |= {id(n) for arg in node.args for n in ast.walk(arg)}
+                    looked_up = node.args[:1] if name == "get" else node.args  # .get(key, "a default message")
+                    skip |= {id(n) for arg in looked_up for n in ast.walk(arg)}
                 for kw in node.keywords:
                     if kw.arg in NOT_MESSAGES:
                         skip |= {id(n) for n in ast.walk(kw.value)}
@@ -318,17 +370,40 @@ def message_units(root: Path, sources: tuple[str, ...] = MESSAGE_SOURCES) -> lis
                             keys.setdefault(id(inner), first.value)  # raised("key", "message"), failed("key", ...)
             if isinstance(node, ast.JoinedStr):
                 skip |= {id(v) for v in node.values}
+            if isinstance(node, ast.Attribute) and node.attr == "join":
+                skip.add(id(node.value))  # " and no ".join(...): what joins values, not a message
+            if isinstance(node, ast.IfExp):  # {'plus' if c > 0 else 'minus'}: words that fill a field
+                for branch in (node.body, node.orelse):
+                    for word in branch.elts if isinstance(branch, ast.Tuple) else [branch]:
+                        if isinstance(word, ast.Constant) and isinstance(word.value, str):
+                            if re.fullmatch(r"[A-Za-z][a-z]{2,}", word.value) and word.value not in NOT_WORDS:
+                                units.append(Unit(WORD_CONTEXT, word.value, relative, word.lineno))
         for node in ast.walk(tree):
             if id(node) in skip or not isinstance(node, (ast.Constant, ast.JoinedStr)):
                 continue
             if isinstance(node, ast.Constant) and not isinstance(node.value, str):
                 continue
             made = _template(node, source)
-            if made is None or not re.search(r"[A-Za-z]{2,}\S* [A-Za-z]", made[0].replace("{{", "").replace("}}", "")):
+            if made is None or not is_message(made[0]):
                 continue
             context = "mistake:" + (keys.get(id(node)) or places.get(id(node), module))
             units.append(Unit(context, made[0], relative, node.lineno, made[1]))
+        for node, text in formatted:  # a template filled with words: the words belong in the sentence
+            context = "mistake:" + (keys.get(id(node)) or places.get(id(node), module))
+            units.append(Unit(context, text.replace("{", "{{").replace("}", "}}"), relative, node.lineno))
     return list({u.key: u for u in reversed(units)}.values())[::-1]
+
+
+WORD = re.compile(r"(?:(?<=\s)|^)[a-z]{2,}(?=[\s,;:.)]|$)")  # "on", "with"; not torch., (scores, dim=, bsd->
+
+
+def is_message(template: str) -> bool:
+    """Words a student reads, not code or a pattern: two words in a row ("no mask"), or two
+    words standing alone among fields and code ("MultiHeadAttention({0}, {1}) on ... with {2}")."""
+    text = template.replace("{{", "").replace("}}", "")
+    words = len(WORD.findall(re.sub(r"`?\{\w*\}`?", " ", text)))
+    quoted = re.search(r"`\{\w*\}`", text)  # "`{line}` asks": a line of the student's code, then words
+    return bool(re.search(r"[A-Za-z]{2,}\S* [A-Za-z]", text)) or words >= 2 or bool(quoted and words)
 
 
 def _outside_calls(node: ast.AST) -> set[int]:
@@ -341,7 +416,19 @@ def _outside_calls(node: ast.AST) -> set[int]:
     return found
 
 
+# Words that fill a message's fields, taken by the code from where the extractor cannot tell
+# them from code (an exercise's Produces.what, a panel's noun, an f-string's choice of two
+# words), and the words that join two values: under the context WORD, each is used only for a
+# field's whole value ("Your {0} beside the expected" with "weights"; "{0} or {1}").
+WORD_CONTEXT = editions.WORD
+NOT_WORDS = {"True", "False", "None", "NaN", "inf"}  # Python's and the numbers' own words, never translated
+WORDS = ("weights", "mask", "scores", "output", "queries", "keys", "values", "plus", "minus", "modules", "models")
+WORDS += ("it", "query", "head")
+WORDS += ("{0} or {1}", "{0} and {1}", "{0} and no {1}", "on {0}")
+
+
 def course_units(root: Path) -> list[Unit]:
-    """Everything of the course catalog: frame, titles, messages."""
-    found = frame_units(root) + title_units() + message_units(root)
+    """Everything of the course catalog: frame, titles, messages, the words of fields."""
+    words = [Unit(WORD_CONTEXT, w, "helpers/units.py") for w in WORDS]
+    found = frame_units(root) + title_units() + message_units(root) + words
     return list({u.key: u for u in reversed(found)}.values())[::-1]

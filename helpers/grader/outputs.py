@@ -14,8 +14,25 @@ from helpers import editions
 from helpers import exercises as registry
 from helpers.editions import tr
 from helpers.grader.judge_notebook import Graded
-from helpers.grader.protocol import STATUSES
+from helpers.grader.protocol import CRASHED, MEMORY, MISSING, OK, STATUSES, TIMEOUT, UNKNOWN, UNREADABLE
 from helpers.judging import NOT_ATTEMPTED, PASSED
+
+
+def N_(text: str) -> str:
+    """Mark a word of the frame for the catalogs (helpers/units.py); tr() translates it where it is shown."""
+    return text
+
+
+# A row's status as a feedback page says it; grades.csv keeps the keys, which scripts read.
+STATUS_WORDS = {
+    OK: N_("ok"),
+    TIMEOUT: N_("timeout"),
+    MEMORY: N_("memory"),
+    CRASHED: N_("crashed"),
+    UNREADABLE: N_("unreadable"),
+    UNKNOWN: N_("unknown-notebook"),
+    MISSING: N_("missing"),
+}
 
 
 def loud(text: str) -> str:
@@ -101,7 +118,8 @@ def feedback_page(student: str, rows: list[Graded]) -> str:
             lines += [heading.format(number=row.notebook, title=title, total=row.total, maximum=row.maximum), ""]
         else:
             lines += [f"## {row.file or row.notebook}", ""]
-        lines += [tr("Status: **{status}**", ed).format(status=row.status) + (f" ({row.file})" if row.file else ""), ""]
+        status = tr(STATUS_WORDS.get(row.status, row.status), ed)
+        lines += [tr("Status: **{status}**", ed).format(status=status) + (f" ({row.file})" if row.file else ""), ""]
         lines += [editions.message(note, None, ed) for note in row.notes] + ([""] if row.notes else [])
         for r in row.results:
             ex = r.exercise
@@ -146,7 +164,7 @@ def feedback_page(student: str, rows: list[Graded]) -> str:
                 message = editions.message(r.message, r.mistake, ed)
                 lines.append("  " + tr("Likely mistake: {message}", ed).format(message=message))
                 if r.picture is not None:
-                    lines.append(f"  {r.picture.words()}")
+                    lines.append(f"  {editions.message(r.picture.words(), None, ed)}")
         lines.append("")
     return "\n".join(lines)
 

@@ -37,7 +37,7 @@ def _kept(module: nn.Module, name: str, B: int, T: int) -> None:
     """Insist that module.<name> holds one entry per token read, (B, ..., T, d_head)."""
     cache = getattr(module, name, None)
     if not isinstance(cache, Tensor):
-        what = "has no attribute " + name if not hasattr(module, name) else f"has {name} = {type(cache).__name__}"
+        what = f"has no attribute {name}" if not hasattr(module, name) else f"has {name} = {type(cache).__name__}"
         raise MissingAttribute(
             f"after reading a prompt of {T} tokens, your module {what}: it should hold their "
             f"{'keys' if name.endswith('k') else 'values'}, (B, H, {T}, d_head)"
@@ -140,10 +140,16 @@ def greedy_twice(
         now = args[0].shape[1] if args and isinstance(args[0], Tensor) and args[0].dim() >= 2 else 0
         fed[0] += now
         if fed[0] > needed[0]:
+            # a word, not an 's', for the plural: the checks' catalogs translate whole words
+            went_over = (
+                f"the call that went over fed {now} tokens at once"
+                if now != 1
+                else "the call that went over fed 1 token at once"
+            )
             raise FedTooMuch(
                 f"to generate {steps} tokens after a prompt of {prompt_length[0]}, your greedy sent {fed[0]} tokens "
                 f"through the model, more than the {prompt_length[0]} + {steps - 1} = {needed[0]} a cache needs; "
-                f"the call that went over fed {now} token{'s' if now != 1 else ''} at once"
+                f"{went_over}"
             )
 
     hook = module.blocks[0].attention.register_forward_pre_hook(count)
