@@ -19,7 +19,8 @@ import torch
 from helpers import authoring, build, catalogs, editions, fonts, units
 from helpers import exercises as registry
 from helpers.grader.submissions import read_submission
-from helpers.judging import FAILED, Result
+from helpers.judging import FAILED, PASSED, Result
+from tests.english_left import english_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -321,6 +322,108 @@ def test_a_message_made_of_messages_is_translated_whole():
         "同一個運算裡，float64 的張量碰上了 float32 的張量。這一行產生了 float64：`x = x.double()`。"
         "請全部保持 float32，也就是輸入的 dtype。"
     )
+
+
+def test_a_message_glued_from_pieces_is_translated_piece_by_piece():
+    # "..." + WRONG_AXIS_MESSAGE: no one template makes it, two do, one after the other
+    glued = (
+        "Rows do not sum to 1 but columns do: softmax ran over dim=-2 (the queries). Did you apply softmax over the "
+        "wrong dimension? Each row holds one query's weights over all keys, so normalise over the last dimension: "
+        "dim=-1."
+    )
+    hant, hans = (editions.message(glued, "wrong-axis", e) for e in editions.CHINESE)
+    assert hant.startswith("列加起來不等於 1") and "。你是不是沿著錯的維度做了 softmax？" in hant
+    assert hans.startswith("每一行加起来不等于 1") and "。你是不是沿错误的维度做了 softmax？" in hans
+    # f"`{line}`: {ROPE_ON_VALUES}": a line of code, then a module's constant of three sentences
+    quoted = (
+        "`v = apply_rope(v, positions)`: The values were rotated too. RoPE turns q and k so that their scores "
+        "depend on the offset between two tokens; v carries what a token says, and turning it by its position writes "
+        "absolute positions into the output (shift every position by 100 and the output changes, though no offset "
+        "did). Rotate q and k only."
+    )
+    assert editions.message(quoted, "rope-on-values", "zh-Hant").startswith(
+        "`v = apply_rope(v, positions)`：值也被旋轉了"
+    )
+    assert english_runs(editions.message(quoted, "rope-on-values", "zh-Hans")) == []
+
+
+def test_the_words_that_fill_a_message_are_translated():
+    # "Your {0} beside the expected, {1}: ..." with "weights", and a case whose label has a colon of its own
+    picture = (
+        "Your weights beside the expected, on scores of shape (2, 5): one row around +800, one around -800: 5 of 10 "
+        "cells differ (rows 1; row = query, column = key); the largest at row 1, key 0: yours nan, expected 1.246e-05."
+    )
+    assert editions.message(picture, None, "zh-Hant").startswith(
+        "你的權重和預期的並排，在形狀為 (2, 5) 的分數：一列大約 +800，另一列大約 -800 上：10 格中有 5 格不同"
+    )
+    # a word chosen in an f-string, {'plus' if c > 0 else 'minus'}, and names joined by " or "
+    assert "T（詞元數）或 d_head" in editions.message("T, the tokens or d_head", None, "zh-Hant", depth=1)
+    assert editions.message("`weights` is a mask", None, "zh-Hant") == "`weights` is a mask"  # code is never a word
+    # an f-string split where its fields meet: "{0}{1}" is a name, then the rest
+    detached = (
+        "Your output does not depend on linear_v (`v = self.linear_v(X).detach()` takes a tensor out of the graph): "
+        "a layer defined and never used, a tensor detached (.detach(), .data, .item(), a NumPy round trip), or a "
+        "result computed and then not used. Each layer must take part in the output."
+    )
+    assert english_runs(editions.message(detached, "no-gradient", "zh-Hans")) == []
+
+
+def test_the_inputs_a_check_passed_on_are_listed_in_the_editions_words():
+    ex = registry.get("1.2")
+    passed = Result(ex, PASSED, checked=("scores of shape (5, 5)", "large scores of shape (3, 4), around 1000"))
+    assert "scores of shape (5, 5); large scores" in " ".join(passed.report("en").split())
+    hant = re.sub(r"\n\s*", "", passed.report("zh-Hant"))
+    assert "形狀為 (5, 5) 的分數；" in hant and english_runs(hant) == []
+
+
+def test_what_the_catalogs_hold_is_found_where_the_code_builds_it():
+    found = {u.msgid: u.context for u in units.course_units(ROOT)}
+    assert (
+        found[
+            "The mask made no difference: masked keys still get weight. Fill the masked scores with -inf "
+            "before the softmax: scores.masked_fill(~mask, float('-inf'))."
+        ]
+        == "mistake:lesson03"
+    )  # a dict constant
+    assert "`{line}` pairs neighbours. " in found  # a str.format field keeps its name
+    assert (
+        found[  # HEADS_COMBINED.format(how="added up", verb="sum"): the words in their sentence
+            "You added up the heads into (B, T, d_head): merging puts them side by side, (B, T, H · d_head) = (B, T, D). "
+            "Concatenate them, don't sum them: transpose(1, 2), then reshape."
+        ]
+        == "mistake:heads-combined"
+    )
+    assert found["plus"] == found["weights"] == editions.WORD  # an f-string's choice of words; an exercise's Produces
+    assert found["No notebook handed in for this lesson."].startswith("mistake:")  # a .get()'s default
+    assert not {"(?P<", "size of tensor a \\(\\d+\\)"} & {m[:20] for m in found}  # patterns are not messages
+
+
+def test_the_progress_table_has_no_english_left():
+    from tests.english_left import left_in_progress
+
+    for edition in editions.CHINESE:
+        assert left_in_progress({"passed": [], "not attempted": [], "mistakes": []}, edition) == []
+
+
+# Every answer the tests hold, checked once: the Chinese editions' reports are read from these Results.
+@pytest.fixture(scope="module")
+def every_result():
+    from tests.english_left import results
+
+    return results()
+
+
+@pytest.mark.editions
+@pytest.mark.parametrize("edition", editions.CHINESE)
+def test_no_english_is_left_in_any_check_report(every_result, edition):
+    """Every catalogued mistake, uncatalogued answer, reference and stub, reported in each
+    Chinese edition: no three English words in a row outside code, quotes, Python's own
+    errors and the names of tests/english_left.py's ALLOWED."""
+    from tests.english_left import left_in_progress, left_in_reports
+
+    left = {kind: found for kind, found in left_in_reports(every_result, edition).items() if found}
+    assert left == {}, {kind: found[:10] for kind, found in left.items()}
+    assert left_in_progress(every_result, edition) == []
 
 
 def test_chinese_text_is_wrapped_by_its_width():

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import exercises as registry
+from tests.english_left import english_runs
 from tests.grading import ROOT, answer, save
 
 pytestmark = pytest.mark.editions
@@ -105,3 +106,14 @@ def test_feedback_is_in_the_edition_handed_in(graded):
     assert "- **1.1 兩兩之間的分數** (0/2)：未作答（仍然會引發 NotImplementedError）。" in page(
         out, "untouched-zh-Hant"
     )
+
+
+def test_feedback_pages_have_no_english_left(graded):
+    """Each Chinese page, below its first line (the student's folder name), has no three
+    English words in a row outside code, quotes and Python's own errors (tests/english_left.py)."""
+    _, out = graded
+    for edition in EDITIONS[1:]:
+        for student in ANSWERS:
+            lines = page(out, f"{student}-{edition}").splitlines()[1:]
+            assert [line for line in lines if english_runs(line)] == [], (student, edition)
+            assert "**ok**" not in "\n".join(lines)  # the status in the edition's words too
