@@ -217,22 +217,41 @@ class _Template:
     translated: str  # as the catalog has it
     head: str  # the fixed text before its first field, for finding it fast
     tail: str  # and after its last
+    fixed: int  # how much fixed text it has: the more, the more specific
+
+
+@dataclass(frozen=True)
+class _Index:
+    """An edition's message templates, found by the first three characters of their fixed
+    start, or else of their fixed end; each list in the order they are tried (anchored at
+    both ends first, then the most specific)."""
+
+    by_head: dict[str, list[_Template]]
+    by_tail: dict[str, list[_Template]]
+    loose: list[_Template]  # a field at both ends, or little fixed text there
+
+    def candidates(self, core: str) -> list[_Template]:
+        found = self.by_head.get(core[:3], []) + self.by_tail.get(core[-3:], []) + self.loose
+        found = [t for t in found if core.startswith(t.head) and core.endswith(t.tail)]
+        return sorted(found, key=lambda t: (not t.head, not t.tail, -t.fixed))
 
 
 @lru_cache(maxsize=None)
-def _index(edition: str) -> tuple[dict[str, list[_Template]], list[_Template]]:
-    """An edition's message templates by the first three characters of their fixed start;
-    those that start with a field or with less fixed text, apart."""
-    by_head: dict[str, list[_Template]] = {}
-    loose: list[_Template] = []
+def _index(edition: str) -> _Index:
+    index = _Index({}, {}, [])
     for context, english, translated in templates(edition):
         english = english.strip()
         parsed = list(string.Formatter().parse(english))
         head = parsed[0][0] if parsed else ""
         tail = parsed[-1][0] if parsed and parsed[-1][1] is None else ""
-        made = _Template(context, english, translated, head, tail)
-        (by_head.setdefault(head[:3], []) if len(head) >= 3 else loose).append(made)
-    return by_head, loose
+        made = _Template(context, english, translated, head, tail, len(_fixed_text(english)))
+        if len(head) >= 3:
+            index.by_head.setdefault(head[:3], []).append(made)
+        elif len(tail) >= 3:
+            index.by_tail.setdefault(tail[-3:], []).append(made)
+        else:
+            index.loose.append(made)
+    return index
 
 
 TRIED = 3  # templates tried on one text, of those that match it, the likeliest first
@@ -244,10 +263,8 @@ def _whole(text: str, key: str | None, edition: str, depth: int) -> str | None:
     the most specific; of the first few that match, each with its fields as short and as long
     as they can be, the translation with the least English left."""
     core = text.strip()
-    by_head, loose = _index(edition)
-    found = [t for t in by_head.get(core[:3], []) + loose if core.startswith(t.head) and core.endswith(t.tail)]
     mine = f"{MESSAGE}{key}"
-    found.sort(key=lambda t: (t.context != mine, not t.head, not t.tail, -len(_fixed_text(t.english))))
+    found = sorted(_index(edition).candidates(core), key=lambda t: t.context != mine)  # stable: the key's own first
     done: list[str] = []
     for t in found:
         for greedy in (False, True):
