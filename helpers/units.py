@@ -72,10 +72,8 @@ MESSAGE_SOURCES = (
     "helpers/properties.py",
     "helpers/transforms.py",
     "helpers/pictures.py",  # the words beside a picture
-    "helpers/running/core.py",  # what the running step raises and reports in the course's words
-    "helpers/running/probes.py",
-    "helpers/running/panels.py",  # the models a test of lessons 04 and 05 is given, described
-    "helpers/running/decoding.py",
+    # what the running step raises in the course's words, and the models a test of 4.4 and 5.2 is given
+    *(f"helpers/running/{name}.py" for name in ("core", "probes", "panels", "decoding")),
 )
 FRAME_KEYWORDS = {"tr": None, "N_": None, "_own": None}
 PLOT_FUNCTIONS = {"attention_heatmap", "line_chart", "head_grid", "explore_attention"}
@@ -422,8 +420,7 @@ def _outside_calls(node: ast.AST) -> set[int]:
 # field's whole value ("Your {0} beside the expected" with "weights"; "{0} or {1}").
 WORD_CONTEXT = editions.WORD
 NOT_WORDS = {"True", "False", "None", "NaN", "inf"}  # Python's and the numbers' own words, never translated
-WORDS = ("weights", "mask", "scores", "output", "queries", "keys", "values", "plus", "minus", "modules", "models")
-WORDS += ("it", "query", "head")
+WORDS = ("weights", "mask", "scores", "output", "queries", "keys", "values", "query", "head", "it", "modules", "models")
 WORDS += ("{0} or {1}", "{0} and {1}", "{0} and no {1}", "on {0}")
 
 
