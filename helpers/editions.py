@@ -204,7 +204,7 @@ def _message(text: str, key: str | None, edition: str, depth: int) -> str:
     found = _whole(text, key, edition, depth)
     if found is None and depth:
         found = _word(text, edition, depth)  # a field's value: a word ("weights"), words joined ("T or d_head")
-    if found is None or _RUN.search(_CODE.sub(" ", found)):  # English left: perhaps the pieces say more
+    if found is None or _RUN.search(_KEPT.sub(" ", found)):  # English left: perhaps the pieces say more
         parts = _by_parts(text, key, edition, depth)
         found = parts if found is None or _english(parts) < _english(found) else found
     return found
@@ -271,7 +271,7 @@ def _whole(text: str, key: str | None, edition: str, depth: int) -> str | None:
             made = fill(t.english, t.translated, core, lambda v: message(v, None, edition, depth + 1), greedy)
             if made is None:
                 break  # the template does not make this text
-            if not _RUN.search(_CODE.sub(" ", made)):
+            if not _RUN.search(_KEPT.sub(" ", made)):
                 return _spaced(text, made)
             done.append(made)
         if len(done) >= 2 * TRIED:
@@ -288,18 +288,18 @@ def _spaced(text: str, done: str) -> str:
 
 
 def _english(text: str) -> int:
-    """How much English `text` holds: the letters of its words of two or more, outside `code`."""
-    return sum(len(w) for w in _PROSE.findall(_CODE.sub(" ", text)))
+    """How much English `text` holds: the letters of its words of two or more, outside `code` and quotes."""
+    return sum(len(w) for w in _PROSE.findall(_KEPT.sub(" ", text)))
 
 
 WORD = "word"  # the context of the words that fill fields (helpers/units.py, WORDS)
 
 
 def _word(text: str, edition: str, depth: int) -> str | None:
-    sentences = re.search(r"[.:;?!]\s", text)
+    sentences = re.search(r"[.:;?!](\s|$)", text)
     for _context, english, translated in templates(edition, WORD):
         if sentences and english.startswith("{"):
-            continue  # "{0} and {1}" joins two values, never two sentences
+            continue  # "{0} and {1}" joins two values, never two sentences nor the words of one
         done = fill(english, translated, text, lambda value: message(value, None, edition, depth + 1))
         if done is not None:
             return done
@@ -313,6 +313,7 @@ def _word(text: str, edition: str, depth: int) -> str | None:
 # (" (`...` gives split_heads d_head ...)", the line of code an error names, "(line 12: ...)").
 _CUT = re.compile(r"(?<=[.?!:;,)`])\s+|(?=[,.;:]\s)|(?=\.$)|\s(?=\(|and |or |but )")
 _CODE = re.compile(r"`[^`]*`")
+_KEPT = re.compile(r"`[^`]*`|「[^」]*」|“[^”]*”")  # code, and what a translation quotes as it was (PyTorch's words)
 _PROSE = re.compile(r"[A-Za-z]{2,}")
 _RUN = re.compile(r"(?<![`\w])[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,}){2,}")  # three English words in a row
 
