@@ -47,6 +47,7 @@ FRAME_SOURCES = (
     "helpers/fonts.py",
     "helpers/online.py",
     "helpers/grader/outputs.py",
+    "helpers/grader/gradebook.py",  # a Gradescope result, in the words of the feedback page
 )
 MESSAGE_SOURCES = (
     "helpers/judging.py",
@@ -72,8 +73,7 @@ MESSAGE_SOURCES = (
     "helpers/properties.py",
     "helpers/transforms.py",
     "helpers/pictures.py",  # the words beside a picture
-    # what the running step raises in the course's words, and the models a test of 4.4 and 5.2 is given
-    *(f"helpers/running/{name}.py" for name in ("core", "probes", "panels", "decoding")),
+    *(f"helpers/running/{name}.py" for name in ("core", "probes", "panels", "decoding")),  # raised, in our words
 )
 FRAME_KEYWORDS = {"tr": None, "N_": None, "_own": None}
 PLOT_FUNCTIONS = {"attention_heatmap", "line_chart", "head_grid", "explore_attention"}
@@ -259,8 +259,9 @@ def title_units() -> list[Unit]:
 REGEX_CALLS = {"search", "match", "fullmatch", "sub", "findall", "compile", "split", "source_line", "_quoted"}
 REGEX_CALLS |= {"startswith", "endswith", "get"}
 # module constants that hold code or a status's key, not words (their strings are not messages)
-NOT_MESSAGE_CONSTANTS = {"IMPORTS", "BOOL_EXAMPLES", "HALF_SPLIT", "NOT_FIXED", "GRADIENT_NORMS", "AFTER_OTHERS"}
-NOT_MESSAGE_CONSTANTS |= {"MUST_RAISE", "IN_TURN"}
+NOT_MESSAGE_CONSTANTS = set(
+    "IMPORTS BOOL_EXAMPLES HALF_SPLIT NOT_FIXED GRADIENT_NORMS AFTER_OTHERS IN_TURN MUST_RAISE".split()
+)
 NOT_MESSAGES = {"error", "source"}  # keyword arguments that hold regular expressions
 
 
@@ -414,10 +415,9 @@ def _outside_calls(node: ast.AST) -> set[int]:
     return found
 
 
-# Words that fill a message's fields, taken by the code from where the extractor cannot tell
-# them from code (an exercise's Produces.what, a panel's noun, an f-string's choice of two
-# words), and the words that join two values: under the context WORD, each is used only for a
-# field's whole value ("Your {0} beside the expected" with "weights"; "{0} or {1}").
+# Words that fill a field, taken from where the extractor cannot tell them from code (an
+# exercise's Produces.what, a panel's noun), and words that join two values: under the context
+# WORD, each used only for a field's whole value ("Your {0} beside the expected"; "{0} or {1}").
 WORD_CONTEXT = editions.WORD
 NOT_WORDS = {"True", "False", "None", "NaN", "inf"}  # Python's and the numbers' own words, never translated
 WORDS = ("weights", "mask", "scores", "output", "queries", "keys", "values", "query", "head", "it", "modules", "models")

@@ -163,10 +163,11 @@ def left_in_progress(found: dict[str, list], edition: str) -> list[tuple[str, st
 
 def left_in_grades(grades, edition: str) -> dict[str, object]:
     """What a graded class's --out folder shows in English to the students of `edition`
-    (folders named ...-<edition>): feedback lines, grades.csv's status words; and the runs of
-    the instructor's report.html and summary.txt."""
+    (folders named ...-<edition>): feedback lines, grades.csv's status words, Gradescope's
+    results; and the runs of the instructor's report.html and summary.txt."""
     import csv
     import html
+    import json
     from pathlib import Path
 
     grades = Path(grades)
@@ -179,12 +180,18 @@ def left_in_grades(grades, edition: str) -> dict[str, object]:
     ]
     with (grades / "grades.csv").open(encoding="utf-8") as f:
         statuses = sorted({row["status"] for row in csv.DictReader(f) if row["student"].endswith(edition)})
+    results = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted((grades / "gradescope").glob(f"*-{edition}.json"))
+    ]
+    said = [r["output"] for r in results] + [t[k] for r in results for t in r["tests"] for k in ("name", "output")]
     report = (grades / "report.html").read_text(encoding="utf-8")
     report = html.unescape(re.sub(r"<style>.*?</style>|<[^>]+>", " ", report, flags=re.S))
     return {
         "feedback pages": len(pages),
         "feedback lines with English": lines,
         "grades.csv statuses": statuses,
+        "Gradescope texts": len(said),
+        "Gradescope texts with English": [("gradescope", words) for words in said if english_runs(words)],
         "report.html runs": len(english_runs(report)),
         "summary.txt runs": len(english_runs((grades / "summary.txt").read_text(encoding="utf-8"))),
     }

@@ -109,11 +109,15 @@ def test_feedback_is_in_the_edition_handed_in(graded):
 
 
 def test_feedback_pages_have_no_english_left(graded):
-    """Each Chinese page, below its first line (the student's folder name), has no three
-    English words in a row outside code, quotes and Python's own errors (tests/english_left.py)."""
+    """Each Chinese page, below its first line (the student's folder name), and each Gradescope
+    result has no three English words in a row outside code, quotes and Python's own errors
+    (tests/english_left.py)."""
     _, out = graded
     for edition in EDITIONS[1:]:
         for student in ANSWERS:
             lines = page(out, f"{student}-{edition}").splitlines()[1:]
             assert [line for line in lines if english_runs(line)] == [], (student, edition)
             assert "**ok**" not in "\n".join(lines)  # the status in the edition's words too
+            results = json.loads((out / "gradescope" / f"{student}-{edition}.json").read_text(encoding="utf-8"))
+            said = [results["output"]] + [t[k] for t in results["tests"] for k in ("name", "output")]
+            assert [words for words in said if english_runs(words)] == [], (student, edition)  # Gradescope's too

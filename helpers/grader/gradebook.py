@@ -16,11 +16,20 @@ import io
 import json
 from pathlib import Path
 
+from helpers import editions
 from helpers import exercises as registry
+from helpers.editions import tr
 from helpers.grader.judge_notebook import Graded
-from helpers.grader.outputs import page_name, spreadsheet_text, write_atomically
+from helpers.grader.outputs import (
+    STATUS_WORDS,
+    exercise_feedback,
+    page_edition,
+    page_name,
+    spreadsheet_text,
+    write_atomically,
+)
 from helpers.grader.roster import FOLDER, Roster
-from helpers.judging import NOT_ATTEMPTED, PASSED, Result
+from helpers.judging import PASSED, Result
 
 POINTS_POSSIBLE = "Points Possible"  # the second line of the wide CSV, as in Canvas's own gradebook export
 
@@ -47,21 +56,14 @@ def by_student(rows: list[Graded]) -> dict[str, list[Graded]]:
     return grouped
 
 
-def exercise_text(result: Result) -> str:
-    """What the feedback page says about one exercise, after its title and points (the same
-    words: tests/test_exports.py checks that the page holds each one)."""
-    if result.status == PASSED:
-        return f"passed on all {len(result.checked)} test inputs."
-    if result.mistake == "not-graded":
-        return "not graded, because grading stopped before it (see above)."
-    if result.status == NOT_ATTEMPTED:
-        return "not attempted (it still raises NotImplementedError)."
-    on = f" on {result.case}" if result.case else ""
-    picture = f"\n  {result.picture.words()}" if result.picture is not None else ""
-    how = f"{result.evidence.rstrip('.')}.\n  Likely mistake: {result.message}{picture}"
-    if result.not_fixed:  # as the progress table and the feedback page say it
-        return f"not fixed yet: the bug it was handed out with is still in the code. It fails{on}: {how}"
-    return f"failed{on}: {how}"
+def exercise_text(result: Result, edition: str = editions.ENGLISH) -> str:
+    """What the feedback page says about one exercise, after its title and points, in the
+    words of `edition` (tests/test_exports.py checks that the page holds each one)."""
+    first, *more = exercise_feedback(result, edition, HEAD)
+    return "\n".join([first.split(HEAD, 1)[1].lstrip(":：").lstrip(), *more])
+
+
+HEAD = "\x00"  # stands for an exercise's title in a feedback line, which a Gradescope test names apart
 
 
 # --------------------------------------------------------------------------------------
@@ -115,24 +117,40 @@ def gradescope_json(rows: list[Graded], lessons: list[str]) -> dict:
     execution_time, visibility, stdout_visibility, tags, leaderboard, extra_data. One test
     per exercise of every lesson the class handed in; an exercise of a lesson that was not
     graded (missing, unreadable, ...) scores 0 and says why."""
-    tests, overview = [], []
+    tests, overview, page = [], [], page_edition(rows)  # in the editions of the feedback page
+
+    def said(row: Graded, ed: str, what: str) -> str:
+        status = tr(STATUS_WORDS.get(row.status, row.status), ed)
+        line = tr("{what}: status {status}, {total} points.", ed).format(what=what, status=status, total=row.total)
+        return line + "".join(f" {editions.message(n, None, ed)}" for n in row.notes)
+
     for row in rows:
-        what = row.file or (f"Lesson {row.notebook}" if row.notebook else "No notebook")
-        overview.append(f"{what}: status {row.status}, {row.total} points." + "".join(f" {n}" for n in row.notes))
+        ed = row.edition or page
+        lesson = tr("Lesson {number}", ed).format(number=row.notebook) if row.notebook else tr("No notebook", ed)
+        overview.append(said(row, ed, row.file or lesson))
     for nb in lessons:
         mine = [r for r in rows if r.notebook == nb]
+        ed = next((r.edition for r in mine if r.edition), page)
         results = {res.exercise.id: res for r in mine for res in r.results}
-        why = " ".join(f"Lesson {nb}: status {r.status}." + "".join(f" {n}" for n in r.notes) for r in mine)
+        why = " ".join(
+            tr("Lesson {number}: status {status}.", ed).format(
+                number=nb, status=tr(STATUS_WORDS.get(r.status, r.status), ed)
+            )
+            + "".join(f" {editions.message(n, None, ed)}" for n in r.notes)
+            for r in mine
+        )
         for ex in registry.for_notebook(nb):
             result = results.get(ex.id)
             tests.append(
                 {
-                    "name": f"{ex.id} {ex.title}",
+                    "name": f"{ex.id} {editions.title('exercise-title', ex.title, ed)}",
                     "number": ex.id,
                     "score": result.points if result else 0,
                     "max_score": ex.points,
                     "status": "passed" if result and result.status == PASSED else "failed",
-                    "output": exercise_text(result) if result else f"not graded. {why or 'No notebook handed in.'}",
+                    "output": exercise_text(result, ed)
+                    if result
+                    else tr("not graded. {why}", ed).format(why=why or tr("No notebook handed in.", ed)),
                 }
             )
     for test in tests:  # as the feedback page is written: a lone surrogate from a student's error as \udXXX

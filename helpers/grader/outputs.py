@@ -15,7 +15,7 @@ from helpers import exercises as registry
 from helpers.editions import tr
 from helpers.grader.judge_notebook import Graded
 from helpers.grader.protocol import CRASHED, MEMORY, MISSING, OK, STATUSES, TIMEOUT, UNKNOWN, UNREADABLE
-from helpers.judging import NOT_ATTEMPTED, PASSED
+from helpers.judging import NOT_ATTEMPTED, PASSED, Result
 
 
 def N_(text: str) -> str:
@@ -122,51 +122,44 @@ def feedback_page(student: str, rows: list[Graded]) -> str:
         lines += [tr("Status: **{status}**", ed).format(status=status) + (f" ({row.file})" if row.file else ""), ""]
         lines += [editions.message(note, None, ed) for note in row.notes] + ([""] if row.notes else [])
         for r in row.results:
-            ex = r.exercise
-            head = f"- **{ex.id} {editions.title('exercise-title', ex.title, ed)}** ({r.points}/{ex.points})"
-            if r.status == PASSED:
-                lines.append(
-                    tr("{head}: passed on all {count} test inputs.", ed).format(head=head, count=len(r.checked))
-                )
-            elif r.mistake == "not-graded":
-                lines.append(
-                    tr("{head}: not graded, because grading stopped before it (see above).", ed).format(head=head)
-                )
-            elif r.status == NOT_ATTEMPTED:
-                lines.append(tr("{head}: not attempted (it still raises NotImplementedError).", ed).format(head=head))
-            else:
-                evidence = editions.message(r.evidence, r.mistake, ed).rstrip(".。")
-                stop = "。" if any(editions.is_wide(c) for c in evidence) else "."
-                if r.not_fixed:  # in the words of the progress table
-                    said = (
-                        tr(
-                            "{head}: not fixed yet: the bug it was handed out with is still in the code. "
-                            "It fails on {case}: {evidence}",
-                            ed,
-                        )
-                        if r.case
-                        else tr(
-                            "{head}: not fixed yet: the bug it was handed out with is still in the code: {evidence}", ed
-                        )
-                    )
-                    lines.append(
-                        said.format(head=head, case=editions.message(r.case, None, ed), evidence=evidence) + stop
-                    )
-                elif r.case:
-                    lines.append(
-                        tr("{head}: failed on {case}: {evidence}", ed).format(
-                            head=head, case=editions.message(r.case, None, ed), evidence=evidence
-                        )
-                        + stop
-                    )
-                else:
-                    lines.append(tr("{head}: failed: {evidence}", ed).format(head=head, evidence=evidence) + stop)
-                message = editions.message(r.message, r.mistake, ed)
-                lines.append("  " + tr("Likely mistake: {message}", ed).format(message=message))
-                if r.picture is not None:
-                    lines.append(f"  {editions.message(r.picture.words(), None, ed)}")
+            title = editions.title("exercise-title", r.exercise.title, ed)
+            lines += exercise_feedback(r, ed, f"- **{r.exercise.id} {title}** ({r.points}/{r.exercise.points})")
         lines.append("")
     return "\n".join(lines)
+
+
+def exercise_feedback(r: Result, ed: str, head: str) -> list[str]:
+    """What a feedback page says of one exercise in edition `ed`: its line, which starts with
+    `head`, and for a failure the likely mistake and the picture in words (a Gradescope
+    result says the same: helpers/grader/gradebook.py)."""
+    if r.status == PASSED:
+        return [tr("{head}: passed on all {count} test inputs.", ed).format(head=head, count=len(r.checked))]
+    if r.mistake == "not-graded":
+        return [tr("{head}: not graded, because grading stopped before it (see above).", ed).format(head=head)]
+    if r.status == NOT_ATTEMPTED:
+        return [tr("{head}: not attempted (it still raises NotImplementedError).", ed).format(head=head)]
+    evidence = editions.message(r.evidence, r.mistake, ed).rstrip(".。")
+    stop = "。" if any(editions.is_wide(c) for c in evidence) else "."
+    case = editions.message(r.case, None, ed)
+    if r.not_fixed:  # in the words of the progress table
+        said = (
+            tr(
+                "{head}: not fixed yet: the bug it was handed out with is still in the code. "
+                "It fails on {case}: {evidence}",
+                ed,
+            )
+            if r.case
+            else tr("{head}: not fixed yet: the bug it was handed out with is still in the code: {evidence}", ed)
+        )
+    elif r.case:
+        said = tr("{head}: failed on {case}: {evidence}", ed)
+    else:
+        said = tr("{head}: failed: {evidence}", ed)
+    lines = [said.format(head=head, case=case, evidence=evidence) + stop]
+    lines.append("  " + tr("Likely mistake: {message}", ed).format(message=editions.message(r.message, r.mistake, ed)))
+    if r.picture is not None:
+        lines.append(f"  {editions.message(r.picture.words(), None, ed)}")
+    return lines
 
 
 def summary(
