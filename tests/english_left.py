@@ -221,7 +221,7 @@ def main(argv: list[str]) -> None:
                 print(f"{edition} {what}: {shown}")
                 if what.endswith("English"):
                     for page, line in value[:20]:
-                        print(f"    {page}: {line[:150]}")
+                        print(f"    {page}: {' '.join(line.split())[:150]}")
 
 
 if __name__ == "__main__":
