@@ -415,9 +415,8 @@ def _outside_calls(node: ast.AST) -> set[int]:
     return found
 
 
-# Words that fill a field, taken from where the extractor cannot tell them from code (an
-# exercise's Produces.what, a panel's noun), and words that join two values: under the context
-# WORD, each used only for a field's whole value ("Your {0} beside the expected"; "{0} or {1}").
+# Words that fill a field from where the extractor cannot tell them from code (Produces.what, a panel's noun), and
+# words that join two values: under the context WORD, each only for a field's whole value ("{0} or {1}").
 WORD_CONTEXT = editions.WORD
 NOT_WORDS = {"True", "False", "None", "NaN", "inf"}  # Python's and the numbers' own words, never translated
 WORDS = ("weights", "mask", "scores", "output", "queries", "keys", "values", "query", "head", "it", "modules", "models")
