@@ -55,6 +55,18 @@ def _swap(value: str, parts: variants.Parts, out: Outcome) -> tuple[str, str]:
     mine, theirs = _name(role, parts, out), _name(source, parts, out)
     if module:
         line = source_line(out, rf"^\s*{role}\w*\s*=.*\b{re.escape(theirs)}\(")
+        # one layer under two names (self.q_proj = self.k_proj = nn.Linear(...)): forward is right,
+        # the constructor is not, so the message must point there, not at a line forward already has
+        shared = source_line(
+            out,
+            rf"self\.{re.escape(mine)}\s*=\s*self\.{re.escape(theirs)}\b|self\.{re.escape(theirs)}\s*=\s*self\.{re.escape(mine)}\b",
+        )
+        if shared and not line:
+            return (
+                f"the {ROLES[role]} taken from the {ROLES[source]}' layer, {theirs}, instead of {mine}",
+                f"`{shared}` makes {mine} and {theirs} one layer under two names, so your {ROLES[role]} are "
+                f"the {ROLES[source]}. Give each its own: self.{mine} = nn.Linear(...) on a line of its own.",
+            )
         said = f" (`{line}`)" if line else ""
         return (
             f"the {ROLES[role]} taken from the {ROLES[source]}' layer, {theirs}, instead of {mine}",

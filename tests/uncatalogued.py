@@ -744,6 +744,30 @@ class HeadScaledWithoutMaskOnly(HeadWeightsKeptBeforeMask):  # 3.5: the scale on
 
 
 # (exercise, the answer, the key it is told, a phrase of what it is told, a phrase it must not be told)
+class HeadsQueriesShareKeysLayer(nn.Module):  # 4.3: q_proj and k_proj made one layer by a chained assignment
+    def __init__(self, embed_size, num_heads):
+        super().__init__()
+        if embed_size % num_heads:
+            raise ValueError(f"embed_size {embed_size} is not divisible by num_heads {num_heads}")
+        self.embed_size, self.num_heads, self.d_head = embed_size, num_heads, embed_size // num_heads
+        self.k_proj = self.q_proj = nn.Linear(embed_size, embed_size)
+        self.v_proj = nn.Linear(embed_size, embed_size)
+        self.out_proj = nn.Linear(embed_size, embed_size)
+
+    def forward(self, X, mask=None):
+        B, T, _ = X.shape
+        H, d = self.num_heads, self.d_head
+        q = self.q_proj(X).view(B, T, H, d).transpose(1, 2)
+        k = self.k_proj(X).view(B, T, H, d).transpose(1, 2)
+        v = self.v_proj(X).view(B, T, H, d).transpose(1, 2)
+        s = q @ k.transpose(-2, -1) / d**0.5
+        if mask is not None:
+            s = s.masked_fill(~mask, float("-inf"))
+        w = torch.softmax(s, dim=-1)
+        self.last_weights = w.detach()
+        return self.out_proj((w @ v).transpose(1, 2).reshape(B, T, H * d))
+
+
 NOT_MISLED = [
     ("2.5", attention_scaled_on_two_lines, "scale-by-d", "scales by √D twice", "is what brings it back to about 1"),
     ("3.5", HeadScaledWithoutMaskOnly, "no-scaling", "on every path (with a mask and without)", "Divide q kᵀ by"),
@@ -756,6 +780,7 @@ NOT_MISLED = [
     ),
     ("2.1", entropy_over_log_width, "proportional", "= 1 / ln 5, here and on the same input", "Something rounds"),
     ("2.2", HiddenSizeAsParameter, "size-not-int", "expected self.hidden_size to be the int 8", "passed"),
+    ("4.3", HeadsQueriesShareKeysLayer, "found-q-from-k", "one layer under two names", "q = self.q_proj(X)"),
     (
         "2.6",
         scores_over_their_mean_size,
