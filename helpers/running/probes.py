@@ -193,16 +193,6 @@ REDUCTIONS = {
 }  # fmt: skip
 
 
-WHAT = {"amax": "a maximum", "max": "a maximum", "amin": "a minimum", "min": "a minimum", "sum": "a sum"}
-WHAT |= {
-    "nansum": "a sum",
-    "mean": "a mean",
-    "prod": "a product",
-    "softmax": "a softmax",
-    "log_softmax": "a log-softmax",
-}
-
-
 class _WholeRows(TorchDispatchMode):
     """Raises NotOnline, from the student's line, at the first reduction along the last
     dimension of a tensor whose rows are longer than `block` (a reduction of every dimension
@@ -225,8 +215,8 @@ class _WholeRows(TorchDispatchMode):
         if name in REDUCTIONS and isinstance(x, Tensor) and x.dim() and x.shape[-1] > self.block:
             if x.dim() - 1 in [d % x.dim() for d in dims if isinstance(d, int)]:
                 raise NotOnline(
-                    f"{WHAT.get(name, name)} along the last axis of shape {tuple(x.shape)}: rows of {x.shape[-1]}, "
-                    f"blocks of {self.block}"
+                    f"whole rows of {x.shape[-1]} numbers reduced at once by {name}(), along the last axis of shape "
+                    f"{tuple(x.shape)}, with blocks of {self.block}"
                 )
         return func(*args, **kwargs)
 
