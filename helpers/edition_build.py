@@ -7,7 +7,7 @@ for each lesson that helpers/editions.py COVERED lists for the edition (the othe
 edition yet, and the build says so each time). Same file names as the English ones, so a
 notebook is the same lesson whatever its edition (the grader recognises it by its metadata
 course.notebook, and its edition by course.edition). Code, exercise ids, names and test
-inputs are the master's; only Markdown, comments and plot strings (helpers/units.py) and
+inputs are the master's; only Markdown, comments, docstrings and plot strings (helpers/units.py) and
 the setup cell, which tells the checks the edition, differ.
 
 An edition's solutions keep outputs from being executed in a real kernel in that edition
@@ -44,9 +44,16 @@ class Editions:
 
 
 def without_comments(source: str) -> str:
-    """A code cell's code, its comments left out: what decides whether its outputs still hold."""
+    """A code cell's code, its comments and docstrings left out: what decides whether its
+    outputs still hold (a translated docstring changes nothing the cell prints)."""
+    docstrings = {(node.lineno, node.col_offset) for node, _text in units.docstrings(source, prose=False)}
     try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type != tokenize.COMMENT]
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type != tokenize.COMMENT
+            and not (t.type == tokenize.STRING and (t.start[0], len(t.line[: t.start[1]].encode())) in docstrings)
+        ]
         return tokenize.untokenize((t.type, t.string) for t in tokens)
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return source
@@ -60,6 +67,7 @@ def edition_master(
     nb = nbformat.from_dict(master)
     nb.metadata["course"] = {**nb.metadata.get("course", {}), "edition": edition}
     before = {c.get("id"): c for c in (executed.cells if executed is not None else []) if c.cell_type == "code"}
+    names = units.plot_names([c.source for c in nb.cells if c.cell_type == "code" and not online_links.is_setup(c)])
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = find(units.CELL + cell.id, cell.source) or cell.source
@@ -74,7 +82,7 @@ def edition_master(
             exercise = exercise_id(cell)
             if exercise:  # named in its metadata too, as the student copy does, whatever the master's says
                 cell.metadata["course"] = {**cell.metadata.get("course", {}), "exercise": exercise}
-            cell.source = units.translated_code(cell.source, find)
+            cell.source = units.translated_code(cell.source, find, names)
         old = before.get(cell.get("id"))
         same = old is not None and without_comments(old.source) == without_comments(cell.source)
         if old is not None and old.execution_count is not None and (same or online_links.is_setup(cell)):

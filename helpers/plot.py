@@ -48,9 +48,10 @@ def _own(text: str) -> str:
 
 def token_labels(tokens: Sequence[str]) -> list[str]:
     """Tick labels that keep repeated tokens apart: ["the", "cat", "the"] ->
-    ["the (0)", "cat", "the (2)"], the number being the token's position."""
+    ["the (0)", "cat", "the (2)"], the number being the token's position; a label a lesson
+    built in Chinese ("輸入 0") in English where no CJK font was found, as label() does."""
     counts = Counter(tokens)
-    return [f"{tok} ({i})" if counts[tok] > 1 else str(tok) for i, tok in enumerate(tokens)]
+    return [label(f"{tok} ({i})" if counts[tok] > 1 else str(tok)) for i, tok in enumerate(tokens)]
 
 
 def _as_matrix(values, name: str) -> np.ndarray:
@@ -70,6 +71,8 @@ def attention_heatmap(
     *,
     mask=None,
     title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     ax: Axes | None = None,
     annotate: bool | None = None,
     colorbar: bool = True,
@@ -83,6 +86,9 @@ def attention_heatmap(
     mask:         optional (T_q, T_k) booleans, True where a query may attend (the course's
                   convention, as in F.scaled_dot_product_attention). Masked cells are drawn
                   hatched grey, unlike a weight of 0.
+    xlabel:       the columns' title (default: "key (attended to)"); ylabel likewise for the
+                  rows (default: "query (attending)"), for a matrix whose rows and columns are
+                  something else, such as heads
     ax:           draw into this Axes instead of a new figure
     annotate:     write each weight in its cell (default: when both sides are at most 12)
     colorbar:     add the colour bar (head_grid draws one for all its heatmaps instead)
@@ -125,8 +131,8 @@ def attention_heatmap(
 
     ax.set_xticks(range(n_k), token_labels(key_tokens), rotation=45, ha="right")
     ax.set_yticks(range(n_q), token_labels(query_tokens))
-    ax.set_xlabel(_own("key (attended to)"))
-    ax.set_ylabel(_own("query (attending)"))
+    ax.set_xlabel(_own("key (attended to)") if xlabel is None else label(xlabel))
+    ax.set_ylabel(_own("query (attending)") if ylabel is None else label(ylabel))
     if title:
         ax.set_title(label(title))
     return fig

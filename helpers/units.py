@@ -6,12 +6,18 @@ A lesson's units, from its master notebook (solutions/NN-*.ipynb):
 - each Markdown cell, under the context "cell:<cell id>", the English source its msgid;
 - each comment meant for students in a code cell ("comment"): prose, not a shape comment
   such as `# (T, D) -> (T, T)`, not the answer markers, not the commented-out code of a
-  spot-the-bug stub; of an exercise's first line, `# Exercise 1.2 — a numerically stable
-  softmax`, only the title after the dash (the grader and the build find exercises by
-  `# Exercise 1.2`, which stays as it is in every edition);
+  spot-the-bug stub (but a comment at the end of one of its lines, which the student sees);
+  of an exercise's first line, `# Exercise 1.2 — a numerically stable softmax`, only the
+  title after the dash (the grader and the build find exercises by `# Exercise 1.2`, which
+  stays as it is in every edition);
+- each docstring of a def or class in a code cell ("comment" too): the student reads it in
+  the stub, and help() shows it;
 - each string a plot shows ("plot"): title=, xlabel= and ylabel= of the course's plot
-  functions, and the legend (the keys of line_chart's series); an f-string keeps its
-  fields, {h}, which the translation must keep too.
+  functions, and the legend (the keys of line_chart's series); labels built for a plot,
+  in its call or in a name handed to it from any cell of the lesson: a dict's keys, a
+  list comprehension's strings (`[f"in {i}" for i in range(T)]`), never a list of data
+  such as `["the", "cat"]`; an f-string keeps its fields, {h}, which the translation must
+  keep too.
 Everything else in a code cell (code, names, test inputs) is the same in every edition.
 
 The course's units (one catalog per edition, course.po):
@@ -28,9 +34,7 @@ The course's units (one catalog per edition, course.po):
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +42,18 @@ from babel.messages.extract import extract_from_file
 
 from helpers import editions
 from helpers import exercises as registry
-from helpers.authoring import BEGIN_STUB, END_STUB, MARKERS
+from helpers.cell_text import (  # noqa: F401 (what a code cell says: the build and the catalogs read it here)
+    COMMENT,
+    EXERCISE_HEADER,
+    PLOT,
+    comments,
+    docstrings,
+    fields,
+    is_prose,
+    plot_names,
+    plot_strings,
+    translated_code,
+)
 
 FRAME_SOURCES = (
     "helpers/judging.py",
@@ -76,11 +91,8 @@ MESSAGE_SOURCES = (
     *(f"helpers/running/{name}.py" for name in ("core", "probes", "panels", "decoding")),  # raised, in our words
 )
 FRAME_KEYWORDS = {"tr": None, "N_": None, "_own": None}
-PLOT_FUNCTIONS = {"attention_heatmap", "line_chart", "head_grid", "explore_attention"}
-PLOT_KEYWORDS = {"title", "xlabel", "ylabel"}
-CELL, COMMENT, PLOT = "cell:", "comment", "plot"
+CELL = "cell:"
 CHECKOUT = Path(__file__).resolve().parent.parent  # this checkout, whose sources serve a root that has none
-EXERCISE_HEADER = re.compile(r"^(\s*#\s*Exercise\s+\d+\.\d+\s*—\s*)(.+)$")
 
 
 @dataclass(frozen=True)
@@ -102,129 +114,21 @@ class Unit:
 # A lesson's units, and their translation put in place
 
 
-MATH_WORDS = {"log", "exp", "max", "min", "sum", "mean", "softmax", "x"}
-
-
-def is_prose(text: str, one_word: bool = False) -> bool:
-    """Words, not only shapes or a formula: "(B, T, d) x (B, d, block) -> (B, T, block)" and
-    "0 log 0 = 0" are not; nor is a comment that is one word alone ("cat", naming a row of
-    data), unless `one_word` (a legend: "measured")."""
-    outside = re.sub(r"\((\s*[\w.]*\s*,)*\s*[\w.]*\s*\)", " ", text)  # shapes: (B, T, D), (..., S), (D,)
-    words = [w for w in re.findall(r"[A-Za-z]+", outside) if w.lower() not in MATH_WORDS]
-    if not any(re.fullmatch(r"[a-z]{2,}", w) for w in words):
-        return False
-    return one_word or not re.fullmatch(r"\W*[A-Za-z]+\W*", text)
-
-
-def comments(source: str) -> list[tuple[int, int, str]]:
-    """(line, column of the '#', text) of each comment meant for students in a code cell's source."""
-    found = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return []
-    lines = source.split("\n")
-    in_stub = False
-    stub_lines = set()
-    for number, line in enumerate(lines, start=1):
-        marker = line.strip()
-        if marker == BEGIN_STUB:
-            in_stub = True
-        elif marker == END_STUB:
-            in_stub = False
-        elif in_stub:
-            stub_lines.add(number)
-    for token in tokens:
-        if token.type != tokenize.COMMENT:
-            continue
-        row, col = token.start
-        text = token.string[1:].strip()
-        if row in stub_lines or token.string.strip() in MARKERS or not is_prose(text):
-            continue
-        header = EXERCISE_HEADER.match(lines[row - 1]) if row == 1 else None
-        if header:
-            text = header.group(2).strip()
-        found.append((row, col, text))
-    return found
-
-
-def _literal(node: ast.expr, source: str) -> str | None:
-    """The text of a string or f-string node, an f-string's fields as written ({h})."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        segment = ast.get_source_segment(source, node) or ""
-        match = re.fullmatch(r'[fF]"(.*)"|[fF]\'(.*)\'', segment, flags=re.S)
-        return None if match is None else (match.group(1) if match.group(1) is not None else match.group(2))
-    return None
-
-
-def plot_strings(source: str) -> list[tuple[ast.expr, str]]:
-    """(node, text) of each string a plot shows, in a code cell's source."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-        if name not in PLOT_FUNCTIONS:
-            continue
-        values = [kw.value for kw in node.keywords if kw.arg in PLOT_KEYWORDS]
-        if name == "line_chart" and len(node.args) > 1 and isinstance(node.args[1], ast.Dict):
-            values += [k for k in node.args[1].keys if k is not None]
-        for value in values:
-            text = _literal(value, source)
-            if text and is_prose(text, one_word=True):
-                found.append((value, text))
-    return sorted(found, key=lambda f: (f[0].lineno, f[0].col_offset))
-
-
 def lesson_units(name: str, cells: list) -> list[Unit]:
     """The units of a master notebook named `name`, from its cells (the setup cell left out)."""
     units: list[Unit] = []
+    code = [c for c in cells if c.cell_type == "code" and not c.metadata.get("course", {}).get("setup")]
+    names = plot_names([c.source for c in code])
     for cell in cells:
         where = f"{name}#{cell.get('id', '')}"
         if cell.cell_type == "markdown" and cell.source.strip():
             units.append(Unit(CELL + cell.id, cell.source, where))
-        elif cell.cell_type == "code" and not cell.metadata.get("course", {}).get("setup"):
-            units += [Unit(COMMENT, text, where, row) for row, _col, text in comments(cell.source)]
-            units += [Unit(PLOT, text, where, node.lineno) for node, text in plot_strings(cell.source)]
+        elif cell in code:
+            found = [(row, text) for row, _col, text in comments(cell.source)]
+            found += [(node.lineno, text) for node, text in docstrings(cell.source)]
+            units += [Unit(COMMENT, text, where, row) for row, text in sorted(found)]
+            units += [Unit(PLOT, text, where, node.lineno) for node, text in plot_strings(cell.source, names)]
     return list({u.key: u for u in reversed(units)}.values())[::-1]  # a comment met twice: its first place
-
-
-def fields(text: str) -> list[str]:
-    """The fields of an f-string's text, in order: "head {h}" -> ["h"]."""
-    return re.findall(r"(?<!\{)\{([^{}]+)\}(?!\})", text)
-
-
-def translated_code(source: str, lookup) -> str:
-    """A code cell's source with its comments and plot strings in the edition's words;
-    `lookup(context, msgid)` gives a translation or None (the English then stays)."""
-    lines = source.split("\n")
-    edits: list[tuple[int, int, int, str]] = []  # (line, start, end, new text) in characters
-    for row, col, text in comments(source):
-        new = lookup(COMMENT, text)
-        if new is None:
-            continue
-        line = lines[row - 1]
-        header = EXERCISE_HEADER.match(line) if row == 1 else None
-        start = header.start(2) if header else line.index(text, col)
-        edits.append((row, start, start + len(text), new))
-    for node, text in plot_strings(source):
-        new = lookup(PLOT, text)
-        if new is None or node.lineno != node.end_lineno or fields(new) != fields(text):
-            continue
-        line = lines[node.lineno - 1].encode()
-        start = len(line[: node.col_offset].decode())
-        end = len(line[: node.end_col_offset].decode())
-        quoted = new.replace("\\", "\\\\").replace('"', '\\"')
-        edits.append((node.lineno, start, end, ('f"' if isinstance(node, ast.JoinedStr) else '"') + quoted + '"'))
-    for row, start, end, new in sorted(edits, reverse=True):
-        lines[row - 1] = lines[row - 1][:start] + new + lines[row - 1][end:]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------

@@ -389,6 +389,34 @@ def softmax_mask_as_index(scores, mask):
     return torch.softmax(hidden, dim=-1).nan_to_num(0.0)
 
 
+def softmax_without_none(scores, mask):  # the (B, T, T) spec alone: no mask=None
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+
+
+def softmax_none_gives_zeros(scores, mask=None):
+    if mask is None:
+        return torch.zeros_like(scores)  # "nothing to attend to"
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+
+
+def softmax_three_axes(scores, mask=None):
+    if mask is None:
+        return torch.softmax(scores, dim=-1)
+    B, T, _ = scores.shape  # (B, T, T) only
+    mask = mask.expand(B, T, T)
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+
+
+def softmax_over_dim_2(scores, mask=None):  # dim=2 is the keys of (B, T, T), the queries of (B, H, T, T)
+    if mask is None:
+        return torch.softmax(scores, dim=-1)
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=2)
+    return weights.masked_fill(~mask.any(dim=-1, keepdim=True), 0.0)
+
+
 MISTAKES = [
     ("3.5", HeadFusedProjection, "missing-layer", "no layer q_proj (yours: `self.qkv_proj = nn.Linear"),
     ("3.3", softmax_any_without_keepdim, "lost-keepdim", "any(dim=-1) has shape (..., ) not (..., 1)"),
@@ -407,6 +435,10 @@ MISTAKES = [
     ("3.2", padding_inverted, "inverted-mask", "Compare torch.arange(T) < lengths[:, None]"),
     ("3.2", padding_off_by_one, "off-by-one", "Off by one"),
     ("3.3", softmax_mask_ignored, "mask-ignored", "The mask made no difference"),
+    ("3.3", softmax_without_none, "mask-none", "Begin with `if mask is None: return torch.softmax(scores, dim=-1)`"),
+    ("3.3", softmax_none_gives_zeros, "mask-none", "a plain softmax over the last dimension"),
+    ("3.3", softmax_three_axes, "fixed-axes", "`B, T, _ = scores.shape` names three axes"),
+    ("3.3", softmax_over_dim_2, "found-softmax-axis", "over dim 2 (the queries)"),
     ("3.3", softmax_mask_inverted, "inverted-mask", "works the wrong way round"),
     ("3.3", softmax_mask_after, "mask-after-softmax", "applied after the softmax"),
     ("3.3", softmax_then_renormalised, "renormalised-after-softmax", "renormalising cannot bring them back"),

@@ -544,6 +544,18 @@ def chunked_one_max_per_sentence(q, k, v, block):  # the maximum over a sentence
     return out / s
 
 
+def online_plain_softmax(scores, block):  # the right numbers, never in blocks
+    return torch.softmax(scores, dim=-1)
+
+
+def online_sum_over_the_row(scores, block):  # the maximum in blocks, the sum over whole rows
+    m = torch.full(scores.shape[:-1] + (1,), float("-inf"))
+    for start in range(0, scores.shape[-1], block):
+        m = torch.maximum(m, scores[..., start : start + block].amax(dim=-1, keepdim=True))
+    exps = torch.exp(scores - m)
+    return exps / exps.sum(dim=-1, keepdim=True)
+
+
 MISTAKES = [
     ("6.1", online_final_without_shift, "final-no-shift", "takes exp(scores) without the running maximum"),
     ("6.1", online_state_without_axis, "state-without-axis", "scores.shape[:-1] + (1,)"),
@@ -553,6 +565,13 @@ MISTAKES = [
     ("6.2", chunked_whole_v, "values-not-sliced", "go with the same block of values"),
     ("6.2", chunked_drops_last_block, "last-block", "Loop over range(0, T, block)"),
     ("6.1", online_no_rescale, "no-rescale", "Multiply the running sum"),
+    ("6.1", online_plain_softmax, "not-online", "along whole rows at once, which an online softmax never does"),
+    (
+        "6.1",
+        online_sum_over_the_row,
+        "not-online",
+        "`return exps / exps.sum(dim=-1, keepdim=True)` takes a maximum, a sum",
+    ),
     ("6.1", online_per_block, "per-block", "normalised each block on its own"),
     ("6.1", online_drops_last_block, "last-block", "The last block was skipped"),
     ("6.2", chunked_no_rescale, "no-rescale", "Multiply the running sum"),

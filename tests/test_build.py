@@ -289,3 +289,50 @@ def test_saved_solutions_show_the_explorer_picture_in_static_html(tmp_path):
     shown = ["".join(src.split()) for src in re.findall(r'<img [^>]*src="data:image/png;base64,([^"]+)"', html)]
     assert picture in shown
     assert "application/vnd.jupyter.widget-view+json" not in html
+
+
+# --------------------------------------------------------------------------------------
+# What the masters say, the same everywhere
+
+
+def master_notebooks():
+    return {path.name: nbformat.read(path, as_version=4) for path in sorted((ROOT / "solutions").glob("*.ipynb"))}
+
+
+def plain(title: str) -> str:
+    return title.replace("`", "").strip().lower()
+
+
+def test_each_exercise_has_one_title_in_its_heading_its_cell_and_the_progress_table():
+    """The heading a student reads, the first line of the cell they write in, and the title the
+    progress table and the feedback page show name an exercise the same way."""
+    from helpers import exercises as registry
+
+    for name, nb in master_notebooks().items():
+        headings = {
+            m[0]: m[1] for c in nb.cells for m in re.findall(r"^### Exercise (\d+\.\d+) — (.+)$", c.source, re.M)
+        }
+        for cell in nb.cells:
+            first = re.match(r"# Exercise (\d+\.\d+) — (.+)", cell.source) if cell.cell_type == "code" else None
+            if first:
+                ex_id, title = first.groups()
+                assert plain(title) == plain(headings[ex_id]) == plain(registry.EXERCISES[ex_id].title), (name, ex_id)
+
+
+LEGEND = {"B", "T", "D", "H", "H_kv", "L", "V", "d", "d_head", "S", "W"}
+
+
+def test_no_loop_before_an_exercise_leaves_a_legend_letter_behind():
+    """A top-level loop `for D in ...` leaves D set for every cell below it: an exercise that
+    takes its sizes as hidden_size or embed_size and is written with the legend's D would run
+    on the loop's last value instead of failing with a NameError (lesson 02's D = 256 did)."""
+    import ast
+
+    for name, nb in master_notebooks().items():
+        code = [c for c in nb.cells if c.cell_type == "code" and not c.metadata.get("course", {}).get("setup")]
+        last = max((i for i, c in enumerate(code) if c.source.startswith("# Exercise")), default=-1)
+        for cell in code[:last]:
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.For):
+                    names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+                    assert not names & LEGEND, (name, cell.get("id"), names & LEGEND)

@@ -219,6 +219,71 @@ def test_plot_strings_and_comments_are_translated_in_place():
     assert "head {h} of the toy sentence" in units.translated_code(source, lambda c, m: broken.get((c, m)))
 
 
+def test_a_stubs_own_comments_and_every_docstring_are_translated():
+    """What the student reads in a stub: its docstring, and a comment at the end of a
+    handed-out line (the commented-out code itself is code, and stays)."""
+    source = (
+        "# Exercise 7.4 — spot the bug: positions after the cache\n"
+        "def positions_after(cache, num_new):\n"
+        '    """The positions of num_new tokens after those in cache."""\n'
+        "    ### BEGIN SOLUTION\n"
+        "    return torch.arange(past, past + num_new)    # (num_new,)\n"
+        "    ### END SOLUTION\n"
+        "    ### BEGIN STUB\n"
+        "    # return torch.arange(num_new)               # (num_new,): the positions of the new tokens\n"
+        "    ### END STUB"
+    )
+    found = [text for _, _, text in units.comments(source)]
+    assert found == ["spot the bug: positions after the cache", "(num_new,): the positions of the new tokens"]
+    assert [text for _, text in units.docstrings(source)] == ["The positions of num_new tokens after those in cache."]
+    words = {
+        ("comment", "(num_new,): the positions of the new tokens"): "(num_new,)：新詞元的位置",
+        ("comment", "The positions of num_new tokens after those in cache."): '快取之後 num_new 個詞元的位置（"引號"）',
+    }
+    out = units.translated_code(source, lambda context, msgid: words.get((context, msgid)))
+    lines = out.split("\n")
+    assert lines[2] == '    """快取之後 num_new 個詞元的位置（"引號"）"""'
+    assert lines[7] == "    # return torch.arange(num_new)               # (num_new,)：新詞元的位置"
+    assert ast.parse(out).body[0].body[0].value.value == '快取之後 num_new 個詞元的位置（"引號"）'
+    student = authoring.student_source(out, "7.4", authoring.Where("x", 0, nbformat.v4.new_code_cell(out)))
+    assert "    return torch.arange(num_new)               # (num_new,)：新詞元的位置" in student.split("\n")
+
+
+def test_a_translated_docstring_keeps_the_outputs_of_its_cell():
+    from helpers.edition_build import without_comments
+
+    english = 'def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\nprint(f(1))'
+    chinese = 'def f(x):\n    """x 的兩倍。"""\n    return 2 * x  # 加倍\nprint(f(1))'
+    assert without_comments(english) == without_comments(chinese)
+    assert without_comments(english) != without_comments(english.replace("2 * x", "3 * x"))
+
+
+def test_labels_built_for_a_plot_are_translated_wherever_they_are_built():
+    """Legends and tick labels built in a list comprehension or a dict, in the plot call or in a
+    name handed to it from another cell; a list of data tokens is not a label."""
+    cells = [
+        'gib = {"multi-head: 32 kv heads": f(32), "multi-query: 1 kv head": f(1)}\ntokens = ["the cat", "sat"]',
+        'positions = [f"in {i}" for i in range(T)]\nprint("in 0")',
+        'line_chart(x, {name: y for name, y in gib.items()}, xlabel="T", ylabel="size in GiB")\n'
+        'head_grid(w, positions, title="heads")\nattention_heatmap(w, tokens, [f"kv head {j}" for j in range(2)])',
+    ]
+    names = units.plot_names(cells)
+    assert {"gib", "positions", "tokens"} <= names
+    found = [[text for _, text in units.plot_strings(cell, names)] for cell in cells]
+    assert found == [
+        ["multi-head: 32 kv heads", "multi-query: 1 kv head"],
+        ["in {i}"],
+        ["size in GiB", "heads", "kv head {j}"],
+    ]
+    words = {("plot", "in {i}"): "輸入 {i}", ("plot", "multi-query: 1 kv head"): "多查詢：1 個鍵/值頭"}
+    lookup = lambda context, msgid: words.get((context, msgid))  # noqa: E731
+    assert (
+        units.translated_code(cells[1], lookup, names).split("\n")[0] == 'positions = [f"輸入 {i}" for i in range(T)]'
+    )
+    assert '"多查詢：1 個鍵/值頭": f(1)' in units.translated_code(cells[0], lookup, names)
+    assert 'f"in {i}"' in units.translated_code(cells[1], lookup)  # without the lesson's names: not known as a label
+
+
 # --------------------------------------------------------------------------------------
 # Terms: lesson 02's glossary drives them
 
@@ -499,6 +564,27 @@ def test_without_a_cjk_font_plots_keep_english_labels():
     assert ax.get_title() == "softmax(X Xᵀ) for the toy sentence"  # the lesson's English, from the catalog
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("key (attended to)", "query (attending)")
     assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_without_a_cjk_font_a_lessons_own_tick_labels_and_axis_titles_are_english():
+    """Labels a lesson builds (lesson 05's "in {i}" ticks, lesson 08's axis titles) fall back
+    to their English as the plots' own words do."""
+    editions._current = "zh-Hans"
+    fonts.use_cjk_font("zh-Hans", font=None)
+
+    def find(lesson, msgid):
+        catalog = catalogs.read(catalogs.po_path(ROOT, "zh-Hans", lesson), "zh-Hans", lesson)
+        return catalogs.lookup(catalog)("plot", msgid)
+
+    from helpers.plot import attention_heatmap
+
+    ticks = [find("05", "in {i}").format(i=i) for i in range(3)]
+    assert all(any(editions.is_wide(c) for c in t) for t in ticks)
+    ax = attention_heatmap(
+        torch.eye(3), ticks, xlabel=find("08", "key/value head (read)"), ylabel=find("08", "query head")
+    ).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["in 0", "in 1", "in 2"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("key/value head (read)", "query head")
 
 
 def test_build_writes_every_covered_lesson_in_each_edition():

@@ -147,6 +147,20 @@ WRONG = [
         "(T, T)",
     ),
     (
+        "softmax_not_online",
+        "06",
+        "6.1",
+        lambda: "def online_softmax(scores, block):\n    return torch.softmax(scores, dim=-1)\n",
+        "along whole rows at once",
+    ),
+    (
+        "masked_softmax_without_none",
+        "03",
+        "3.3",
+        lambda: changed("03", "3.3", "    if mask is None:\n        return torch.softmax(scores, dim=-1)", ""),
+        "mask=None",
+    ),
+    (
         "rope_exponent_without_two",
         "08",
         "8.1",

@@ -47,6 +47,16 @@ def test_keys_can_differ_from_queries():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y", "z"]
 
 
+def test_axis_titles_say_queries_and_keys_unless_told_otherwise():
+    w = torch.softmax(torch.randn(4, 2), dim=-1)
+    ax = attention_heatmap(w, ["a", "b", "c", "d"], ["x", "y"]).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("key (attended to)", "query (attending)")
+    ax = attention_heatmap(
+        w, ["a", "b", "c", "d"], ["x", "y"], xlabel="key/value head (read)", ylabel="query head"
+    ).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("key/value head (read)", "query head")
+
+
 def test_fixed_colour_scale_and_exactly_one_colour_bar():
     fig = attention_heatmap(weights() * 0.3, TOKENS)  # small weights must not be stretched to 0-1
     heat, bar = fig.axes

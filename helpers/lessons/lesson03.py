@@ -25,7 +25,7 @@ from helpers.lessons.scaling import (
 from helpers.lessons.toolkit import last_weights_mistakes, matches, raised, randint, randn, source_line, weights_case
 from helpers.lessons.whole_module import module_cases
 from helpers.running import Case, Outcome, keeps_weights
-from helpers.tolerances import close, fmt_index, fmt_num
+from helpers.tolerances import close, first_difference, fmt_index, fmt_num
 
 
 def size_cases(gen: torch.Generator) -> list[Case]:
@@ -93,7 +93,16 @@ def masked_score_cases(gen: torch.Generator) -> list[Case]:
             frozenset({"large"}),
         ),
         _masked_above_case(gen),
+        Case("scores (2, 3, 3) with mask None: nothing masked, a plain softmax", (randn(gen, 2, 3, 3, scale=2), None)),
+        Case(
+            "scores (2, 3, 4, 4) with a head axis, (B, H, T, T), and a padding mask (2, 1, 1, 4), lengths [4, 2]",
+            (randn(gen, 2, 3, 4, 4, scale=2), _padding([4, 2], 4)[:, None]),
+            frozenset({HEADS}),
+        ),
     ]
+
+
+HEADS = "heads"
 
 
 def _masked_above_case(gen: torch.Generator) -> Case:
@@ -443,6 +452,47 @@ def _square_mask_given_middle_axis(case: Case, out: Outcome, expected: Tensor | 
 
 SQUARE_MASK_MIDDLE_AXIS = Mistake("mask-axis-in-middle", _square_mask_given_middle_axis, on_error=True)
 
+MASK_NONE_MESSAGE = (
+    "masked_softmax is called with mask=None too: then nothing is masked, and it is a plain softmax over the last "
+    "dimension (SingleHeadAttention's forward hands it its own mask, which is None by default). Begin with "
+    "`if mask is None: return torch.softmax(scores, dim=-1)`."
+)
+MASK_NONE_WRONG_MESSAGE = (
+    "With mask=None nothing is masked: masked_softmax is then a plain softmax over the last dimension, "
+    "torch.softmax(scores, dim=-1), every row summing to 1."
+)
+
+
+def _mask_none(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """The case without a mask (mask=None) raised, or came out other than a plain softmax."""
+    if len(case.inputs) < 2 or case.inputs[1] is not None:
+        return None
+    if out.error:
+        return f"your code raised {out.error}", MASK_NONE_MESSAGE
+    if expected is not None and not close(out.output, expected):
+        return first_difference(expected, out.output), MASK_NONE_WRONG_MESSAGE
+    return None
+
+
+def _fixed_axes(case: Case, out: Outcome, expected: Tensor | None) -> Finding | None:
+    """Scores with a head axis, (B, H, T, T), met code that unpacks three axes."""
+    if HEADS not in case.tags or not re.search(r"values to unpack \(expected 3", out.error or ""):
+        return None
+    line = source_line(out, r"=\s*\w+\.shape\b|=\s*\w+\.size\(\)")
+    if line:
+        return (
+            f"your code raised {out.error}",
+            f"`{line}` names three axes, and these scores have four, (B, H, T, T): lessons 04, 07 and 08 call "
+            "masked_softmax on scores with a head axis. Nothing in it needs the sizes: masked_fill, the softmax over "
+            "dim=-1 and mask.any(dim=-1, keepdim=True) work on any number of leading axes, and the mask broadcasts.",
+        )
+    return (
+        f"your code raised {out.error}",
+        "Your code expects scores with three axes, and these have four, (B, H, T, T): lessons 04, 07 and 08 call "
+        "masked_softmax on scores with a head axis. Write it for any number of leading axes: masked_fill, the "
+        "softmax over dim=-1 and mask.any(dim=-1, keepdim=True) need no sizes, and the mask broadcasts.",
+    )
+
 
 EXERCISES_03 = [
     Exercise(
@@ -550,8 +600,9 @@ EXERCISES_03 = [
         points=3,
         difficulty=2,
         minutes=15,
-        signature="masked_softmax(scores, mask)  # scores (B, T, T); mask (T, T), (B, 1, T) or (B, T, T)",
-        returns="weights (B, T, T): masked keys exactly 0, other rows summing to 1, fully masked rows all 0",
+        signature="masked_softmax(scores, mask=None)  # scores (..., T, T); mask None, (T, T), (B, 1, T) or (B, T, T)",
+        returns="weights of the scores' shape: masked keys exactly 0, other rows summing to 1, fully masked rows all 0; "
+        "a plain softmax when mask is None",
         reference=ref.masked_softmax,
         make_cases=masked_score_cases,
         produces=Produces(
@@ -563,6 +614,9 @@ EXERCISES_03 = [
             family=variants.softmax_family(mask=1),
         ),
         mistakes=(
+            Mistake("mask-none", _mask_none, on_error=True),
+            Mistake("mask-none", _mask_none),
+            Mistake("fixed-axes", _fixed_axes, on_error=True),
             SQUARE_MASK_MIDDLE_AXIS,
             Mistake("renormalised-after-softmax", _renormalised_after_softmax),
             *mask_mistakes(lambda scores, mask, softmax: softmax(scores, mask)),

@@ -14,7 +14,7 @@ from helpers.lessons.common import MATMUL_SIZES
 from helpers.lessons.records import Exercise, Finding, Lesson, Mistake, Produces
 from helpers.lessons.scaling import SCALE_CHUNKED, scale_mistakes, width_of_q
 from helpers.lessons.toolkit import matches, raised, randint, randn, source_line, without_comment
-from helpers.running import Case, Outcome, run_chunked
+from helpers.running import Case, Outcome, run_chunked, run_online
 from helpers.tolerances import first_difference
 
 
@@ -365,6 +365,25 @@ def _final_no_shift(out: Outcome) -> str:
     )
 
 
+def _not_online(out: Outcome) -> str:
+    """The message for a softmax that reduced whole rows, quoting the line that did it."""
+    line = re.search(r"\(line \d+: (.*)\)$", out.error or "")
+    if line:
+        return (
+            f"`{line.group(1)}` takes a maximum, a sum or a softmax along whole rows at once, which an online softmax "
+            "never does, even where the numbers come out right: it reads each row in blocks, and each block only "
+            "updates the running maximum m and the running sum s. Take every maximum and every sum over one block, "
+            "chunk = scores[..., start : start + block]; the whole row is needed only at the end, "
+            "torch.exp(scores - m) / s."
+        )
+    return (
+        "Your function takes a maximum, a sum or a softmax along whole rows at once, which an online softmax never "
+        "does, even where the numbers come out right: it reads each row in blocks, and each block only updates the "
+        "running maximum m and the running sum s. Take every maximum and every sum over one block, "
+        "chunk = scores[..., start : start + block]; the whole row is needed only at the end, torch.exp(scores - m) / s."
+    )
+
+
 _SIZE_ERROR = r"size of tensor a \(\d+\) must match the size of tensor b"
 _STATE_WITHOUT_AXIS = r"torch\.(full|zeros|ones|empty)\(\s*scores\.shape\[:-1\]\s*[,)]"
 
@@ -444,11 +463,15 @@ EXERCISES_06 = [
         reference=ref.online_softmax,
         make_cases=online_cases,
         produces=Produces(what="weights", family=variants.softmax_family()),
+        runner=run_online,
         mistakes=(
             raised("state-without-axis", _state_without_axis, error=_SIZE_ERROR, source=_STATE_WITHOUT_AXIS, both=True),
-            raised("slices-axis-1", _slices_axis_1, error=_SIZE_ERROR, source=_SLICES_AXIS_1, both=True),
+            raised(
+                "slices-axis-1", _slices_axis_1, error=_SIZE_ERROR + "|^NotOnline", source=_SLICES_AXIS_1, both=True
+            ),
             Mistake("sliced-first-axis", _sliced_first_axis, on_error=True),
             Mistake("sliced-first-axis", _sliced_first_axis),
+            raised("not-online", lambda out: _not_online(out), error=r"^NotOnline"),
             matches(
                 "final-no-shift",
                 _final_no_shift,

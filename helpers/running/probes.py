@@ -181,6 +181,57 @@ def run_chunked(candidate, inputs, case: Case) -> Tensor:
     return out
 
 
+class NotOnline(Exception):
+    """An online softmax that reduced whole rows at once instead of reading them in blocks."""
+
+
+# Operations that reduce along a dimension (a maximum, a sum, a softmax), by ATen's names: what a
+# whole row must never meet in an online softmax, whichever Python spelling called them.
+REDUCTIONS = {
+    "amax", "amin", "max", "min", "argmax", "argmin", "sum", "nansum", "mean", "prod", "logsumexp",
+    "softmax", "log_softmax", "std", "var",
+}  # fmt: skip
+
+
+class _WholeRows(TorchDispatchMode):
+    """Raises NotOnline, from the student's line, at the first reduction along the last
+    dimension of a tensor whose rows are longer than `block` (a reduction of every dimension
+    at once is another matter: it is not named here)."""
+
+    def __init__(self, block: int):
+        super().__init__()
+        self.block = block
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        return False  # as _LargestTensor
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = func.overloadpacket.__name__.strip("_")
+        x = args[0] if args else None
+        dims = kwargs.get("dim", args[1] if len(args) > 1 else None)
+        dims = [dims] if isinstance(dims, int) else list(dims) if isinstance(dims, (list, tuple)) else []
+        if name in REDUCTIONS and isinstance(x, Tensor) and x.dim() and x.shape[-1] > self.block:
+            if x.dim() - 1 in [d % x.dim() for d in dims if isinstance(d, int)]:
+                raise NotOnline(
+                    f"whole rows of {x.shape[-1]} numbers reduced at once by {name}(), along the last axis of shape "
+                    f"{tuple(x.shape)}, with blocks of {self.block}"
+                )
+        return func(*args, **kwargs)
+
+
+def run_online(candidate, inputs, case: Case) -> Tensor:
+    """Call online_softmax(scores, block), watching its reductions: a maximum, a sum or a
+    softmax taken along whole rows means the row was not read in blocks (NotOnline). What
+    it cannot tell: one pass over the blocks from two."""
+    scores, block = inputs
+    if not isinstance(block, int) or isinstance(block, bool):
+        return candidate(*inputs)
+    with _WholeRows(block):
+        return candidate(*inputs)
+
+
 def warm_up() -> None:
     """Run, once in the worker, the kinds of operation the notebooks use, so that what
     torch sets up on first use (kernels, lazily imported modules) is inherited by every
@@ -220,6 +271,7 @@ CALLABLES = {
         run_converter,
         run_equivariance_test,
         run_chunked,
+        run_online,
         run_dropout,
     )
 }
